@@ -1,0 +1,82 @@
+namespace Mosaic.Core.Maps;
+
+/// <summary>
+/// The Gaussians of a privacy map, stored as parallel arrays (one entry per Gaussian) in the 3D
+/// Gaussian splatting parameterisation: centre, log-scales, rotation quaternion (w, x, y, z),
+/// opacity as a logit, and one label in [0, <see cref="LabelCount"/>). Nothing else: no colour,
+/// no features.
+/// </summary>
+public sealed class GaussianMap
+{
+    /// <summary>Number of Gaussians.</summary>
+    public int Count { get; }
+
+    /// <summary>Number of labels K; every label is below it.</summary>
+    public int LabelCount { get; }
+
+    /// <summary>Centres in the map frame, x y z per Gaussian (metres).</summary>
+    public float[] Positions { get; }
+
+    /// <summary>Natural logarithms of the three axis scales (metres), per Gaussian.</summary>
+    public float[] LogScales { get; }
+
+    /// <summary>Rotation quaternions w x y z per Gaussian (not necessarily normalised, never zero).</summary>
+    public float[] Rotations { get; }
+
+    /// <summary>Opacities as logits: opacity = 1 / (1 + exp(−logit)).</summary>
+    public float[] OpacityLogits { get; }
+
+    /// <summary>The label of each Gaussian.</summary>
+    public ushort[] Labels { get; }
+
+    /// <summary>An empty-valued map of <paramref name="count"/> Gaussians, to be filled in.</summary>
+    public GaussianMap(int count, int labelCount)
+        : this(labelCount, new float[3 * count], new float[3 * count], new float[4 * count], new float[count], new ushort[count])
+    {
+    }
+
+    /// <summary>A map over existing arrays; their lengths must agree.</summary>
+    public GaussianMap(int labelCount, float[] positions, float[] logScales, float[] rotations, float[] opacityLogits, ushort[] labels)
+    {
+        if (labelCount < 1 || labelCount > Imaging.Labels.MaxLabelCount)
+            throw new ArgumentOutOfRangeException(nameof(labelCount), $"label count {labelCount} must be in [1, {Imaging.Labels.MaxLabelCount}]");
+        int n = labels.Length;
+        if (positions.Length != 3 * n || logScales.Length != 3 * n || rotations.Length != 4 * n || opacityLogits.Length != n)
+            throw new ArgumentException("Gaussian arrays disagree on the number of Gaussians");
+        (Count, LabelCount, Positions, LogScales, Rotations, OpacityLogits, Labels) =
+            (n, labelCount, positions, logScales, rotations, opacityLogits, labels);
+    }
+
+    /// <summary>
+    /// The first problem that makes this map unusable, or null: non-finite values, a zero quaternion,
+    /// a label out of range. The message names the Gaussian and the property.
+    /// </summary>
+    public string? FindProblem()
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            for (int a = 0; a < 3; a++)
+            {
+                if (!float.IsFinite(Positions[3 * i + a]))
+                    return $"Gaussian {i}: {"xyz"[a]} is {Positions[3 * i + a]}";
+                if (!float.IsFinite(LogScales[3 * i + a]))
+                    return $"Gaussian {i}: scale_{a} is {LogScales[3 * i + a]}";
+            }
+            double norm2 = 0;
+            for (int a = 0; a < 4; a++)
+            {
+                float q = Rotations[4 * i + a];
+                if (!float.IsFinite(q))
+                    return $"Gaussian {i}: rot_{a} is {q}";
+                norm2 += (double)q * q;
+            }
+            if (norm2 < 1e-12)
+                return $"Gaussian {i}: rotation quaternion is zero";
+            if (!float.IsFinite(OpacityLogits[i]))
+                return $"Gaussian {i}: opacity is {OpacityLogits[i]}";
+            if (Labels[i] >= LabelCount)
+                return $"Gaussian {i}: label {Labels[i]} is not below the label count {LabelCount}";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,277 @@
+using System.Numerics;
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+
+namespace Mosaic.Rendering;
+
+/// <summary>
+/// Stage 1 of rendering: each Gaussian transformed into the camera, culled against the near and far
+/// planes and the image, and projected (EWA) to a 2D mean and conic (inverse 2D covariance) with its
+/// tile rectangle. With a gradient, also each visible Gaussian's 5×6 Jacobian of
+/// (mean x, mean y, conic a, conic b, conic c) with respect to the left-perturbation pose tangent
+/// (ρ, φ) of T_cam_map (see <see cref="Se3"/>).
+/// </summary>
+/// <remarks>Buffers grow to the largest scene seen and are reused; not thread-safe.</remarks>
+internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Number of elements per Gaussian in <see cref="Jacobian"/>.</summary>
+    public const int JacobianSize = 30;
+
+    // Per source Gaussian (before compaction).
+    private bool[] _visible = [];
+
+    /// <summary>Number of visible Gaussians; the arrays below hold them in [0, Count).</summary>
+    public int Count { get; private set; }
+    public int[] Source = [];
+    public Splat2D<T>[] Splats = [];
+    public int[] TileX0 = [], TileX1 = [], TileY0 = [], TileY1 = [];
+
+    /// <summary>Row-major 5×6 per visible Gaussian; valid only after a projection with a gradient.</summary>
+    public T[] Jacobian = [];
+
+    /// <summary>Tiles across and down the image of the last projection.</summary>
+    public int TilesX { get; private set; }
+    public int TilesY { get; private set; }
+
+    public void Project(SplatScene<T> scene, Se3 camFromMap, PinholeCamera camera, RenderSettings settings, bool withJacobian)
+    {
+        int n = scene.Count;
+        EnsureCapacity(n, withJacobian);
+        var frame = new CameraFrame(camFromMap, camera, settings);
+        TilesX = (camera.Width + settings.TileSize - 1) / settings.TileSize;
+        TilesY = (camera.Height + settings.TileSize - 1) / settings.TileSize;
+
+        // Pass 1 (parallel): project every Gaussian into per-source slots, then compact in source order
+        // so that results do not depend on thread scheduling.
+        var rawMeanX = _rawMeanX; var rawMeanY = _rawMeanY; var rawA = _rawA; var rawB = _rawB; var rawC = _rawC; var rawDepth = _rawDepth;
+        var rawRect = _rawRect;
+        Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, chunk =>
+        {
+            int end = Math.Min(n, (chunk + 1) * ChunkSize);
+            for (int i = chunk * ChunkSize; i < end; i++)
+            {
+                _visible[i] = false;
+                if (!frame.TryProject(scene, i, out var g))
+                    continue;
+                if (!frame.TryTileRect(g, TilesX, TilesY, out int x0, out int x1, out int y0, out int y1))
+                    continue;
+                _visible[i] = true;
+                rawMeanX[i] = g.MeanX; rawMeanY[i] = g.MeanY; rawA[i] = g.ConicA; rawB[i] = g.ConicB; rawC[i] = g.ConicC; rawDepth[i] = g.Camera.Z;
+                rawRect[4 * i] = x0; rawRect[4 * i + 1] = x1; rawRect[4 * i + 2] = y0; rawRect[4 * i + 3] = y1;
+            }
+        });
+        int count = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (!_visible[i])
+                continue;
+            Source[count] = i;
+            Splats[count] = new Splat2D<T>
+            {
+                MeanX = rawMeanX[i], MeanY = rawMeanY[i], ConicA = rawA[i], ConicB = rawB[i], ConicC = rawC[i],
+                Opacity = scene.Opacities[i], Depth = rawDepth[i], Label = scene.Labels[i],
+            };
+            TileX0[count] = rawRect[4 * i]; TileX1[count] = rawRect[4 * i + 1];
+            TileY0[count] = rawRect[4 * i + 2]; TileY1[count] = rawRect[4 * i + 3];
+            count++;
+        }
+        Count = count;
+
+        if (!withJacobian)
+            return;
+        // Pass 2 (parallel): pose Jacobians of the visible Gaussians only.
+        Parallel.For(0, (count + ChunkSize - 1) / ChunkSize, chunk =>
+        {
+            int end = Math.Min(count, (chunk + 1) * ChunkSize);
+            for (int v = chunk * ChunkSize; v < end; v++)
+            {
+                frame.TryProject(scene, Source[v], out var g);
+                frame.WriteJacobian(g, Jacobian.AsSpan(JacobianSize * v, JacobianSize));
+            }
+        });
+    }
+
+    private const int ChunkSize = 2048;
+    private T[] _rawMeanX = [], _rawMeanY = [], _rawA = [], _rawB = [], _rawC = [], _rawDepth = [];
+    private int[] _rawRect = [];
+
+    private void EnsureCapacity(int n, bool withJacobian)
+    {
+        if (_visible.Length < n)
+        {
+            _visible = new bool[n];
+            _rawMeanX = new T[n]; _rawMeanY = new T[n]; _rawA = new T[n]; _rawB = new T[n]; _rawC = new T[n]; _rawDepth = new T[n];
+            _rawRect = new int[4 * n];
+            Source = new int[n];
+            Splats = new Splat2D<T>[n];
+            TileX0 = new int[n]; TileX1 = new int[n]; TileY0 = new int[n]; TileY1 = new int[n];
+        }
+        if (withJacobian && Jacobian.Length < JacobianSize * n)
+            Jacobian = new T[JacobianSize * n];
+    }
+
+    /// <summary>One Gaussian in the camera: everything the Jacobian needs again.</summary>
+    internal readonly struct Projected
+    {
+        public V3<T> Camera { get; init; }
+        public M3<T> CameraCovariance { get; init; }
+        public T InvZ { get; init; }
+        public T U { get; init; }
+        public T V { get; init; }
+        public bool UClamped { get; init; }
+        public bool VClamped { get; init; }
+        public V3<T> J0 { get; init; }
+        public V3<T> J1 { get; init; }
+        public T S00 { get; init; }
+        public T S01 { get; init; }
+        public T S11 { get; init; }
+        public T MeanX { get; init; }
+        public T MeanY { get; init; }
+        public T ConicA { get; init; }
+        public T ConicB { get; init; }
+        public T ConicC { get; init; }
+    }
+
+    /// <summary>The camera pose, intrinsics and settings in the renderer's number type.</summary>
+    internal readonly struct CameraFrame
+    {
+        private readonly M3<T> _r, _rt;
+        private readonly V3<T> _t;
+        private readonly T _fx, _fy, _cx, _cy, _near, _far, _lowPass, _qMax, _limXNeg, _limXPos, _limYNeg, _limYPos;
+        private readonly int _width, _height, _tile;
+
+        public CameraFrame(Se3 camFromMap, PinholeCamera camera, RenderSettings settings)
+        {
+            var m = camFromMap.Rotation.Matrix;
+            _r = new M3<T>(C(m.M00), C(m.M01), C(m.M02), C(m.M10), C(m.M11), C(m.M12), C(m.M20), C(m.M21), C(m.M22));
+            _rt = _r.Transpose();
+            _t = new V3<T>(C(camFromMap.Translation.X), C(camFromMap.Translation.Y), C(camFromMap.Translation.Z));
+            (_fx, _fy, _cx, _cy) = (C(camera.Fx), C(camera.Fy), C(camera.Cx), C(camera.Cy));
+            (_near, _far, _lowPass) = (C(settings.NearPlane), C(settings.FarPlane), C(settings.LowPassVariance));
+            _qMax = C(settings.SupportSigmas * settings.SupportSigmas);
+            // As 3DGS: the projection Jacobian is evaluated no further than 30% of the half field of
+            // view outside the image, so that Gaussians far off-axis do not get huge footprints.
+            double marginX = 0.3 * 0.5 * camera.Width / camera.Fx, marginY = 0.3 * 0.5 * camera.Height / camera.Fy;
+            _limXNeg = C((camera.Cx + 0.5) / camera.Fx + marginX);
+            _limXPos = C((camera.Width - 0.5 - camera.Cx) / camera.Fx + marginX);
+            _limYNeg = C((camera.Cy + 0.5) / camera.Fy + marginY);
+            _limYPos = C((camera.Height - 0.5 - camera.Cy) / camera.Fy + marginY);
+            (_width, _height, _tile) = (camera.Width, camera.Height, settings.TileSize);
+        }
+
+        private static T C(double v) => T.CreateChecked(v);
+
+        public bool TryProject(SplatScene<T> scene, int i, out Projected result)
+        {
+            var mu = new V3<T>(scene.Means[3 * i], scene.Means[3 * i + 1], scene.Means[3 * i + 2]);
+            var p = _r * mu + _t;
+            if (!(p.Z >= _near) || p.Z > _far)
+            {
+                result = default;
+                return false;
+            }
+            var sc = _r * M3<T>.Symmetric(scene.Covariances.AsSpan(6 * i, 6)) * _rt;
+            T iz = T.One / p.Z;
+            T u = p.X * iz, v = p.Y * iz;
+            bool uc = u < -_limXNeg || u > _limXPos, vc = v < -_limYNeg || v > _limYPos;
+            T ul = T.Clamp(u, -_limXNeg, _limXPos), vl = T.Clamp(v, -_limYNeg, _limYPos);
+            var j0 = new V3<T>(_fx * iz, T.Zero, -_fx * ul * iz);
+            var j1 = new V3<T>(T.Zero, _fy * iz, -_fy * vl * iz);
+            var b0 = sc * j0;
+            var b1 = sc * j1;
+            T s00 = V3<T>.Dot(j0, b0) + _lowPass, s01 = V3<T>.Dot(j0, b1), s11 = V3<T>.Dot(j1, b1) + _lowPass;
+            T det = s00 * s11 - s01 * s01;
+            if (!(det > T.Zero))
+            {
+                result = default;
+                return false;
+            }
+            result = new Projected
+            {
+                Camera = p, CameraCovariance = sc, InvZ = iz, U = ul, V = vl, UClamped = uc, VClamped = vc,
+                J0 = j0, J1 = j1, S00 = s00, S01 = s01, S11 = s11,
+                MeanX = _fx * u + _cx, MeanY = _fy * v + _cy,
+                ConicA = s11 / det, ConicB = -s01 / det, ConicC = s00 / det,
+            };
+            return true;
+        }
+
+        /// <summary>
+        /// Tiles touched by the pixels whose centres lie inside the support ellipse's bounding box
+        /// (half-extents √(q_max Σxx), √(q_max Σyy)); false when none is inside the image.
+        /// </summary>
+        public bool TryTileRect(in Projected g, int tilesX, int tilesY, out int x0, out int x1, out int y0, out int y1)
+        {
+            double rx = double.CreateChecked(T.Sqrt(_qMax * g.S00)), ry = double.CreateChecked(T.Sqrt(_qMax * g.S11));
+            double mx = double.CreateChecked(g.MeanX), my = double.CreateChecked(g.MeanY);
+            double px0 = Math.Max(0, Math.Ceiling(mx - rx)), px1 = Math.Min(_width - 1, Math.Floor(mx + rx));
+            double py0 = Math.Max(0, Math.Ceiling(my - ry)), py1 = Math.Min(_height - 1, Math.Floor(my + ry));
+            if (px0 > px1 || py0 > py1)
+            {
+                x0 = x1 = y0 = y1 = 0;
+                return false;
+            }
+            x0 = (int)px0 / _tile; x1 = Math.Min(tilesX, (int)px1 / _tile + 1);
+            y0 = (int)py0 / _tile; y1 = Math.Min(tilesY, (int)py1 / _tile + 1);
+            return true;
+        }
+
+        /// <summary>d(mean x, mean y, conic a, b, c)/d(ρ, φ), row-major 5×6.</summary>
+        public void WriteJacobian(in Projected g, Span<T> jac)
+        {
+            var p = g.Camera;
+            var sc = g.CameraCovariance;
+            T iz = g.InvZ;
+            var b0 = sc * g.J0;
+            var b1 = sc * g.J1;
+            T det = g.S00 * g.S11 - g.S01 * g.S01;
+            T ca = g.S11 / det, cb = -g.S01 / det, cc = g.S00 / det;
+            T two = T.CreateChecked(2);
+            for (int k = 0; k < 6; k++)
+            {
+                // Left perturbation of T_cam_map: dp/dρ_k = e_k, dp/dφ_k = e_k × p, dΣc/dφ_k = [e_k]× Σc − Σc [e_k]×.
+                V3<T> dp;
+                T dSj00 = T.Zero, dSj01 = T.Zero, dSj11 = T.Zero;
+                if (k < 3)
+                {
+                    dp = new V3<T>(k == 0 ? T.One : T.Zero, k == 1 ? T.One : T.Zero, k == 2 ? T.One : T.Zero);
+                }
+                else
+                {
+                    var e = new V3<T>(k == 3 ? T.One : T.Zero, k == 4 ? T.One : T.Zero, k == 5 ? T.One : T.Zero);
+                    dp = V3<T>.Cross(e, p);
+                    var skew = new M3<T>(T.Zero, -e.Z, e.Y, e.Z, T.Zero, -e.X, -e.Y, e.X, T.Zero);
+                    var dSc = skew * sc - sc * skew;
+                    var d0 = dSc * g.J0;
+                    var d1 = dSc * g.J1;
+                    dSj00 = V3<T>.Dot(g.J0, d0);
+                    dSj01 = V3<T>.Dot(g.J0, d1);
+                    dSj11 = V3<T>.Dot(g.J1, d1);
+                }
+                T diz = -iz * iz * dp.Z;
+                T du = g.UClamped ? T.Zero : (dp.X - g.U * dp.Z) * iz;
+                T dv = g.VClamped ? T.Zero : (dp.Y - g.V * dp.Z) * iz;
+                var dj0 = new V3<T>(_fx * diz, T.Zero, -_fx * (du * iz + g.U * diz));
+                var dj1 = new V3<T>(T.Zero, _fy * diz, -_fy * (dv * iz + g.V * diz));
+                T ds00 = two * V3<T>.Dot(dj0, b0) + dSj00;
+                T ds01 = V3<T>.Dot(dj0, b1) + V3<T>.Dot(dj1, b0) + dSj01;
+                T ds11 = two * V3<T>.Dot(dj1, b1) + dSj11;
+                // d(Σ⁻¹) = −Σ⁻¹ dΣ Σ⁻¹
+                T m00 = ds00 * ca + ds01 * cb, m01 = ds00 * cb + ds01 * cc;
+                T m10 = ds01 * ca + ds11 * cb, m11 = ds01 * cb + ds11 * cc;
+                jac[k] = _fx * (dp.X * iz + p.X * diz);
+                jac[6 + k] = _fy * (dp.Y * iz + p.Y * diz);
+                jac[12 + k] = -(ca * m00 + cb * m10);
+                jac[18 + k] = -(ca * m01 + cb * m11);
+                jac[24 + k] = -(cb * m01 + cc * m11);
+            }
+        }
+    }
+}
+
+/// <summary>A visible Gaussian on the image plane: what the rasteriser reads per pixel.</summary>
+internal struct Splat2D<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public T MeanX, MeanY, ConicA, ConicB, ConicC, Opacity, Depth;
+    public ushort Label;
+}

@@ -1,0 +1,278 @@
+using System.Numerics;
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Imaging;
+
+namespace Mosaic.Rendering;
+
+/// <summary>
+/// Stage 3 of rendering: front-to-back alpha compositing per pixel over its tile's Gaussians, with
+/// early stop. <see cref="Render"/> writes images; <see cref="Evaluate"/> computes the label loss and,
+/// in a backward pass per pixel (back to front), the pixel's pose gradient g_p, summed into the
+/// gradient and the normal matrix.
+/// </summary>
+/// <remarks>
+/// Per pixel: α_i = min(α_max, o_i (exp(−q/2) − c)/(1 − c)) for q = dᵀ C d &lt; q_max (c = exp(−q_max/2)),
+/// T_1 = 1, w_i = α_i T_i, T_{i+1} = T_i (1 − α_i); A = Σ w_i, A_k = Σ_{l_i = k} w_i.
+/// Loss L_p = −Σ_k h_k log(A_k + ε) + log(A + Kε) (Σ h_k = 1). With c_i = ∂L/∂w_i =
+/// 1/(A + Kε) − h_{l_i}/(A_{l_i} + ε): ∂L/∂α_i = c_i T_i − (Σ_{j&gt;i} c_j w_j)/(1 − α_i).
+/// </remarks>
+internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _qMax, _cut, _invNorm, _maxAlpha, _minTransmittance, _half, _two, _epsilon, _kEpsilon;
+    private readonly double _coverageThreshold;
+    private readonly int _tileSize;
+
+    public LabelRasterizer(RenderSettings settings, int labelCount)
+    {
+        double qMax = settings.SupportSigmas * settings.SupportSigmas;
+        double cut = Math.Exp(-0.5 * qMax);
+        _qMax = T.CreateChecked(qMax);
+        _cut = T.CreateChecked(cut);
+        _invNorm = T.CreateChecked(1 / (1 - cut));
+        _maxAlpha = T.CreateChecked(settings.MaxAlpha);
+        _minTransmittance = T.CreateChecked(settings.MinTransmittance);
+        _half = T.CreateChecked(0.5);
+        _two = T.CreateChecked(2);
+        _epsilon = T.CreateChecked(settings.LossEpsilon);
+        _kEpsilon = T.CreateChecked(settings.LossEpsilon * labelCount);
+        _coverageThreshold = settings.CoverageThreshold;
+        _tileSize = settings.TileSize;
+    }
+
+    /// <summary>α of splat <paramref name="s"/> at offset (dx, dy), and dα/dq (0 where α is clamped); false outside the support.</summary>
+    private bool TryAlpha(in Splat2D<T> s, T dx, T dy, out T alpha, out T dAlphaDq)
+    {
+        T q = s.ConicA * dx * dx + _two * s.ConicB * dx * dy + s.ConicC * dy * dy;
+        if (!(q < _qMax))
+        {
+            alpha = dAlphaDq = T.Zero;
+            return false;
+        }
+        T e = T.Exp(-_half * q);
+        alpha = s.Opacity * (e - _cut) * _invNorm;
+        if (alpha > _maxAlpha)
+        {
+            alpha = _maxAlpha;
+            dAlphaDq = T.Zero;
+        }
+        else
+        {
+            dAlphaDq = -_half * s.Opacity * e * _invNorm;
+        }
+        return alpha > T.Zero;
+    }
+
+    public RenderedLabels Render(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, int labelCount)
+    {
+        var result = new RenderedLabels(camera.Width, camera.Height, labelCount);
+        var splats = projection.Splats;
+        int tilesX = projection.TilesX;
+        Parallel.For(0, tilesX * projection.TilesY, tile =>
+        {
+            var list = bins.Entries.AsSpan(bins.Offsets[tile], bins.Offsets[tile + 1] - bins.Offsets[tile]);
+            int x0 = tile % tilesX * _tileSize, y0 = tile / tilesX * _tileSize;
+            int x1 = Math.Min(camera.Width, x0 + _tileSize), y1 = Math.Min(camera.Height, y0 + _tileSize);
+            for (int py = y0; py < y1; py++)
+            {
+                for (int px = x0; px < x1; px++)
+                {
+                    int p = py * camera.Width + px;
+                    var weights = result.LabelWeights.AsSpan(p * labelCount, labelCount);
+                    T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
+                    T trans = T.One, a = T.Zero, depth = T.Zero;
+                    foreach (int g in list)
+                    {
+                        ref readonly var s = ref splats[g];
+                        if (!TryAlpha(s, pxT - s.MeanX, pyT - s.MeanY, out T alpha, out _))
+                            continue;
+                        T w = alpha * trans;
+                        a += w;
+                        depth += w * s.Depth;
+                        weights[s.Label] += float.CreateChecked(w);
+                        trans *= T.One - alpha;
+                        if (trans < _minTransmittance)
+                            break;
+                    }
+                    result.Alpha[p] = float.CreateChecked(a);
+                    result.Depth[p] = a > T.Zero ? float.CreateChecked(depth / a) : float.NaN;
+                }
+            }
+        });
+        return result;
+    }
+
+    private sealed class Scratch
+    {
+        public int[] Index = [];
+        public T[] Alpha = [], Transmittance = [], DAlphaDq = [];
+        public int[] Slot = [];
+        public T[] SupportWeight = [], SupportH = [];
+        public double Loss;
+        public int Valid, Covered;
+        public readonly double[] Gradient = new double[6];
+        public readonly double[] Normal = new double[21];
+
+        public void Ensure(int contributors, int support)
+        {
+            if (Index.Length < contributors)
+            {
+                Index = new int[contributors];
+                Alpha = new T[contributors];
+                Transmittance = new T[contributors];
+                DAlphaDq = new T[contributors];
+                Slot = new int[contributors];
+            }
+            if (SupportWeight.Length < support)
+            {
+                SupportWeight = new T[support];
+                SupportH = new T[support];
+            }
+        }
+    }
+
+    public LossEvaluation Evaluate(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, LabelDistributionImage query, bool withGradient)
+    {
+        if (query.Width != camera.Width || query.Height != camera.Height)
+            throw new ArgumentException($"query is {query.Width}x{query.Height} but the camera is {camera.Width}x{camera.Height}");
+        int maxSupport = 1;
+        for (int p = 0; p < query.Width * query.Height; p++)
+            maxSupport = Math.Max(maxSupport, query.LabelsAt(p).Length);
+        var splats = projection.Splats;
+        var jacobian = projection.Jacobian;
+        int tilesX = projection.TilesX;
+        double loss = 0;
+        int valid = 0, covered = 0;
+        var gradient = withGradient ? new double[6] : null;
+        var normal = withGradient ? new double[21] : null;
+        object merge = new();
+
+        Parallel.For(0, tilesX * projection.TilesY, () => new Scratch(), (tile, _, scratch) =>
+        {
+            int start = bins.Offsets[tile];
+            var list = bins.Entries.AsSpan(start, bins.Offsets[tile + 1] - start);
+            scratch.Ensure(list.Length, maxSupport);
+            int x0 = tile % tilesX * _tileSize, y0 = tile / tilesX * _tileSize;
+            int x1 = Math.Min(camera.Width, x0 + _tileSize), y1 = Math.Min(camera.Height, y0 + _tileSize);
+            Span<T> g = stackalloc T[6];
+            for (int py = y0; py < y1; py++)
+            {
+                for (int px = x0; px < x1; px++)
+                {
+                    int p = py * camera.Width + px;
+                    var supportLabels = query.LabelsAt(p);
+                    if (supportLabels.Length == 0)
+                        continue;
+                    var supportWeights = query.WeightsAt(p);
+                    for (int s = 0; s < supportLabels.Length; s++)
+                    {
+                        scratch.SupportWeight[s] = T.Zero;
+                        scratch.SupportH[s] = T.CreateChecked(supportWeights[s]);
+                    }
+
+                    // Forward, front to back, remembering each contributor for the backward pass.
+                    T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
+                    T trans = T.One, a = T.Zero;
+                    int count = 0;
+                    foreach (int gi in list)
+                    {
+                        ref readonly var sp = ref splats[gi];
+                        if (!TryAlpha(sp, pxT - sp.MeanX, pyT - sp.MeanY, out T alpha, out T dAlphaDq))
+                            continue;
+                        T w = alpha * trans;
+                        a += w;
+                        int slot = supportLabels.IndexOf(sp.Label);
+                        if (slot >= 0)
+                            scratch.SupportWeight[slot] += w;
+                        scratch.Index[count] = gi;
+                        scratch.Alpha[count] = alpha;
+                        scratch.Transmittance[count] = trans;
+                        scratch.DAlphaDq[count] = dAlphaDq;
+                        scratch.Slot[count] = slot;
+                        count++;
+                        trans *= T.One - alpha;
+                        if (trans < _minTransmittance)
+                            break;
+                    }
+
+                    T pixelLoss = T.Log(a + _kEpsilon);
+                    for (int s = 0; s < supportLabels.Length; s++)
+                        pixelLoss -= scratch.SupportH[s] * T.Log(scratch.SupportWeight[s] + _epsilon);
+                    scratch.Loss += double.CreateChecked(pixelLoss);
+                    scratch.Valid++;
+                    if (double.CreateChecked(a) >= _coverageThreshold)
+                        scratch.Covered++;
+                    if (!withGradient || count == 0)
+                        continue;
+
+                    // Backward, back to front.
+                    T cA = T.One / (a + _kEpsilon);
+                    g.Clear();
+                    T behind = T.Zero; // Σ_{j>i} c_j w_j
+                    for (int n = count - 1; n >= 0; n--)
+                    {
+                        int slot = scratch.Slot[n];
+                        T c = slot >= 0 ? cA - scratch.SupportH[slot] / (scratch.SupportWeight[slot] + _epsilon) : cA;
+                        T alpha = scratch.Alpha[n];
+                        T w = alpha * scratch.Transmittance[n];
+                        T dLdAlpha = c * scratch.Transmittance[n] - behind / (T.One - alpha);
+                        behind += c * w;
+                        T dAlphaDq = scratch.DAlphaDq[n];
+                        if (dAlphaDq == T.Zero)
+                            continue;
+                        int gi = scratch.Index[n];
+                        ref readonly var sp = ref splats[gi];
+                        T dx = pxT - sp.MeanX, dy = pyT - sp.MeanY;
+                        T f = dLdAlpha * dAlphaDq;
+                        // dq/d(mean x, mean y, conic a, b, c)
+                        T s0 = -_two * f * (sp.ConicA * dx + sp.ConicB * dy);
+                        T s1 = -_two * f * (sp.ConicB * dx + sp.ConicC * dy);
+                        T s2 = f * dx * dx, s3 = f * _two * dx * dy, s4 = f * dy * dy;
+                        var jac = jacobian.AsSpan(GaussianProjection<T>.JacobianSize * gi, GaussianProjection<T>.JacobianSize);
+                        for (int k = 0; k < 6; k++)
+                            g[k] += s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
+                    }
+                    int u = 0;
+                    for (int r = 0; r < 6; r++)
+                    {
+                        double gr = double.CreateChecked(g[r]);
+                        scratch.Gradient[r] += gr;
+                        for (int c = r; c < 6; c++)
+                            scratch.Normal[u++] += gr * double.CreateChecked(g[c]);
+                    }
+                }
+            }
+            return scratch;
+        },
+        scratch =>
+        {
+            lock (merge)
+            {
+                loss += scratch.Loss;
+                valid += scratch.Valid;
+                covered += scratch.Covered;
+                if (withGradient)
+                {
+                    for (int k = 0; k < 6; k++)
+                        gradient![k] += scratch.Gradient[k];
+                    for (int k = 0; k < 21; k++)
+                        normal![k] += scratch.Normal[k];
+                }
+            }
+        });
+
+        if (valid == 0)
+            return new LossEvaluation(0, 0, 0, projection.Count, gradient, withGradient ? new double[36] : null);
+        double[]? fullNormal = null;
+        if (withGradient)
+        {
+            for (int k = 0; k < 6; k++)
+                gradient![k] /= valid;
+            fullNormal = new double[36];
+            int u = 0;
+            for (int r = 0; r < 6; r++)
+                for (int c = r; c < 6; c++)
+                    fullNormal[6 * r + c] = fullNormal[6 * c + r] = normal![u++] / valid;
+        }
+        return new LossEvaluation(loss / valid, (double)covered / valid, valid, projection.Count, gradient, fullNormal);
+    }
+}

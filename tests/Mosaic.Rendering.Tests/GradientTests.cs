@@ -1,0 +1,120 @@
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+
+namespace Mosaic.Rendering.Tests;
+
+/// <summary>
+/// The analytic pose gradient and normal matrix against central finite differences in float64.
+/// Compositing runs to the end (MinTransmittance = 0) because the early stop is a deliberate
+/// discontinuity of at most 1e-4 in A that finite differences would pick up.
+/// </summary>
+public class GradientTests
+{
+    private static readonly RenderSettings Exact = new() { MinTransmittance = 0 };
+    private const double Step = 1e-6;
+
+    private static Se3 Perturb(Se3 pose, int k, double h)
+    {
+        var xi = new double[6];
+        xi[k] = h;
+        return Se3.Exp(Tangent.FromArray(xi)) * pose;
+    }
+
+    [Theory]
+    [InlineData(21)]
+    [InlineData(22)]
+    [InlineData(23)]
+    [InlineData(24)]
+    [InlineData(25)]
+    public void Pose_gradient_matches_central_differences(int seed)
+    {
+        var rng = new Random(seed);
+        var map = TestScenes.RandomScene(seed, count: 150, labelCount: 5);
+        var pose = TestScenes.RandomPose(rng);
+        var query = TestScenes.Query(map, TestScenes.RandomPose(rng), seed);
+        var renderer = new CpuLabelRenderer<double>(map, Exact);
+
+        var analytic = renderer.Evaluate(pose, TestScenes.Camera, query, withGradient: true).Gradient!;
+        double scale = analytic.Max(Math.Abs);
+        Assert.True(scale > 1e-3, "the scene must produce a gradient");
+        for (int k = 0; k < 6; k++)
+        {
+            double plus = renderer.Evaluate(Perturb(pose, k, Step), TestScenes.Camera, query, false).Loss;
+            double minus = renderer.Evaluate(Perturb(pose, k, -Step), TestScenes.Camera, query, false).Loss;
+            double numeric = (plus - minus) / (2 * Step);
+            if (Math.Abs(numeric) < 1e-3 * scale)
+            {
+                Assert.True(Math.Abs(analytic[k] - numeric) < 1e-5 * scale, $"component {k}: analytic {analytic[k]:G8}, numeric {numeric:G8}");
+                continue;
+            }
+            double relative = Math.Abs(analytic[k] - numeric) / Math.Abs(numeric);
+            Assert.True(relative < 1e-3, $"component {k}: analytic {analytic[k]:G8}, numeric {numeric:G8}, relative error {relative:G3}");
+        }
+    }
+
+    [Fact]
+    public void Normal_matrix_is_the_mean_outer_product_of_finite_difference_pixel_gradients()
+    {
+        var rng = new Random(31);
+        var map = TestScenes.RandomScene(31, count: 100, labelCount: 4);
+        var pose = TestScenes.RandomPose(rng);
+        var query = TestScenes.Query(map, TestScenes.RandomPose(rng), 32);
+        var analytic = new CpuLabelRenderer<double>(map, Exact).Evaluate(pose, TestScenes.Camera, query, withGradient: true).NormalMatrix!;
+
+        int n = TestScenes.Camera.Width * TestScenes.Camera.Height;
+        var pixelGradients = new double[n, 6];
+        for (int k = 0; k < 6; k++)
+        {
+            var plus = ReferenceRenderer.PixelLosses(ReferenceRenderer.Render(map, Perturb(pose, k, Step), TestScenes.Camera, Exact), query, Exact.LossEpsilon);
+            var minus = ReferenceRenderer.PixelLosses(ReferenceRenderer.Render(map, Perturb(pose, k, -Step), TestScenes.Camera, Exact), query, Exact.LossEpsilon);
+            for (int p = 0; p < n; p++)
+                pixelGradients[p, k] = double.IsNaN(plus[p]) ? 0 : (plus[p] - minus[p]) / (2 * Step);
+        }
+        var numeric = new double[36];
+        for (int p = 0; p < n; p++)
+            for (int r = 0; r < 6; r++)
+                for (int c = 0; c < 6; c++)
+                    numeric[6 * r + c] += pixelGradients[p, r] * pixelGradients[p, c] / query.ValidPixelCount;
+
+        double scale = numeric.Max(Math.Abs);
+        for (int i = 0; i < 36; i++)
+            Assert.True(Math.Abs(analytic[i] - numeric[i]) < 1e-3 * scale, $"element ({i / 6},{i % 6}): analytic {analytic[i]:G8}, numeric {numeric[i]:G8}");
+    }
+
+    [Fact]
+    public void Histogram_queries_of_a_coarse_pyramid_level_have_exact_gradients_too()
+    {
+        var rng = new Random(41);
+        var map = TestScenes.RandomScene(41, count: 150, labelCount: 5);
+        var pose = TestScenes.RandomPose(rng);
+        var full = TestScenes.Query(map, TestScenes.RandomPose(rng), 42);
+        var coarse = full.Downsample(2);
+        var camera = TestScenes.Camera.AtLevel(1);
+        var renderer = new CpuLabelRenderer<double>(map, Exact);
+        Assert.Contains(Enumerable.Range(0, coarse.Width * coarse.Height), p => coarse.LabelsAt(p).Length > 1);
+
+        var analytic = renderer.Evaluate(pose, camera, coarse, withGradient: true).Gradient!;
+        double scale = analytic.Max(Math.Abs);
+        for (int k = 0; k < 6; k++)
+        {
+            double numeric = (renderer.Evaluate(Perturb(pose, k, Step), camera, coarse, false).Loss
+                - renderer.Evaluate(Perturb(pose, k, -Step), camera, coarse, false).Loss) / (2 * Step);
+            Assert.True(Math.Abs(analytic[k] - numeric) < 1e-3 * Math.Max(Math.Abs(numeric), 1e-2 * scale), $"component {k}: analytic {analytic[k]:G8}, numeric {numeric:G8}");
+        }
+    }
+
+    [Fact]
+    public void Float_gradient_agrees_with_the_float64_gradient()
+    {
+        var rng = new Random(51);
+        var map = TestScenes.RandomScene(51);
+        var pose = TestScenes.RandomPose(rng);
+        var query = TestScenes.Query(map, TestScenes.RandomPose(rng), 52);
+        var single = new CpuLabelRenderer<float>(map).Evaluate(pose, TestScenes.Camera, query, true);
+        var full = new CpuLabelRenderer<double>(map).Evaluate(pose, TestScenes.Camera, query, true);
+        double scale = full.Gradient!.Max(Math.Abs);
+        Assert.Equal(full.Loss, single.Loss, 4);
+        for (int k = 0; k < 6; k++)
+            Assert.True(Math.Abs(single.Gradient![k] - full.Gradient![k]) < 1e-3 * scale, $"component {k}");
+    }
+}
