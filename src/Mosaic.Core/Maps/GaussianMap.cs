@@ -58,25 +58,27 @@ public sealed class GaussianMap
             for (int a = 0; a < 3; a++)
             {
                 if (!float.IsFinite(Positions[3 * i + a]))
-                    return $"Gaussian {i}: {"xyz"[a]} is {Positions[3 * i + a]}";
+                    return $"Gaussian {i}: {"xyz"[a]} is {Describe(Positions[3 * i + a])}";
                 if (!float.IsFinite(LogScales[3 * i + a]))
-                    return $"Gaussian {i}: scale_{a} is {LogScales[3 * i + a]}";
+                    return $"Gaussian {i}: scale_{a} is {Describe(LogScales[3 * i + a])}";
             }
             double norm2 = 0;
             for (int a = 0; a < 4; a++)
             {
                 float q = Rotations[4 * i + a];
                 if (!float.IsFinite(q))
-                    return $"Gaussian {i}: rot_{a} is {q}";
+                    return $"Gaussian {i}: rot_{a} is {Describe(q)}";
                 norm2 += (double)q * q;
             }
             if (norm2 < 1e-12)
                 return $"Gaussian {i}: rotation quaternion is zero";
             if (!float.IsFinite(OpacityLogits[i]))
-                return $"Gaussian {i}: opacity is {OpacityLogits[i]}";
+                return $"Gaussian {i}: opacity is {Describe(OpacityLogits[i])}";
             if (Labels[i] >= LabelCount)
                 return $"Gaussian {i}: label {Labels[i]} is not below the label count {LabelCount}";
         }
         return null;
     }
+
+    private static string Describe(float v) => float.IsNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
 }

@@ -1,0 +1,110 @@
+using Mosaic.Core.Geometry;
+
+namespace Mosaic.Core.Tests;
+
+public class GeometryTests
+{
+    private static Vector3d RandomVector(Random rng, double scale) =>
+        new Vector3d(rng.NextDouble() * 2 - 1, rng.NextDouble() * 2 - 1, rng.NextDouble() * 2 - 1) * scale;
+
+    private static Se3 RandomPose(Random rng) =>
+        Se3.Exp(new Tangent(RandomVector(rng, 5), RandomVector(rng, 1.7)));
+
+    public static IEnumerable<object[]> Seeds => Enumerable.Range(0, 200).Select(i => new object[] { i });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Exp_of_log_is_the_identity_map(int seed)
+    {
+        var t = RandomPose(new Random(seed));
+        var back = Se3.Exp(t.Log());
+        Assert.True(back.Rotation.Matrix.MaxAbsDifference(t.Rotation.Matrix) < 1e-12);
+        Assert.True((back.Translation - t.Translation).Norm < 1e-11);
+    }
+
+    [Fact]
+    public void Log_of_exp_is_the_identity_for_small_and_large_angles()
+    {
+        var rng = new Random(5);
+        foreach (double angle in new[] { 0, 1e-9, 1e-5, 1e-3, 0.5, 2, 3.1 })
+        {
+            var xi = new Tangent(RandomVector(rng, 2), RandomVector(rng, 1).Normalized() * angle);
+            var back = Se3.Exp(xi).Log();
+            Assert.True((back.Translation - xi.Translation).Norm < 1e-9, $"angle {angle}");
+            Assert.True((back.Rotation - xi.Rotation).Norm < 1e-12, $"angle {angle}");
+        }
+    }
+
+    [Fact]
+    public void So3_log_is_stable_at_pi()
+    {
+        var axis = new Vector3d(1, 2, -0.5).Normalized();
+        var r = So3.Exp(axis * Math.PI);
+        Assert.Equal(Math.PI, r.Angle, 9);
+        Assert.True(So3.Exp(r.Log()).Matrix.MaxAbsDifference(r.Matrix) < 1e-9);
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Inverse_and_composition_agree_on_points(int seed)
+    {
+        var rng = new Random(seed);
+        var a = RandomPose(rng);
+        var b = RandomPose(rng);
+        var p = RandomVector(rng, 10);
+        Assert.True(((a * b).Apply(p) - a.Apply(b.Apply(p))).Norm < 1e-10);
+        Assert.True((a.Inverse().Apply(a.Apply(p)) - p).Norm < 1e-10);
+        var (dt, dr) = Se3.Distance(a * a.Inverse(), Se3.Identity);
+        Assert.True(dt < 1e-10 && dr < 1e-7);
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Quaternion_and_matrix_round_trip(int seed)
+    {
+        var r = So3.Exp(RandomVector(new Random(seed), 3));
+        var q = r.ToQuaternion();
+        Assert.Equal(1, q.Norm, 12);
+        Assert.True(q.W >= 0);
+        Assert.True(So3.FromQuaternion(q).Matrix.MaxAbsDifference(r.Matrix) < 1e-12);
+    }
+
+    [Fact]
+    public void Quaternion_product_composes_rotations_like_matrices()
+    {
+        var rng = new Random(9);
+        var a = So3.Exp(RandomVector(rng, 2));
+        var b = So3.Exp(RandomVector(rng, 2));
+        var q = a.ToQuaternion() * b.ToQuaternion();
+        Assert.True(q.ToMatrix().MaxAbsDifference((a * b).Matrix) < 1e-12);
+    }
+
+    [Fact]
+    public void Left_perturbation_moves_camera_points_as_documented()
+    {
+        // Convention: T ← Exp(ξ)·T, so camera-frame points move by dp/dρ = I, dp/dφ = −[p]×.
+        var rng = new Random(3);
+        var t = RandomPose(rng);
+        var p = RandomVector(rng, 4);
+        var pc = t.Apply(p);
+        double h = 1e-7;
+        for (int k = 0; k < 6; k++)
+        {
+            var xi = new double[6];
+            xi[k] = h;
+            var moved = (Se3.Exp(Tangent.FromArray(xi)) * t).Apply(p);
+            var numeric = (moved - pc) / h;
+            var expected = k < 3
+                ? new Vector3d(k == 0 ? 1 : 0, k == 1 ? 1 : 0, k == 2 ? 1 : 0)
+                : Vector3d.Cross(new Vector3d(k == 3 ? 1 : 0, k == 4 ? 1 : 0, k == 5 ? 1 : 0), pc);
+            Assert.True((numeric - expected).Norm < 1e-5, $"component {k}");
+        }
+    }
+
+    [Fact]
+    public void Rotation_from_a_non_rotation_matrix_is_rejected()
+    {
+        Assert.Throws<ArgumentException>(() => So3.FromMatrix(Matrix3d.Diagonal(1, 1, -1)));
+        Assert.Throws<ArgumentException>(() => new Quaterniond(0, 0, 0, 0).Normalized());
+    }
+}

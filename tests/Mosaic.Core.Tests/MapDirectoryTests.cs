@@ -1,0 +1,291 @@
+using System.Security.Cryptography;
+using System.Text;
+using Mosaic.Core.Maps;
+
+namespace Mosaic.Core.Tests;
+
+public sealed class MapDirectoryTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("mosaic-map-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static GaussianMap SmallMap(int count = 5, int labelCount = 4)
+    {
+        var map = new GaussianMap(count, labelCount);
+        for (int i = 0; i < count; i++)
+        {
+            map.Positions[3 * i] = i;
+            map.Positions[3 * i + 1] = -0.5f * i;
+            map.Positions[3 * i + 2] = 2;
+            map.LogScales[3 * i] = -3;
+            map.LogScales[3 * i + 1] = -2.5f;
+            map.LogScales[3 * i + 2] = -4;
+            map.Rotations[4 * i] = 1;
+            map.Rotations[4 * i + 3] = 0.1f * i;
+            map.OpacityLogits[i] = 0.25f * i;
+            map.Labels[i] = (ushort)(i % labelCount);
+        }
+        return map;
+    }
+
+    private string SaveSmallMap(string name = "map")
+    {
+        string dir = Path.Combine(_root, name);
+        MapDirectory.Save(new PrivacyMap("map", SmallMap(), new MapProvenance { Tool = "test", Source = "synthetic" }), dir);
+        return dir;
+    }
+
+    private static void RewriteChecksum(string dir)
+    {
+        string manifest = Path.Combine(dir, "map.yaml");
+        string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, "gaussians.ply"))));
+        var lines = File.ReadAllLines(manifest).Select(l => l.TrimStart().StartsWith("gaussians.ply:") ? $"  gaussians.ply: {hash}" : l);
+        File.WriteAllLines(manifest, lines);
+    }
+
+    private static void EditManifest(string dir, string from, string to)
+    {
+        string path = Path.Combine(dir, "map.yaml");
+        string text = File.ReadAllText(path);
+        Assert.Contains(from, text);
+        File.WriteAllText(path, text.Replace(from, to));
+    }
+
+    /// <summary>Overwrites float property <paramref name="property"/> (index among the 11 floats) of vertex <paramref name="vertex"/>.</summary>
+    private static void PatchFloat(string dir, int vertex, int property, float value)
+    {
+        string path = Path.Combine(dir, "gaussians.ply");
+        var bytes = File.ReadAllBytes(path);
+        int dataStart = Encoding.ASCII.GetString(bytes).IndexOf("end_header\n", StringComparison.Ordinal) + "end_header\n".Length;
+        BitConverter.TryWriteBytes(bytes.AsSpan(dataStart + vertex * 46 + property * 4), value);
+        File.WriteAllBytes(path, bytes);
+        RewriteChecksum(dir);
+    }
+
+    private static MapFormatException LoadFails(string dir) => Assert.Throws<MapFormatException>(() => MapDirectory.Load(dir));
+
+    [Fact]
+    public void Saved_maps_load_back_identically()
+    {
+        var original = SmallMap();
+        string dir = Path.Combine(_root, "roundtrip");
+        MapDirectory.Save(new PrivacyMap("world", original, new MapProvenance { Tool = "test", Parameters = { ["voxel_size"] = "0.02" } }), dir);
+
+        var loaded = MapDirectory.Load(dir);
+        Assert.Equal("world", loaded.FrameId);
+        Assert.Equal("0.02", loaded.Provenance.Parameters["voxel_size"]);
+        Assert.Equal(original.Positions, loaded.Gaussians.Positions);
+        Assert.Equal(original.LogScales, loaded.Gaussians.LogScales);
+        Assert.Equal(original.Rotations, loaded.Gaussians.Rotations);
+        Assert.Equal(original.OpacityLogits, loaded.Gaussians.OpacityLogits);
+        Assert.Equal(original.Labels, loaded.Gaussians.Labels);
+        Assert.Equal(original.LabelCount, loaded.Gaussians.LabelCount);
+        Assert.Equal(["gaussians.ply", "map.yaml"], Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void Saving_replaces_an_existing_map_and_leaves_no_temporary_files()
+    {
+        string dir = SaveSmallMap();
+        MapDirectory.Save(new PrivacyMap("map", SmallMap(count: 2), new MapProvenance()), dir);
+        Assert.Equal(2, MapDirectory.Load(dir).Gaussians.Count);
+        Assert.Equal(["map"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Saving_refuses_to_replace_a_directory_that_is_not_a_map()
+    {
+        string dir = Path.Combine(_root, "photos");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "holiday.jpg"), "precious");
+        Assert.Throws<IOException>(() => MapDirectory.Save(new PrivacyMap("map", SmallMap(), new MapProvenance()), dir));
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(dir, "holiday.jpg")));
+    }
+
+    [Fact]
+    public void A_failed_save_leaves_the_previous_map_untouched()
+    {
+        string dir = SaveSmallMap();
+        var invalid = SmallMap();
+        invalid.Labels[0] = 99;
+        Assert.Throws<ArgumentException>(() => MapDirectory.Save(new PrivacyMap("map", invalid, new MapProvenance()), dir));
+        Assert.Equal(5, MapDirectory.Load(dir).Gaussians.Count);
+        Assert.Single(Directory.GetFileSystemEntries(_root));
+    }
+
+    [Fact]
+    public void Missing_directory_manifest_or_gaussians_are_named()
+    {
+        Assert.Contains("does not exist", LoadFails(Path.Combine(_root, "nowhere")).Message);
+
+        string dir = SaveSmallMap("a");
+        File.Delete(Path.Combine(dir, "map.yaml"));
+        var e = LoadFails(dir);
+        Assert.EndsWith("map.yaml", e.FilePath);
+        Assert.Contains("missing", e.Problem);
+
+        dir = SaveSmallMap("b");
+        File.Delete(Path.Combine(dir, "gaussians.ply"));
+        e = LoadFails(dir);
+        Assert.EndsWith("gaussians.ply", e.FilePath);
+        Assert.Contains("missing", e.Problem);
+    }
+
+    [Fact]
+    public void Wrong_format_name_or_version_in_the_manifest_is_rejected()
+    {
+        string dir = SaveSmallMap("a");
+        EditManifest(dir, "format: mosaic-privacy-map", "format: something-else");
+        Assert.Contains("format is 'something-else'", LoadFails(dir).Message);
+
+        dir = SaveSmallMap("b");
+        EditManifest(dir, "version: 1", "version: 7");
+        Assert.Contains("version 7 is not supported", LoadFails(dir).Message);
+
+        dir = SaveSmallMap("c");
+        EditManifest(dir, "label_count: 4", "label_count: [");
+        var e = LoadFails(dir);
+        Assert.EndsWith("map.yaml", e.FilePath);
+        Assert.Contains("line", e.Problem);
+    }
+
+    [Fact]
+    public void Wrong_ply_magic_is_rejected()
+    {
+        string dir = SaveSmallMap();
+        var bytes = File.ReadAllBytes(Path.Combine(dir, "gaussians.ply"));
+        bytes[0] = (byte)'x';
+        File.WriteAllBytes(Path.Combine(dir, "gaussians.ply"), bytes);
+        RewriteChecksum(dir);
+        var e = LoadFails(dir);
+        Assert.EndsWith("gaussians.ply", e.FilePath);
+        Assert.Contains("not a PLY file", e.Problem);
+    }
+
+    [Fact]
+    public void Truncated_gaussians_are_reported_with_the_vertex()
+    {
+        string dir = SaveSmallMap();
+        string ply = Path.Combine(dir, "gaussians.ply");
+        var bytes = File.ReadAllBytes(ply);
+        File.WriteAllBytes(ply, bytes[..^30]);
+        RewriteChecksum(dir);
+        Assert.Contains("truncated", LoadFails(dir).Problem);
+        Assert.Contains("vertex 4", LoadFails(dir).Problem);
+    }
+
+    [Fact]
+    public void Count_mismatch_between_manifest_and_ply_is_rejected()
+    {
+        string dir = SaveSmallMap();
+        EditManifest(dir, "gaussian_count: 5", "gaussian_count: 6");
+        Assert.Contains("count mismatch", LoadFails(dir).Problem);
+    }
+
+    [Fact]
+    public void Checksum_mismatch_is_rejected()
+    {
+        string dir = SaveSmallMap();
+        string ply = Path.Combine(dir, "gaussians.ply");
+        var bytes = File.ReadAllBytes(ply);
+        bytes[^3] ^= 0x40;
+        File.WriteAllBytes(ply, bytes);
+        var e = LoadFails(dir);
+        Assert.EndsWith("gaussians.ply", e.FilePath);
+        Assert.Contains("checksum mismatch", e.Problem);
+    }
+
+    [Theory]
+    [InlineData(0, float.NaN, "x is NaN")]
+    [InlineData(4, float.PositiveInfinity, "scale_1 is +Inf")]
+    [InlineData(10, float.NegativeInfinity, "opacity is -Inf")]
+    public void Non_finite_values_are_rejected_naming_gaussian_and_property(int property, float value, string expected)
+    {
+        string dir = SaveSmallMap();
+        PatchFloat(dir, 3, property, value);
+        var e = LoadFails(dir);
+        Assert.Contains("Gaussian 3", e.Problem);
+        Assert.Contains(expected, e.Problem);
+    }
+
+    [Fact]
+    public void Zero_quaternion_is_rejected()
+    {
+        string dir = SaveSmallMap();
+        for (int a = 0; a < 4; a++)
+            PatchFloat(dir, 2, 6 + a, 0);
+        Assert.Contains("Gaussian 2: rotation quaternion is zero", LoadFails(dir).Problem);
+    }
+
+    [Fact]
+    public void Label_not_below_the_label_count_is_rejected()
+    {
+        string dir = SaveSmallMap();
+        EditManifest(dir, "label_count: 4", "label_count: 3");
+        Assert.Contains("label 3 is not below the label count 3", LoadFails(dir).Problem);
+    }
+
+    [Fact]
+    public void Gaussian_splatting_ply_loads_by_name_and_its_appearance_is_dropped()
+    {
+        // A 3DGS-style file: normals, SH colour (f_dc_*, f_rest_*) interleaved with geometry, in
+        // another property order, plus our label.
+        var names = new List<string> { "x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2" };
+        names.AddRange(Enumerable.Range(0, 45).Select(i => $"f_rest_{i}"));
+        names.AddRange(["opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"]);
+        var header = new StringBuilder("ply\nformat binary_little_endian 1.0\nelement vertex 2\n");
+        foreach (var n in names)
+            header.Append($"property float {n}\n");
+        header.Append("property ushort label\nend_header\n");
+        using var stream = new MemoryStream();
+        stream.Write(Encoding.ASCII.GetBytes(header.ToString()));
+        for (int v = 0; v < 2; v++)
+        {
+            foreach (var n in names)
+            {
+                float value = n switch
+                {
+                    "x" => 1 + v, "y" => 2, "z" => 3, "opacity" => 0.5f,
+                    "scale_0" or "scale_1" or "scale_2" => -3, "rot_0" => 1, "rot_1" or "rot_2" or "rot_3" => 0,
+                    _ => 0.77f, // appearance
+                };
+                stream.Write(BitConverter.GetBytes(value));
+            }
+            stream.Write(BitConverter.GetBytes((ushort)(v + 1)));
+        }
+        stream.Position = 0;
+
+        var map = GaussianPly.Read(stream, "splat.ply", labelCount: 3);
+        Assert.Equal(2, map.Count);
+        Assert.Equal([1f, 2, 3, 2, 2, 3], map.Positions);
+        Assert.Equal([(ushort)1, (ushort)2], map.Labels);
+        Assert.Equal(0.5f, map.OpacityLogits[1]);
+
+        string dir = Path.Combine(_root, "from3dgs");
+        MapDirectory.Save(new PrivacyMap("map", map, new MapProvenance()), dir);
+        string saved = File.ReadAllText(Path.Combine(dir, "gaussians.ply"), Encoding.Latin1);
+        string savedHeader = saved[..saved.IndexOf("end_header", StringComparison.Ordinal)];
+        Assert.DoesNotContain("f_dc", savedHeader);
+        Assert.DoesNotContain("f_rest", savedHeader);
+        Assert.DoesNotContain("nx", savedHeader);
+        Assert.Equal(savedHeader.Length + "end_header\n".Length + 2 * (11 * 4 + 2), new FileInfo(Path.Combine(dir, "gaussians.ply")).Length);
+    }
+
+    [Fact]
+    public void Ply_without_a_label_is_not_a_privacy_map()
+    {
+        var text = "ply\nformat binary_little_endian 1.0\nelement vertex 0\nproperty float x\nend_header\n";
+        var e = Assert.Throws<MapFormatException>(() => GaussianPly.Read(new MemoryStream(Encoding.ASCII.GetBytes(text)), "a.ply", 2));
+        Assert.Contains("no property 'y'", e.Problem);
+    }
+
+    [Fact]
+    public void Ascii_ply_is_rejected_with_the_header_line()
+    {
+        var text = "ply\nformat ascii 1.0\nelement vertex 0\nend_header\n";
+        var e = Assert.Throws<MapFormatException>(() => GaussianPly.Read(new MemoryStream(Encoding.ASCII.GetBytes(text)), "a.ply", 2));
+        Assert.Contains("header line 2", e.Problem);
+        Assert.Contains("binary_little_endian", e.Problem);
+    }
+}
