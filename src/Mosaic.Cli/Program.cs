@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Mosaic.Cli.Commands;
+
+var root = new RootCommand("mosaic: privacy-preserving visual localization against labelled Gaussian maps")
+{
+    DemoCommand.Create(),
+};
+return root.Parse(args).Invoke();

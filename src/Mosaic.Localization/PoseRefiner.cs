@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using MathNet.Numerics.LinearAlgebra;
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+using Mosaic.Rendering;
+
+namespace Mosaic.Localization;
+
+/// <summary>Options of <see cref="PoseRefiner"/>, validated at construction.</summary>
+public sealed record RefinerOptions
+{
+    /// <summary>Coarsest pyramid level (each level halves the resolution); refinement starts there.</summary>
+    public int CoarsestLevel { get; init; } = 3;
+
+    /// <summary>Finest pyramid level; refinement ends there (0 = full resolution).</summary>
+    public int FinestLevel { get; init; } = 1;
+
+    /// <summary>Most Levenberg-Marquardt iterations (accepted or rejected steps) per level.</summary>
+    public int MaxIterationsPerLevel { get; init; } = 25;
+
+    /// <summary>A level ends when an accepted step moves the camera less than this (metres) ...</summary>
+    public double MinTranslationStep { get; init; } = 1e-5;
+
+    /// <summary>... and turns it less than this (radians).</summary>
+    public double MinRotationStep { get; init; } = 1e-5;
+
+    /// <summary>A level also ends when an accepted step lowers the loss by less than this fraction.</summary>
+    public double RelativeLossTolerance { get; init; } = 1e-6;
+
+    /// <summary>Initial Levenberg-Marquardt damping λ (relative to the normal matrix's diagonal).</summary>
+    public double InitialDamping { get; init; } = 1e-2;
+
+    /// <summary>A level gives up when λ grows beyond this (no descent direction left).</summary>
+    public double MaxDamping { get; init; } = 1e6;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (FinestLevel < 0 || CoarsestLevel < FinestLevel || CoarsestLevel > 8)
+            throw new ArgumentException($"pyramid levels {CoarsestLevel}..{FinestLevel}: need 8 >= coarsest_level >= finest_level >= 0");
+        if (MaxIterationsPerLevel < 1)
+            throw new ArgumentException($"max_iterations_per_level {MaxIterationsPerLevel} must be at least 1");
+        if (!(MinTranslationStep >= 0) || !(MinRotationStep >= 0) || !(RelativeLossTolerance >= 0))
+            throw new ArgumentException("convergence tolerances must be non-negative");
+        if (!(InitialDamping > 0) || !(MaxDamping > InitialDamping))
+            throw new ArgumentException($"damping: need 0 < initial_damping {InitialDamping} < max_damping {MaxDamping}");
+    }
+}
+
+/// <summary>What happened at one pyramid level.</summary>
+/// <param name="Level">Pyramid level.</param>
+/// <param name="Width">Image width at this level.</param>
+/// <param name="Height">Image height at this level.</param>
+/// <param name="Iterations">LM iterations (accepted and rejected steps).</param>
+/// <param name="InitialLoss">Loss at the pose the level started from.</param>
+/// <param name="FinalLoss">Loss at the pose the level ended with.</param>
+/// <param name="Converged">Whether a convergence criterion (not the iteration limit) ended the level.</param>
+/// <param name="Time">Wall time spent on the level.</param>
+public sealed record LevelReport(int Level, int Width, int Height, int Iterations, double InitialLoss, double FinalLoss, bool Converged, TimeSpan Time);
+
+/// <summary>The refined pose and how much to trust it.</summary>
+/// <param name="MapFromCamera">The refined camera pose T_map_cam.</param>
+/// <param name="Covariance">
+/// Row-major 6×6 covariance of the left-perturbation tangent (ρ, φ) of T_cam_map at the finest level:
+/// the inverse of Σ_p g_p g_pᵀ. Pixels are not independent, so it is optimistic; use it to compare
+/// frames and directions, not as a calibrated uncertainty. Null when the normal matrix is singular.
+/// </param>
+/// <param name="Loss">Final loss at the finest level.</param>
+/// <param name="Coverage">Final share of labelled query pixels covered by the map at the finest level.</param>
+/// <param name="Iterations">Total LM iterations over all levels.</param>
+/// <param name="Converged">Whether the finest level ended on a convergence criterion.</param>
+/// <param name="Levels">Per-level reports, coarsest first.</param>
+public sealed record RefinementResult(
+    Se3 MapFromCamera,
+    double[]? Covariance,
+    double Loss,
+    double Coverage,
+    int Iterations,
+    bool Converged,
+    IReadOnlyList<LevelReport> Levels);
+
+/// <summary>
+/// Segmentation-metric pose refinement (DESIGN.md §6): Levenberg-Marquardt over se(3) on the label
+/// loss, coarse to fine over an image pyramid. Steps are left perturbations of T_cam_map (see
+/// <see cref="Se3"/>). Plain algorithm: no I/O, no logging.
+/// </summary>
+public sealed class PoseRefiner
+{
+    private readonly ILabelRenderer _renderer;
+    private readonly RefinerOptions _options;
+
+    /// <summary>Refines against the map behind <paramref name="renderer"/>.</summary>
+    public PoseRefiner(ILabelRenderer renderer, RefinerOptions? options = null)
+    {
+        _renderer = renderer;
+        _options = options ?? new RefinerOptions();
+        _options.Validate();
+    }
+
+    /// <summary>
+    /// Refines <paramref name="initialMapFromCamera"/> so that the map's labels rendered through
+    /// <paramref name="camera"/> match <paramref name="query"/> (undistorted, full resolution, the same
+    /// size as the camera).
+    /// </summary>
+    public RefinementResult Refine(LabelDistributionImage query, PinholeCamera camera, Se3 initialMapFromCamera)
+    {
+        if (query.Width != camera.Width || query.Height != camera.Height)
+            throw new ArgumentException($"query is {query.Width}x{query.Height} but the camera is {camera.Width}x{camera.Height}");
+        var camFromMap = initialMapFromCamera.Inverse();
+        var levels = new List<LevelReport>();
+        LossEvaluation? last = null;
+        int iterations = 0;
+        bool converged = false;
+        for (int level = _options.CoarsestLevel; level >= _options.FinestLevel; level--)
+        {
+            var levelCamera = camera.AtLevel(level);
+            var levelQuery = query.Downsample(1 << level);
+            var clock = Stopwatch.StartNew();
+            (camFromMap, last, int levelIterations, converged) = RefineLevel(levelQuery, levelCamera, camFromMap);
+            iterations += levelIterations;
+            levels.Add(new LevelReport(level, levelCamera.Width, levelCamera.Height, levelIterations,
+                levels.Count == 0 ? double.NaN : levels[^1].FinalLoss, last.Loss, converged, clock.Elapsed));
+        }
+        return new RefinementResult(camFromMap.Inverse(), Covariance(last!), last!.Loss, last.Coverage, iterations, converged, levels);
+    }
+
+    private (Se3 Pose, LossEvaluation Evaluation, int Iterations, bool Converged) RefineLevel(LabelDistributionImage query, PinholeCamera camera, Se3 pose)
+    {
+        var current = _renderer.Evaluate(pose, camera, query, withGradient: true);
+        double lambda = _options.InitialDamping;
+        for (int iteration = 1; iteration <= _options.MaxIterationsPerLevel; iteration++)
+        {
+            var step = SolveStep(current, lambda);
+            if (step is null)
+                return (pose, current, iteration, true);
+            var (scale, loss) = LineSearch(query, camera, pose, step.Value, current.Loss);
+            if (scale == 0)
+            {
+                lambda *= 4;
+                if (lambda > _options.MaxDamping)
+                    return (pose, current, iteration, true);
+                continue;
+            }
+            var accepted = scale * step.Value;
+            double decrease = (current.Loss - loss) / Math.Max(current.Loss, 1e-12);
+            pose = Se3.Exp(accepted) * pose;
+            current = _renderer.Evaluate(pose, camera, query, withGradient: true);
+            lambda = Math.Max(lambda / 3, 1e-9);
+            bool smallStep = accepted.Translation.Norm < _options.MinTranslationStep && accepted.Rotation.Norm < _options.MinRotationStep;
+            if (smallStep || decrease < _options.RelativeLossTolerance)
+                return (pose, current, iteration, true);
+        }
+        return (pose, current, _options.MaxIterationsPerLevel, false);
+    }
+
+    /// <summary>
+    /// Step length along the LM direction: the empirical Fisher matrix misjudges the curvature (too
+    /// flat near the optimum, where per-pixel gradients vanish; too steep far from it), so the full
+    /// step is doubled while the loss keeps falling and halved while it does not fall. Returns scale 0
+    /// when no tried length lowers the loss. Uses loss-only evaluations.
+    /// </summary>
+    private (double Scale, double Loss) LineSearch(LabelDistributionImage query, PinholeCamera camera, Se3 pose, Tangent step, double loss)
+    {
+        double LossAt(double s) => _renderer.Evaluate(Se3.Exp(s * step) * pose, camera, query, withGradient: false).Loss;
+        double best = LossAt(1);
+        if (best < loss)
+        {
+            double scale = 1;
+            for (int i = 0; i < MaxExpansions; i++)
+            {
+                double next = LossAt(2 * scale);
+                if (!(next < best))
+                    break;
+                (scale, best) = (2 * scale, next);
+            }
+            return (scale, best);
+        }
+        for (double scale = 0.5; scale >= 1.0 / (1 << MaxHalvings); scale /= 2)
+        {
+            double next = LossAt(scale);
+            if (next < loss)
+                return (scale, next);
+        }
+        return (0, loss);
+    }
+
+    private const int MaxExpansions = 4;
+    private const int MaxHalvings = 4;
+
+    /// <summary>The LM step δ solving (H + λ diag H) δ = −g; null when there is no gradient at all.</summary>
+    private static Tangent? SolveStep(LossEvaluation evaluation, double lambda)
+    {
+        var g = evaluation.Gradient!;
+        if (g.All(v => v == 0))
+            return null;
+        var h = Matrix<double>.Build.DenseOfRowMajor(6, 6, evaluation.NormalMatrix!);
+        double maxDiagonal = Enumerable.Range(0, 6).Max(i => h[i, i]);
+        for (int i = 0; i < 6; i++)
+            h[i, i] += lambda * Math.Max(h[i, i], 1e-9 * maxDiagonal) + 1e-12;
+        var delta = h.Cholesky().Solve(Vector<double>.Build.Dense(g).Negate());
+        return Tangent.FromArray(delta.ToArray());
+    }
+
+    private static double[]? Covariance(LossEvaluation evaluation)
+    {
+        var information = Matrix<double>.Build.DenseOfRowMajor(6, 6, evaluation.NormalMatrix!) * evaluation.ValidPixels;
+        if (evaluation.ValidPixels == 0 || information.Determinant() <= 0)
+            return null;
+        return information.Inverse().ToRowMajorArray();
+    }
+}

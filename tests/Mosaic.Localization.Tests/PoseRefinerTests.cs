@@ -1,0 +1,81 @@
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+using Mosaic.Core.Synthetic;
+using Mosaic.Localization;
+using Mosaic.Rendering;
+
+namespace Mosaic.Localization.Tests;
+
+public class PoseRefinerTests
+{
+    private static readonly PinholeCamera Camera = SyntheticRoom.Camera;
+    private static readonly Lazy<CpuLabelRenderer<float>> Room = new(() => new CpuLabelRenderer<float>(SyntheticRoom.Generate(100_000, 16, seed: 4)));
+
+    private static (Se3 Truth, LabelDistributionImage Query) View(int seed)
+    {
+        var truth = SyntheticRoom.RandomCameraPose(new Random(seed));
+        var labels = Room.Value.Render(truth.Inverse(), Camera).HardLabels();
+        return (truth, LabelDistributionImage.FromLabels(labels, Room.Value.LabelCount));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Refinement_from_5cm_and_3deg_lands_within_a_centimetre_of_the_true_pose(int seed)
+    {
+        var (truth, query) = View(seed);
+        var start = truth * Se3.Exp(new Tangent(new Vector3d(0.03, -0.03, 0.028), new Vector3d(0.032, 0.032, -0.026)));
+        var (t0, r0) = Se3.Distance(start, truth);
+        Assert.True(t0 > 0.049 && r0 > 0.05);
+
+        var result = new PoseRefiner(Room.Value).Refine(query, Camera, start);
+
+        var (t1, r1) = Se3.Distance(result.MapFromCamera, truth);
+        Assert.True(t1 < 0.01, $"translation error {t1 * 100:F2} cm");
+        Assert.True(r1 < 0.2 * Math.PI / 180, $"rotation error {r1 * 180 / Math.PI:F3} deg");
+        Assert.True(result.Coverage > 0.95);
+        Assert.Equal([3, 2, 1], result.Levels.Select(l => l.Level));
+        Assert.All(result.Levels, l => Assert.True(l.FinalLoss <= l.InitialLoss || double.IsNaN(l.InitialLoss)));
+        Assert.Equal(result.Levels.Sum(l => l.Iterations), result.Iterations);
+    }
+
+    [Fact]
+    public void Covariance_is_symmetric_positive_definite()
+    {
+        var (truth, query) = View(5);
+        var result = new PoseRefiner(Room.Value, new RefinerOptions { CoarsestLevel = 2, FinestLevel = 1, MaxIterationsPerLevel = 3 }).Refine(query, Camera, truth);
+        var c = result.Covariance!;
+        for (int r = 0; r < 6; r++)
+        {
+            Assert.True(c[7 * r] > 0);
+            for (int k = 0; k < 6; k++)
+                Assert.Equal(c[6 * r + k], c[6 * k + r], 12);
+        }
+        var information = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfRowMajor(6, 6, c).Inverse();
+        Assert.True(information.Evd().EigenValues.All(e => e.Real > 0 && Math.Abs(e.Imaginary) < 1e-9));
+    }
+
+    /// <summary>
+    /// The loss minimum with hard-label queries is not exactly at the true pose (soft rendered label
+    /// boundaries against hard query boundaries): measured about 4 mm at 320x240 (level 1 of 640x480) here, half a pixel's
+    /// footprint at 2 m. This pins that bias so a change that widens it is noticed.
+    /// </summary>
+    [Fact]
+    public void Starting_at_the_true_pose_stays_within_a_centimetre()
+    {
+        var (truth, query) = View(6);
+        var result = new PoseRefiner(Room.Value, new RefinerOptions { CoarsestLevel = 1, FinestLevel = 1 }).Refine(query, Camera, truth);
+        var (t, r) = Se3.Distance(result.MapFromCamera, truth);
+        Assert.True(t < 0.01 && r < 0.1 * Math.PI / 180, $"drifted {t * 1000:F2} mm, {r * 180 / Math.PI:F3} deg");
+    }
+
+    [Fact]
+    public void Bad_options_and_mismatched_queries_are_rejected_with_a_reason()
+    {
+        Assert.Contains("coarsest_level", Assert.Throws<ArgumentException>(() => new PoseRefiner(Room.Value, new RefinerOptions { CoarsestLevel = 0, FinestLevel = 1 })).Message);
+        var query = LabelDistributionImage.FromLabels(new Image<ushort>(10, 10), Room.Value.LabelCount);
+        Assert.Contains("10x10", Assert.Throws<ArgumentException>(() => new PoseRefiner(Room.Value).Refine(query, Camera, Se3.Identity)).Message);
+    }
+}
