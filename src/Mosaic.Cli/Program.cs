@@ -4,5 +4,6 @@ using Mosaic.Cli.Commands;
 var root = new RootCommand("mosaic: privacy-preserving visual localization against labelled Gaussian maps")
 {
     DemoCommand.Create(),
+    BenchCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Mosaic.Benchmarks.RenderingBenchmarks).Assembly).Run(args);
