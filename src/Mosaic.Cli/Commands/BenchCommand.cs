@@ -80,9 +80,8 @@ internal static class BenchCommand
             ? r.FinalTranslation < 0.01 && r.FinalRotation < 0.2 * deg2rad
             : r.FinalTranslation < 0.001 && r.FinalRotation < 0.05 * deg2rad;
         bool Loose(TrialResult r) => r.FinalTranslation < 0.01 && r.FinalRotation < 0.2 * deg2rad;
-        double Median(IEnumerable<double> v) { var s = v.Order().ToArray(); return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2; }
         return $"| {(noise ? "noisy" : "clean")} | {cm} cm, {deg} deg | {results.Count(Strict) * 100.0 / results.Count:F0}% | {results.Count(Loose) * 100.0 / results.Count:F0}% | " +
-            $"{Median(results.Select(r => r.FinalTranslation)) * 1000:F1} mm, {Median(results.Select(r => r.FinalRotation)) / deg2rad:F3} deg | {Median(results.Select(r => r.Milliseconds)):F0} ms |";
+            $"{Statistics.Median(results.Select(r => r.FinalTranslation)) * 1000:F1} mm, {Statistics.Median(results.Select(r => r.FinalRotation)) / deg2rad:F3} deg | {Statistics.Median(results.Select(r => r.Milliseconds)):F0} ms |";
     }
 
     private static Command Memory()

@@ -73,9 +73,8 @@ internal static class DemoCommand
                 }
             });
             AnsiConsole.Write(table);
-            double Median(IEnumerable<double> v) { var s = v.Order().ToArray(); return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2; }
-            AnsiConsole.MarkupLine($"Median final error: [bold]{Median(results.Select(r => r.FinalTranslation)) * 100:F3} cm[/], " +
-                $"[bold]{Median(results.Select(r => r.FinalRotation)) * 180 / Math.PI:F3} deg[/]; median time {Median(results.Select(r => r.Milliseconds)):F0} ms");
+            AnsiConsole.MarkupLine($"Median final error: [bold]{Statistics.Median(results.Select(r => r.FinalTranslation)) * 100:F3} cm[/], " +
+                $"[bold]{Statistics.Median(results.Select(r => r.FinalRotation)) * 180 / Math.PI:F3} deg[/]; median time {Statistics.Median(results.Select(r => r.Milliseconds)):F0} ms");
             return 0;
         });
         return command;
