@@ -1,0 +1,108 @@
+using Mosaic.Ros.Cdr;
+
+namespace Mosaic.Ros.Messages;
+
+/// <summary>sensor_msgs/msg/Image: raw pixels, <see cref="Step"/> bytes per row.</summary>
+public sealed record Image(Header Header, uint Height, uint Width, string Encoding, bool IsBigEndian, uint Step, byte[] Data)
+    : IRosMessage<Image>
+{
+    /// <inheritdoc/>
+    public static MessageDefinition Definition { get; } = new("sensor_msgs/msg/Image",
+        "std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n",
+        Header.Definition);
+
+    /// <inheritdoc/>
+    public static Image Read(ref CdrReader reader) => new(Header.Read(ref reader), reader.ReadUInt32(), reader.ReadUInt32(),
+        reader.ReadString(), reader.ReadByte() != 0, reader.ReadUInt32(), reader.ReadByteSequence());
+
+    /// <inheritdoc/>
+    public void Write(CdrWriter writer)
+    {
+        Header.Write(writer);
+        writer.WriteUInt32(Height);
+        writer.WriteUInt32(Width);
+        writer.WriteString(Encoding);
+        writer.WriteByte(IsBigEndian ? (byte)1 : (byte)0);
+        writer.WriteUInt32(Step);
+        writer.WriteByteSequence(Data);
+    }
+}
+
+/// <summary>sensor_msgs/msg/CompressedImage: <see cref="Format"/> is e.g. "jpeg", "png" or "16UC1; compressedDepth png".</summary>
+public sealed record CompressedImage(Header Header, string Format, byte[] Data) : IRosMessage<CompressedImage>
+{
+    /// <inheritdoc/>
+    public static MessageDefinition Definition { get; } = new("sensor_msgs/msg/CompressedImage",
+        "std_msgs/Header header\nstring format\nuint8[] data\n", Header.Definition);
+
+    /// <inheritdoc/>
+    public static CompressedImage Read(ref CdrReader reader) => new(Header.Read(ref reader), reader.ReadString(), reader.ReadByteSequence());
+
+    /// <inheritdoc/>
+    public void Write(CdrWriter writer)
+    {
+        Header.Write(writer);
+        writer.WriteString(Format);
+        writer.WriteByteSequence(Data);
+    }
+}
+
+/// <summary>sensor_msgs/msg/RegionOfInterest.</summary>
+public readonly record struct RegionOfInterest(uint XOffset, uint YOffset, uint Height, uint Width, bool DoRectify)
+    : IRosMessage<RegionOfInterest>
+{
+    /// <inheritdoc/>
+    public static MessageDefinition Definition { get; } = new("sensor_msgs/msg/RegionOfInterest",
+        "uint32 x_offset\nuint32 y_offset\nuint32 height\nuint32 width\nbool do_rectify\n");
+
+    /// <inheritdoc/>
+    public static RegionOfInterest Read(ref CdrReader reader) =>
+        new(reader.ReadUInt32(), reader.ReadUInt32(), reader.ReadUInt32(), reader.ReadUInt32(), reader.ReadBool());
+
+    /// <inheritdoc/>
+    public void Write(CdrWriter writer)
+    {
+        writer.WriteUInt32(XOffset);
+        writer.WriteUInt32(YOffset);
+        writer.WriteUInt32(Height);
+        writer.WriteUInt32(Width);
+        writer.WriteBool(DoRectify);
+    }
+}
+
+/// <summary>
+/// sensor_msgs/msg/CameraInfo. ROS 2 names the matrices d, k, r, p; ROS 1 (and bags converted from
+/// it) D, K, R, P. The CDR layout is the same, so one record reads both.
+/// </summary>
+public sealed record CameraInfo(
+    Header Header, uint Height, uint Width, string DistortionModel,
+    double[] D, double[] K, double[] R, double[] P,
+    uint BinningX, uint BinningY, RegionOfInterest Roi) : IRosMessage<CameraInfo>
+{
+    /// <inheritdoc/>
+    public static MessageDefinition Definition { get; } = new("sensor_msgs/msg/CameraInfo",
+        "std_msgs/Header header\nuint32 height\nuint32 width\nstring distortion_model\nfloat64[] d\nfloat64[9] k\n" +
+        "float64[9] r\nfloat64[12] p\nuint32 binning_x\nuint32 binning_y\nRegionOfInterest roi\n",
+        Header.Definition, RegionOfInterest.Definition);
+
+    /// <inheritdoc/>
+    public static CameraInfo Read(ref CdrReader reader) => new(Header.Read(ref reader), reader.ReadUInt32(), reader.ReadUInt32(),
+        reader.ReadString(), reader.ReadDoubleSequence(), reader.ReadDoubleArray(9), reader.ReadDoubleArray(9),
+        reader.ReadDoubleArray(12), reader.ReadUInt32(), reader.ReadUInt32(), RegionOfInterest.Read(ref reader));
+
+    /// <inheritdoc/>
+    public void Write(CdrWriter writer)
+    {
+        Header.Write(writer);
+        writer.WriteUInt32(Height);
+        writer.WriteUInt32(Width);
+        writer.WriteString(DistortionModel);
+        writer.WriteDoubleSequence(D);
+        writer.WriteDoubleArray(PoseWithCovariance.FixedLength(K, 9));
+        writer.WriteDoubleArray(PoseWithCovariance.FixedLength(R, 9));
+        writer.WriteDoubleArray(PoseWithCovariance.FixedLength(P, 12));
+        writer.WriteUInt32(BinningX);
+        writer.WriteUInt32(BinningY);
+        Roi.Write(writer);
+    }
+}
