@@ -30,7 +30,7 @@ public sealed class MessageDefinition
 
     /// <summary>
     /// The definition with every nested type appended once, each after a line of 80 '=' and
-    /// <c>MSG: pkg/msg/Type</c>, in depth-first order of first use.
+    /// <c>MSG: pkg/Type</c> (the form rosbag2 writes), in depth-first order of first use.
     /// </summary>
     public string FullText()
     {
@@ -52,10 +52,13 @@ public sealed class MessageDefinition
             {
                 builder.Append('\n');
             }
-            builder.Append(Separator).Append('\n').Append("MSG: ").Append(dependency.Name).Append('\n').Append(dependency.Text);
+            builder.Append(Separator).Append('\n').Append("MSG: ").Append(ShortName(dependency.Name)).Append('\n').Append(dependency.Text);
             AppendDependencies(dependency, builder, seen);
         }
     }
+
+    /// <summary>Turns <c>pkg/msg/Type</c> into <c>pkg/Type</c>; other names are returned unchanged.</summary>
+    public static string ShortName(string typeName) => typeName.Replace("/msg/", "/", StringComparison.Ordinal);
 
     /// <summary>Turns <c>pkg/Type</c> (old rosbag2 and ROS 1 style) into <c>pkg/msg/Type</c>; other names are returned unchanged.</summary>
     public static string NormalizeName(string typeName)

@@ -1,0 +1,160 @@
+using SQLitePCL;
+
+namespace Mosaic.Ros.Bags;
+
+/// <summary>
+/// Reads a rosbag2 sqlite3 file, schema v1 (2018, no serialization_format column) to v4
+/// (Jazzy, message_definitions). A file with a non-empty -wal journal is copied with its journal to a
+/// temporary directory first, so the recording is never modified; others are opened immutable.
+/// </summary>
+internal sealed class SqliteStorage : IBagStorage
+{
+    private readonly SqliteDatabase _db;
+    private readonly string? _temporaryDirectory;
+    private readonly Dictionary<long, BagTopic> _topicsById = new();
+    private readonly List<BagMessageDefinition> _definitions = new();
+    private readonly List<string> _warnings = new();
+
+    private SqliteStorage(string path, SqliteDatabase db, string? temporaryDirectory)
+    {
+        FilePath = path;
+        _db = db;
+        _temporaryDirectory = temporaryDirectory;
+    }
+
+    public string FilePath { get; }
+
+    public string StorageIdentifier => "sqlite3";
+
+    /// <summary>Schema version: from the schema table (v3+), else inferred from the topics columns.</summary>
+    public int SchemaVersion { get; private set; }
+
+    public IReadOnlyList<BagTopic> Topics => _topicsById.Values.ToList();
+
+    public IReadOnlyList<BagMessageDefinition> Definitions => _definitions;
+
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    public static SqliteStorage Open(string path)
+    {
+        string? temporary = null;
+        string openPath = path;
+        var wal = new FileInfo(path + "-wal");
+        if (wal.Exists && wal.Length > 0)
+        {
+            temporary = Directory.CreateTempSubdirectory("mosaic-bag-").FullName;
+            openPath = Path.Combine(temporary, Path.GetFileName(path));
+            File.Copy(path, openPath);
+            File.Copy(wal.FullName, openPath + "-wal");
+        }
+        SqliteDatabase db;
+        try
+        {
+            db = temporary is null ? SqliteDatabase.Open(openPath, readOnly: true, immutable: true) : SqliteDatabase.Open(openPath, readOnly: false);
+        }
+        catch
+        {
+            if (temporary is not null) Directory.Delete(temporary, recursive: true);
+            throw;
+        }
+        var storage = new SqliteStorage(path, db, temporary);
+        try
+        {
+            storage.ReadSchema();
+            return storage;
+        }
+        catch (Exception e) when (e is not BagFormatException)
+        {
+            storage.Dispose();
+            throw new BagFormatException(path, "not a rosbag2 sqlite3 file: " + e.Message, e);
+        }
+        catch
+        {
+            storage.Dispose();
+            throw;
+        }
+    }
+
+    private void ReadSchema()
+    {
+        if (!_db.HasTable("topics") || !_db.HasTable("messages"))
+        {
+            throw new BagFormatException(FilePath, "sqlite3 file has no rosbag2 'topics'/'messages' tables");
+        }
+        var columns = _db.Columns("topics");
+        if (_db.HasTable("schema"))
+        {
+            _db.Query("SELECT schema_version FROM schema", s => SchemaVersion = raw.sqlite3_column_int(s, 0));
+        }
+        else
+        {
+            SchemaVersion = columns.Contains("offered_qos_profiles") ? 2 : 1;
+        }
+        string format = columns.Contains("serialization_format") ? "serialization_format" : "'cdr'";
+        string qos = columns.Contains("offered_qos_profiles") ? "offered_qos_profiles" : "''";
+        string hash = columns.Contains("type_description_hash") ? "type_description_hash" : "''";
+        _db.Query($"SELECT id, name, type, {format}, {qos}, {hash} FROM topics ORDER BY id", s =>
+            _topicsById[raw.sqlite3_column_int64(s, 0)] = new BagTopic(
+                SqliteDatabase.Text(s, 1), SqliteDatabase.Text(s, 2), SqliteDatabase.Text(s, 3),
+                SqliteDatabase.Text(s, 4), SqliteDatabase.Text(s, 5)));
+        if (_db.HasTable("message_definitions"))
+        {
+            _db.Query("SELECT topic_type, encoding, encoded_message_definition FROM message_definitions", s =>
+                _definitions.Add(new BagMessageDefinition(SqliteDatabase.Text(s, 0), SqliteDatabase.Text(s, 1), SqliteDatabase.Text(s, 2))));
+        }
+    }
+
+    public IReadOnlyDictionary<string, BagTopicStatistics> Statistics()
+    {
+        var result = new Dictionary<string, BagTopicStatistics>();
+        _db.Query("SELECT topic_id, count(*), min(timestamp), max(timestamp) FROM messages GROUP BY topic_id", s =>
+        {
+            long id = raw.sqlite3_column_int64(s, 0);
+            string name = _topicsById.TryGetValue(id, out var topic) ? topic.Name : $"<unknown topic id {id}>";
+            result[name] = new BagTopicStatistics(raw.sqlite3_column_int64(s, 1), raw.sqlite3_column_int64(s, 2), raw.sqlite3_column_int64(s, 3));
+        });
+        return result;
+    }
+
+    public IEnumerable<BagMessage> Read(IReadOnlySet<string>? topics, long start, long end)
+    {
+        var ids = _topicsById.Where(t => topics is null || topics.Contains(t.Value.Name)).Select(t => t.Key).ToList();
+        if (ids.Count == 0)
+        {
+            yield break;
+        }
+        string filter = topics is null ? "" : $" AND topic_id IN ({string.Join(",", ids)})";
+        using var statement = _db.Prepare(
+            $"SELECT topic_id, timestamp, data FROM messages WHERE timestamp >= ? AND timestamp <= ?{filter} ORDER BY timestamp, id", start, end);
+        int rc;
+        while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+        {
+            long id = raw.sqlite3_column_int64(statement, 0);
+            if (!_topicsById.TryGetValue(id, out var topic))
+            {
+                _warnings.Add($"message with unknown topic id {id} skipped");
+                continue;
+            }
+            long timestamp = raw.sqlite3_column_int64(statement, 1);
+            byte[] data = raw.sqlite3_column_blob(statement, 2).ToArray();
+            yield return new BagMessage(topic, timestamp, data);
+        }
+        _db.Check(rc, "reading messages");
+    }
+
+    public void Dispose()
+    {
+        _db.Dispose();
+        if (_temporaryDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_temporaryDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp copy is harmless; the original bag is untouched either way.
+            }
+        }
+    }
+}
