@@ -5,5 +5,6 @@ var root = new RootCommand("mosaic: privacy-preserving visual localization again
 {
     DemoCommand.Create(),
     BenchCommand.Create(),
+    BagCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Globalization;
+using Mosaic.Ros.Bags;
+using Mosaic.Ros.Import;
+using Spectre.Console;
+
+namespace Mosaic.Cli.Commands;
+
+/// <summary><c>mosaic bag info</c> and <c>mosaic bag import-7scenes</c>: rosbag2 tooling.</summary>
+internal static class BagCommand
+{
+    public static Command Create() => new("bag", "Inspect rosbag2 recordings and make them from datasets.")
+    {
+        Info(),
+        Import7Scenes(),
+    };
+
+    private static Command Info()
+    {
+        var path = new Argument<string>("path") { Description = "Bag directory, metadata.yaml, or a bare .db3 / .mcap file." };
+        var command = new Command("info", "Summarize a bag like `ros2 bag info`: storage, duration, counts, types, sizes.") { path };
+        command.SetAction(parse =>
+        {
+            string bag = parse.GetValue(path)!;
+            try
+            {
+                using var reader = Rosbag2Reader.Open(bag);
+                var statistics = reader.Statistics();
+                long count = statistics.Values.Sum(s => s.MessageCount);
+                long start = statistics.Count > 0 ? statistics.Values.Min(s => s.StartTime) : 0;
+                long end = statistics.Count > 0 ? statistics.Values.Max(s => s.EndTime) : 0;
+                long bytes = reader.Files.Sum(f => new FileInfo(f).Length);
+                var grid = new Grid().AddColumn().AddColumn();
+                grid.AddRow("Files:", Markup.Escape(string.Join(", ", reader.Files.Select(Path.GetFileName))));
+                grid.AddRow("Bag size:", FormatBytes(bytes));
+                grid.AddRow("Storage id:", reader.StorageIdentifier);
+                grid.AddRow("Metadata:", reader.Metadata is null ? "none" : $"metadata.yaml version {reader.Metadata.Version}");
+                grid.AddRow("Compression:", reader.CompressionMode.Length == 0 ? "none" : $"{reader.Metadata!.CompressionFormat} ({reader.CompressionMode})");
+                grid.AddRow("Duration:", count == 0 ? "0 s" : $"{(end - start) * 1e-9:F3} s");
+                grid.AddRow("Start:", count == 0 ? "-" : FormatTime(start));
+                grid.AddRow("End:", count == 0 ? "-" : FormatTime(end));
+                grid.AddRow("Messages:", count.ToString("N0", CultureInfo.InvariantCulture));
+                AnsiConsole.Write(grid);
+                var table = new Table().AddColumns("topic", "type", "count", "serialization", "definition");
+                foreach (var topic in reader.Topics)
+                {
+                    long n = statistics.TryGetValue(topic.Name, out var s) ? s.MessageCount : 0;
+                    string definition = reader.DecoderFor(topic.Type) is null ? "[yellow]none[/]" : "known";
+                    table.AddRow(Markup.Escape(topic.Name), Markup.Escape(topic.Type), n.ToString("N0", CultureInfo.InvariantCulture),
+                        topic.SerializationFormat == "cdr" ? "cdr" : $"[red]{Markup.Escape(topic.SerializationFormat)}[/]", definition);
+                }
+                AnsiConsole.Write(table);
+                foreach (var warning in reader.Warnings)
+                {
+                    AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+                }
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static Command Import7Scenes()
+    {
+        var source = new Option<string>("--source") { Description = "7-Scenes scene folder (frames/, rgb-poses-dslam.txt).", Required = true };
+        var output = new Option<string>("--out") { Description = "Bag directory to create (must not exist).", Required = true };
+        var first = new Option<int>("--first") { Description = "First frame index.", DefaultValueFactory = _ => 0 };
+        var last = new Option<int>("--last") { Description = "Last frame index (inclusive); -1 = the last frame.", DefaultValueFactory = _ => -1 };
+        var step = new Option<int>("--step") { Description = "Keep every n-th frame.", DefaultValueFactory = _ => 1 };
+        var storage = new Option<string>("--storage") { Description = "mcap (zstd chunks) or sqlite3.", DefaultValueFactory = _ => "mcap" };
+        var command = new Command("import-7scenes", "Write a rosbag2 from a Microsoft 7-Scenes sequence (see README: topics and frames).")
+        {
+            source, output, first, last, step, storage,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new SevenScenesImportOptions
+            {
+                Source = parse.GetValue(source)!,
+                Output = parse.GetValue(output)!,
+                FirstFrame = parse.GetValue(first),
+                LastFrame = parse.GetValue(last),
+                Step = parse.GetValue(step),
+                Storage = parse.GetValue(storage)!,
+            };
+            try
+            {
+                SevenScenesImportResult? result = null;
+                AnsiConsole.Progress().Start(context =>
+                {
+                    var task = context.AddTask("importing frames", maxValue: 1);
+                    result = SevenScenesImporter.Import(options, new Progress<double>(p => task.Value = p));
+                    task.Value = 1;
+                });
+                AnsiConsole.MarkupLine($"Wrote [bold]{result!.Frames}[/] frames ({FormatBytes(result.Bytes)}) to {Markup.Escape(options.Output)}; " +
+                    $"ground truth {Markup.Escape(result.TumPath)}" + (result.SkippedWithoutPose > 0 ? $"; {result.SkippedWithoutPose} frames without a pose skipped" : ""));
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or FormatException or ArgumentException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static string FormatBytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => $"{bytes / 1024.0:F1} KiB",
+        < 1024L * 1024 * 1024 => $"{bytes / (1024.0 * 1024):F1} MiB",
+        _ => $"{bytes / (1024.0 * 1024 * 1024):F2} GiB",
+    };
+
+    private static string FormatTime(long nanoseconds) =>
+        $"{DateTimeOffset.UnixEpoch.AddTicks(nanoseconds / 100):yyyy-MM-dd HH:mm:ss.fff} UTC ({nanoseconds * 1e-9:F9})";
+}
