@@ -90,14 +90,20 @@ public sealed class TfBuffer
             return RigidTransform.Identity;
         }
         long toleranceNs = (long)(tolerance.TotalMilliseconds * 1_000_000);
-        var (sourceRoot, rootFromSource) = ToRoot(source, time, toleranceNs);
-        var (targetRoot, rootFromTarget) = ToRoot(target, time, toleranceNs);
-        if (sourceRoot != targetRoot)
+        var sourcePath = PathToRoot(source);
+        var targetPath = PathToRoot(target);
+        // Only edges below the closest common ancestor matter (as in tf2), so a lookup inside a
+        // static subtree never needs the dynamic edges above it.
+        var targetSet = targetPath.ToHashSet();
+        string? ancestor = sourcePath.FirstOrDefault(targetSet.Contains);
+        if (ancestor is null)
         {
             throw new TfException(TfErrorKind.Disconnected,
-                $"'{target}' and '{source}' are in different trees (roots '{targetRoot}' and '{sourceRoot}'); no transform connects them");
+                $"'{target}' and '{source}' are in different trees (roots '{targetPath[^1]}' and '{sourcePath[^1]}'); no transform connects them");
         }
-        return rootFromTarget.Inverse().Compose(rootFromSource);
+        var ancestorFromSource = FromAncestor(sourcePath, ancestor, time, toleranceNs);
+        var ancestorFromTarget = FromAncestor(targetPath, ancestor, time, toleranceNs);
+        return ancestorFromTarget.Inverse().Compose(ancestorFromSource);
     }
 
     /// <summary>Whether <see cref="Lookup"/> would succeed.</summary>
@@ -114,20 +120,30 @@ public sealed class TfBuffer
         }
     }
 
-    private (string Root, RigidTransform RootFromFrame) ToRoot(string frame, long time, long toleranceNs)
+    private List<string> PathToRoot(string frame)
     {
-        var accumulated = RigidTransform.Identity;
-        int depth = 0;
+        var path = new List<string> { frame };
         while (_edges.TryGetValue(frame, out var edge))
         {
-            if (++depth > 1000)
+            frame = edge.Parent;
+            if (path.Contains(frame) || path.Count > 1000)
             {
                 throw new TfException(TfErrorKind.Disconnected, $"frame '{frame}' is part of a loop in the TF tree");
             }
-            accumulated = edge.At(time, toleranceNs, edge.Parent, frame).Compose(accumulated);
-            frame = edge.Parent;
+            path.Add(frame);
         }
-        return (frame, accumulated);
+        return path;
+    }
+
+    private RigidTransform FromAncestor(List<string> path, string ancestor, long time, long toleranceNs)
+    {
+        var accumulated = RigidTransform.Identity;
+        for (int i = 0; path[i] != ancestor; i++)
+        {
+            var edge = _edges[path[i]];
+            accumulated = edge.At(time, toleranceNs, edge.Parent, path[i]).Compose(accumulated);
+        }
+        return accumulated;
     }
 
     // tf2 ignores a leading slash (ROS 1 style frame ids).

@@ -1,0 +1,90 @@
+using Mosaic.Ros.Bags;
+using Mosaic.Ros.Mcap;
+using Mosaic.Ros.Messages;
+
+namespace Mosaic.Ros.Tests;
+
+public class BagWriterTests
+{
+    private static List<(string Topic, long Time, byte[] Data)> RealMessages()
+    {
+        using var reader = Rosbag2Reader.Open(SharedData.Path("bags", "evo", "nav2_turtlebot.mcap"));
+        return reader.ReadMessages().Take(3000).Select(m => (m.Topic.Name, m.Timestamp, m.Data.ToArray())).ToList();
+    }
+
+    [Theory]
+    [InlineData("mcap", "zstd")]
+    [InlineData("mcap", "lz4")]
+    [InlineData("mcap", "")]
+    [InlineData("sqlite3", "")]
+    public void A_written_bag_reads_back_identically(string storage, string compression)
+    {
+        using var temp = new TempDirectory();
+        var messages = RealMessages();
+        string bag = temp.Combine("copy");
+        using (var writer = Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { StorageIdentifier = storage, McapCompression = compression }))
+        {
+            writer.AddTopic<Odometry>("/odom");
+            writer.AddTopic<TFMessage>("/tf");
+            writer.AddTopic<TFMessage>("/tf_static");
+            writer.AddTopic<PoseWithCovarianceStamped>("/amcl_pose");
+            foreach (var (topic, time, data) in messages) writer.Write(topic, time, data);
+        }
+        using var reader = Rosbag2Reader.Open(bag);
+        Assert.Equal(9, reader.Metadata!.Version);
+        Assert.Equal(messages.Count, reader.Metadata.MessageCount);
+        var read = reader.ReadMessages().Select(m => (m.Topic.Name, m.Timestamp, m.Data.ToArray())).ToList();
+        Assert.Equal(messages.Count, read.Count);
+        for (int i = 0; i < messages.Count; i++)
+        {
+            Assert.Equal(messages[i].Topic, read[i].Name);
+            Assert.Equal(messages[i].Time, read[i].Timestamp);
+            Assert.Equal(messages[i].Data, read[i].Item3);
+        }
+        Assert.Equal(Odometry.Definition.FullText(), reader.Definitions.Single(d => d.Type == "nav_msgs/msg/Odometry").Text);
+        Assert.Empty(reader.Warnings);
+    }
+
+    [Fact]
+    public void A_damaged_summary_falls_back_to_a_scan_with_a_warning_and_loses_nothing()
+    {
+        using var temp = new TempDirectory();
+        string path = temp.Combine("damaged.mcap");
+        File.Copy(SharedData.Path("bags", "evo", "nav2_turtlebot.mcap"), path);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[^28] ^= 0xFF; // the footer's summary_start
+        File.WriteAllBytes(path, bytes);
+        using var reader = McapReader.Open(path);
+        Assert.False(reader.UsedSummary);
+        Assert.NotEmpty(reader.Warnings);
+        Assert.Equal(8197, reader.ReadMessages().Count());
+    }
+
+    [Fact]
+    public void A_truncated_recording_reads_up_to_the_damage_with_a_warning()
+    {
+        using var temp = new TempDirectory();
+        string file = temp.Combine("long.mcap");
+        using (var writer = McapWriter.Create(file, new McapWriterOptions { Compression = "zstd", ChunkSize = 64 * 1024 }))
+        {
+            ushort schema = writer.AddSchema(StringMessage.Definition.Name, "ros2msg", System.Text.Encoding.UTF8.GetBytes(StringMessage.Definition.FullText()));
+            ushort channel = writer.AddChannel(schema, "/chatter", "cdr");
+            for (int i = 0; i < 5000; i++) writer.WriteMessage(channel, (uint)i, 1000UL * (ulong)i, 0, RosSerializer.Serialize(new StringMessage(new string('x', 500) + i)));
+        }
+        byte[] bytes = File.ReadAllBytes(file);
+        string cut = temp.Combine("cut.mcap");
+        File.WriteAllBytes(cut, bytes.AsSpan(0, bytes.Length * 2 / 3).ToArray());
+        using var reader = Rosbag2Reader.Open(cut);
+        Assert.Contains(reader.Warnings, w => w.Contains("truncated"));
+        int count = reader.ReadMessages().Count();
+        Assert.InRange(count, 1000, 4999);
+    }
+
+    [Fact]
+    public void Writing_over_an_existing_bag_is_refused()
+    {
+        using var temp = new TempDirectory();
+        var error = Assert.Throws<IOException>(() => Rosbag2Writer.Create(temp.Path));
+        Assert.Contains("already exists", error.Message);
+    }
+}

@@ -1,0 +1,94 @@
+using Mosaic.Ros.Images;
+using Mosaic.Ros.Messages;
+
+namespace Mosaic.Ros.Tests;
+
+public class ImageCodecTests
+{
+    private static readonly string Frames = SharedData.Path("redkitchen", "frames");
+    private static readonly Header Header = new(new RosTime(1, 0), "cam");
+
+    [Fact]
+    public void Real_7scenes_depth_png_decodes_to_millimetres_in_the_sensor_range()
+    {
+        var png = Png.Decode(File.ReadAllBytes(Path.Combine(Frames, "frame-000000.depth.png")));
+        Assert.Equal((640, 480, 1, 16), (png.Width, png.Height, png.Channels, png.BitDepth));
+        var valid = Enumerable.Range(0, 640 * 480).Select(i => png.Sample16(i % 640, i / 640, 0)).Where(v => v != 0 && v != 65535).ToList();
+        Assert.True(valid.Count > 640 * 480 / 2);
+        Assert.InRange(valid.Min(), 400, 1500);
+        Assert.InRange(valid.Max(), 2000, 8000);
+    }
+
+    [Fact]
+    public void Png_encode_then_decode_is_lossless_on_real_depth()
+    {
+        var png = Png.Decode(File.ReadAllBytes(Path.Combine(Frames, "frame-000100.depth.png")));
+        var values = Enumerable.Range(0, 640 * 480).Select(i => png.Sample16(i % 640, i / 640, 0)).ToArray();
+        var again = Png.Decode(Png.EncodeGray16(640, 480, values));
+        Assert.Equal(png.Samples, again.Samples);
+    }
+
+    [Fact]
+    public void CompressedDepth_png_and_rvl_give_the_same_metres_as_the_original_png()
+    {
+        byte[] file = File.ReadAllBytes(Path.Combine(Frames, "frame-000200.depth.png"));
+        var png = Png.Decode(file);
+        var values = Enumerable.Range(0, 640 * 480).Select(i => png.Sample16(i % 640, i / 640, 0)).ToArray();
+        var fromPng = ImageCodecs.DecodeDepth(ImageCodecs.CompressedDepthFromPng(Header, file));
+        var rvlData = new byte[12 + 0].Concat(Rvl.Encode(640, 480, values)).ToArray();
+        var fromRvl = ImageCodecs.DecodeDepth(new CompressedImage(Header, "16UC1; compressedDepth rvl", rvlData));
+        for (int i = 0; i < values.Length; i += 97)
+        {
+            float expected = values[i] == 0 ? float.NaN : values[i] * 0.001f;
+            Assert.Equal(expected, fromPng.Metres[i]);
+            Assert.Equal(expected, fromRvl.Metres[i]);
+        }
+    }
+
+    [Fact]
+    public void CompressedDepth_32FC1_inverts_the_inverse_depth_quantization()
+    {
+        // depth = a / (v - b): with a = 1000, b = 0 a value of 500 is 2 m and 0 is invalid.
+        var header = new byte[12];
+        BitConverter.TryWriteBytes(header.AsSpan(4), 1000f);
+        var payload = Png.EncodeGray16(2, 1, [500, 0]);
+        var depth = ImageCodecs.DecodeDepth(new CompressedImage(Header, "32FC1; compressedDepth png", header.Concat(payload).ToArray()));
+        Assert.Equal(2f, depth.Metres[0]);
+        Assert.True(float.IsNaN(depth.Metres[1]));
+    }
+
+    [Fact]
+    public void Real_7scenes_jpeg_decodes_and_survives_an_encode_round_trip()
+    {
+        var image = Jpeg.Decode(File.ReadAllBytes(Path.Combine(Frames, "frame-000000.color.jpg")));
+        Assert.Equal((640, 480), (image.Width, image.Height));
+        double mean = image.Rgb.Average(b => (double)b);
+        Assert.InRange(mean, 30, 220);
+        var again = Jpeg.Decode(Jpeg.Encode(image, 95));
+        double meanAbsolute = image.Rgb.Zip(again.Rgb, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(meanAbsolute < 3, $"mean absolute difference {meanAbsolute}");
+    }
+
+    [Fact]
+    public void Raw_encodings_agree_on_the_same_pixels()
+    {
+        byte[] rgb = [10, 20, 30, 40, 50, 60];
+        var fromRgb = ImageCodecs.DecodeColor(new Image(Header, 1, 2, "rgb8", false, 6, rgb));
+        var fromBgra = ImageCodecs.DecodeColor(new Image(Header, 1, 2, "bgra8", false, 8, [30, 20, 10, 255, 60, 50, 40, 255]));
+        Assert.Equal(fromRgb.Rgb, fromBgra.Rgb);
+        var mono16 = ImageCodecs.DecodeDepth(new Image(Header, 1, 1, "16UC1", true, 2, [0x03, 0xE8]));
+        Assert.Equal(1f, mono16.Metres[0]);
+        var float32 = ImageCodecs.DecodeDepth(new Image(Header, 1, 1, "32FC1", false, 4, BitConverter.GetBytes(2.5f)));
+        Assert.Equal(2.5f, float32.Metres[0]);
+    }
+
+    [Fact]
+    public void A_damaged_png_is_an_error_naming_the_problem()
+    {
+        byte[] file = File.ReadAllBytes(Path.Combine(Frames, "frame-000000.depth.png"));
+        file[40] ^= 0x55;
+        Assert.Contains("CRC", Assert.Throws<ImageFormatException>(() => Png.Decode(file)).Message);
+        Assert.Contains("not compressedDepth", Assert.Throws<ImageFormatException>(() =>
+            ImageCodecs.DecodeDepth(new CompressedImage(Header, "png", file))).Message);
+    }
+}
