@@ -17,9 +17,10 @@ internal static class BenchCommand
 
     public static Command Create()
     {
-        var command = new Command("bench", "Measurements: basin of convergence, peak memory. (Timings: tests/Mosaic.Benchmarks.)");
+        var command = new Command("bench", "Measurements: basin of convergence, peak memory, bag throughput. (Timings: tests/Mosaic.Benchmarks.)");
         command.Subcommands.Add(Basin());
         command.Subcommands.Add(Memory());
+        command.Subcommands.Add(BagBench.Create());
         return command;
     }
 
