@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using Mosaic.Ros.Mcap;
+using Mosaic.Ros.Compression;
 
 namespace Mosaic.Ros.Images;
 

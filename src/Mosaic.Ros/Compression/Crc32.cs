@@ -1,4 +1,4 @@
-namespace Mosaic.Ros.Mcap;
+namespace Mosaic.Ros.Compression;
 
 /// <summary>CRC-32 (IEEE 802.3, reflected, as zlib and MCAP use it), incremental.</summary>
 internal static class Crc32
