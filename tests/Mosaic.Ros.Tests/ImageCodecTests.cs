@@ -76,6 +76,9 @@ public class ImageCodecTests
         var fromRgb = ImageCodecs.DecodeColor(new Image(Header, 1, 2, "rgb8", false, 6, rgb));
         var fromBgra = ImageCodecs.DecodeColor(new Image(Header, 1, 2, "bgra8", false, 8, [30, 20, 10, 255, 60, 50, 40, 255]));
         Assert.Equal(fromRgb.Rgb, fromBgra.Rgb);
+        // mono16 keeps the high byte, whichever byte order the message uses.
+        Assert.Equal([0x12, 0x12, 0x12], ImageCodecs.DecodeColor(new Image(Header, 1, 1, "mono16", false, 2, [0x34, 0x12])).Rgb);
+        Assert.Equal([0x12, 0x12, 0x12], ImageCodecs.DecodeColor(new Image(Header, 1, 1, "mono16", true, 2, [0x12, 0x34])).Rgb);
         var mono16 = ImageCodecs.DecodeDepth(new Image(Header, 1, 1, "16UC1", true, 2, [0x03, 0xE8]));
         Assert.Equal(1f, mono16.Metres[0]);
         var float32 = ImageCodecs.DecodeDepth(new Image(Header, 1, 1, "32FC1", false, 4, BitConverter.GetBytes(2.5f)));

@@ -25,8 +25,6 @@ internal sealed class McapStorage : IBagStorage
 
     public string StorageIdentifier => "mcap";
 
-    public McapReader Reader => _reader;
-
     public IReadOnlyList<BagTopic> Topics => _topicsByChannel.Values.ToList();
 
     public IReadOnlyList<BagMessageDefinition> Definitions =>

@@ -31,6 +31,7 @@ public sealed class Rosbag2Writer : IDisposable
     private readonly McapWriter? _mcap;
     private readonly Dictionary<string, ushort> _mcapSchemas = new();
     private readonly SqliteDatabase? _sqlite;
+    private readonly SQLitePCL.sqlite3_stmt? _insertMessage;
     private readonly HashSet<string> _sqliteDefinitions = new();
     private long _start = long.MaxValue, _end = long.MinValue, _pendingInTransaction;
     private bool _disposed;
@@ -66,6 +67,7 @@ public sealed class Rosbag2Writer : IDisposable
                     "CREATE INDEX timestamp_idx ON messages (timestamp ASC);");
                 _sqlite.Run("INSERT INTO schema(schema_version, ros_distro) VALUES (4, ?)", options.RosDistro);
                 _sqlite.Execute("BEGIN");
+                _insertMessage = _sqlite.Prepare("INSERT INTO messages(topic_id, timestamp, data) VALUES (?, ?, ?)");
                 break;
             default:
                 throw new ArgumentException($"unknown storage '{options.StorageIdentifier}' (use mcap or sqlite3)");
@@ -146,7 +148,11 @@ public sealed class Rosbag2Writer : IDisposable
         }
         else
         {
-            _sqlite!.Run("INSERT INTO messages(topic_id, timestamp, data) VALUES (?, ?, ?)", entry.Id, timestamp, data.ToArray());
+            // One prepared statement for all messages; the blob is bound straight from the caller's span.
+            SQLitePCL.raw.sqlite3_bind_int64(_insertMessage, 1, entry.Id);
+            SQLitePCL.raw.sqlite3_bind_int64(_insertMessage, 2, timestamp);
+            SQLitePCL.raw.sqlite3_bind_blob(_insertMessage, 3, data);
+            _sqlite!.StepAndReset(_insertMessage!, "inserting a message");
             if (++_pendingInTransaction >= 1000)
             {
                 _sqlite.Execute("COMMIT; BEGIN");
@@ -174,6 +180,7 @@ public sealed class Rosbag2Writer : IDisposable
         }
         else
         {
+            _insertMessage!.Dispose();
             _sqlite!.Execute("COMMIT");
             _sqlite.Dispose();
         }

@@ -75,6 +75,14 @@ internal sealed class SqliteDatabase : IDisposable
         return statement;
     }
 
+    /// <summary>Runs a prepared statement that returns no rows once, then resets it for the next bindings.</summary>
+    public void StepAndReset(sqlite3_stmt statement, string what)
+    {
+        int rc = raw.sqlite3_step(statement);
+        raw.sqlite3_reset(statement);
+        Check(rc, what);
+    }
+
     /// <summary>Runs a statement that returns no rows.</summary>
     public void Run(string sql, params object[] parameters) => Query(sql, _ => { }, parameters);
 

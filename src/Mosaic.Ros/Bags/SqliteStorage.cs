@@ -26,9 +26,6 @@ internal sealed class SqliteStorage : IBagStorage
 
     public string StorageIdentifier => "sqlite3";
 
-    /// <summary>Schema version: from the schema table (v3+), else inferred from the topics columns.</summary>
-    public int SchemaVersion { get; private set; }
-
     public IReadOnlyList<BagTopic> Topics => _topicsById.Values.ToList();
 
     public IReadOnlyList<BagMessageDefinition> Definitions => _definitions;
@@ -81,15 +78,9 @@ internal sealed class SqliteStorage : IBagStorage
         {
             throw new BagFormatException(FilePath, "sqlite3 file has no rosbag2 'topics'/'messages' tables");
         }
+        // Schema versions differ in which topics columns exist (v1 lacks serialization_format, v2 adds
+        // offered_qos_profiles, v4 type_description_hash), so read whichever are present.
         var columns = _db.Columns("topics");
-        if (_db.HasTable("schema"))
-        {
-            _db.Query("SELECT schema_version FROM schema", s => SchemaVersion = raw.sqlite3_column_int(s, 0));
-        }
-        else
-        {
-            SchemaVersion = columns.Contains("offered_qos_profiles") ? 2 : 1;
-        }
         string format = columns.Contains("serialization_format") ? "serialization_format" : "'cdr'";
         string qos = columns.Contains("offered_qos_profiles") ? "offered_qos_profiles" : "''";
         string hash = columns.Contains("type_description_hash") ? "type_description_hash" : "''";

@@ -16,34 +16,33 @@ public static class ImageCodecs
     public static ColorImage DecodeColor(Image message)
     {
         int width = (int)message.Width, height = (int)message.Height;
-        int channels = message.Encoding switch
+        // Byte offsets of R, G, B within a pixel, decided once per image rather than per pixel.
+        var (bytesPerPixel, r, g, b) = message.Encoding switch
         {
-            "rgb8" or "bgr8" => 3,
-            "rgba8" or "bgra8" => 4,
-            "mono8" or "8UC1" => 1,
-            "mono16" or "16UC1" => 2,
+            "rgb8" => (3, 0, 1, 2),
+            "bgr8" => (3, 2, 1, 0),
+            "rgba8" => (4, 0, 1, 2),
+            "bgra8" => (4, 2, 1, 0),
+            "mono8" or "8UC1" => (1, 0, 0, 0),
+            "mono16" or "16UC1" => (2, 0, 0, 0),
             _ => throw new ImageFormatException($"image encoding '{message.Encoding}' is not a colour encoding this decoder knows"),
         };
-        CheckLayout(message, channels);
+        CheckLayout(message, bytesPerPixel);
+        // 16-bit gray keeps its most significant byte: byte 0 when big endian, byte 1 when little.
+        if (bytesPerPixel == 2)
+        {
+            r = g = b = message.IsBigEndian ? 0 : 1;
+        }
         var rgb = new byte[width * height * 3];
         for (int y = 0; y < height; y++)
         {
-            var row = message.Data.AsSpan(y * (int)message.Step, width * channels);
-            for (int x = 0; x < width; x++)
+            var row = message.Data.AsSpan(y * (int)message.Step, width * bytesPerPixel);
+            var output = rgb.AsSpan(3 * y * width, 3 * width);
+            for (int x = 0, i = 0; x < width; x++, i += bytesPerPixel)
             {
-                var p = row.Slice(x * channels, channels);
-                int o = 3 * (y * width + x);
-                switch (message.Encoding)
-                {
-                    case "rgb8": rgb[o] = p[0]; rgb[o + 1] = p[1]; rgb[o + 2] = p[2]; break;
-                    case "rgba8": rgb[o] = p[0]; rgb[o + 1] = p[1]; rgb[o + 2] = p[2]; break;
-                    case "bgr8": case "bgra8": rgb[o] = p[2]; rgb[o + 1] = p[1]; rgb[o + 2] = p[0]; break;
-                    case "mono8": case "8UC1": rgb[o] = rgb[o + 1] = rgb[o + 2] = p[0]; break;
-                    default:
-                        ushort v = message.IsBigEndian ? BinaryPrimitives.ReadUInt16BigEndian(p) : BinaryPrimitives.ReadUInt16LittleEndian(p);
-                        rgb[o] = rgb[o + 1] = rgb[o + 2] = (byte)(v >> 8);
-                        break;
-                }
+                output[3 * x] = row[i + r];
+                output[3 * x + 1] = row[i + g];
+                output[3 * x + 2] = row[i + b];
             }
         }
         return new ColorImage(width, height, rgb);
@@ -160,10 +159,6 @@ public static class ImageCodecs
         png.CopyTo(data.AsSpan(DepthHeaderSize));
         return new CompressedImage(header, "16UC1; compressedDepth png", data);
     }
-
-    /// <summary>Encodes millimetre depth as a compressedDepth PNG message.</summary>
-    public static CompressedImage EncodeCompressedDepth(Header header, int width, int height, ReadOnlySpan<ushort> millimetres) =>
-        CompressedDepthFromPng(header, Png.EncodeGray16(width, height, millimetres));
 
     private static (string Encoding, string Codec) ParseDepthFormat(string format)
     {

@@ -56,12 +56,6 @@ public sealed class McapReader : IDisposable
     /// <summary>Whether the summary section was present, intact and used.</summary>
     public bool UsedSummary { get; private set; }
 
-    /// <summary>Number of chunks in the file.</summary>
-    public int ChunkCount => _chunks.Count;
-
-    /// <summary>Chunk compression names found ("", "zstd", "lz4").</summary>
-    public IReadOnlySet<string> Compressions => _chunks.Select(c => c.Compression).ToHashSet();
-
     /// <summary>Problems met while opening (missing or damaged summary, truncated records) that did not stop reading.</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
@@ -248,7 +242,7 @@ public sealed class McapReader : IDisposable
                             throw new FormatException($"chunk index points past the end of the file (offset {index.ChunkStartOffset})");
                         }
                         chunks.Add(new ChunkRef((long)index.ChunkStartOffset, index.MessageStartTime, index.MessageEndTime,
-                            index.Compression, index.MessageIndexOffsets.Count > 0 ? index.MessageIndexOffsets.Keys.ToHashSet() : null));
+                            index.MessageIndexOffsets.Count > 0 ? index.MessageIndexOffsets.Keys.ToHashSet() : null));
                         break;
                     case McapOpcode.Statistics:
                         statistics = ReadStatistics(ref fields);
@@ -325,7 +319,7 @@ public sealed class McapReader : IDisposable
     {
         try
         {
-            var (start, end, compression, records) = DecompressChunk(offset, ReadBody(offset, length));
+            var (start, end, records) = DecompressChunk(offset, ReadBody(offset, length));
             var channelIds = new HashSet<ushort>();
             ForEachRecord(offset, records, (byte opcode, ref McapFields f, int _) =>
             {
@@ -338,7 +332,7 @@ public sealed class McapReader : IDisposable
                     channelIds.Add(f.U16());
                 }
             });
-            _chunks.Add(new ChunkRef(offset, start, end, compression, channelIds));
+            _chunks.Add(new ChunkRef(offset, start, end, channelIds));
         }
         catch (Exception e) when (e is McapFormatException or CompressionException)
         {
@@ -371,7 +365,7 @@ public sealed class McapReader : IDisposable
         {
             throw Error(chunk.Offset, $"chunk claims {length} bytes but the file ends first");
         }
-        var (_, _, _, records) = DecompressChunk(chunk.Offset, ReadBody(chunk.Offset, length));
+        var (_, _, records) = DecompressChunk(chunk.Offset, ReadBody(chunk.Offset, length));
         var messages = new List<McapMessage>();
         ForEachRecord(chunk.Offset, records, (byte op, ref McapFields f, int bodyStart) =>
         {
@@ -409,7 +403,7 @@ public sealed class McapReader : IDisposable
         return new McapMessage(channel, sequence, logTime, publishTime, buffer.AsMemory(dataStart, dataLength));
     }
 
-    private (ulong Start, ulong End, string Compression, byte[] Records) DecompressChunk(long offset, byte[] body)
+    private (ulong Start, ulong End, byte[] Records) DecompressChunk(long offset, byte[] body)
     {
         ulong start = 0, end = 0, uncompressedSize = 0;
         uint crc = 0;
@@ -444,7 +438,7 @@ public sealed class McapReader : IDisposable
         {
             throw Error(offset, "chunk CRC mismatch (damaged chunk)");
         }
-        return (start, end, compression, records);
+        return (start, end, records);
     }
 
     private delegate void RecordVisitor(byte opcode, ref McapFields fields, int bodyStart);
@@ -553,7 +547,7 @@ public sealed class McapReader : IDisposable
 
     private McapFormatException Error(long offset, string problem) => new(FilePath, offset, problem);
 
-    private sealed record ChunkRef(long Offset, ulong Start, ulong End, string Compression, HashSet<ushort>? ChannelIds);
+    private sealed record ChunkRef(long Offset, ulong Start, ulong End, HashSet<ushort>? ChannelIds);
 
     private sealed record LooseMessage(ushort ChannelId, ulong LogTime, long Offset, long Length);
 }

@@ -89,7 +89,7 @@ public sealed class DynamicDecoder
         var result = new Dictionary<string, object?>(fields.Count);
         if (fields.Count == 0)
         {
-            // rosidl gives empty messages one placeholder uint8 member.
+            // rosidl serializes a message without fields as one uint8 (structure_needs_at_least_one_member).
             reader.ReadByte();
             return result;
         }

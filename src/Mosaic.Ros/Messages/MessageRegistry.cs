@@ -26,9 +26,6 @@ public static class MessageRegistry
         Add<DiagnosticArray>();
     }
 
-    /// <summary>Type names this registry decodes.</summary>
-    public static IEnumerable<string> Names => Types.Keys;
-
     /// <summary>Whether <paramref name="typeName"/> has a typed decoder.</summary>
     public static bool IsKnown(string typeName) => Types.ContainsKey(MessageDefinition.NormalizeName(typeName));
 

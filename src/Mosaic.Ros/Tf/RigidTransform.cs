@@ -29,9 +29,6 @@ public readonly record struct RigidTransform(Quaternion Rotation, Vector3 Transl
         return new RigidTransform(conjugate, new Vector3(-t.X, -t.Y, -t.Z));
     }
 
-    /// <summary>Maps a point from frame b to frame a.</summary>
-    public Vector3 Apply(Vector3 point) => Add(Rotate(Rotation, point), Translation);
-
     /// <summary>Interpolates: translation linearly, rotation by slerp; <paramref name="s"/> in [0, 1].</summary>
     public static RigidTransform Interpolate(RigidTransform a, RigidTransform b, double s)
     {

@@ -106,20 +106,6 @@ public sealed class TfBuffer
         return ancestorFromTarget.Inverse().Compose(ancestorFromSource);
     }
 
-    /// <summary>Whether <see cref="Lookup"/> would succeed.</summary>
-    public bool CanTransform(string target, string source, long time, TimeSpan tolerance = default)
-    {
-        try
-        {
-            Lookup(target, source, time, tolerance);
-            return true;
-        }
-        catch (TfException)
-        {
-            return false;
-        }
-    }
-
     private List<string> PathToRoot(string frame)
     {
         var path = new List<string> { frame };
