@@ -108,3 +108,23 @@ public class GeometryTests
         Assert.Throws<ArgumentException>(() => new Quaterniond(0, 0, 0, 0).Normalized());
     }
 }
+
+public sealed class SymmetricEigen3Tests
+{
+    [Fact]
+    public void Decomposition_reconstructs_random_covariances_with_a_proper_rotation_and_ascending_values()
+    {
+        var random = new Random(7);
+        for (int trial = 0; trial < 500; trial++)
+        {
+            var rotation = So3.Exp(new Vector3d(random.NextDouble() * 4 - 2, random.NextDouble() * 4 - 2, random.NextDouble() * 4 - 2)).Matrix;
+            var scales = Matrix3d.Diagonal(Math.Pow(10, -4 * random.NextDouble()), Math.Pow(10, -4 * random.NextDouble()), trial % 5 == 0 ? 0 : random.NextDouble());
+            var a = rotation * scales * rotation.Transpose();
+            var (values, vectors) = SymmetricEigen3.Decompose(a.M00, a.M01, a.M02, a.M11, a.M12, a.M22);
+            Assert.True(values.X <= values.Y && values.Y <= values.Z);
+            Assert.Equal(1, vectors.Determinant, 9);
+            var back = vectors * Matrix3d.Diagonal(values.X, values.Y, values.Z) * vectors.Transpose();
+            Assert.True(back.MaxAbsDifference(a) < 1e-12, $"trial {trial}: {back.MaxAbsDifference(a)}");
+        }
+    }
+}

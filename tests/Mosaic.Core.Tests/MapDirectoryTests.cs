@@ -288,4 +288,73 @@ public sealed class MapDirectoryTests : IDisposable
         Assert.Contains("header line 2", e.Problem);
         Assert.Contains("binary_little_endian", e.Problem);
     }
+
+    private static KeyframeDatabase SmallDatabase()
+    {
+        var camera = new Mosaic.Core.Cameras.PinholeCamera(160, 120, 131.25, 131.25, 79.75, 59.75);
+        var pose = new Mosaic.Core.Geometry.Se3(Mosaic.Core.Geometry.So3.Exp(new(0.1, -0.2, 0.3)), new(1, 2, 3));
+        return new KeyframeDatabase(camera, 3, [new Keyframe(17, pose, [0.25f, 0.5f, 0.75f]), new Keyframe(42, Mosaic.Core.Geometry.Se3.Identity, [1, 0, 0])]);
+    }
+
+    [Fact]
+    public void Keyframes_segmenter_and_report_are_saved_checksummed_and_loaded_back()
+    {
+        string dir = Path.Combine(_root, "full");
+        var map = new PrivacyMap("map", SmallMap(), new MapProvenance { Tool = "test" })
+        {
+            Keyframes = SmallDatabase(),
+            SegmenterDefinition = "type: test\n",
+            BuildReport = "frames: 3\n",
+        };
+        MapDirectory.Save(map, dir);
+        var loaded = MapDirectory.Load(dir);
+        Assert.Equal("type: test\n", loaded.SegmenterDefinition);
+        Assert.Equal("frames: 3\n", loaded.BuildReport);
+        var keyframes = loaded.Keyframes!;
+        Assert.Equal(map.Keyframes.Camera, keyframes.Camera);
+        Assert.Equal([17L, 42L], keyframes.Keyframes.Select(k => k.Stamp));
+        Assert.Equal([0.25f, 0.5f, 0.75f], keyframes.Keyframes[0].Descriptor);
+        var (dt, dr) = Mosaic.Core.Geometry.Se3.Distance(map.Keyframes.Keyframes[0].MapFromCamera, keyframes.Keyframes[0].MapFromCamera);
+        Assert.True(dt < 1e-12 && dr < 1e-12);
+
+        File.AppendAllText(Path.Combine(dir, MapDirectory.SegmenterFile), "tampered: 1\n");
+        var e = Assert.Throws<MapFormatException>(() => MapDirectory.Load(dir));
+        Assert.Contains("segmenter.yaml", e.Message);
+        Assert.Contains("checksum mismatch", e.Message);
+    }
+
+    [Fact]
+    public void Files_that_are_not_part_of_a_map_are_rejected_in_the_manifest()
+    {
+        string dir = SaveSmallMap();
+        EditManifest(dir, "files:", "files:\n  ../../etc/passwd: 00");
+        var e = Assert.Throws<MapFormatException>(() => MapDirectory.Load(dir));
+        Assert.Contains("is not a file of a Mosaic map", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0, "wrong magic")]
+    [InlineData(8, "version")]
+    [InlineData(-1, "truncated")]
+    [InlineData(-2, "unexpected data")]
+    [InlineData(100, "not finite")]
+    public void Damaged_keyframe_databases_are_rejected_with_the_problem(int patchAt, string expected)
+    {
+        var stream = new MemoryStream();
+        SmallDatabase().Write(stream);
+        var bytes = stream.ToArray().ToList();
+        switch (patchAt)
+        {
+            case -1: bytes.RemoveAt(bytes.Count - 1); break;
+            case -2: bytes.Add(0); break;
+            case 100: // the first keyframe's qw: after the 60-byte header and the 8-byte stamp
+                for (int i = 0; i < 8; i++)
+                    bytes[68 + i] = BitConverter.GetBytes(double.NaN)[i];
+                break;
+            default: bytes[patchAt] ^= 0xFF; break;
+        }
+        var e = Assert.Throws<MapFormatException>(() => KeyframeDatabase.Read(new MemoryStream(bytes.ToArray()), "keyframes.bin"));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("keyframes.bin", e.Message);
+    }
 }

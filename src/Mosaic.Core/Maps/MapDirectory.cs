@@ -6,7 +6,8 @@ using YamlDotNet.Serialization.NamingConventions;
 namespace Mosaic.Core.Maps;
 
 /// <summary>
-/// Reads and writes the map directory (DESIGN.md §5): <c>map.yaml</c> and <c>gaussians.ply</c>.
+/// Reads and writes the map directory (DESIGN.md §5): <c>map.yaml</c>, <c>gaussians.ply</c> and, when
+/// the map has them, <c>keyframes.bin</c>, <c>segmenter.yaml</c> and <c>build_report.yaml</c>.
 /// Loading checks everything and fails with one <see cref="MapFormatException"/> naming the file
 /// and the problem; saving is atomic (a sibling temporary directory renamed into place).
 /// </summary>
@@ -17,6 +18,14 @@ public static class MapDirectory
 
     /// <summary>Name of the Gaussians file.</summary>
     public const string GaussiansFile = "gaussians.ply";
+
+    /// <summary>Name of the segmenter definition file (optional).</summary>
+    public const string SegmenterFile = "segmenter.yaml";
+
+    /// <summary>Name of the build report file (optional).</summary>
+    public const string ReportFile = "build_report.yaml";
+
+    private static readonly string[] KnownFiles = [GaussiansFile, KeyframeDatabase.FileName, SegmenterFile, ReportFile];
 
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
@@ -37,8 +46,8 @@ public static class MapDirectory
 
         foreach (var (name, _) in manifest.Files)
         {
-            if (name.Contains('/') || name.Contains('\\') || name is "." or "..")
-                throw new MapFormatException(manifestPath, $"files: '{name}' is not a plain file name");
+            if (!KnownFiles.Contains(name))
+                throw new MapFormatException(manifestPath, $"files: '{name}' is not a file of a Mosaic map ({string.Join(", ", KnownFiles)})");
             if (!File.Exists(Path.Combine(directory, name)))
                 throw new MapFormatException(Path.Combine(directory, name), "missing (listed in map.yaml)");
         }
@@ -69,8 +78,23 @@ public static class MapDirectory
         string? problem = gaussians.FindProblem();
         if (problem is not null)
             throw new MapFormatException(plyPath, problem);
-        return new PrivacyMap(manifest.FrameId, gaussians, manifest.Provenance);
+        KeyframeDatabase? keyframes = null;
+        if (manifest.Files.ContainsKey(KeyframeDatabase.FileName))
+        {
+            string path = Path.Combine(directory, KeyframeDatabase.FileName);
+            using var file = File.OpenRead(path);
+            keyframes = KeyframeDatabase.Read(file, path);
+        }
+        return new PrivacyMap(manifest.FrameId, gaussians, manifest.Provenance)
+        {
+            Keyframes = keyframes,
+            SegmenterDefinition = ReadText(directory, manifest, SegmenterFile),
+            BuildReport = ReadText(directory, manifest, ReportFile),
+        };
     }
+
+    private static string? ReadText(string directory, MapManifest manifest, string name) =>
+        manifest.Files.ContainsKey(name) ? File.ReadAllText(Path.Combine(directory, name)) : null;
 
     /// <summary>
     /// Writes <paramref name="map"/> to <paramref name="directory"/> atomically: either the whole new
@@ -105,6 +129,18 @@ public static class MapDirectory
                 Provenance = map.Provenance,
                 Files = { [GaussiansFile] = HashFile(plyPath) },
             };
+            if (map.Keyframes is not null)
+            {
+                string path = Path.Combine(temp, KeyframeDatabase.FileName);
+                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+                {
+                    map.Keyframes.Write(file);
+                    file.Flush(flushToDisk: true);
+                }
+                manifest.Files[KeyframeDatabase.FileName] = HashFile(path);
+            }
+            WriteText(temp, SegmenterFile, map.SegmenterDefinition, manifest);
+            WriteText(temp, ReportFile, map.BuildReport, manifest);
             using (var file = new FileStream(Path.Combine(temp, ManifestFile), FileMode.CreateNew, FileAccess.Write))
             using (var writer = new StreamWriter(file))
             {
@@ -121,6 +157,19 @@ public static class MapDirectory
                 Directory.Delete(temp, recursive: true);
             throw;
         }
+    }
+
+    private static void WriteText(string directory, string name, string? text, MapManifest manifest)
+    {
+        if (text is null)
+            return;
+        string path = Path.Combine(directory, name);
+        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            file.Flush(flushToDisk: true);
+        }
+        manifest.Files[name] = HashFile(path);
     }
 
     private static void SwapInto(string temp, string target)
