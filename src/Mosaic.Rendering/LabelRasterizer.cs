@@ -101,6 +101,126 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         return result;
     }
 
+    /// <summary>
+    /// Tiles are split into this many fixed partitions, each summing into its own buffer, merged in a
+    /// fixed order: per-Gaussian sums are then the same on every machine whatever its core count.
+    /// </summary>
+    private const int Partitions = 4;
+
+    private float[][] _partitionSums = [];
+
+    /// <summary>
+    /// Adds, for every pixel with a value, the pixel's compositing weight w_i times its value to each
+    /// contributing Gaussian's sums: <paramref name="sums"/>[source · width + slot] += w_i · value, where
+    /// <paramref name="visit"/> yields the (slot, value) pairs of a pixel.
+    /// </summary>
+    public void Uplift(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, int width, float[] sums, PixelValues visit)
+    {
+        int partitionSize = projection.Count * width;
+        if (_partitionSums.Length != Partitions || _partitionSums[0].Length < partitionSize)
+            _partitionSums = Enumerable.Range(0, Partitions).Select(_ => new float[Math.Max(partitionSize, 1)]).ToArray();
+        var splats = projection.Splats;
+        int tilesX = projection.TilesX, tiles = tilesX * projection.TilesY;
+        Parallel.For(0, Partitions, part =>
+        {
+            var buffer = _partitionSums[part];
+            Array.Clear(buffer, 0, partitionSize);
+            Span<int> slots = stackalloc int[MaxValuesPerPixel];
+            Span<float> values = stackalloc float[MaxValuesPerPixel];
+            for (int tile = part; tile < tiles; tile += Partitions)
+            {
+                var list = bins.Entries.AsSpan(bins.Offsets[tile], bins.Offsets[tile + 1] - bins.Offsets[tile]);
+                if (list.Length == 0)
+                    continue;
+                int x0 = tile % tilesX * _tileSize, y0 = tile / tilesX * _tileSize;
+                int x1 = Math.Min(camera.Width, x0 + _tileSize), y1 = Math.Min(camera.Height, y0 + _tileSize);
+                for (int py = y0; py < y1; py++)
+                {
+                    for (int px = x0; px < x1; px++)
+                    {
+                        int n = visit(py * camera.Width + px, slots, values);
+                        if (n == 0)
+                            continue;
+                        T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
+                        T trans = T.One;
+                        foreach (int g in list)
+                        {
+                            ref readonly var s = ref splats[g];
+                            if (!TryAlpha(s, pxT - s.MeanX, pyT - s.MeanY, out T alpha, out _))
+                                continue;
+                            float w = float.CreateChecked(alpha * trans);
+                            int o = g * width;
+                            for (int v = 0; v < n; v++)
+                                buffer[o + slots[v]] += w * values[v];
+                            trans *= T.One - alpha;
+                            if (trans < _minTransmittance)
+                                break;
+                        }
+                    }
+                }
+            }
+        });
+        var source = projection.Source;
+        for (int g = 0; g < projection.Count; g++)
+        {
+            int o = g * width, target = source[g] * width;
+            for (int c = 0; c < width; c++)
+            {
+                float sum = 0;
+                for (int part = 0; part < Partitions; part++)
+                    sum += _partitionSums[part][o + c];
+                sums[target + c] += sum;
+            }
+        }
+    }
+
+    /// <summary>Most (slot, value) pairs one pixel may give <see cref="Uplift"/>.</summary>
+    public const int MaxValuesPerPixel = 64;
+
+    /// <summary>Writes pixel <paramref name="pixel"/>'s (slot, value) pairs and returns how many.</summary>
+    public delegate int PixelValues(int pixel, Span<int> slots, Span<float> values);
+
+    /// <summary>
+    /// Composites per-Gaussian feature vectors (<paramref name="dims"/> values per source Gaussian)
+    /// with the compositing weights: Σ_i w_i f_i per pixel, pixel-major, not divided by A.
+    /// </summary>
+    public float[] Composite(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, float[] features, int dims)
+    {
+        var result = new float[checked(camera.Width * camera.Height * dims)];
+        var splats = projection.Splats;
+        var source = projection.Source;
+        int tilesX = projection.TilesX;
+        Parallel.For(0, tilesX * projection.TilesY, tile =>
+        {
+            var list = bins.Entries.AsSpan(bins.Offsets[tile], bins.Offsets[tile + 1] - bins.Offsets[tile]);
+            int x0 = tile % tilesX * _tileSize, y0 = tile / tilesX * _tileSize;
+            int x1 = Math.Min(camera.Width, x0 + _tileSize), y1 = Math.Min(camera.Height, y0 + _tileSize);
+            for (int py = y0; py < y1; py++)
+            {
+                for (int px = x0; px < x1; px++)
+                {
+                    var pixel = result.AsSpan((py * camera.Width + px) * dims, dims);
+                    T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
+                    T trans = T.One;
+                    foreach (int g in list)
+                    {
+                        ref readonly var s = ref splats[g];
+                        if (!TryAlpha(s, pxT - s.MeanX, pyT - s.MeanY, out T alpha, out _))
+                            continue;
+                        float w = float.CreateChecked(alpha * trans);
+                        var f = features.AsSpan(source[g] * dims, dims);
+                        for (int c = 0; c < dims; c++)
+                            pixel[c] += w * f[c];
+                        trans *= T.One - alpha;
+                        if (trans < _minTransmittance)
+                            break;
+                    }
+                }
+            }
+        });
+        return result;
+    }
+
     private sealed class Scratch
     {
         public int[] Index = [];

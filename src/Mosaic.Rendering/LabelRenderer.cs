@@ -71,4 +71,95 @@ public sealed class CpuLabelRenderer<T> : ILabelRenderer where T : unmanaged, IF
         _bins.Build(_projection);
         return _rasterizer.Evaluate(_projection, _bins, camera, query, withGradient);
     }
+
+    /// <summary>
+    /// LUDVIG uplifting of a label image (same size as <paramref name="camera"/>): for every pixel with
+    /// label l ≠ <see cref="Labels.Ignore"/>, adds the pixel's compositing weight w_i to
+    /// <paramref name="labelSums"/>[i · K + l] of each Gaussian i that contributes to it. Summing over
+    /// views and dividing by Σ_l gives each Gaussian's rendering-weighted label distribution.
+    /// <paramref name="labelSums"/> holds N·K sums (N Gaussians of the map) and is added to. The result
+    /// does not depend on the number of cores.
+    /// </summary>
+    public void UpliftLabels(Se3 camFromMap, PinholeCamera camera, Image<ushort> labels, float[] labelSums)
+    {
+        int k = _scene.LabelCount;
+        if (labels.Width != camera.Width || labels.Height != camera.Height)
+            throw new ArgumentException($"label image is {labels.Width}x{labels.Height} but the camera is {camera.Width}x{camera.Height}");
+        if (labelSums.Length != _scene.Count * k)
+            throw new ArgumentException($"labelSums has {labelSums.Length} values, expected {_scene.Count} Gaussians x {k} labels");
+        var data = labels.Data;
+        _projection.Project(_scene, camFromMap, camera, _settings, withJacobian: false);
+        _bins.Build(_projection);
+        _rasterizer.Uplift(_projection, _bins, camera, k, labelSums, (int pixel, Span<int> slots, Span<float> values) =>
+        {
+            ushort l = data[pixel];
+            if (l == Labels.Ignore)
+                return 0;
+            if (l >= k)
+                throw new ArgumentException($"pixel {pixel} has label {l}, not below the label count {k}");
+            slots[0] = l;
+            values[0] = 1;
+            return 1;
+        });
+    }
+
+    /// <summary>
+    /// Uplifting of a dense feature image (<paramref name="dims"/> values per pixel, pixel-major; NaN in
+    /// the first value marks a pixel without features): adds w_i · f_p to <paramref name="featureSums"/>
+    /// [i · dims ..] and w_i to <paramref name="weightSums"/>[i] of each contributing Gaussian i.
+    /// </summary>
+    public void UpliftFeatures(Se3 camFromMap, PinholeCamera camera, float[] features, int dims, float[] featureSums, float[] weightSums)
+    {
+        if (dims < 1 || dims >= LabelRasterizer<T>.MaxValuesPerPixel)
+            throw new ArgumentOutOfRangeException(nameof(dims), $"feature dimension {dims} must be in [1, {LabelRasterizer<T>.MaxValuesPerPixel - 1}]");
+        if (features.Length != camera.Width * camera.Height * dims)
+            throw new ArgumentException($"features has {features.Length} values, expected {camera.Width}x{camera.Height}x{dims}");
+        if (featureSums.Length != _scene.Count * dims || weightSums.Length != _scene.Count)
+            throw new ArgumentException("featureSums / weightSums do not match the map's Gaussian count");
+        _projection.Project(_scene, camFromMap, camera, _settings, withJacobian: false);
+        _bins.Build(_projection);
+        // One extra slot per Gaussian carries the weight sum.
+        int width = dims + 1;
+        var sums = new float[_scene.Count * width];
+        _rasterizer.Uplift(_projection, _bins, camera, width, sums, (int pixel, Span<int> slots, Span<float> values) =>
+        {
+            var f = features.AsSpan(pixel * dims, dims);
+            if (float.IsNaN(f[0]))
+                return 0;
+            for (int c = 0; c < dims; c++)
+            {
+                slots[c] = c;
+                values[c] = f[c];
+            }
+            slots[dims] = dims;
+            values[dims] = 1;
+            return width;
+        });
+        for (int i = 0; i < _scene.Count; i++)
+        {
+            for (int c = 0; c < dims; c++)
+                featureSums[i * dims + c] += sums[i * width + c];
+            weightSums[i] += sums[i * width + dims];
+        }
+    }
+
+    /// <summary>
+    /// Renders per-Gaussian feature vectors (<paramref name="dims"/> per Gaussian, e.g. a colour) with
+    /// the same compositing weights as the labels: per pixel Σ_i w_i f_i / A, NaN where A is below
+    /// <paramref name="minAlpha"/>. Pixel-major.
+    /// </summary>
+    public float[] RenderFeatures(Se3 camFromMap, PinholeCamera camera, float[] features, int dims, double minAlpha = 0.5)
+    {
+        if (dims < 1 || features.Length != _scene.Count * dims)
+            throw new ArgumentException($"features has {features.Length} values, expected {_scene.Count} Gaussians x {dims}");
+        var rendered = Render(camFromMap, camera);
+        var result = _rasterizer.Composite(_projection, _bins, camera, features, dims);
+        for (int p = 0; p < camera.Width * camera.Height; p++)
+        {
+            float a = rendered.Alpha[p];
+            for (int c = 0; c < dims; c++)
+                result[p * dims + c] = a >= minAlpha ? result[p * dims + c] / a : float.NaN;
+        }
+        return result;
+    }
 }

@@ -12,11 +12,34 @@ namespace Mosaic.Rendering.Tests;
 /// </summary>
 internal static class ReferenceRenderer
 {
-    private sealed record Projected(double Depth, double MeanX, double MeanY, double A, double B, double C, double Opacity, int Label);
+    private sealed record Projected(int Index, double Depth, double MeanX, double MeanY, double A, double B, double C, double Opacity, int Label);
+
+    /// <summary>One Gaussian's compositing weight at one pixel.</summary>
+    public readonly record struct Contribution(int Gaussian, double Weight, double Depth, int Label);
 
     public sealed record Image(double[] LabelWeights, double[] Alpha, double[] Depth, int Width, int Height, int LabelCount);
 
     public static Image Render(GaussianMap map, Se3 camFromMap, PinholeCamera cam, RenderSettings s)
+    {
+        int n = cam.Width * cam.Height, k = map.LabelCount;
+        var image = new Image(new double[n * k], new double[n], new double[n], cam.Width, cam.Height, k);
+        var contributions = PixelWeights(map, camFromMap, cam, s);
+        for (int pix = 0; pix < n; pix++)
+        {
+            double depth = 0;
+            foreach (var c in contributions[pix])
+            {
+                image.LabelWeights[pix * k + c.Label] += c.Weight;
+                image.Alpha[pix] += c.Weight;
+                depth += c.Weight * c.Depth;
+            }
+            image.Depth[pix] = image.Alpha[pix] > 0 ? depth / image.Alpha[pix] : double.NaN;
+        }
+        return image;
+    }
+
+    /// <summary>Every pixel's contributing Gaussians (map indices) with their weights w_i, front to back.</summary>
+    public static List<Contribution>[] PixelWeights(GaussianMap map, Se3 camFromMap, PinholeCamera cam, RenderSettings s)
     {
         var projected = new List<Projected>();
         var w = camFromMap.Rotation.Matrix;
@@ -42,18 +65,17 @@ internal static class ReferenceRenderer
             double s00 = s2.M00 + s.LowPassVariance, s01 = s2.M01, s11 = s2.M11 + s.LowPassVariance;
             double det = s00 * s11 - s01 * s01;
             double opacity = 1 / (1 + Math.Exp(-map.OpacityLogits[i]));
-            projected.Add(new Projected(p.Z, cam.Fx * p.X / p.Z + cam.Cx, cam.Fy * p.Y / p.Z + cam.Cy, s11 / det, -s01 / det, s00 / det, opacity, map.Labels[i]));
+            projected.Add(new Projected(i, p.Z, cam.Fx * p.X / p.Z + cam.Cx, cam.Fy * p.Y / p.Z + cam.Cy, s11 / det, -s01 / det, s00 / det, opacity, map.Labels[i]));
         }
         var sorted = projected.OrderBy(g => g.Depth).ToList();
-        int n = cam.Width * cam.Height, k = map.LabelCount;
-        var image = new Image(new double[n * k], new double[n], new double[n], cam.Width, cam.Height, k);
+        var result = new List<Contribution>[cam.Width * cam.Height];
         double qMax = s.SupportSigmas * s.SupportSigmas, cut = Math.Exp(-0.5 * qMax);
         for (int y = 0; y < cam.Height; y++)
         {
             for (int x = 0; x < cam.Width; x++)
             {
-                int pix = y * cam.Width + x;
-                double trans = 1, depth = 0;
+                var list = result[y * cam.Width + x] = [];
+                double trans = 1;
                 foreach (var g in sorted)
                 {
                     double dx = x - g.MeanX, dy = y - g.MeanY;
@@ -63,18 +85,14 @@ internal static class ReferenceRenderer
                     double alpha = Math.Min(s.MaxAlpha, g.Opacity * (Math.Exp(-0.5 * q) - cut) / (1 - cut));
                     if (alpha <= 0)
                         continue;
-                    double weight = alpha * trans;
-                    image.LabelWeights[pix * k + g.Label] += weight;
-                    image.Alpha[pix] += weight;
-                    depth += weight * g.Depth;
+                    list.Add(new Contribution(g.Index, alpha * trans, g.Depth, g.Label));
                     trans *= 1 - alpha;
                     if (trans < s.MinTransmittance)
                         break;
                 }
-                image.Depth[pix] = image.Alpha[pix] > 0 ? depth / image.Alpha[pix] : double.NaN;
             }
         }
-        return image;
+        return result;
     }
 
     /// <summary>Per-pixel loss −Σ h log((A_k + ε)/(A + Kε)) from a reference image; NaN where the query has no label.</summary>
