@@ -1,0 +1,51 @@
+using Mosaic.Core.Imaging;
+
+namespace Mosaic.Localization.Segmentation;
+
+/// <summary>
+/// Turns a colour image into labels in [0, K): the same labels the map's Gaussians carry. The map
+/// builder fits a segmenter on its keyframes and stores its <see cref="Definition"/> with the map;
+/// the localizer segments queries with the segmenter loaded from it (<see cref="Segmenters.Load"/>).
+/// </summary>
+public interface ISegmenter
+{
+    /// <summary>Number of labels K.</summary>
+    int LabelCount { get; }
+
+    /// <summary>
+    /// Pyramid level of the output: labels of an image W×H are (W &gt;&gt; Level)×(H &gt;&gt; Level), aligned with
+    /// <see cref="Core.Cameras.PinholeCamera.AtLevel"/>.
+    /// </summary>
+    int Level { get; }
+
+    /// <summary>Labels of <paramref name="image"/> at <see cref="Level"/>; <see cref="Labels.Ignore"/> where no label applies.</summary>
+    Image<ushort> Segment(RgbImage image);
+
+    /// <summary>The segmenter's definition as YAML text (segmenter.yaml in a map directory).</summary>
+    string Definition();
+}
+
+/// <summary>Creates segmenters from their stored definitions.</summary>
+public static class Segmenters
+{
+    /// <summary>Loads the segmenter a definition describes; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="FormatException">Unknown type or a damaged definition.</exception>
+    public static ISegmenter Load(string definition, string source)
+    {
+        string? type = null;
+        foreach (var line in definition.Split('\n'))
+        {
+            if (line.StartsWith("type:", StringComparison.Ordinal))
+            {
+                type = line["type:".Length..].Trim();
+                break;
+            }
+        }
+        return type switch
+        {
+            ColorCodebookSegmenter.TypeName => ColorCodebookSegmenter.FromDefinition(definition, source),
+            null => throw new FormatException($"{source}: segmenter definition has no 'type:' line"),
+            _ => throw new FormatException($"{source}: unknown segmenter type '{type}' (this build knows {ColorCodebookSegmenter.TypeName})"),
+        };
+    }
+}
