@@ -6,5 +6,6 @@ var root = new RootCommand("mosaic: privacy-preserving visual localization again
     DemoCommand.Create(),
     BenchCommand.Create(),
     BagCommand.Create(),
+    MapCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -3,6 +3,7 @@ using System.Globalization;
 using Mosaic.Ros.Bags;
 using Mosaic.Ros.Import;
 using Spectre.Console;
+using static Mosaic.Cli.Units;
 
 namespace Mosaic.Cli.Commands;
 
@@ -109,14 +110,6 @@ internal static class BagCommand
         });
         return command;
     }
-
-    private static string FormatBytes(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => $"{bytes / 1024.0:F1} KiB",
-        < 1024L * 1024 * 1024 => $"{bytes / (1024.0 * 1024):F1} MiB",
-        _ => $"{bytes / (1024.0 * 1024 * 1024):F2} GiB",
-    };
 
     private static string FormatTime(long nanoseconds) =>
         $"{DateTimeOffset.UnixEpoch.AddTicks(nanoseconds / 100):yyyy-MM-dd HH:mm:ss.fff} UTC ({nanoseconds * 1e-9:F9})";

@@ -99,17 +99,9 @@ internal static class BenchCommand
             var query = LabelDistributionImage.FromLabels(renderer.Render(truth.Inverse(), camera).HardLabels(), 16);
             var result = new PoseRefiner(renderer).Refine(query, camera, truth);
             Console.WriteLine($"Gaussians: {map.Count:N0}; refine iterations: {result.Iterations}; wall time {clock.Elapsed.TotalSeconds:F1} s");
-            Console.WriteLine($"Peak resident set (VmHWM): {PeakResidentMiB():F0} MiB; managed heap now: {GC.GetTotalMemory(false) / 1048576.0:F0} MiB");
+            Console.WriteLine($"Peak resident set (VmHWM): {Units.PeakResidentBytes() / 1048576.0:F0} MiB; managed heap now: {GC.GetTotalMemory(false) / 1048576.0:F0} MiB");
             return 0;
         });
         return command;
-    }
-
-    private static double PeakResidentMiB()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
-        return double.NaN;
     }
 }

@@ -35,6 +35,15 @@ public sealed class CameraModel
     /// <summary>The distortion coefficients in ROS order.</summary>
     public IReadOnlyList<double> Coefficients => _d;
 
+    /// <summary>True when the model does not distort (no model, or every coefficient zero).</summary>
+    public bool IsPinhole => _d.All(c => c == 0);
+
+    /// <summary>
+    /// The same camera at pyramid level <paramref name="level"/> (see <see cref="PinholeCamera.AtLevel"/>):
+    /// distortion acts on normalised coordinates, so the coefficients carry over unchanged.
+    /// </summary>
+    public CameraModel AtLevel(int level) => new(Intrinsics.AtLevel(level), Distortion, _d);
+
     /// <summary>Creates a model; the coefficient count must match the model (missing trailing ones are zero).</summary>
     public CameraModel(PinholeCamera intrinsics, DistortionModel distortion, IReadOnlyList<double>? coefficients = null)
     {

@@ -147,6 +147,25 @@ public sealed class ColorCodebookSegmenter : ISegmenter
         return new ColorCodebookSegmenter(options.Level, options.SmoothingRadius, options.TextureRadius, mean, scale, centroids);
     }
 
+    /// <summary>
+    /// The colour each codeword stands for, as anyone holding segmenter.yaml can decode it: the
+    /// codeword's chromaticity and lightness undone for an image whose channel means are
+    /// <paramref name="channelMean"/> (the one thing the definition does not hold). This is the
+    /// definition's privacy cost made concrete; README "What a map reveals" measures it.
+    /// </summary>
+    public (byte R, byte G, byte B)[] CodewordColors(double channelMean = 128)
+    {
+        var colors = new (byte, byte, byte)[LabelCount];
+        for (int k = 0; k < LabelCount; k++)
+        {
+            double Raw(int f) => _centroids[k * FeatureCount + f] / _scale[f] + _mean[f];
+            double r = Raw(0), g = Raw(1), s = 3 * Math.Exp(Raw(2));
+            byte Channel(double c) => (byte)Math.Clamp(Math.Round(c * s * channelMean), 0, 255);
+            colors[k] = (Channel(r), Channel(g), Channel(1 - r - g));
+        }
+        return colors;
+    }
+
     /// <inheritdoc />
     public Image<ushort> Segment(RgbImage image)
     {

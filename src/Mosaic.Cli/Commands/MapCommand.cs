@@ -1,0 +1,223 @@
+using System.CommandLine;
+using System.Globalization;
+using Mosaic.Core.Maps;
+using Mosaic.Mapping;
+using Spectre.Console;
+using static Mosaic.Cli.Units;
+
+namespace Mosaic.Cli.Commands;
+
+/// <summary><c>mosaic map build | info | export | evaluate</c>: making and inspecting privacy maps.</summary>
+internal static class MapCommand
+{
+    public static Command Create() => new("map", "Build privacy maps from recorded drives and inspect them.")
+    {
+        Build(),
+        Info(),
+        Export(),
+        MapEvaluateCommand.Create(),
+    };
+
+    /// <summary>The --params file, or the defaults, with the command-line overrides applied.</summary>
+    internal static MappingOptions LoadOptions(string? paramsFile, string? tum, string? bodyFrame, double? start, double? end)
+    {
+        var options = paramsFile is null ? new MappingOptions() : MappingOptions.Load(paramsFile);
+        if (tum is not null)
+        {
+            options.Pose.Source = "tum";
+            options.Pose.TumFile = tum;
+        }
+        if (bodyFrame is not null)
+            options.Pose.BodyFrame = bodyFrame;
+        if (start is double s)
+            options.Sync.Start = s;
+        if (end is double e)
+            options.Sync.End = e;
+        options.Validate();
+        return options;
+    }
+
+    internal static Option<string?> ParamsOption() => new("--params") { Description = "Mapping parameter file (ROS 2 params YAML, see config/mapping.yaml). Default: built-in defaults." };
+    internal static Option<string?> TumOption() => new("--tum") { Description = "Take camera poses from this TUM trajectory (sets pose.source: tum)." };
+    internal static Option<string?> BodyFrameOption() => new("--body-frame") { Description = "Frame the poses are of (pose.body_frame; empty string = the colour camera frame)." };
+
+    private static Command Build()
+    {
+        var bag = new Option<string>("--bag") { Description = "The recorded drive (rosbag2 directory or file).", Required = true };
+        var output = new Option<string>("--out") { Description = "Map directory to write (replaced atomically if it is a map).", Required = true };
+        var parameters = ParamsOption();
+        var tum = TumOption();
+        var body = BodyFrameOption();
+        var start = new Option<double?>("--start") { Description = "Seconds from the bag start where mapping begins (sync.start)." };
+        var end = new Option<double?>("--end") { Description = "Seconds from the bag start where mapping ends (sync.end)." };
+        var command = new Command("build", "Build a privacy map from an RGB-D drive: depth fusion, segmenter, label uplifting, retrieval database.")
+        {
+            bag, output, parameters, tum, body, start, end,
+        };
+        command.SetAction(parse =>
+        {
+            string outDir = parse.GetValue(output)!;
+            try
+            {
+                var options = LoadOptions(parse.GetValue(parameters), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
+                CheckWritable(outDir);
+                BuildResult? result = null;
+                AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                    .Start(context =>
+                    {
+                        var tasks = MapBuilder.Stages.ToDictionary(s => s, s => context.AddTask(s, autoStart: false, maxValue: 1));
+                        var builder = new MapBuilder(options);
+                        result = builder.Build(parse.GetValue(bag)!, new InlineProgress<BuildProgress>(p =>
+                        {
+                            var task = tasks[p.Stage];
+                            if (!task.IsStarted)
+                                task.StartTask();
+                            task.Value = p.Fraction;
+                            if (p.Fraction >= 1)
+                                task.StopTask();
+                        }));
+                    });
+                MapDirectory.Save(result!.Map, outDir);
+                PrintReport(result.Report, outDir);
+                return 0;
+            }
+            catch (Exception e) when (e is MappingInputException or IOException or FormatException or ArgumentException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Fails before any work when the map could not be written.</summary>
+    private static void CheckWritable(string outDir)
+    {
+        string full = Path.GetFullPath(outDir);
+        if (File.Exists(full))
+            throw new IOException($"{full}: exists and is a file; --out must be a directory");
+        if (Directory.Exists(full) && !File.Exists(Path.Combine(full, MapDirectory.ManifestFile)) && Directory.EnumerateFileSystemEntries(full).Any())
+            throw new IOException($"{full}: exists, is not empty and is not a Mosaic map; refusing to replace it");
+        string parent = Path.GetDirectoryName(full) ?? ".";
+        Directory.CreateDirectory(parent);
+        string probe = Path.Combine(parent, $".mosaic-write-test-{Guid.NewGuid():N}");
+        File.WriteAllBytes(probe, []);
+        File.Delete(probe);
+    }
+
+    private static void PrintReport(BuildReport report, string outDir)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("Map:", Markup.Escape(Path.GetFullPath(outDir)));
+        grid.AddRow("Frames:", $"{report.ColorImages} colour images, {report.Candidates} with depth and pose, {report.Keyframes} keyframes");
+        if (report.SkippedWithoutDepth + report.SkippedWithoutPose > 0)
+            grid.AddRow("Skipped:", $"[yellow]{report.SkippedWithoutDepth} without depth, {report.SkippedWithoutPose} without a pose[/]");
+        var f = report.Fusion!;
+        grid.AddRow("Fusion:", $"{f.Points:N0} points ({f.EdgePoints:N0} depth-edge pixels dropped), {f.Voxels:N0} voxels, " +
+            $"{f.SparseVoxels:N0} sparse and {f.IsolatedVoxels:N0} isolated dropped");
+        grid.AddRow("Gaussians:", $"[bold]{report.Gaussians:N0}[/] ({report.UnseenGaussians:N0} never seen removed, {report.RelabelledBySmoothing:N0} relabelled by smoothing), K = {report.LabelCount}");
+        grid.AddRow("Coverage:", $"{report.KeyframeCoverage:P1} of keyframe pixels rendered from the map");
+        grid.AddRow("Size:", FormatBytes(Directory.EnumerateFiles(outDir).Sum(p => new FileInfo(p).Length)));
+        grid.AddRow("Time:", string.Join(", ", report.Timings.Select(t => $"{t.Stage} {t.Seconds:F1} s")) + $"; total {report.Timings.Sum(t => t.Seconds):F1} s");
+        if (Units.PeakResidentBytes() is long peak)
+            grid.AddRow("Peak memory:", FormatBytes(peak) + " (peak resident set, VmHWM)");
+        AnsiConsole.Write(grid);
+        foreach (var w in report.Warnings)
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+    }
+
+    private static Command Info()
+    {
+        var map = new Argument<string>("map") { Description = "Map directory." };
+        var command = new Command("info", "Counts, extent, label histogram, size and build parameters of a map.") { map };
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(map)!;
+            try
+            {
+                var m = MapDirectory.Load(dir);
+                var g = m.Gaussians;
+                var grid = new Grid().AddColumn().AddColumn();
+                grid.AddRow("Frame:", Markup.Escape(m.FrameId));
+                grid.AddRow("Gaussians:", g.Count.ToString("N0", CultureInfo.InvariantCulture));
+                grid.AddRow("Labels K:", g.LabelCount.ToString(CultureInfo.InvariantCulture));
+                if (g.Count > 0)
+                {
+                    string Axis(int a)
+                    {
+                        var values = Enumerable.Range(0, g.Count).Select(i => g.Positions[3 * i + a]);
+                        return $"{"xyz"[a]} {values.Min():F2} .. {values.Max():F2}";
+                    }
+                    grid.AddRow("Extent (m):", string.Join(", ", Enumerable.Range(0, 3).Select(Axis)));
+                }
+                grid.AddRow("Keyframes:", m.Keyframes is null ? "none" : $"{m.Keyframes.Keyframes.Count} (descriptor length {m.Keyframes.DescriptorLength}, rendered at {m.Keyframes.Camera})");
+                grid.AddRow("Segmenter:", m.SegmenterDefinition is null ? "none" : Markup.Escape(m.SegmenterDefinition.Split('\n').FirstOrDefault(l => l.StartsWith("type:"))?.Trim() ?? "?"));
+                foreach (var file in Directory.EnumerateFiles(dir).Order())
+                    grid.AddRow(Markup.Escape(Path.GetFileName(file)) + ":", FormatBytes(new FileInfo(file).Length));
+                grid.AddRow("Built by:", Markup.Escape($"{m.Provenance.Tool} at {m.Provenance.Created} from {m.Provenance.Source}"));
+                AnsiConsole.Write(grid);
+
+                var histogram = new int[g.LabelCount];
+                foreach (var l in g.Labels)
+                    histogram[l]++;
+                var chart = new BarChart().Label("Gaussians per label").Width(70);
+                for (int k = 0; k < g.LabelCount; k++)
+                {
+                    var (r, gg, b) = Core.Imaging.LabelPalette.Color(k);
+                    chart.AddItem(k.ToString(CultureInfo.InvariantCulture), histogram[k], new Color(r, gg, b));
+                }
+                AnsiConsole.Write(chart);
+                if (m.Provenance.Parameters.Count > 0)
+                {
+                    var table = new Table().Title("Build parameters").AddColumns("parameter", "value");
+                    foreach (var (name, value) in m.Provenance.Parameters.OrderBy(p => p.Key))
+                        table.AddRow(Markup.Escape(name), Markup.Escape(value));
+                    AnsiConsole.Write(table);
+                }
+                if (m.BuildReport is not null)
+                    AnsiConsole.Write(new Panel(Markup.Escape(m.BuildReport.TrimEnd())).Header("build_report.yaml"));
+                return 0;
+            }
+            catch (Exception e) when (e is MapFormatException or IOException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var viewer = new Option<bool>("--viewer") { Description = "Write a standard 3DGS PLY with the label palette as colour (for splat viewers).", Required = true };
+        var map = new Argument<string>("map") { Description = "Map directory." };
+        var output = new Argument<string>("output") { Description = "PLY file to write." };
+        var command = new Command("export", "Export a map for viewers.") { viewer, map, output };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var m = MapDirectory.Load(parse.GetValue(map)!);
+                string path = parse.GetValue(output)!;
+                string temp = path + ".tmp";
+                using (var file = File.Create(temp))
+                    ViewerPly.Write(file, m.Gaussians);
+                File.Move(temp, path, overwrite: true);
+                AnsiConsole.MarkupLine($"Wrote {m.Gaussians.Count:N0} Gaussians to [bold]{Markup.Escape(path)}[/] ({FormatBytes(new FileInfo(path).Length)})");
+                return 0;
+            }
+            catch (Exception e) when (e is MapFormatException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}
+
+/// <summary>Reports on the calling thread.</summary>
+internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,331 @@
+using System.Globalization;
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+using Mosaic.Ros.Bags;
+using Mosaic.Ros.Images;
+using Mosaic.Ros.Messages;
+using Mosaic.Ros.Tf;
+
+namespace Mosaic.Mapping;
+
+/// <summary>
+/// The map builder's edge to a recorded drive. <see cref="Scan"/> reads everything but the image
+/// payloads: camera infos, transforms, poses and image stamps; it pairs each colour image with the
+/// nearest depth image and looks up its pose. <see cref="ReadFrames"/> then decodes only the chosen
+/// frames in a second pass, so a long drive never sits decoded in memory.
+/// </summary>
+public sealed class BagFrameSource
+{
+    private readonly string _bagPath;
+    private readonly MappingOptions _options;
+
+    /// <summary>Colour images with a depth partner and a pose, in stamp order.</summary>
+    public IReadOnlyList<FrameCandidate> Candidates { get; }
+
+    /// <summary>Colour images inside the time window.</summary>
+    public int ColorImages { get; }
+
+    /// <summary>Colour images skipped because no depth image was within the sync tolerance.</summary>
+    public int SkippedWithoutDepth { get; }
+
+    /// <summary>Colour images skipped because no pose was available at their stamp.</summary>
+    public int SkippedWithoutPose { get; }
+
+    /// <summary>The colour camera.</summary>
+    public CameraModel ColorCamera { get; }
+
+    /// <summary>The depth camera.</summary>
+    public CameraModel DepthCamera { get; }
+
+    /// <summary>The colour optical frame (the colour images' frame_id).</summary>
+    public string ColorFrame { get; }
+
+    /// <summary>T_color_depth from /tf_static (identity when both images share a frame).</summary>
+    public Se3 ColorFromDepth { get; }
+
+    /// <summary>Non-fatal findings (changing camera infos, ...).</summary>
+    public IReadOnlyList<string> Warnings { get; }
+
+    private BagFrameSource(string bagPath, MappingOptions options, List<FrameCandidate> candidates, int colorImages, int noDepth, int noPose,
+        CameraModel color, CameraModel depth, string colorFrame, Se3 colorFromDepth, List<string> warnings)
+    {
+        (_bagPath, _options, Candidates, ColorImages, SkippedWithoutDepth, SkippedWithoutPose) = (bagPath, options, candidates, colorImages, noDepth, noPose);
+        (ColorCamera, DepthCamera, ColorFrame, ColorFromDepth, Warnings) = (color, depth, colorFrame, colorFromDepth, warnings);
+    }
+
+    /// <summary>First pass over the bag.</summary>
+    /// <exception cref="MappingInputException">A needed topic, camera info, transform or pose is missing.</exception>
+    public static BagFrameSource Scan(string bagPath, MappingOptions options, IProgress<double>? progress = null)
+    {
+        var topics = options.Topics;
+        using var bag = Rosbag2Reader.Open(bagPath);
+        var byName = bag.Topics.ToDictionary(t => t.Name);
+        string present = string.Join(", ", bag.Topics.Select(t => t.Name).Order());
+        foreach (var (what, name) in new[] { ("colour image", topics.ColorImage), ("colour camera_info", topics.ColorInfo), ("depth image", topics.DepthImage), ("depth camera_info", topics.DepthInfo) })
+        {
+            if (!byName.ContainsKey(name))
+                throw new MappingInputException($"{bagPath}: no {what} topic '{name}' (topics: {present}); set topics in the mapping parameters");
+        }
+        var pose = options.Pose;
+        if (pose.Source == "topic" && !byName.ContainsKey(pose.Topic))
+            throw new MappingInputException($"{bagPath}: no pose topic '{pose.Topic}' (topics: {present})");
+
+        var tf = new TfBuffer(TimeSpan.FromDays(3650));
+        var wanted = new HashSet<string> { topics.ColorImage, topics.ColorInfo, topics.DepthImage, topics.DepthInfo, topics.TfStatic };
+        if (pose.Source == "tf")
+            wanted.Add(topics.Tf);
+        if (pose.Source == "topic")
+            wanted.Add(pose.Topic);
+        var warnings = new List<string>();
+        CameraInfo? colorInfo = null, depthInfo = null;
+        var colorStamps = new List<(long Stamp, string Frame)>();
+        var depthStamps = new List<(long Stamp, string Frame)>();
+        long first = long.MaxValue;
+        long total = Math.Max(1, bag.Metadata?.MessageCount ?? 0);
+        long seen = 0;
+        var poseMessages = new List<BagMessage>();
+        foreach (var message in bag.ReadMessages(new BagReadOptions(wanted)))
+        {
+            first = Math.Min(first, message.Timestamp);
+            if (++seen % 256 == 0)
+                progress?.Report(Math.Min(1, (double)seen / total));
+            string topic = message.Topic.Name;
+            if (topic == topics.ColorImage)
+                colorStamps.Add(HeaderOf(message));
+            else if (topic == topics.DepthImage)
+                depthStamps.Add(HeaderOf(message));
+            else if (topic == topics.ColorInfo)
+                colorInfo = Replace(colorInfo, Rosbag2Reader.Decode<CameraInfo>(message), topic, warnings);
+            else if (topic == topics.DepthInfo)
+                depthInfo = Replace(depthInfo, Rosbag2Reader.Decode<CameraInfo>(message), topic, warnings);
+            else if (topic == topics.TfStatic || topic == topics.Tf)
+                tf.Add(Rosbag2Reader.Decode<TFMessage>(message), isStatic: topic == topics.TfStatic);
+            else if (topic == pose.Topic)
+                poseMessages.Add(message);
+        }
+        if (colorInfo is null)
+            throw new MappingInputException($"{bagPath}: no camera_info message on '{topics.ColorInfo}'");
+        if (depthInfo is null)
+            throw new MappingInputException($"{bagPath}: no camera_info message on '{topics.DepthInfo}'");
+        if (colorStamps.Count == 0)
+            throw new MappingInputException($"{bagPath}: no colour images on '{topics.ColorImage}'");
+        if (depthStamps.Count == 0)
+            throw new MappingInputException($"{bagPath}: no depth images on '{topics.DepthImage}'");
+        string colorFrame = colorStamps[0].Frame, depthFrame = depthStamps[0].Frame;
+        string bodyFrame = string.IsNullOrEmpty(pose.BodyFrame) ? colorFrame : pose.BodyFrame;
+        string? poseFrame = null;
+        if (pose.Source == "tum")
+            poseFrame = AddTum(tf, pose.TumFile, options.Frames.Map, bodyFrame);
+        foreach (var message in poseMessages)
+            poseFrame = AddPose(tf, message, bodyFrame, options.Frames.Map);
+        var colorCamera = Model(colorInfo, topics.ColorInfo);
+        var depthCamera = Model(depthInfo, topics.DepthInfo);
+        Se3 colorFromDepth;
+        try
+        {
+            colorFromDepth = ToSe3(tf.Lookup(colorFrame, depthFrame, colorStamps[0].Stamp));
+        }
+        catch (TfException e)
+        {
+            throw new MappingInputException($"{bagPath}: no transform from the depth frame '{depthFrame}' to the colour frame '{colorFrame}' on {topics.TfStatic}: {e.Message}");
+        }
+
+        // Pair each colour image with the nearest depth image, look up its pose.
+        depthStamps.Sort();
+        long windowStart = first + (long)(options.Sync.Start * 1e9);
+        long windowEnd = options.Sync.End < 0 ? long.MaxValue : first + (long)(options.Sync.End * 1e9);
+        long syncNs = (long)(options.Sync.Tolerance * 1e9);
+        var tolerance = TimeSpan.FromSeconds(pose.Tolerance);
+        var depthTimes = depthStamps.Select(d => d.Stamp).ToArray();
+        var candidates = new List<FrameCandidate>();
+        int inWindow = 0, noDepth = 0, noPose = 0;
+        foreach (var (stamp, _) in colorStamps.OrderBy(c => c.Stamp))
+        {
+            if (stamp < windowStart || stamp > windowEnd)
+                continue;
+            inWindow++;
+            long depth = Nearest(depthTimes, stamp);
+            if (Math.Abs(depth - stamp) > syncNs)
+            {
+                noDepth++;
+                continue;
+            }
+            try
+            {
+                var mapFromColor = ToSe3(tf.Lookup(options.Frames.Map, colorFrame, stamp, tolerance));
+                candidates.Add(new FrameCandidate(stamp, depth, mapFromColor));
+            }
+            catch (TfException e) when (e.Kind == TfErrorKind.Extrapolation)
+            {
+                noPose++;
+            }
+            catch (TfException e)
+            {
+                throw new MappingInputException($"{bagPath}: cannot get the pose of '{colorFrame}' in '{options.Frames.Map}' " +
+                    $"(pose.source {pose.Source}{(poseFrame is null ? "" : $", poses of '{poseFrame}'")}): {e.Message}");
+            }
+        }
+        if (inWindow == 0)
+            throw new MappingInputException($"{bagPath}: no colour image inside sync.start..sync.end");
+        progress?.Report(1);
+        return new BagFrameSource(bagPath, options, candidates, inWindow, noDepth, noPose, colorCamera, depthCamera, colorFrame, colorFromDepth, warnings);
+    }
+
+    /// <summary>Second pass: decodes the colour and depth images of <paramref name="selected"/>, in stamp order.</summary>
+    public IEnumerable<RgbdFrame> ReadFrames(IReadOnlyList<FrameCandidate> selected)
+    {
+        var pending = selected.OrderBy(c => c.ColorStamp).ToList();
+        var wantedColor = pending.Select(c => c.ColorStamp).ToHashSet();
+        var wantedDepth = pending.Select(c => c.DepthStamp).ToHashSet();
+        var colors = new Dictionary<long, RgbImage>();
+        var depths = new Dictionary<long, Image<float>>();
+        var topics = _options.Topics;
+        using var bag = Rosbag2Reader.Open(_bagPath);
+        foreach (var message in bag.ReadMessages(new BagReadOptions(new HashSet<string> { topics.ColorImage, topics.DepthImage })))
+        {
+            if (pending.Count == 0)
+                yield break;
+            var (stamp, _) = HeaderOf(message);
+            if (message.Topic.Name == topics.ColorImage && wantedColor.Contains(stamp))
+                colors[stamp] = DecodeColor(message);
+            else if (message.Topic.Name == topics.DepthImage && wantedDepth.Contains(stamp))
+                depths[stamp] = DecodeDepth(message);
+            else
+                continue;
+            // Hand out every frame that is now complete and forget images no pending frame needs.
+            for (int i = 0; i < pending.Count; i++)
+            {
+                var c = pending[i];
+                if (!colors.TryGetValue(c.ColorStamp, out var color) || !depths.TryGetValue(c.DepthStamp, out var depth))
+                    continue;
+                pending.RemoveAt(i--);
+                colors.Remove(c.ColorStamp);
+                if (!pending.Any(p => p.DepthStamp == c.DepthStamp))
+                    depths.Remove(c.DepthStamp);
+                yield return new RgbdFrame(c.ColorStamp, color, ColorCamera, depth, DepthCamera, c.MapFromColor, ColorFromDepth);
+            }
+        }
+    }
+
+    private RgbImage DecodeColor(BagMessage message)
+    {
+        var image = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
+            ? ImageCodecs.DecodeColor(Rosbag2Reader.Decode<CompressedImage>(message))
+            : ImageCodecs.DecodeColor(Rosbag2Reader.Decode<Ros.Messages.Image>(message));
+        if (image.Width != ColorCamera.Intrinsics.Width || image.Height != ColorCamera.Intrinsics.Height)
+            throw new MappingInputException($"colour image is {image.Width}x{image.Height} but its camera_info says {ColorCamera.Intrinsics.Width}x{ColorCamera.Intrinsics.Height}");
+        return new RgbImage(image.Width, image.Height, image.Rgb);
+    }
+
+    private Image<float> DecodeDepth(BagMessage message)
+    {
+        var image = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
+            ? ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<CompressedImage>(message))
+            : ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<Ros.Messages.Image>(message));
+        if (image.Width != DepthCamera.Intrinsics.Width || image.Height != DepthCamera.Intrinsics.Height)
+            throw new MappingInputException($"depth image is {image.Width}x{image.Height} but its camera_info says {DepthCamera.Intrinsics.Width}x{DepthCamera.Intrinsics.Height}");
+        return new Image<float>(image.Width, image.Height, image.Metres);
+    }
+
+    private static (long Stamp, string Frame) HeaderOf(BagMessage message)
+    {
+        // Image and CompressedImage both start with a std_msgs/Header.
+        var reader = new Ros.Cdr.CdrReader(message.Data.Span);
+        var header = Header.Read(ref reader);
+        return (header.Stamp.Nanoseconds, header.FrameId);
+    }
+
+    private static CameraInfo Replace(CameraInfo? previous, CameraInfo next, string topic, List<string> warnings)
+    {
+        if (previous is not null && (previous.Width != next.Width || previous.Height != next.Height || !previous.K.SequenceEqual(next.K)))
+            warnings.Add($"{topic}: camera_info changed during the drive; the last one is used");
+        return next;
+    }
+
+    private static CameraModel Model(CameraInfo info, string topic)
+    {
+        try
+        {
+            return CameraModel.FromCameraInfo((int)info.Width, (int)info.Height, info.DistortionModel, info.D, info.K);
+        }
+        catch (ArgumentException e)
+        {
+            throw new MappingInputException($"{topic}: unusable camera_info: {e.Message}");
+        }
+    }
+
+    private static string AddPose(TfBuffer tf, BagMessage message, string bodyFrame, string mapFrame)
+    {
+        Header header;
+        string body;
+        Pose pose;
+        switch (message.Topic.Type)
+        {
+            case "nav_msgs/msg/Odometry":
+                var odometry = Rosbag2Reader.Decode<Odometry>(message);
+                (header, body, pose) = (odometry.Header, odometry.ChildFrameId, odometry.Pose.Pose);
+                break;
+            case "geometry_msgs/msg/PoseStamped":
+                var stamped = Rosbag2Reader.Decode<PoseStamped>(message);
+                (header, body, pose) = (stamped.Header, bodyFrame, stamped.Pose);
+                break;
+            case "geometry_msgs/msg/PoseWithCovarianceStamped":
+                var withCovariance = Rosbag2Reader.Decode<PoseWithCovarianceStamped>(message);
+                (header, body, pose) = (withCovariance.Header, bodyFrame, withCovariance.Pose.Pose);
+                break;
+            default:
+                throw new MappingInputException($"pose topic '{message.Topic.Name}' has type {message.Topic.Type}; expected nav_msgs/msg/Odometry, geometry_msgs/msg/PoseStamped or PoseWithCovarianceStamped");
+        }
+        string frame = header.FrameId.TrimStart('/');
+        if (frame != mapFrame.TrimStart('/'))
+            throw new MappingInputException($"pose topic '{message.Topic.Name}' gives poses in frame '{frame}' but frames.map is '{mapFrame}'; set frames.map: {frame} to build the map in that frame");
+        var transform = new Transform(new Vector3(pose.Position.X, pose.Position.Y, pose.Position.Z), pose.Orientation);
+        tf.Add(new TransformStamped(header, body, transform), isStatic: false);
+        return body;
+    }
+
+    private static string AddTum(TfBuffer tf, string path, string mapFrame, string bodyFrame)
+    {
+        if (!File.Exists(path))
+            throw new MappingInputException($"{path}: TUM trajectory file not found (pose.tum_file)");
+        int lineNumber = 0, poses = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            var parts = line.Split((char[])[' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0 || parts[0].StartsWith('#'))
+                continue;
+            var values = new double[8];
+            if (parts.Length != 8 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
+                throw new MappingInputException($"{path}:{lineNumber}: expected 'timestamp tx ty tz qx qy qz qw'");
+            long stamp = (long)Math.Round(values[0] * 1e9);
+            var transform = new Transform(new Vector3(values[1], values[2], values[3]), new Quaternion(values[4], values[5], values[6], values[7]));
+            tf.Add(new TransformStamped(new Header(RosTime.FromNanoseconds(stamp), mapFrame), bodyFrame, transform), isStatic: false);
+            poses++;
+        }
+        if (poses == 0)
+            throw new MappingInputException($"{path}: no poses in the TUM file");
+        return bodyFrame;
+    }
+
+    private static long Nearest(long[] sorted, long t)
+    {
+        int i = Array.BinarySearch(sorted, t);
+        if (i >= 0)
+            return sorted[i];
+        i = ~i;
+        if (i == 0)
+            return sorted[0];
+        if (i == sorted.Length)
+            return sorted[^1];
+        return t - sorted[i - 1] <= sorted[i] - t ? sorted[i - 1] : sorted[i];
+    }
+
+    /// <summary>A ROS transform as a Core rigid transform.</summary>
+    public static Se3 ToSe3(RigidTransform t) => Se3.FromQuaternion(
+        new Quaterniond(t.Rotation.W, t.Rotation.X, t.Rotation.Y, t.Rotation.Z), new Vector3d(t.Translation.X, t.Translation.Y, t.Translation.Z));
+}
+
+/// <summary>The drive cannot be turned into a map as configured; the message says what is missing.</summary>
+public sealed class MappingInputException(string message) : Exception(message);

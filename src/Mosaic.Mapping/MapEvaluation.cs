@@ -1,0 +1,226 @@
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
+using Mosaic.Localization.Segmentation;
+using Mosaic.Rendering;
+
+namespace Mosaic.Mapping;
+
+/// <summary>How close a picture reconstructed from map data comes to the real image.</summary>
+/// <param name="Psnr">Mean PSNR (dB) over frames, on pixels the map covers.</param>
+/// <param name="Ssim">Mean SSIM over frames, on windows the map covers.</param>
+public sealed record InversionScore(double Psnr, double Ssim);
+
+/// <summary>One held-out frame kept for pictures.</summary>
+public sealed record EvaluationSample(long Stamp, RgbImage Real, Image<ushort> Query, Image<ushort> Rendered, RgbImage LabelMeanColor, RgbImage TrueColor);
+
+/// <summary>
+/// What <see cref="MapEvaluation"/> measured on held-out frames (not keyframes of the map).
+/// </summary>
+/// <param name="Frames">Held-out frames evaluated.</param>
+/// <param name="MappingFrames">Keyframes of the map found in the bag (used by the inversion attacks).</param>
+/// <param name="LabelAgreement">Share of pixels, labelled in both, whose segmented label equals the label rendered at the true pose.</param>
+/// <param name="Coverage">Share of pixels the map covers (A ≥ 0.5) at the true pose.</param>
+/// <param name="MedianDepthError">Median |rendered − measured depth| (m) over covered pixels with a depth reading.</param>
+/// <param name="LabelMeanColor">Attack: each rendered label painted with the mean colour of its pixels in the mapping images.</param>
+/// <param name="CodebookColor">Attack without images: each label painted with its decoded codeword colour.</param>
+/// <param name="TrueColorMap">Reference: a map that stores true colours per Gaussian (what a privacy map must not be).</param>
+/// <param name="FlatColor">Reference: every pixel the mean colour of the mapping images.</param>
+/// <param name="Samples">A few frames for pictures.</param>
+public sealed record MapEvaluationResult(int Frames, int MappingFrames, double LabelAgreement, double Coverage, double MedianDepthError,
+    InversionScore LabelMeanColor, InversionScore CodebookColor, InversionScore TrueColorMap, InversionScore FlatColor, IReadOnlyList<EvaluationSample> Samples);
+
+/// <summary>
+/// Measures a built map against a drive: label consistency and depth fidelity on frames the map was
+/// not built from, and how well an attacker could paint pictures from the map (inversion).
+/// </summary>
+public static class MapEvaluation
+{
+    /// <summary>Runs the evaluation. <paramref name="options"/>' sync window selects the held-out frames.</summary>
+    public static MapEvaluationResult Run(PrivacyMap map, string bagPath, MappingOptions options, int step, int samples, IProgress<double>? progress = null)
+    {
+        if (map.SegmenterDefinition is null || map.Keyframes is null)
+            throw new MappingInputException("the map has no segmenter or keyframes (build it with `mosaic map build`)");
+        var segmenter = Segmenters.Load(map.SegmenterDefinition, "segmenter.yaml");
+        int k = map.Gaussians.LabelCount;
+        var renderer = new CpuLabelRenderer<float>(map.Gaussians);
+
+        // The mapping images: the map's keyframes, read back from the bag.
+        var mappingOptions = MappingOptionsWithWindow(options, 0, -1);
+        var mappingSource = BagFrameSource.Scan(bagPath, mappingOptions);
+        if (!mappingSource.ColorCamera.IsPinhole)
+            throw new MappingInputException("map evaluation compares pixels directly and supports undistorted colour cameras only");
+        var camera = mappingSource.ColorCamera.Intrinsics.AtLevel(segmenter.Level);
+        var keyStamps = map.Keyframes.Keyframes.Select(f => f.Stamp).ToHashSet();
+        var mappingFrames = mappingSource.Candidates.Where(c => keyStamps.Contains(c.ColorStamp)).ToList();
+        var labelColorSums = new double[k * 3];
+        var labelCounts = new long[k];
+        var gaussianColors = new float[map.Gaussians.Count * 3];
+        var gaussianWeights = new float[map.Gaussians.Count];
+        var flat = new double[3];
+        long flatCount = 0;
+        foreach (var frame in mappingSource.ReadFrames(mappingFrames))
+        {
+            var image = frame.Color.AtLevel(segmenter.Level);
+            var camFromMap = frame.MapFromColor.Inverse();
+            var labels = renderer.Render(camFromMap, camera).HardLabels();
+            var features = new float[image.Rgb.Length];
+            for (int p = 0; p < labels.Data.Length; p++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    features[3 * p + c] = image.Rgb[3 * p + c];
+                    flat[c] += image.Rgb[3 * p + c];
+                }
+                flatCount++;
+                if (labels.Data[p] == Labels.Ignore)
+                    continue;
+                labelCounts[labels.Data[p]]++;
+                for (int c = 0; c < 3; c++)
+                    labelColorSums[labels.Data[p] * 3 + c] += image.Rgb[3 * p + c];
+            }
+            renderer.UpliftFeatures(camFromMap, camera, features, 3, gaussianColors, gaussianWeights);
+        }
+        if (flatCount == 0)
+            throw new MappingInputException($"{bagPath}: none of the map's keyframes is in this bag; evaluate against the drive the map was built from");
+        var labelMean = new (byte, byte, byte)[k];
+        for (int l = 0; l < k; l++)
+            labelMean[l] = labelCounts[l] == 0 ? ((byte)0, (byte)0, (byte)0) : (Byte(labelColorSums[3 * l] / labelCounts[l]), Byte(labelColorSums[3 * l + 1] / labelCounts[l]), Byte(labelColorSums[3 * l + 2] / labelCounts[l]));
+        var flatColor = (Byte(flat[0] / flatCount), Byte(flat[1] / flatCount), Byte(flat[2] / flatCount));
+        for (int i = 0; i < gaussianWeights.Length; i++)
+            for (int c = 0; c < 3; c++)
+                gaussianColors[3 * i + c] = gaussianWeights[i] > 0 ? gaussianColors[3 * i + c] / gaussianWeights[i] : 0;
+        var codebook = segmenter is ColorCodebookSegmenter cb ? cb.CodewordColors() : null;
+
+        // The held-out frames.
+        var heldOutSource = BagFrameSource.Scan(bagPath, options);
+        var heldOut = heldOutSource.Candidates.Where(c => !keyStamps.Contains(c.ColorStamp)).Where((_, i) => i % step == 0).ToList();
+        if (heldOut.Count == 0)
+            throw new MappingInputException($"{bagPath}: no held-out frame in the chosen window");
+        var sampleIndices = Enumerable.Range(0, samples).Select(i => (int)((i + 0.5) * heldOut.Count / samples)).ToHashSet();
+        long agree = 0, both = 0, covered = 0, pixels = 0;
+        var depthErrors = new List<float>();
+        var scores = new double[4, 2];
+        var scoreCounts = new int[4, 2];
+        var kept = new List<EvaluationSample>();
+        int index = 0;
+        foreach (var frame in heldOutSource.ReadFrames(heldOut))
+        {
+            var image = frame.Color.AtLevel(segmenter.Level);
+            var query = segmenter.Segment(frame.Color);
+            var camFromMap = frame.MapFromColor.Inverse();
+            var rendered = renderer.Render(camFromMap, camera);
+            var labels = rendered.HardLabels();
+            var mask = new bool[labels.Data.Length];
+            for (int p = 0; p < labels.Data.Length; p++)
+            {
+                pixels++;
+                if (labels.Data[p] == Labels.Ignore)
+                    continue;
+                mask[p] = true;
+                covered++;
+                if (query.Data[p] == Labels.Ignore)
+                    continue;
+                both++;
+                if (query.Data[p] == labels.Data[p])
+                    agree++;
+            }
+            var measured = RegisterDepth(frame.Depth, frame.DepthCamera, frame.ColorFromDepth, camera);
+            for (int p = 0; p < measured.Length; p++)
+                if (mask[p] && !float.IsNaN(measured[p]) && !float.IsNaN(rendered.Depth[p]))
+                    depthErrors.Add(Math.Abs(rendered.Depth[p] - measured[p]));
+
+            var labelMeanImage = Paint(labels, labelMean);
+            var trueColor = renderer.RenderFeatures(camFromMap, camera, gaussianColors, 3);
+            var trueColorImage = new RgbImage(camera.Width, camera.Height, trueColor.Select(v => float.IsNaN(v) ? (byte)0 : Byte(v)).ToArray());
+            var estimates = new[]
+            {
+                labelMeanImage,
+                codebook is null ? null : Paint(labels, codebook),
+                trueColorImage,
+                Paint(labels, Enumerable.Repeat(flatColor, k).ToArray()),
+            };
+            for (int e = 0; e < estimates.Length; e++)
+            {
+                if (estimates[e] is null)
+                    continue;
+                Add(scores, scoreCounts, e, 0, ImageQuality.Psnr(image, estimates[e]!, mask));
+                Add(scores, scoreCounts, e, 1, ImageQuality.Ssim(image, estimates[e]!, mask));
+            }
+            if (sampleIndices.Contains(index))
+                kept.Add(new EvaluationSample(frame.Stamp, image, query, labels, labelMeanImage, trueColorImage));
+            index++;
+            progress?.Report((double)index / heldOut.Count);
+        }
+        InversionScore Score(int e) => new(scores[e, 0] / Math.Max(1, scoreCounts[e, 0]), scores[e, 1] / Math.Max(1, scoreCounts[e, 1]));
+        depthErrors.Sort();
+        return new MapEvaluationResult(index, mappingFrames.Count, both == 0 ? double.NaN : (double)agree / both, (double)covered / pixels,
+            depthErrors.Count == 0 ? double.NaN : depthErrors[depthErrors.Count / 2],
+            Score(0), codebook is null ? new InversionScore(double.NaN, double.NaN) : Score(1), Score(2), Score(3), kept);
+    }
+
+    private static void Add(double[,] sums, int[,] counts, int e, int metric, double value)
+    {
+        if (!double.IsFinite(value))
+            return;
+        sums[e, metric] += value;
+        counts[e, metric]++;
+    }
+
+    private static byte Byte(double v) => (byte)Math.Clamp(Math.Round(v), 0, 255);
+
+    private static RgbImage Paint(Image<ushort> labels, (byte R, byte G, byte B)[] colors)
+    {
+        var rgb = new byte[3 * labels.Data.Length];
+        for (int p = 0; p < labels.Data.Length; p++)
+        {
+            ushort l = labels.Data[p];
+            if (l == Labels.Ignore)
+                continue;
+            (rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) = colors[l];
+        }
+        return new RgbImage(labels.Width, labels.Height, rgb);
+    }
+
+    /// <summary>
+    /// The depth image re-projected into <paramref name="target"/> (a colour camera, pinhole): per
+    /// target pixel the nearest depth point landing in it; NaN where none does.
+    /// </summary>
+    public static float[] RegisterDepth(Image<float> depth, CameraModel depthCamera, Se3 colorFromDepth, PinholeCamera target)
+    {
+        var result = new float[target.Width * target.Height];
+        Array.Fill(result, float.NaN);
+        for (int y = 0; y < depth.Height; y++)
+        {
+            for (int x = 0; x < depth.Width; x++)
+            {
+                float d = depth[x, y];
+                if (!(d > 0) || !depthCamera.TryUnproject(x, y, out var ray) || !(ray.Z > 0))
+                    continue;
+                var p = colorFromDepth.Apply(ray * (d / ray.Z));
+                if (!(p.Z > 0))
+                    continue;
+                var (u, v) = target.Project(p);
+                int iu = (int)Math.Round(u), iv = (int)Math.Round(v);
+                if (iu < 0 || iv < 0 || iu >= target.Width || iv >= target.Height)
+                    continue;
+                ref float slot = ref result[iv * target.Width + iu];
+                if (float.IsNaN(slot) || p.Z < slot)
+                    slot = (float)p.Z;
+            }
+        }
+        return result;
+    }
+
+    private static MappingOptions MappingOptionsWithWindow(MappingOptions options, double start, double end)
+    {
+        var copy = new MappingOptions
+        {
+            Topics = options.Topics, Frames = options.Frames, Pose = options.Pose, Keyframes = options.Keyframes,
+            Fusion = options.Fusion, Segmenter = options.Segmenter, Uplifting = options.Uplifting, Retrieval = options.Retrieval,
+            Sync = new SyncOptions { Tolerance = options.Sync.Tolerance, Start = start, End = end },
+        };
+        return copy;
+    }
+}
