@@ -1,0 +1,154 @@
+using System.Text;
+using Mosaic.Core.Maps;
+using Mosaic.Localization.Segmentation;
+using Mosaic.Ros.Import;
+using Mosaic.Ros.Tests;
+
+namespace Mosaic.Mapping.Tests;
+
+/// <summary>A small real build: 7-Scenes redkitchen frames 0-89, imported with the project's importer.</summary>
+public sealed class RealDriveFixture : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public string Bag { get; }
+    public string Tum { get; }
+    public BuildResult Result { get; }
+    public string MapDirectoryPath { get; }
+
+    public RealDriveFixture()
+    {
+        Bag = _temp.Combine("redkitchen");
+        var import = SevenScenesImporter.Import(new SevenScenesImportOptions { Source = SharedData.Path("redkitchen"), Output = Bag, LastFrame = 89 });
+        Tum = import.TumPath;
+        Result = new MapBuilder(Options(Tum)).Build(Bag);
+        MapDirectoryPath = _temp.Combine("map");
+        MapDirectory.Save(Result.Map, MapDirectoryPath);
+    }
+
+    public static MappingOptions Options(string tum) => new()
+    {
+        Pose = { Source = "tum", TumFile = tum, BodyFrame = "" },
+        Fusion = { VoxelSize = 0.04 },
+        Segmenter = { LabelCount = 8, SamplesPerImage = 500 },
+    };
+
+    public void Dispose() => _temp.Dispose();
+}
+
+[Trait("Category", "RealData")]
+public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealDriveFixture>
+{
+    [Fact]
+    public void A_real_drive_builds_a_map_that_covers_its_keyframes()
+    {
+        var report = drive.Result.Report;
+        Assert.Equal(90, report.ColorImages);
+        Assert.Equal(90, report.Candidates);
+        Assert.InRange(report.Keyframes, 5, 40);
+        Assert.True(report.Gaussians > 5000, $"{report.Gaussians} Gaussians");
+        Assert.True(report.KeyframeCoverage > 0.8, $"coverage {report.KeyframeCoverage:P1}");
+        var map = MapDirectory.Load(drive.MapDirectoryPath);
+        Assert.Equal(report.Gaussians, map.Gaussians.Count);
+        Assert.Equal(report.Keyframes, map.Keyframes!.Keyframes.Count);
+        Assert.True(map.Gaussians.Labels.Distinct().Count() >= 6, "the labels are used");
+        Assert.Equal(drive.Result.Segmenter.Definition(), map.SegmenterDefinition);
+    }
+
+    [Fact]
+    public void Building_twice_gives_the_same_map()
+    {
+        var again = new MapBuilder(RealDriveFixture.Options(drive.Tum)).Build(drive.Bag).Map.Gaussians;
+        var first = drive.Result.Map.Gaussians;
+        Assert.Equal(first.Positions, again.Positions);
+        Assert.Equal(first.Labels, again.Labels);
+    }
+
+    [Fact]
+    public void Held_out_frames_agree_with_the_map_and_its_depth()
+    {
+        var options = RealDriveFixture.Options(drive.Tum);
+        var result = MapEvaluation.Run(drive.Result.Map, drive.Bag, options, step: 10, samples: 1);
+        Assert.True(result.Frames >= 5);
+        Assert.True(result.LabelAgreement > 0.4, $"label agreement {result.LabelAgreement:P1}");
+        Assert.True(result.MedianDepthError < 0.05, $"median depth error {result.MedianDepthError:F3} m");
+        // Painting labels with colours never beats storing the colours themselves.
+        Assert.True(result.TrueColorMap.Psnr > result.LabelMeanColor.Psnr);
+    }
+
+    /// <summary>Privacy: every file of the map parsed; nothing in it is colour or image data.</summary>
+    [Fact]
+    public void The_map_files_hold_no_colour_or_feature_data()
+    {
+        var files = Directory.GetFiles(drive.MapDirectoryPath).Select(f => Path.GetFileName(f)!).Order().ToArray();
+        Assert.Equal(["build_report.yaml", "gaussians.ply", "keyframes.bin", "map.yaml", "segmenter.yaml"], files);
+
+        var ply = File.ReadAllBytes(Path.Combine(drive.MapDirectoryPath, "gaussians.ply"));
+        string header = Encoding.ASCII.GetString(ply, 0, Encoding.ASCII.GetString(ply).IndexOf("end_header\n", StringComparison.Ordinal));
+        var properties = header.Split('\n').Where(l => l.StartsWith("property ")).Select(l => l.Split(' ')[^1]).ToArray();
+        Assert.Equal(["x", "y", "z", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3", "opacity", "label"], properties);
+        int vertices = drive.Result.Map.Gaussians.Count;
+        Assert.Equal(header.Length + "end_header\n".Length + vertices * (11 * 4 + 2), ply.Length);
+
+        // keyframes.bin: poses and descriptors of label images rendered from the map, nothing else.
+        using (var file = File.OpenRead(Path.Combine(drive.MapDirectoryPath, KeyframeDatabase.FileName)))
+        {
+            var database = KeyframeDatabase.Read(file, "keyframes.bin");
+            Assert.Equal(file.Length, 60 + database.Keyframes.Count * (8 + 56 + 4L * database.DescriptorLength));
+        }
+
+        // segmenter.yaml: K codewords of 4 numbers plus the standardisation; no image-sized data.
+        var segmenter = (ColorCodebookSegmenter)Segmenters.Load(File.ReadAllText(Path.Combine(drive.MapDirectoryPath, "segmenter.yaml")), "segmenter.yaml");
+        Assert.Equal(8 * ColorCodebookSegmenter.FeatureCount, segmenter.Centroids.Count);
+
+        foreach (var text in new[] { "map.yaml", "build_report.yaml", "segmenter.yaml" }.Select(f => File.ReadAllText(Path.Combine(drive.MapDirectoryPath, f))))
+        {
+            Assert.DoesNotContain("f_dc", text);
+            Assert.DoesNotContain("red:", text);
+            Assert.True(text.Length < 16 * 1024, "text files stay small: no embedded data");
+        }
+    }
+
+    [Fact]
+    public void A_missing_depth_topic_is_named()
+    {
+        var options = RealDriveFixture.Options(drive.Tum);
+        options.Topics.DepthImage = "/camera/aligned_depth_to_color/image_raw";
+        var e = Assert.Throws<MappingInputException>(() => new MapBuilder(options).Build(drive.Bag));
+        Assert.Contains("no depth image topic '/camera/aligned_depth_to_color/image_raw'", e.Message);
+        Assert.Contains("/camera/depth/image_raw/compressedDepth", e.Message); // lists what the bag has
+    }
+
+    [Fact]
+    public void Frames_without_a_pose_are_skipped_and_counted_and_no_pose_at_all_is_an_error()
+    {
+        string partial = Path.Combine(Path.GetDirectoryName(drive.Tum)!, "first-half.tum");
+        File.WriteAllLines(partial, File.ReadLines(drive.Tum).Take(1 + 45));
+        var options = RealDriveFixture.Options(partial);
+        options.Pose.Tolerance = 0.01; // less than a frame interval: frame 45 may not borrow frame 44's pose
+        var result = new MapBuilder(options).Build(drive.Bag);
+        Assert.Equal(90 - 45, result.Report.SkippedWithoutPose);
+
+        string none = Path.Combine(Path.GetDirectoryName(drive.Tum)!, "elsewhere.tum");
+        File.WriteAllText(none, "100.0 0 0 0 0 0 0 1\n100.1 0 0 0 0 0 0 1\n");
+        var e = Assert.Throws<MappingInputException>(() => new MapBuilder(RealDriveFixture.Options(none)).Build(drive.Bag));
+        Assert.Contains("90 without a pose", e.Message);
+    }
+
+    [Fact]
+    public void Pose_from_the_ground_truth_topic_gives_the_same_keyframes_as_the_tum_file()
+    {
+        var options = RealDriveFixture.Options(drive.Tum);
+        options.Pose.Source = "topic";
+        options.Pose.Topic = SevenScenesImporter.Topics.GroundTruth;
+        options.Pose.BodyFrame = SevenScenesImporter.Frames.BaseLink;
+        var source = BagFrameSource.Scan(drive.Bag, options);
+        var reference = BagFrameSource.Scan(drive.Bag, RealDriveFixture.Options(drive.Tum));
+        Assert.Equal(reference.Candidates.Count, source.Candidates.Count);
+        for (int i = 0; i < source.Candidates.Count; i++)
+        {
+            var (dt, dr) = Core.Geometry.Se3.Distance(reference.Candidates[i].MapFromColor, source.Candidates[i].MapFromColor);
+            Assert.True(dt < 1e-6 && dr < 1e-6, $"frame {i}: {dt} m, {dr} rad");
+        }
+    }
+}
