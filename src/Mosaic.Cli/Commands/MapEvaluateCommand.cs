@@ -100,13 +100,19 @@ internal static class MapEvaluateCommand
             {
                 sample.Real.Rgb, LabelPalette.Colorize(sample.Query), LabelPalette.Colorize(sample.Rendered), sample.LabelMeanColor.Rgb, sample.TrueColor.Rgb,
             };
-            int w = sample.Real.Width, h = sample.Real.Height;
-            var rgb = new byte[3 * w * panels.Length * h];
-            for (int y = 0; y < h; y++)
-                for (int i = 0; i < panels.Length; i++)
-                    Array.Copy(panels[i], 3 * y * w, rgb, 3 * (y * w * panels.Length + i * w), 3 * w);
-            File.WriteAllBytes(Path.Combine(dir, $"frame-{sample.Stamp}.png"), Png.EncodeRgb8(w * panels.Length, h, rgb));
+            WritePanels(Path.Combine(dir, $"frame-{sample.Stamp}.png"), sample.Real.Width, sample.Real.Height, panels);
+            // Labels only (query | map): a picture of the map that holds no image data.
+            WritePanels(Path.Combine(dir, $"labels-{sample.Stamp}.png"), sample.Real.Width, sample.Real.Height, panels[1..3]);
         }
-        AnsiConsole.MarkupLine($"Wrote metrics.json and {r.Samples.Count} picture panels to [bold]{Markup.Escape(dir)}[/]");
+        AnsiConsole.MarkupLine($"Wrote metrics.json and {2 * r.Samples.Count} picture panels to [bold]{Markup.Escape(dir)}[/]");
+    }
+
+    private static void WritePanels(string path, int w, int h, byte[][] panels)
+    {
+        var rgb = new byte[3 * w * panels.Length * h];
+        for (int y = 0; y < h; y++)
+            for (int i = 0; i < panels.Length; i++)
+                Array.Copy(panels[i], 3 * y * w, rgb, 3 * (y * w * panels.Length + i * w), 3 * w);
+        File.WriteAllBytes(path, Png.EncodeRgb8(w * panels.Length, h, rgb));
     }
 }
