@@ -182,11 +182,12 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>
     /// Composites per-Gaussian feature vectors (<paramref name="dims"/> values per source Gaussian)
-    /// with the compositing weights: Σ_i w_i f_i per pixel, pixel-major, not divided by A.
+    /// with the compositing weights: Σ_i w_i f_i per pixel, pixel-major, not divided by A; and A per pixel.
     /// </summary>
-    public float[] Composite(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, float[] features, int dims)
+    public (float[] Sums, float[] Alpha) Composite(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, float[] features, int dims)
     {
         var result = new float[checked(camera.Width * camera.Height * dims)];
+        var alphas = new float[camera.Width * camera.Height];
         var splats = projection.Splats;
         var source = projection.Source;
         int tilesX = projection.TilesX;
@@ -208,6 +209,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                         if (!TryAlpha(s, pxT - s.MeanX, pyT - s.MeanY, out T alpha, out _))
                             continue;
                         float w = float.CreateChecked(alpha * trans);
+                        alphas[py * camera.Width + px] += w;
                         var f = features.AsSpan(source[g] * dims, dims);
                         for (int c = 0; c < dims; c++)
                             pixel[c] += w * f[c];
@@ -218,7 +220,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                 }
             }
         });
-        return result;
+        return (result, alphas);
     }
 
     private sealed class Scratch

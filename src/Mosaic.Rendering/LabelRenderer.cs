@@ -152,11 +152,12 @@ public sealed class CpuLabelRenderer<T> : ILabelRenderer where T : unmanaged, IF
     {
         if (dims < 1 || features.Length != _scene.Count * dims)
             throw new ArgumentException($"features has {features.Length} values, expected {_scene.Count} Gaussians x {dims}");
-        var rendered = Render(camFromMap, camera);
-        var result = _rasterizer.Composite(_projection, _bins, camera, features, dims);
+        _projection.Project(_scene, camFromMap, camera, _settings, withJacobian: false);
+        _bins.Build(_projection);
+        var (result, alpha) = _rasterizer.Composite(_projection, _bins, camera, features, dims);
         for (int p = 0; p < camera.Width * camera.Height; p++)
         {
-            float a = rendered.Alpha[p];
+            float a = alpha[p];
             for (int c = 0; c < dims; c++)
                 result[p * dims + c] = a >= minAlpha ? result[p * dims + c] / a : float.NaN;
         }
