@@ -7,5 +7,6 @@ var root = new RootCommand("mosaic: privacy-preserving visual localization again
     BenchCommand.Create(),
     BagCommand.Create(),
     MapCommand.Create(),
+    EvalCommand.Create(),
 };
 return root.Parse(args).Invoke();

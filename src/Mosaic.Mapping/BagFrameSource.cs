@@ -92,9 +92,9 @@ public sealed class BagFrameSource
                 progress?.Report(Math.Min(1, (double)seen / total));
             string topic = message.Topic.Name;
             if (topic == topics.ColorImage)
-                colorStamps.Add(HeaderOf(message));
+                colorStamps.Add(DriveMessages.HeaderOf(message));
             else if (topic == topics.DepthImage)
-                depthStamps.Add(HeaderOf(message));
+                depthStamps.Add(DriveMessages.HeaderOf(message));
             else if (topic == topics.ColorInfo)
                 colorInfo = Replace(colorInfo, Rosbag2Reader.Decode<CameraInfo>(message), topic, warnings);
             else if (topic == topics.DepthInfo)
@@ -116,11 +116,11 @@ public sealed class BagFrameSource
         string bodyFrame = string.IsNullOrEmpty(pose.BodyFrame) ? colorFrame : pose.BodyFrame;
         string? poseFrame = null;
         if (pose.Source == "tum")
-            poseFrame = AddTum(tf, pose.TumFile, options.Frames.Map, bodyFrame);
+            poseFrame = DriveMessages.AddTum(tf, pose.TumFile, options.Frames.Map, bodyFrame);
         foreach (var message in poseMessages)
-            poseFrame = AddPose(tf, message, bodyFrame, options.Frames.Map);
-        var colorCamera = Model(colorInfo, topics.ColorInfo);
-        var depthCamera = Model(depthInfo, topics.DepthInfo);
+            poseFrame = DriveMessages.AddPose(tf, message, bodyFrame, options.Frames.Map);
+        var colorCamera = DriveMessages.CameraModelOf(colorInfo, topics.ColorInfo);
+        var depthCamera = DriveMessages.CameraModelOf(depthInfo, topics.DepthInfo);
         Se3 colorFromDepth;
         try
         {
@@ -186,7 +186,7 @@ public sealed class BagFrameSource
         {
             if (pending.Count == 0)
                 yield break;
-            var (stamp, _) = HeaderOf(message);
+            var (stamp, _) = DriveMessages.HeaderOf(message);
             if (message.Topic.Name == topics.ColorImage && wantedColor.Contains(stamp))
                 colors[stamp] = DecodeColor(message);
             else if (message.Topic.Name == topics.DepthImage && wantedDepth.Contains(stamp))
@@ -228,85 +228,11 @@ public sealed class BagFrameSource
         return new Image<float>(image.Width, image.Height, image.Metres);
     }
 
-    private static (long Stamp, string Frame) HeaderOf(BagMessage message)
-    {
-        // Image and CompressedImage both start with a std_msgs/Header.
-        var reader = new Ros.Cdr.CdrReader(message.Data.Span);
-        var header = Header.Read(ref reader);
-        return (header.Stamp.Nanoseconds, header.FrameId);
-    }
-
     private static CameraInfo Replace(CameraInfo? previous, CameraInfo next, string topic, List<string> warnings)
     {
         if (previous is not null && (previous.Width != next.Width || previous.Height != next.Height || !previous.K.SequenceEqual(next.K)))
             warnings.Add($"{topic}: camera_info changed during the drive; the last one is used");
         return next;
-    }
-
-    private static CameraModel Model(CameraInfo info, string topic)
-    {
-        try
-        {
-            return CameraModel.FromCameraInfo((int)info.Width, (int)info.Height, info.DistortionModel, info.D, info.K);
-        }
-        catch (ArgumentException e)
-        {
-            throw new MappingInputException($"{topic}: unusable camera_info: {e.Message}");
-        }
-    }
-
-    private static string AddPose(TfBuffer tf, BagMessage message, string bodyFrame, string mapFrame)
-    {
-        Header header;
-        string body;
-        Pose pose;
-        switch (message.Topic.Type)
-        {
-            case "nav_msgs/msg/Odometry":
-                var odometry = Rosbag2Reader.Decode<Odometry>(message);
-                (header, body, pose) = (odometry.Header, odometry.ChildFrameId, odometry.Pose.Pose);
-                break;
-            case "geometry_msgs/msg/PoseStamped":
-                var stamped = Rosbag2Reader.Decode<PoseStamped>(message);
-                (header, body, pose) = (stamped.Header, bodyFrame, stamped.Pose);
-                break;
-            case "geometry_msgs/msg/PoseWithCovarianceStamped":
-                var withCovariance = Rosbag2Reader.Decode<PoseWithCovarianceStamped>(message);
-                (header, body, pose) = (withCovariance.Header, bodyFrame, withCovariance.Pose.Pose);
-                break;
-            default:
-                throw new MappingInputException($"pose topic '{message.Topic.Name}' has type {message.Topic.Type}; expected nav_msgs/msg/Odometry, geometry_msgs/msg/PoseStamped or PoseWithCovarianceStamped");
-        }
-        string frame = header.FrameId.TrimStart('/');
-        if (frame != mapFrame.TrimStart('/'))
-            throw new MappingInputException($"pose topic '{message.Topic.Name}' gives poses in frame '{frame}' but frames.map is '{mapFrame}'; set frames.map: {frame} to build the map in that frame");
-        var transform = new Transform(new Vector3(pose.Position.X, pose.Position.Y, pose.Position.Z), pose.Orientation);
-        tf.Add(new TransformStamped(header, body, transform), isStatic: false);
-        return body;
-    }
-
-    private static string AddTum(TfBuffer tf, string path, string mapFrame, string bodyFrame)
-    {
-        if (!File.Exists(path))
-            throw new MappingInputException($"{path}: TUM trajectory file not found (pose.tum_file)");
-        int lineNumber = 0, poses = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            var parts = line.Split((char[])[' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 0 || parts[0].StartsWith('#'))
-                continue;
-            var values = new double[8];
-            if (parts.Length != 8 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
-                throw new MappingInputException($"{path}:{lineNumber}: expected 'timestamp tx ty tz qx qy qz qw'");
-            long stamp = (long)Math.Round(values[0] * 1e9);
-            var transform = new Transform(new Vector3(values[1], values[2], values[3]), new Quaternion(values[4], values[5], values[6], values[7]));
-            tf.Add(new TransformStamped(new Header(RosTime.FromNanoseconds(stamp), mapFrame), bodyFrame, transform), isStatic: false);
-            poses++;
-        }
-        if (poses == 0)
-            throw new MappingInputException($"{path}: no poses in the TUM file");
-        return bodyFrame;
     }
 
     private static long Nearest(long[] sorted, long t)

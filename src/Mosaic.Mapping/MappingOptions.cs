@@ -1,7 +1,6 @@
 using System.Globalization;
 using Mosaic.Localization.Segmentation;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
+using Mosaic.Localization.Parameters;
 using YamlDotNet.Serialization.NamingConventions;
 
 namespace Mosaic.Mapping;
@@ -64,40 +63,7 @@ public sealed class MappingOptions
     /// </summary>
     /// <exception cref="FormatException">The file is not valid YAML, has no such section, or names an unknown parameter.</exception>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
-    public static MappingOptions Load(string path)
-    {
-        Dictionary<string, ParameterSection>? file;
-        try
-        {
-            using var reader = new StreamReader(path);
-            file = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
-                .Deserialize<Dictionary<string, ParameterSection>>(reader);
-        }
-        catch (YamlException e)
-        {
-            throw new FormatException($"{path}: line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}", e);
-        }
-        if (file is null)
-            throw new FormatException($"{path}: file is empty");
-        var section = file.TryGetValue(NodeName, out var own) ? own : file.TryGetValue("/**", out var any) ? any : null;
-        if (section?.RosParameters is null)
-            throw new FormatException($"{path}: no '{NodeName}: ros__parameters:' (or '/**') section");
-        try
-        {
-            section.RosParameters.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"{path}: {e.Message}", e);
-        }
-        return section.RosParameters;
-    }
-
-    private sealed class ParameterSection
-    {
-        [YamlMember(Alias = "ros__parameters")]
-        public MappingOptions? RosParameters { get; set; }
-    }
+    public static MappingOptions Load(string path) => ParameterFile.Load<MappingOptions>(path, NodeName, o => o.Validate());
 
     /// <summary>The settings as flat dotted names and values, for the map's provenance.</summary>
     public Dictionary<string, string> Flatten()

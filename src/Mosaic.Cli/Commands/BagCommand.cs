@@ -74,9 +74,12 @@ internal static class BagCommand
         var last = new Option<int>("--last") { Description = "Last frame index (inclusive); -1 = the last frame.", DefaultValueFactory = _ => -1 };
         var step = new Option<int>("--step") { Description = "Keep every n-th frame.", DefaultValueFactory = _ => 1 };
         var storage = new Option<string>("--storage") { Description = "mcap (zstd chunks) or sqlite3.", DefaultValueFactory = _ => "mcap" };
+        var drift = new Option<double>("--odom-drift") { Description = "Synthetic /odom error, metres per metre travelled, along one seeded body direction (0 = exact ground truth).", DefaultValueFactory = _ => 0 };
+        var rotationDrift = new Option<double>("--odom-rotation-drift") { Description = "Synthetic /odom heading error, radians per radian turned, about one seeded axis.", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--odom-seed") { Description = "Seed of the drift directions.", DefaultValueFactory = _ => 1 };
         var command = new Command("import-7scenes", "Write a rosbag2 from a Microsoft 7-Scenes sequence (see README: topics and frames).")
         {
-            source, output, first, last, step, storage,
+            source, output, first, last, step, storage, drift, rotationDrift, seed,
         };
         command.SetAction(parse =>
         {
@@ -88,6 +91,9 @@ internal static class BagCommand
                 LastFrame = parse.GetValue(last),
                 Step = parse.GetValue(step),
                 Storage = parse.GetValue(storage)!,
+                OdometryDrift = parse.GetValue(drift),
+                OdometryRotationDrift = parse.GetValue(rotationDrift),
+                OdometrySeed = parse.GetValue(seed),
             };
             try
             {

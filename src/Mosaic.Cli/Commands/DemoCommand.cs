@@ -1,16 +1,29 @@
 using System.CommandLine;
+using System.Globalization;
 using Mosaic.Core.Maps;
 using Mosaic.Core.Synthetic;
 using Spectre.Console;
 
 namespace Mosaic.Cli.Commands;
 
-/// <summary><c>mosaic demo --synthetic</c>: pose refinement on a generated labelled room.</summary>
+/// <summary>
+/// <c>mosaic demo</c>: the real-data demo (build a map from the bundled redkitchen sample's mapping
+/// part, evaluate its query part); <c>mosaic demo --synthetic</c>: pose refinement on a generated room.
+/// </summary>
 internal static class DemoCommand
 {
+    /// <summary>The bundled sample: every 5th frame of 7-Scenes redkitchen 0-599 (see tests/data/README.md).</summary>
+    private const string SampleBag = "tests/data/redkitchen-sample";
+
+    /// <summary>Frames 0-299 (stamps 0-9.97 s) build the map; frames 300-599 are the queries.</summary>
+    private const double QueryStart = 10;
+
     public static Command Create()
     {
-        var synthetic = new Option<bool>("--synthetic") { Description = "Run on a procedurally generated labelled room (the only demo until the real-data demo lands)." };
+        var synthetic = new Option<bool>("--synthetic") { Description = "Instead of the real-data demo: refine perturbed poses in a procedurally generated labelled room." };
+        var sample = new Option<string>("--sample") { Description = "The sample bag (its ground truth is the .tum file beside it).", DefaultValueFactory = _ => SampleBag };
+        var output = new Option<string>("--out") { Description = "Directory for the map (map/) and the evaluation report (eval/).", DefaultValueFactory = _ => "out/demo" };
+        var step = new Option<int>("--step") { Description = "Evaluate every n-th query frame of the sample.", DefaultValueFactory = _ => 2 };
         var trials = new Option<int>("--trials") { Description = "Number of query poses.", DefaultValueFactory = _ => 8 };
         var gaussians = new Option<int>("--gaussians") { Description = "Approximate Gaussian count of the room.", DefaultValueFactory = _ => 100_000 };
         var labels = new Option<int>("--labels") { Description = "Label count K.", DefaultValueFactory = _ => 16 };
@@ -22,15 +35,12 @@ internal static class DemoCommand
 
         var command = new Command("demo", "Show pose refinement working: perturb poses, refine, print a table.")
         {
-            synthetic, trials, gaussians, labels, translation, rotation, noise, seed, saveMap,
+            synthetic, sample, output, step, trials, gaussians, labels, translation, rotation, noise, seed, saveMap,
         };
         command.SetAction(parse =>
         {
             if (!parse.GetValue(synthetic))
-            {
-                Console.Error.WriteLine("error: only `mosaic demo --synthetic` exists so far (the real-data demo comes with the evaluation work)");
-                return 2;
-            }
+                return RealDemo(parse.GetValue(sample)!, parse.GetValue(output)!, parse.GetValue(step));
             int n = parse.GetValue(trials);
             if (n < 1)
             {
@@ -78,5 +88,33 @@ internal static class DemoCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Runs `mosaic map build` on the sample's mapping part and `mosaic eval` on its query part, with
+    /// the parameters a user would type (printed first), so the demo is exactly the documented workflow.
+    /// </summary>
+    private static int RealDemo(string sample, string output, int step)
+    {
+        string tum = sample.TrimEnd('/', '\\') + ".tum";
+        if (!Directory.Exists(sample) || !File.Exists(tum))
+        {
+            Console.Error.WriteLine($"error: the sample bag {sample} (and {tum}) is not here; run from the repository root or pass --sample");
+            return 1;
+        }
+        string map = Path.Combine(output, "map"), eval = Path.Combine(output, "eval");
+        if (File.Exists(Path.Combine(map, "map.yaml")))
+            Directory.Delete(map, recursive: true);
+        string[] build = ["map", "build", "--bag", sample, "--out", map, "--tum", tum, "--body-frame", "", "--end", (QueryStart - 0.01).ToString(CultureInfo.InvariantCulture), "--params", "config/mapping.yaml"];
+        string[] evaluate = ["eval", "--map", map, "--bag", sample, "--gt", tum, "--start", QueryStart.ToString(CultureInfo.InvariantCulture), "--step", step.ToString(CultureInfo.InvariantCulture), "--params", "config/mosaic.yaml", "--out", eval];
+        foreach (var args in new[] { build, evaluate })
+        {
+            AnsiConsole.MarkupLine($"[bold]$ mosaic {Markup.Escape(string.Join(' ', args.Select(a => a.Length == 0 ? "\"\"" : a)))}[/]");
+            var command = args[0] == "map" ? MapCommand.Create() : EvalCommand.Create();
+            int code = new RootCommand { command }.Parse(args).Invoke();
+            if (code != 0)
+                return code;
+        }
+        return 0;
     }
 }

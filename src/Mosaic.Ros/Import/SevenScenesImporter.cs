@@ -32,6 +32,20 @@ public sealed record SevenScenesImportOptions
 
     /// <summary>Kinect v1 frame rate.</summary>
     public double FrameRate { get; init; } = 30;
+
+    /// <summary>
+    /// Synthetic odometry error, metres per metre travelled: every increment of the true body motion
+    /// gets this share of its length added along one fixed direction in the body frame (drawn from
+    /// <see cref="OdometrySeed"/>), so /odom drifts away from the truth linearly with distance, like
+    /// wheel odometry with a scale and alignment error. 0 = /odom is the exact ground truth.
+    /// </summary>
+    public double OdometryDrift { get; init; }
+
+    /// <summary>Synthetic heading error, radians per radian turned, about one fixed body axis (drawn from the seed).</summary>
+    public double OdometryRotationDrift { get; init; }
+
+    /// <summary>Seed of the drift directions: same seed, same odometry.</summary>
+    public int OdometrySeed { get; init; } = 1;
 }
 
 /// <summary>What an import wrote.</summary>
@@ -59,7 +73,7 @@ public static class SevenScenesImporter
         public const string TfStatic = "/tf_static";
         /// <summary>tf2_msgs/TFMessage: odom -> base_link, equal to /odom.</summary>
         public const string Tf = "/tf";
-        /// <summary>nav_msgs/Odometry odom -> base_link, made from ground truth (exact, synthetic odometry).</summary>
+        /// <summary>nav_msgs/Odometry odom -> base_link, synthetic: made from ground truth, exact or with a seeded drift.</summary>
         public const string Odometry = "/odom";
         /// <summary>geometry_msgs/PoseStamped: ground-truth pose of base_link in map.</summary>
         public const string GroundTruth = "/ground_truth/pose";
@@ -70,7 +84,7 @@ public static class SevenScenesImporter
     {
         /// <summary>The 7-Scenes world frame.</summary>
         public const string Map = "map";
-        /// <summary>Odometry frame; identical to map because odometry is ground truth.</summary>
+        /// <summary>Odometry frame: equal to map at the first frame; /odom drifts from the truth by the configured synthetic error.</summary>
         public const string Odom = "odom";
         /// <summary>The body (REP-103: x forward, y left, z up), rigidly attached to the colour camera.</summary>
         public const string BaseLink = "base_link";
@@ -99,6 +113,7 @@ public static class SevenScenesImporter
         if (!Directory.Exists(frames)) throw new DirectoryNotFoundException($"{frames}: not found (expected a 7-Scenes scene folder)");
         if (!File.Exists(posesPath)) throw new FileNotFoundException($"{posesPath}: not found (the dSLAM pseudo ground truth of the colour camera)");
         if (options.Step < 1) throw new ArgumentException("step must be at least 1");
+        if (!(options.OdometryDrift >= 0) || !(options.OdometryRotationDrift >= 0)) throw new ArgumentException("odometry drift must be non-negative");
         var poses = ReadDslamPoses(posesPath);
         int last = options.LastFrame >= 0 ? options.LastFrame : Directory.EnumerateFiles(frames, "frame-*.color.jpg").Count() - 1;
         if (options.FirstFrame < 0 || last < options.FirstFrame)
@@ -122,6 +137,7 @@ public static class SevenScenesImporter
             long stamp0 = options.StartTime + FrameTime(options, options.FirstFrame);
             writer.Write(Topics.TfStatic, stamp0, StaticTransforms(RosTime.FromNanoseconds(stamp0)));
             int total = (last - options.FirstFrame) / options.Step + 1;
+            var odometry = new DriftingOdometry(options.OdometryDrift, options.OdometryRotationDrift, options.OdometrySeed);
             for (int index = options.FirstFrame; index <= last; index += options.Step)
             {
                 string name = $"frame-{index:D6}";
@@ -145,9 +161,11 @@ public static class SevenScenesImporter
 
                 var mapFromBase = mapFromColor.Compose(BaseFromColor.Inverse());
                 var basePose = new Pose(new Point(mapFromBase.Translation.X, mapFromBase.Translation.Y, mapFromBase.Translation.Z), mapFromBase.Rotation);
+                var odomFromBase = odometry.Next(mapFromBase);
+                var odomPose = new Pose(new Point(odomFromBase.Translation.X, odomFromBase.Translation.Y, odomFromBase.Translation.Z), odomFromBase.Rotation);
                 writer.Write(Topics.Odometry, t, new Odometry(new Header(stamp, Frames.Odom), Frames.BaseLink,
-                    new PoseWithCovariance(basePose, new double[36]), new TwistWithCovariance(new Twist(default, default), new double[36])));
-                writer.Write(Topics.Tf, t, new TFMessage([new TransformStamped(new Header(stamp, Frames.Odom), Frames.BaseLink, mapFromBase.ToMessage())]));
+                    new PoseWithCovariance(odomPose, new double[36]), new TwistWithCovariance(new Twist(default, default), new double[36])));
+                writer.Write(Topics.Tf, t, new TFMessage([new TransformStamped(new Header(stamp, Frames.Odom), Frames.BaseLink, odomFromBase.ToMessage())]));
                 writer.Write(Topics.GroundTruth, t, new PoseStamped(new Header(stamp, Frames.Map), basePose));
                 var c = mapFromColor;
                 tum.Add(string.Create(CultureInfo.InvariantCulture,
@@ -182,6 +200,55 @@ public static class SevenScenesImporter
             poses[index] = RigidTransform.From(colorFromMap.ToMessage()).Inverse();
         }
         return poses;
+    }
+
+    /// <summary>
+    /// Odometry made from ground truth: starts equal to it (odom = map at the first frame), then
+    /// integrates each true increment with a systematic, seeded error (see <see cref="SevenScenesImportOptions.OdometryDrift"/>).
+    /// </summary>
+    private sealed class DriftingOdometry(double drift, double rotationDrift, int seed)
+    {
+        private readonly Vector3 _direction = RandomUnit(new Random(seed));
+        private readonly Vector3 _axis = RandomUnit(new Random(seed + 1));
+        private RigidTransform? _lastTruth;
+        private RigidTransform _odometry;
+
+        public RigidTransform Next(RigidTransform truth)
+        {
+            if (_lastTruth is not { } last)
+            {
+                _odometry = truth;
+            }
+            else
+            {
+                var increment = last.Inverse().Compose(truth);
+                var t = increment.Translation;
+                double length = Math.Sqrt(t.X * t.X + t.Y * t.Y + t.Z * t.Z);
+                double angle = 2 * Math.Acos(Math.Min(1, Math.Abs(increment.Rotation.W)));
+                var error = new RigidTransform(AxisAngle(_axis, rotationDrift * angle),
+                    new Vector3(drift * length * _direction.X, drift * length * _direction.Y, drift * length * _direction.Z));
+                _odometry = _odometry.Compose(error.Compose(increment));
+            }
+            _lastTruth = truth;
+            return _odometry;
+        }
+
+        private static Vector3 RandomUnit(Random random)
+        {
+            while (true)
+            {
+                double x = 2 * random.NextDouble() - 1, y = 2 * random.NextDouble() - 1, z = 2 * random.NextDouble() - 1;
+                double n = Math.Sqrt(x * x + y * y + z * z);
+                if (n > 0.1 && n <= 1)
+                    return new Vector3(x / n, y / n, z / n);
+            }
+        }
+
+        private static Quaternion AxisAngle(Vector3 axis, double angle)
+        {
+            double s = Math.Sin(angle / 2);
+            return new Quaternion(axis.X * s, axis.Y * s, axis.Z * s, Math.Cos(angle / 2));
+        }
     }
 
     private const string StaticQos =

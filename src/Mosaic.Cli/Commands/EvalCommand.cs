@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Mosaic.Core.Maps;
+using Mosaic.Evaluation;
+using Mosaic.Localization;
+using Mosaic.Localization.Parameters;
+using Mosaic.Mapping;
+using Mosaic.Rendering;
+using Spectre.Console;
+
+namespace Mosaic.Cli.Commands;
+
+/// <summary><c>mosaic eval</c>: replay a drive through the localizer and compare with ground truth.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var map = new Option<string>("--map") { Description = "Map directory (from `mosaic map build`).", Required = true };
+        var bag = new Option<string>("--bag") { Description = "The query drive: a rosbag2 directory or a bare .mcap / .db3 file.", Required = true };
+        var parameters = new Option<string?>("--params") { Description = "Parameter file of the node (config/mosaic.yaml): topics, frames, odometry, localizer. Default: built-in defaults." };
+        var gt = new Option<string?>("--gt") { Description = "Ground truth as a TUM file (timestamp tx ty tz qx qy qz qw) in the map frame." };
+        var gtTopic = new Option<string?>("--gt-topic") { Description = "Ground truth as a pose topic in the bag (Odometry, PoseStamped, PoseWithCovarianceStamped) in the map frame." };
+        var gtBody = new Option<string?>("--gt-body-frame") { Description = "Frame the ground-truth poses are of. Default: the camera frame for --gt, frames.base for --gt-topic." };
+        var mode = new Option<string>("--mode") { Description = "retrieval (every frame alone), tracking (odometry, from the first true pose) or both.", DefaultValueFactory = _ => "both" };
+        mode.AcceptOnlyFromAmong("retrieval", "tracking", "both");
+        var start = new Option<double>("--start") { Description = "Window start, seconds from the bag start.", DefaultValueFactory = _ => 0 };
+        var end = new Option<double>("--end") { Description = "Window end, seconds from the bag start; negative = to the end.", DefaultValueFactory = _ => -1 };
+        var step = new Option<int>("--step") { Description = "Use every n-th image of the window.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "Directory for metrics.json, frames.csv, trajectories, plots and report.md.", Required = true };
+        var command = new Command("eval", "Localize every frame of a drive against a map and measure it against ground truth (with odometry-only and retrieval-only baselines).")
+        {
+            map, bag, parameters, gt, gtTopic, gtBody, mode, start, end, step, output,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                string? tum = parse.GetValue(gt), topic = parse.GetValue(gtTopic);
+                if ((tum is null) == (topic is null))
+                    throw new ArgumentException("give the ground truth as exactly one of --gt FILE or --gt-topic TOPIC");
+                var settings = parse.GetValue(parameters) is string path ? LocalizationParameters.Load(path) : Defaults();
+                string body = parse.GetValue(gtBody) ?? (topic is null ? "" : settings.Frames.Base);
+                var modes = parse.GetValue(mode) switch
+                {
+                    "retrieval" => [EvaluationMode.Retrieval],
+                    "tracking" => [EvaluationMode.Tracking],
+                    _ => new[] { EvaluationMode.Retrieval, EvaluationMode.Tracking },
+                };
+                string bagPath = parse.GetValue(bag)!, mapPath = parse.GetValue(map)!, outDir = parse.GetValue(output)!;
+                Directory.CreateDirectory(outDir);
+                var privacyMap = MapDirectory.Load(mapPath);
+                var drive = QueryDrive.Scan(bagPath, settings, new GroundTruthSource(tum, topic, body), parse.GetValue(start), parse.GetValue(end), parse.GetValue(step));
+                if (modes.Contains(EvaluationMode.Tracking) && settings.Odometry.Source != "none" && drive.Frames.All(f => f.OdomFromCamera is null))
+                    throw new MappingInputException($"{bagPath}: no frame has odometry (odometry.source {settings.Odometry.Source}); set odometry.source: none to track without it");
+                var renderer = new CpuLabelRenderer<float>(privacyMap.Gaussians);
+                AnsiConsole.MarkupLine($"{drive.Frames.Count} query frames, map of {privacyMap.Gaussians.Count:N0} Gaussians, K = {privacyMap.Gaussians.LabelCount}, " +
+                    $"{privacyMap.Keyframes?.Keyframes.Count ?? 0} keyframes; modes: {string.Join(", ", modes.Select(EvaluationReport.Name))}" +
+                    (drive.WithoutGroundTruth > 0 ? $"; {drive.WithoutGroundTruth} images without ground truth skipped" : ""));
+                var clock = Stopwatch.StartNew();
+                EvaluationResult? result = null;
+                AnsiConsole.Progress().Start(context =>
+                {
+                    var task = context.AddTask("localizing frames", maxValue: 1);
+                    result = Evaluator.Run(drive, modes, () => Localizer.ForMap(privacyMap, settings.Localizer, renderer), new InlineProgress<double>(p => task.Value = p));
+                    task.Value = 1;
+                });
+                var summary = EvaluationSummary.Of(result!);
+                var context = new Dictionary<string, string>
+                {
+                    ["map"] = Path.GetFullPath(mapPath),
+                    ["bag"] = Path.GetFullPath(bagPath),
+                    ["ground truth"] = tum is null ? $"topic {topic} ({body})" : $"{Path.GetFullPath(tum)} ({(body.Length == 0 ? "camera frame" : body)})",
+                    ["window"] = string.Create(CultureInfo.InvariantCulture, $"{parse.GetValue(start)} .. {parse.GetValue(end)} s, every {parse.GetValue(step)} image(s)"),
+                    ["label count"] = privacyMap.Gaussians.LabelCount.ToString(CultureInfo.InvariantCulture),
+                    ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+                    ["wall time"] = $"{clock.Elapsed.TotalSeconds:F1} s",
+                };
+                EvaluationReport.Write(outDir, result!, summary, context);
+                Print(summary);
+                AnsiConsole.MarkupLine($"Report: {Markup.Escape(Path.Combine(outDir, "report.md"))} (plots, frames.csv, metrics.json, TUM trajectories beside it); {clock.Elapsed.TotalSeconds:F1} s");
+                return 0;
+            }
+            catch (Exception e) when (e is MappingInputException or MapFormatException or IOException or FormatException or ArgumentException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static LocalizationParameters Defaults()
+    {
+        var defaults = new LocalizationParameters();
+        defaults.Validate();
+        return defaults;
+    }
+
+    private static void Print(EvaluationSummary summary)
+    {
+        var table = new Table().AddColumns("", "frames", "median cm", "median deg");
+        foreach (var threshold in RecallThreshold.Standard)
+            table.AddColumn(new TableColumn(threshold.ToString()).RightAligned());
+        table.AddColumn(new TableColumn("latency p50 / p95 ms").RightAligned());
+        foreach (var (name, a, latency) in EvaluationReport.Rows(summary))
+        {
+            var cells = new List<string> { name, a.Frames.ToString(CultureInfo.InvariantCulture), EvaluationReport.Fixed(a.MedianTranslation * 100, 1), EvaluationReport.Fixed(a.MedianRotationDeg, 2) };
+            cells.AddRange(a.Recalls.Select(r => (r * 100).ToString("F1", CultureInfo.InvariantCulture) + " %"));
+            cells.Add(latency);
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
+        }
+        AnsiConsole.Write(table);
+        foreach (var mode in summary.Modes)
+        {
+            var failures = mode.Causes.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}");
+            AnsiConsole.MarkupLine(Markup.Escape($"{EvaluationReport.Name(mode.Mode)}: {mode.Rejected} rejected, {mode.WithoutPose} without pose; outside 5cm/5deg: {(failures.Any() ? string.Join(", ", failures) : "none")}"));
+        }
+    }
+}

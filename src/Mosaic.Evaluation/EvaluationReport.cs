@@ -1,0 +1,263 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Mosaic.Core.Geometry;
+
+namespace Mosaic.Evaluation;
+
+/// <summary>The numbers of a whole evaluation: each mode and each baseline.</summary>
+/// <param name="Modes">Per evaluated mode.</param>
+/// <param name="OdometryOnly">Odometry integrated from the first true pose (null without odometry).</param>
+/// <param name="RetrievalOnly">The best-ranked keyframe's pose.</param>
+/// <param name="Dropped">Frames that could not be decoded.</param>
+public sealed record EvaluationSummary(IReadOnlyList<ModeSummary> Modes, AccuracySummary? OdometryOnly, AccuracySummary RetrievalOnly, int Dropped)
+{
+    /// <summary>Summarises a result.</summary>
+    public static EvaluationSummary Of(EvaluationResult result) => new(
+        result.Modes.Select(m => ModeSummary.Of(m.Key, m.Value)).ToList(),
+        result.OdometryOnly.Count == 0 ? null : AccuracySummary.Of(result.OdometryOnly.Select(b => (b.TranslationError, b.RotationErrorDeg)).ToList()),
+        AccuracySummary.Of(result.RetrievalOnly.Select(b => (b.TranslationError, b.RotationErrorDeg)).ToList()),
+        result.Dropped.Count);
+}
+
+/// <summary>
+/// Writes an evaluation to a directory: metrics.json, frames.csv, one TUM trajectory per mode and
+/// baseline (readable by evo), SVG plots (trajectory top view, error over time, error CDF) and
+/// report.md, a one-page report that shows them.
+/// </summary>
+public static class EvaluationReport
+{
+    private static readonly Dictionary<string, string> Colors = new()
+    {
+        ["ground truth"] = "#222222", ["retrieval"] = "#1f77b4", ["tracking"] = "#d62728", ["odometry only"] = "#2ca02c", ["retrieval only"] = "#9467bd",
+    };
+
+    /// <summary>Writes every file; returns the paths written.</summary>
+    public static IReadOnlyList<string> Write(string directory, EvaluationResult result, EvaluationSummary summary, IReadOnlyDictionary<string, string> context)
+    {
+        Directory.CreateDirectory(directory);
+        var written = new List<string>();
+        void Save(string name, string text)
+        {
+            string path = Path.Combine(directory, name);
+            File.WriteAllText(path, text);
+            written.Add(path);
+        }
+        Save("metrics.json", Json(summary, context));
+        Save("frames.csv", Csv(result));
+        var frames = result.Modes.Values.First().Select(f => f.Frame).ToList();
+        Save("ground_truth.tum", Tum(frames.Select(f => (f.Stamp, (Se3?)f.GroundTruth))));
+        foreach (var (mode, outcomes) in result.Modes)
+            Save($"estimate_{Name(mode)}.tum", Tum(outcomes.Select(o => (o.Frame.Stamp, o.Result.MapFromCamera))));
+        if (result.OdometryOnly.Count > 0)
+            Save("baseline_odometry.tum", Tum(result.OdometryOnly.Select(b => (b.Stamp, b.Pose))));
+        Save("baseline_retrieval.tum", Tum(result.RetrievalOnly.Select(b => (b.Stamp, b.Pose))));
+        Save("trajectory.svg", TrajectoryPlot(result));
+        Save("error_over_time.svg", ErrorOverTime(result));
+        Save("error_cdf.svg", ErrorCdf(result));
+        Save("report.md", Markdown(summary, context));
+        return written;
+    }
+
+    /// <summary>The metrics table as Markdown rows (also printed by the CLI).</summary>
+    public static IEnumerable<(string Name, AccuracySummary Accuracy, string Latency)> Rows(EvaluationSummary summary)
+    {
+        foreach (var mode in summary.Modes)
+        {
+            var total = mode.Latency.Single(l => l.Stage == "total");
+            yield return ($"Mosaic, {Name(mode.Mode)} mode", mode.Accuracy, $"{total.P50:F0} / {total.P95:F0}");
+        }
+        if (summary.OdometryOnly is { } odometry)
+            yield return ("odometry only (baseline)", odometry, "-");
+        yield return ("retrieval only (baseline)", summary.RetrievalOnly, "-");
+    }
+
+    /// <summary>"retrieval" / "tracking".</summary>
+    public static string Name(EvaluationMode mode) => mode.ToString().ToLowerInvariant();
+
+    private static string Json(EvaluationSummary summary, IReadOnlyDictionary<string, string> context)
+    {
+        object Accuracy(AccuracySummary a) => new Dictionary<string, object?>
+        {
+            ["frames"] = a.Frames,
+            ["median_translation_cm"] = Finite(a.MedianTranslation * 100),
+            ["median_rotation_deg"] = Finite(a.MedianRotationDeg),
+            ["recall"] = RecallThreshold.Standard.Select((t, i) => (t, i)).ToDictionary(x => x.t.ToString(), x => Finite(a.Recalls[x.i])),
+        };
+        var document = new Dictionary<string, object?>
+        {
+            ["context"] = context,
+            ["success_threshold"] = $"{Evaluator.SuccessTranslation * 100:0}cm/{Evaluator.SuccessRotationDeg:0}deg",
+            ["frames_dropped"] = summary.Dropped,
+            ["modes"] = summary.Modes.ToDictionary(m => Name(m.Mode), m => (object)new Dictionary<string, object?>
+            {
+                ["accuracy"] = Accuracy(m.Accuracy),
+                ["latency_ms"] = m.Latency.ToDictionary(l => l.Stage, l => (object)new { p50 = Finite(l.P50), p95 = Finite(l.P95), max = Finite(l.Max) }),
+                ["frames_rejected"] = m.Rejected,
+                ["frames_without_pose"] = m.WithoutPose,
+                ["failures_by_cause"] = m.Causes.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
+                ["frames_by_seed"] = m.Seeds.ToDictionary(s => Snake(s.Key.ToString()), s => s.Value),
+            }),
+            ["baselines"] = new Dictionary<string, object?>
+            {
+                ["odometry_only"] = summary.OdometryOnly is null ? null : Accuracy(summary.OdometryOnly),
+                ["retrieval_only"] = Accuracy(summary.RetrievalOnly),
+            },
+        };
+        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? Math.Round(v, 6) : null;
+
+    private static string Snake(string pascal) => string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    private static string Csv(EvaluationResult result)
+    {
+        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,total_ms,odometry_translation_error_m,retrieval_translation_error_m\n");
+        var odometry = result.OdometryOnly.ToDictionary(b => b.Stamp);
+        var retrieval = result.RetrievalOnly.ToDictionary(b => b.Stamp);
+        foreach (var (mode, outcomes) in result.Modes)
+        {
+            foreach (var o in outcomes)
+            {
+                var r = o.Result;
+                var t = r.Times;
+                csv.Append(CultureInfo.InvariantCulture,
+                    $"{Name(mode)},{o.Frame.Stamp},{r.State},{r.Accepted},{r.Seed},{r.Rejection},{o.Cause},{Number(o.TranslationError)},{Number(o.RotationErrorDeg)}," +
+                    $"{Number(r.Refined?.Loss)},{Number(r.Refined?.Coverage)},{r.Refined?.Iterations ?? 0},{t.Segment.TotalMilliseconds:F1},{t.Retrieve.TotalMilliseconds:F1}," +
+                    $"{t.Hypotheses.TotalMilliseconds:F1},{t.Refine.TotalMilliseconds:F1},{t.Total.TotalMilliseconds:F1}," +
+                    $"{Number(odometry.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)},{Number(retrieval.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}\n");
+            }
+        }
+        return csv.ToString();
+    }
+
+    private static string Number(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("G6", CultureInfo.InvariantCulture) : "";
+
+    private static string Tum(IEnumerable<(long Stamp, Se3? Pose)> poses)
+    {
+        var tum = new StringBuilder("# timestamp tx ty tz qx qy qz qw (camera in map)\n");
+        foreach (var (stamp, pose) in poses)
+        {
+            if (pose is not { } p)
+                continue;
+            var q = p.Rotation.ToQuaternion();
+            tum.Append(CultureInfo.InvariantCulture, $"{stamp / 1_000_000_000}.{stamp % 1_000_000_000:D9} {p.Translation.X:R} {p.Translation.Y:R} {p.Translation.Z:R} {q.X:R} {q.Y:R} {q.Z:R} {q.W:R}\n");
+        }
+        return tum.ToString();
+    }
+
+    /// <summary>Top view: the ground truth's two principal horizontal axes (the plane it varies most in).</summary>
+    private static string TrajectoryPlot(EvaluationResult result)
+    {
+        var frames = result.Modes.Values.First().Select(f => f.Frame).ToList();
+        var (origin, u, v) = PrincipalPlane(frames.Select(f => f.GroundTruth.Translation).ToList());
+        (double, double) Project(Vector3d p) => (Dot(p - origin, u), Dot(p - origin, v));
+        var chart = new SvgChart { Title = "Trajectory, top view (principal plane of the ground truth)", XLabel = "m", YLabel = "m", EqualAspect = true };
+        chart.Line("ground truth", Colors["ground truth"], frames.Select(f => Project(f.GroundTruth.Translation)).ToList());
+        if (result.OdometryOnly.Count > 0)
+            chart.Line("odometry only", Colors["odometry only"], result.OdometryOnly.Select(b => b.Pose is { } p ? Project(p.Translation) : (double.NaN, double.NaN)).ToList());
+        foreach (var (mode, outcomes) in result.Modes)
+            chart.Points($"{Name(mode)} (accepted)", Colors[Name(mode)], outcomes.Where(o => o.Result.Accepted).Select(o => Project(o.Result.MapFromCamera!.Value.Translation)).ToList());
+        return chart.ToSvg();
+    }
+
+    private static string ErrorOverTime(EvaluationResult result)
+    {
+        long t0 = result.Modes.Values.First()[0].Frame.Stamp;
+        double Seconds(long stamp) => (stamp - t0) * 1e-9;
+        double Cm(double m) => Math.Min(m * 100, 100);
+        var chart = new SvgChart { Title = "Translation error over time (clipped at 100 cm)", XLabel = "s since the first query", YLabel = "error, cm", YRange = (0, 100) };
+        if (result.OdometryOnly.Count > 0)
+            chart.Line("odometry only", Colors["odometry only"], result.OdometryOnly.Select(b => (Seconds(b.Stamp), Cm(b.TranslationError))).ToList());
+        chart.Points("retrieval only", Colors["retrieval only"], result.RetrievalOnly.Select(b => (Seconds(b.Stamp), Cm(b.TranslationError))).ToList());
+        foreach (var (mode, outcomes) in result.Modes)
+            chart.Line(Name(mode), Colors[Name(mode)], outcomes.Select(o => (Seconds(o.Frame.Stamp), Cm(o.TranslationError))).ToList());
+        return chart.ToSvg();
+    }
+
+    private static string ErrorCdf(EvaluationResult result)
+    {
+        static List<(double, double)> Cdf(IEnumerable<double> errorsM)
+        {
+            var all = errorsM.ToList();
+            var sorted = all.Where(double.IsFinite).Select(e => Math.Max(e * 100, 0.01)).Order().ToList();
+            return sorted.Select((e, i) => (e, (i + 1) / (double)all.Count)).ToList();
+        }
+        var chart = new SvgChart { Title = "Translation error CDF (share of all frames within x)", XLabel = "translation error, cm (log)", YLabel = "share of frames", LogX = true, YRange = (0, 1) };
+        if (result.OdometryOnly.Count > 0)
+            chart.Line("odometry only", Colors["odometry only"], Cdf(result.OdometryOnly.Select(b => b.TranslationError)));
+        chart.Line("retrieval only", Colors["retrieval only"], Cdf(result.RetrievalOnly.Select(b => b.TranslationError)));
+        foreach (var (mode, outcomes) in result.Modes)
+            chart.Line(Name(mode), Colors[Name(mode)], Cdf(outcomes.Select(o => o.TranslationError)));
+        return chart.ToSvg();
+    }
+
+    private static string Markdown(EvaluationSummary summary, IReadOnlyDictionary<string, string> context)
+    {
+        var md = new StringBuilder("# Mosaic evaluation\n\n");
+        foreach (var (key, value) in context)
+            md.Append(CultureInfo.InvariantCulture, $"- {key}: `{value}`\n");
+        md.Append("\nErrors are of the camera pose against the ground truth; a frame without a pose counts as infinitely wrong.\n\n");
+        md.Append(MetricsTable(summary));
+        foreach (var mode in summary.Modes)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"\n## {Name(mode.Mode)} mode\n\n");
+            md.Append("| stage | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|\n");
+            foreach (var l in mode.Latency)
+                md.Append(CultureInfo.InvariantCulture, $"| {l.Stage} | {l.P50:F0} | {l.P95:F0} | {l.Max:F0} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"\nRejected by the gates: {mode.Rejected}; without a pose: {mode.WithoutPose}. ");
+            md.Append("Seeds: " + string.Join(", ", mode.Seeds.Select(s => $"{s.Key} {s.Value}")) + ".\n\n");
+            md.Append(CultureInfo.InvariantCulture, $"Frames outside {Evaluator.SuccessTranslation * 100:0} cm / {Evaluator.SuccessRotationDeg:0} deg, by cause:\n\n| cause | frames |\n|---|---:|\n");
+            foreach (var (cause, count) in mode.Causes)
+                md.Append(CultureInfo.InvariantCulture, $"| {CauseText(cause)} | {count} |\n");
+        }
+        md.Append("\n## Plots\n\n![trajectory](trajectory.svg)\n\n![error over time](error_over_time.svg)\n\n![error CDF](error_cdf.svg)\n");
+        md.Append("\nPer-frame numbers: `frames.csv`. Trajectories (TUM, camera in map): `estimate_*.tum`, `baseline_*.tum`, `ground_truth.tum`.\n");
+        return md.ToString();
+    }
+
+    /// <summary>The metrics table in Markdown.</summary>
+    public static string MetricsTable(EvaluationSummary summary)
+    {
+        var md = new StringBuilder("| | frames | median cm | median deg | " + string.Join(" | ", RecallThreshold.Standard) + " | latency p50 / p95 ms |\n");
+        md.Append("|---|---:|---:|---:|" + string.Concat(RecallThreshold.Standard.Select(_ => "---:|")) + "---:|\n");
+        foreach (var (name, a, latency) in Rows(summary))
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| {name} | {a.Frames} | {Fixed(a.MedianTranslation * 100, 1)} | {Fixed(a.MedianRotationDeg, 2)} | ");
+            md.Append(string.Join(" | ", a.Recalls.Select(r => $"{r * 100:F1} %")));
+            md.Append(CultureInfo.InvariantCulture, $" | {latency} |\n");
+        }
+        return md.ToString();
+    }
+
+    /// <summary>A number with fixed decimals, or "∞".</summary>
+    public static string Fixed(double v, int decimals) => double.IsFinite(v) ? v.ToString("F" + decimals, CultureInfo.InvariantCulture) : "∞";
+
+    private static string CauseText(FailureCause cause) => cause switch
+    {
+        FailureCause.NoPose => "no pose",
+        FailureCause.Rejected => "rejected by the quality gates",
+        FailureCause.RetrievalWrong => "retrieval wrong (chosen keyframe > 0.5 m or 20 deg away)",
+        FailureCause.RefinementOff => "refinement off (accepted, seed fine, result outside)",
+        _ => cause.ToString(),
+    };
+
+    private static (Vector3d Origin, Vector3d U, Vector3d V) PrincipalPlane(IReadOnlyList<Vector3d> points)
+    {
+        var mean = points.Aggregate(Vector3d.Zero, (a, p) => a + p) * (1.0 / Math.Max(1, points.Count));
+        var c = new double[3, 3];
+        foreach (var p in points)
+        {
+            var d = p - mean;
+            double[] a = [d.X, d.Y, d.Z];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    c[i, j] += a[i] * a[j];
+        }
+        var (_, vectors) = SymmetricEigen3.Decompose(c[0, 0], c[0, 1], c[0, 2], c[1, 1], c[1, 2], c[2, 2]);
+        return (mean, vectors.Column(2), vectors.Column(1));
+    }
+
+    private static double Dot(Vector3d a, Vector3d b) => a.X * b.X + a.Y * b.Y + a.Z * b.Z;
+}

@@ -1,0 +1,89 @@
+namespace Mosaic.Evaluation;
+
+/// <summary>A recall threshold: a pose counts when within both limits.</summary>
+/// <param name="Centimetres">Translation limit, cm.</param>
+/// <param name="Degrees">Rotation limit, degrees.</param>
+public sealed record RecallThreshold(double Centimetres, double Degrees)
+{
+    /// <summary>The thresholds of DESIGN.md §9: 2cm/2°, 5cm/5°, 10cm/5°, 25cm/2°, 50cm/5°.</summary>
+    public static IReadOnlyList<RecallThreshold> Standard { get; } = [new(2, 2), new(5, 5), new(10, 5), new(25, 2), new(50, 5)];
+
+    /// <summary>"5cm/5deg".</summary>
+    public override string ToString() => $"{Centimetres:0.##}cm/{Degrees:0.##}deg";
+}
+
+/// <summary>Accuracy over a set of frames; frames without a pose count as infinitely wrong.</summary>
+/// <param name="Frames">Frames evaluated.</param>
+/// <param name="MedianTranslation">Median translation error, metres (+∞ when more than half have no pose).</param>
+/// <param name="MedianRotationDeg">Median rotation error, degrees.</param>
+/// <param name="Recalls">Share of frames within each of <see cref="RecallThreshold.Standard"/>, in that order.</param>
+public sealed record AccuracySummary(int Frames, double MedianTranslation, double MedianRotationDeg, IReadOnlyList<double> Recalls)
+{
+    /// <summary>Summarises per-frame errors (metres, degrees).</summary>
+    public static AccuracySummary Of(IReadOnlyList<(double Translation, double RotationDeg)> errors)
+    {
+        var recalls = RecallThreshold.Standard
+            .Select(th => errors.Count == 0 ? double.NaN : errors.Count(e => e.Translation * 100 <= th.Centimetres && e.RotationDeg <= th.Degrees) / (double)errors.Count)
+            .ToList();
+        return new AccuracySummary(errors.Count, Median(errors.Select(e => e.Translation)), Median(errors.Select(e => e.RotationDeg)), recalls);
+    }
+
+    /// <summary>The median (the mean of the middle two for an even count); NaN when empty.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0)
+            return double.NaN;
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}
+
+/// <summary>Latency percentiles of one stage, milliseconds.</summary>
+/// <param name="Stage">Stage name.</param>
+/// <param name="P50">Median.</param>
+/// <param name="P95">95th percentile.</param>
+/// <param name="Max">Largest.</param>
+public sealed record LatencySummary(string Stage, double P50, double P95, double Max)
+{
+    /// <summary>Percentiles of <paramref name="milliseconds"/> (nearest rank).</summary>
+    public static LatencySummary Of(string stage, IEnumerable<double> milliseconds)
+    {
+        var sorted = milliseconds.Order().ToArray();
+        return sorted.Length == 0
+            ? new LatencySummary(stage, double.NaN, double.NaN, double.NaN)
+            : new LatencySummary(stage, Percentile(sorted, 0.5), Percentile(sorted, 0.95), sorted[^1]);
+    }
+
+    private static double Percentile(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+/// <summary>The numbers of one evaluated mode.</summary>
+/// <param name="Mode">The mode.</param>
+/// <param name="Accuracy">Accuracy of the poses it gave.</param>
+/// <param name="Latency">Per stage: segment, retrieve, hypotheses, refine, total.</param>
+/// <param name="Rejected">Frames whose refined pose the gates rejected.</param>
+/// <param name="WithoutPose">Frames with no pose at all.</param>
+/// <param name="Causes">Frames outside 5cm/5° by cause.</param>
+/// <param name="Seeds">Frames by the seed their refinement started from.</param>
+public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, IReadOnlyList<LatencySummary> Latency, int Rejected, int WithoutPose,
+    IReadOnlyDictionary<FailureCause, int> Causes, IReadOnlyDictionary<Localization.PoseSeed, int> Seeds)
+{
+    /// <summary>Summarises one mode's frames.</summary>
+    public static ModeSummary Of(EvaluationMode mode, IReadOnlyList<FrameOutcome> frames)
+    {
+        var times = frames.Select(f => f.Result.Times).ToList();
+        var latency = new List<LatencySummary>
+        {
+            LatencySummary.Of("segment", times.Select(t => t.Segment.TotalMilliseconds)),
+            LatencySummary.Of("retrieve", times.Select(t => t.Retrieve.TotalMilliseconds)),
+            LatencySummary.Of("hypotheses", times.Select(t => t.Hypotheses.TotalMilliseconds)),
+            LatencySummary.Of("refine", times.Select(t => t.Refine.TotalMilliseconds)),
+            LatencySummary.Of("total", times.Select(t => t.Total.TotalMilliseconds)),
+        };
+        return new ModeSummary(mode, AccuracySummary.Of(frames.Select(f => (f.TranslationError, f.RotationErrorDeg)).ToList()), latency,
+            frames.Count(f => !f.Result.Accepted), frames.Count(f => f.Result.MapFromCamera is null),
+            Enum.GetValues<FailureCause>().Where(c => c != FailureCause.None).ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
+            frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()));
+    }
+}

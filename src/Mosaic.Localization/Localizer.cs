@@ -1,0 +1,365 @@
+using System.Diagnostics;
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
+using Mosaic.Localization.Retrieval;
+using Mosaic.Localization.Segmentation;
+using Mosaic.Rendering;
+
+namespace Mosaic.Localization;
+
+/// <summary>Where the <see cref="Localizer"/> stands after a frame (DESIGN.md §8).</summary>
+public enum LocalizerState
+{
+    /// <summary>No pose yet: waiting for an initial pose or a successful retrieval.</summary>
+    Uninitialised,
+
+    /// <summary>The last frame was accepted, or fewer than max_rejected_frames in a row were rejected.</summary>
+    Tracking,
+
+    /// <summary>max_rejected_frames in a row were rejected; the pose is carried by odometry alone and the next frame relocalises.</summary>
+    Lost,
+
+    /// <summary>A relocalisation by retrieval failed; the next frame tries again.</summary>
+    Relocalising,
+}
+
+/// <summary>Where a frame's refinement started.</summary>
+public enum PoseSeed
+{
+    /// <summary>Nothing to start from (no pose, no keyframes).</summary>
+    None,
+
+    /// <summary>An explicit initial pose (like RViz's /initialpose).</summary>
+    InitialPose,
+
+    /// <summary>The previous pose composed with the odometry increment between the two frames.</summary>
+    Odometry,
+
+    /// <summary>The previous pose unchanged (no odometry).</summary>
+    PreviousPose,
+
+    /// <summary>The best of the top-k retrieved keyframes.</summary>
+    Retrieval,
+}
+
+/// <summary>Why a frame's pose was not accepted.</summary>
+public enum Rejection
+{
+    /// <summary>Accepted.</summary>
+    None,
+
+    /// <summary>The map covers too little of the query at the refined pose.</summary>
+    LowCoverage,
+
+    /// <summary>The labels disagree too much at the refined pose.</summary>
+    HighLoss,
+
+    /// <summary>Refinement moved the pose farther from its odometry seed than odometry can drift.</summary>
+    LargeCorrection,
+
+    /// <summary>Nothing to refine from: no pose and no keyframes.</summary>
+    NoSeed,
+}
+
+/// <summary>One camera frame handed to the <see cref="Localizer"/>.</summary>
+/// <param name="Stamp">Image stamp, nanoseconds.</param>
+/// <param name="Image">The colour image as the camera gave it (raw, possibly distorted).</param>
+/// <param name="Camera">The camera model of <paramref name="Image"/>.</param>
+/// <param name="OdomFromCamera">The camera's pose in the odometry frame at <paramref name="Stamp"/>, when odometry is available.</param>
+public sealed record LocalizerFrame(long Stamp, RgbImage Image, CameraModel Camera, Se3? OdomFromCamera = null);
+
+/// <summary>Wall time of each stage of one frame.</summary>
+/// <param name="Segment">Segmentation (and undistortion of the labels).</param>
+/// <param name="Retrieve">Global descriptor and keyframe ranking.</param>
+/// <param name="Hypotheses">Coarse refinement of the retrieved hypotheses.</param>
+/// <param name="Refine">The full coarse-to-fine refinement.</param>
+public sealed record StageTimes(TimeSpan Segment, TimeSpan Retrieve, TimeSpan Hypotheses, TimeSpan Refine)
+{
+    /// <summary>Sum of the stages.</summary>
+    public TimeSpan Total => Segment + Retrieve + Hypotheses + Refine;
+}
+
+/// <summary>A retrieved keyframe and what coarse refinement made of it.</summary>
+/// <param name="Keyframe">The keyframe.</param>
+/// <param name="Similarity">Descriptor similarity to the query, in [0, 1].</param>
+/// <param name="Refined">The pose after coarse refinement.</param>
+/// <param name="Loss">Loss after coarse refinement.</param>
+/// <param name="Coverage">Coverage after coarse refinement.</param>
+public sealed record RetrievalHypothesis(Keyframe Keyframe, double Similarity, Se3 Refined, double Loss, double Coverage);
+
+/// <summary>What the <see cref="Localizer"/> made of one frame.</summary>
+/// <param name="Stamp">The frame's stamp.</param>
+/// <param name="State">State after this frame.</param>
+/// <param name="Accepted">Whether the refined pose passed the quality gates.</param>
+/// <param name="MapFromCamera">
+/// The camera pose: the refined pose when accepted, otherwise the odometry prediction (null when
+/// there is none).
+/// </param>
+/// <param name="Covariance">Row-major 6×6 covariance of the refined pose (see <see cref="RefinementResult.Covariance"/>); null when not accepted.</param>
+/// <param name="Seed">Where the refinement started.</param>
+/// <param name="SeedMapFromCamera">The pose the refinement started from.</param>
+/// <param name="Refined">The refinement's result, accepted or not; null when nothing was refined.</param>
+/// <param name="Rejection">Why the refined pose was rejected, or <see cref="Rejection.None"/>.</param>
+/// <param name="Times">Per-stage wall times.</param>
+/// <param name="Hypotheses">Retrieval hypotheses, best-ranked first (empty when retrieval did not run).</param>
+/// <param name="QueryLabels">The query's labels at the segmenter's level, undistorted.</param>
+public sealed record LocalizationResult(
+    long Stamp,
+    LocalizerState State,
+    bool Accepted,
+    Se3? MapFromCamera,
+    double[]? Covariance,
+    PoseSeed Seed,
+    Se3? SeedMapFromCamera,
+    RefinementResult? Refined,
+    Rejection Rejection,
+    StageTimes Times,
+    IReadOnlyList<RetrievalHypothesis> Hypotheses,
+    Image<ushort> QueryLabels);
+
+/// <summary>
+/// The localization pipeline, one frame at a time: segment → seed → refine → accept/reject
+/// (DESIGN.md §6, §8). Seeds are an explicit initial pose, the previous pose moved by odometry, or
+/// the top-k keyframes by global descriptor (each refined coarsely, the best refined fully). Quality
+/// gates (coverage, loss, size of the correction against odometry) accept or reject; after
+/// <see cref="LocalizerOptions.MaxRejectedFrames"/> rejections in a row it relocalises by retrieval.
+/// Plain algorithm: no I/O, no logging; not thread-safe (one frame at a time).
+/// </summary>
+public sealed class Localizer
+{
+    private readonly ISegmenter _segmenter;
+    private readonly KeyframeDatabase? _keyframes;
+    private readonly LocalizerOptions _options;
+    private readonly PoseRefiner _refiner;
+    private readonly PoseRefiner _hypothesisRefiner;
+    private Undistorter? _undistorter;
+
+    private Se3? _pose;
+    private Se3? _lastOdometry;
+    private Se3? _initialPose;
+    private double _travelledSinceFix;
+    private int _rejectedInRow;
+
+    /// <summary>
+    /// A localizer against the map behind <paramref name="renderer"/>, segmenting queries with
+    /// <paramref name="segmenter"/> (the map's own) and relocalising with <paramref name="keyframes"/>
+    /// (null: only initial poses can start it).
+    /// </summary>
+    public Localizer(ILabelRenderer renderer, ISegmenter segmenter, KeyframeDatabase? keyframes, LocalizerOptions? options = null)
+    {
+        _options = options ?? new LocalizerOptions();
+        _options.Validate();
+        if (segmenter.LabelCount != renderer.LabelCount)
+            throw new ArgumentException($"the segmenter has {segmenter.LabelCount} labels but the map has {renderer.LabelCount}");
+        if (_options.FinestLevel < segmenter.Level)
+            throw new ArgumentException($"localizer.finest_level {_options.FinestLevel} is finer than the segmenter's level {segmenter.Level}");
+        if (keyframes is not null && keyframes.DescriptorLength != GlobalDescriptor.Length(segmenter.LabelCount))
+            throw new ArgumentException($"keyframe descriptors have length {keyframes.DescriptorLength}, expected {GlobalDescriptor.Length(segmenter.LabelCount)} for {segmenter.LabelCount} labels");
+        _segmenter = segmenter;
+        _keyframes = keyframes;
+        int coarsest = _options.CoarsestLevel - segmenter.Level;
+        _refiner = new PoseRefiner(renderer, new RefinerOptions
+        {
+            CoarsestLevel = coarsest,
+            FinestLevel = _options.FinestLevel - segmenter.Level,
+            MaxIterationsPerLevel = _options.MaxIterationsPerLevel,
+            RelativeLossTolerance = _options.RelativeLossTolerance,
+            MinTranslationStep = _options.MinTranslationStep,
+            MinRotationStep = _options.MinRotationStepDeg * Math.PI / 180,
+        });
+        _hypothesisRefiner = new PoseRefiner(renderer, new RefinerOptions
+        {
+            CoarsestLevel = coarsest,
+            FinestLevel = coarsest - _options.HypothesisLevels + 1,
+            MaxIterationsPerLevel = _options.MaxIterationsPerLevel,
+            RelativeLossTolerance = _options.RelativeLossTolerance,
+            MinTranslationStep = _options.MinTranslationStep,
+            MinRotationStep = _options.MinRotationStepDeg * Math.PI / 180,
+        });
+    }
+
+    /// <summary>A localizer for a map built by <c>mosaic map build</c> (its segmenter and keyframes).</summary>
+    /// <exception cref="ArgumentException">The map carries no segmenter.</exception>
+    public static Localizer ForMap(PrivacyMap map, LocalizerOptions? options = null, ILabelRenderer? renderer = null)
+    {
+        if (map.SegmenterDefinition is null)
+            throw new ArgumentException("the map carries no segmenter.yaml; build it with `mosaic map build`");
+        var segmenter = Segmenters.Load(map.SegmenterDefinition, "segmenter.yaml");
+        return new Localizer(renderer ?? new CpuLabelRenderer<float>(map.Gaussians), segmenter, map.Keyframes, options);
+    }
+
+    /// <summary>The state after the last frame.</summary>
+    public LocalizerState State { get; private set; } = LocalizerState.Uninitialised;
+
+    /// <summary>The segmenter applied to every query.</summary>
+    public ISegmenter Segmenter => _segmenter;
+
+    /// <summary>
+    /// Seeds the next frame with <paramref name="mapFromCamera"/> (like RViz's /initialpose): it is
+    /// refined and gated on coverage and loss, not on the size of the correction.
+    /// </summary>
+    public void SetInitialPose(Se3 mapFromCamera) => _initialPose = mapFromCamera;
+
+    /// <summary>Forgets the pose: the next frame starts uninitialised.</summary>
+    public void Reset()
+    {
+        (_pose, _lastOdometry, _initialPose, _travelledSinceFix, _rejectedInRow) = (null, null, null, 0, 0);
+        State = LocalizerState.Uninitialised;
+    }
+
+    /// <summary>Localizes one frame; frames must come in stamp order.</summary>
+    public LocalizationResult Process(LocalizerFrame frame)
+    {
+        var clock = Stopwatch.StartNew();
+        var labels = Segment(frame);
+        var query = LabelDistributionImage.FromLabels(labels, _segmenter.LabelCount);
+        var camera = frame.Camera.Intrinsics.AtLevel(_segmenter.Level);
+        var segmentTime = clock.Elapsed;
+
+        Se3? prediction = Predict(frame.OdomFromCamera, out var motionSeed);
+        _lastOdometry = frame.OdomFromCamera;
+        var retrieveTime = TimeSpan.Zero;
+        var hypothesesTime = TimeSpan.Zero;
+        IReadOnlyList<RetrievalHypothesis> hypotheses = [];
+        PoseSeed seed;
+        Se3? start;
+        bool gateCorrection = false, relocalising = false;
+        if (_initialPose is { } initial)
+        {
+            (seed, start) = (PoseSeed.InitialPose, initial);
+            _initialPose = null;
+        }
+        else if (prediction is not null && _rejectedInRow < _options.MaxRejectedFrames)
+        {
+            (seed, start, gateCorrection) = (motionSeed, prediction, true);
+        }
+        else
+        {
+            relocalising = true;
+            clock.Restart();
+            var ranked = RankKeyframes(labels);
+            retrieveTime = clock.Elapsed;
+            clock.Restart();
+            hypotheses = RefineHypotheses(query, camera, ranked);
+            hypothesesTime = clock.Elapsed;
+            var best = Best(hypotheses);
+            (seed, start) = best is null ? (PoseSeed.None, (Se3?)null) : (PoseSeed.Retrieval, best.Refined);
+        }
+
+        RefinementResult? refined = null;
+        var rejection = Rejection.NoSeed;
+        clock.Restart();
+        if (start is { } from)
+        {
+            refined = _refiner.Refine(query, camera, from);
+            rejection = Gate(refined, gateCorrection ? from : null);
+        }
+        var refineTime = clock.Elapsed;
+
+        bool accepted = rejection == Rejection.None;
+        if (accepted)
+        {
+            (_pose, _rejectedInRow, _travelledSinceFix) = (refined!.MapFromCamera, 0, 0);
+            State = LocalizerState.Tracking;
+        }
+        else
+        {
+            _pose = prediction;
+            _rejectedInRow++;
+            State = _pose is null ? LocalizerState.Uninitialised
+                : relocalising ? LocalizerState.Relocalising
+                : _rejectedInRow >= _options.MaxRejectedFrames ? LocalizerState.Lost
+                : LocalizerState.Tracking;
+        }
+        return new LocalizationResult(frame.Stamp, State, accepted, _pose, accepted ? refined!.Covariance : null, seed, start, refined, rejection,
+            new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime), hypotheses, labels);
+    }
+
+    /// <summary>
+    /// The map's keyframes ranked by global-descriptor similarity to <paramref name="labels"/> (the
+    /// query's labels at the segmenter's level), best first; empty when the map has no keyframes.
+    /// </summary>
+    public IReadOnlyList<(Keyframe Keyframe, double Similarity)> RankKeyframes(Image<ushort> labels)
+    {
+        if (_keyframes is null)
+            return [];
+        var descriptor = GlobalDescriptor.Compute(labels, _segmenter.LabelCount);
+        return _keyframes.Keyframes
+            .Select(k => (Keyframe: k, Similarity: GlobalDescriptor.Similarity(descriptor, k.Descriptor)))
+            .OrderByDescending(k => k.Similarity)
+            .ToList();
+    }
+
+    private Image<ushort> Segment(LocalizerFrame frame)
+    {
+        var raw = _segmenter.Segment(frame.Image);
+        if (frame.Camera.IsPinhole)
+            return raw;
+        var source = frame.Camera.AtLevel(_segmenter.Level);
+        if (_undistorter is null || _undistorter.Source.Intrinsics != source.Intrinsics || !_undistorter.Source.Coefficients.SequenceEqual(source.Coefficients))
+            _undistorter = new Undistorter(source, source.Intrinsics);
+        return _undistorter.ResampleNearest(raw);
+    }
+
+    /// <summary>The previous pose moved by the odometry increment since the previous frame (or unchanged without odometry).</summary>
+    private Se3? Predict(Se3? odometry, out PoseSeed seed)
+    {
+        seed = PoseSeed.PreviousPose;
+        if (_pose is not { } pose)
+            return null;
+        if (odometry is not { } now || _lastOdometry is not { } before)
+            return pose;
+        seed = PoseSeed.Odometry;
+        var increment = before.Inverse() * now;
+        _travelledSinceFix += increment.Translation.Norm;
+        return pose * increment;
+    }
+
+    private List<RetrievalHypothesis> RefineHypotheses(LabelDistributionImage query, PinholeCamera camera, IReadOnlyList<(Keyframe Keyframe, double Similarity)> ranked)
+    {
+        var chosen = new List<(Keyframe Keyframe, double Similarity)>();
+        double separationRad = _options.RetrievalSeparationDeg * Math.PI / 180;
+        foreach (var candidate in ranked)
+        {
+            if (chosen.Count == _options.RetrievalCandidates)
+                break;
+            bool nearChosen = chosen.Any(c =>
+            {
+                var (dt, dr) = Se3.Distance(c.Keyframe.MapFromCamera, candidate.Keyframe.MapFromCamera);
+                return dt < _options.RetrievalSeparation && dr < separationRad;
+            });
+            if (!nearChosen)
+                chosen.Add(candidate);
+        }
+        return chosen.Select(c =>
+        {
+            var result = _hypothesisRefiner.Refine(query, camera, c.Keyframe.MapFromCamera);
+            return new RetrievalHypothesis(c.Keyframe, c.Similarity, result.MapFromCamera, result.Loss, result.Coverage);
+        }).ToList();
+    }
+
+    /// <summary>Lowest loss among hypotheses that pass the coverage gate; failing that, the best covered.</summary>
+    private RetrievalHypothesis? Best(IReadOnlyList<RetrievalHypothesis> hypotheses)
+    {
+        var covered = hypotheses.Where(h => h.Coverage >= _options.MinCoverage && double.IsFinite(h.Loss)).ToList();
+        return covered.Count > 0 ? covered.MinBy(h => h.Loss) : hypotheses.MaxBy(h => h.Coverage);
+    }
+
+    private Rejection Gate(RefinementResult result, Se3? odometrySeed)
+    {
+        if (!(result.Coverage >= _options.MinCoverage))
+            return Rejection.LowCoverage;
+        if (!(result.Loss <= _options.MaxLoss))
+            return Rejection.HighLoss;
+        if (odometrySeed is { } seed)
+        {
+            var (dt, dr) = Se3.Distance(seed, result.MapFromCamera);
+            double allowance = 1 + _options.OdometryDrift * _travelledSinceFix / _options.MaxCorrection;
+            if (dt > _options.MaxCorrection * allowance || dr > _options.MaxCorrectionDeg * Math.PI / 180 * allowance)
+                return Rejection.LargeCorrection;
+        }
+        return Rejection.None;
+    }
+}

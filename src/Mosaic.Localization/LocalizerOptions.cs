@@ -1,0 +1,89 @@
+namespace Mosaic.Localization;
+
+/// <summary>
+/// Settings of the <see cref="Localizer"/> (the <c>localizer</c> section of config/localization.yaml).
+/// Pyramid levels are absolute: 0 is the camera's full resolution. Validated by <see cref="Validate"/>.
+/// </summary>
+public sealed record LocalizerOptions
+{
+    /// <summary>Coarsest pyramid level of the final refinement.</summary>
+    public int CoarsestLevel { get; init; } = 4;
+
+    /// <summary>Finest pyramid level of the final refinement; at least the segmenter's level.</summary>
+    public int FinestLevel { get; init; } = 2;
+
+    /// <summary>Most Levenberg-Marquardt iterations per pyramid level.</summary>
+    public int MaxIterationsPerLevel { get; init; } = 10;
+
+    /// <summary>A level ends when an accepted step lowers the loss by less than this fraction ...</summary>
+    public double RelativeLossTolerance { get; init; } = 1e-4;
+
+    /// <summary>... or moves the camera less than this (metres) ...</summary>
+    public double MinTranslationStep { get; init; } = 1e-4;
+
+    /// <summary>... and turns it less than this (degrees).</summary>
+    public double MinRotationStepDeg { get; init; } = 0.01;
+
+    /// <summary>Keyframes retrieved by global descriptor when relocalising (top-k).</summary>
+    public int RetrievalCandidates { get; init; } = 3;
+
+    /// <summary>
+    /// Retrieved keyframes closer than this (metres) and <see cref="RetrievalSeparationDeg"/> to a
+    /// better-ranked one are skipped, so the k hypotheses are not k views of one place.
+    /// </summary>
+    public double RetrievalSeparation { get; init; } = 0.15;
+
+    /// <summary>See <see cref="RetrievalSeparation"/>.</summary>
+    public double RetrievalSeparationDeg { get; init; } = 10;
+
+    /// <summary>Each retrieval hypothesis is refined at this many of the coarsest levels before the best is refined fully.</summary>
+    public int HypothesisLevels { get; init; } = 1;
+
+    /// <summary>Gate: reject a pose whose final share of labelled query pixels covered by the map is below this.</summary>
+    public double MinCoverage { get; init; } = 0.4;
+
+    /// <summary>Gate: reject a pose whose final loss (mean cross-entropy, nats) is above this.</summary>
+    public double MaxLoss { get; init; } = 3.0;
+
+    /// <summary>Gate when tracking: reject a refinement that moves the camera more than this (metres) away from its seed.</summary>
+    public double MaxCorrection { get; init; } = 0.25;
+
+    /// <summary>Gate when tracking: reject a refinement that turns the camera more than this (degrees) away from its seed.</summary>
+    public double MaxCorrectionDeg { get; init; } = 10;
+
+    /// <summary>
+    /// Odometry is trusted to drift by at most this share of the distance travelled since the last
+    /// accepted pose; the correction gates widen by it.
+    /// </summary>
+    public double OdometryDrift { get; init; } = 0.05;
+
+    /// <summary>Consecutive rejected frames after which the localizer is lost and relocalises by retrieval.</summary>
+    public int MaxRejectedFrames { get; init; } = 3;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (FinestLevel < 0 || CoarsestLevel < FinestLevel || CoarsestLevel > 8)
+            throw new ArgumentException($"localizer.coarsest_level {CoarsestLevel} / finest_level {FinestLevel}: need 8 >= coarsest_level >= finest_level >= 0");
+        if (MaxIterationsPerLevel < 1)
+            throw new ArgumentException($"localizer.max_iterations_per_level {MaxIterationsPerLevel} must be at least 1");
+        if (!(RelativeLossTolerance >= 0) || !(MinTranslationStep >= 0) || !(MinRotationStepDeg >= 0))
+            throw new ArgumentException("localizer.relative_loss_tolerance, min_translation_step and min_rotation_step_deg must be non-negative");
+        if (RetrievalCandidates < 1)
+            throw new ArgumentException($"localizer.retrieval_candidates {RetrievalCandidates} must be at least 1");
+        if (!(RetrievalSeparation >= 0) || !(RetrievalSeparationDeg >= 0))
+            throw new ArgumentException("localizer.retrieval_separation and retrieval_separation_deg must be non-negative");
+        if (HypothesisLevels < 1 || HypothesisLevels > CoarsestLevel - FinestLevel + 1)
+            throw new ArgumentException($"localizer.hypothesis_levels {HypothesisLevels} must be in [1, {CoarsestLevel - FinestLevel + 1}] (the refinement's level count)");
+        if (!(MinCoverage >= 0 && MinCoverage <= 1))
+            throw new ArgumentException($"localizer.min_coverage {MinCoverage} must be in [0, 1]");
+        if (!(MaxLoss > 0))
+            throw new ArgumentException($"localizer.max_loss {MaxLoss} must be positive");
+        if (!(MaxCorrection > 0) || !(MaxCorrectionDeg > 0))
+            throw new ArgumentException("localizer.max_correction and max_correction_deg must be positive");
+        if (!(OdometryDrift >= 0))
+            throw new ArgumentException($"localizer.odometry_drift {OdometryDrift} must be non-negative");
+        if (MaxRejectedFrames < 1)
+            throw new ArgumentException($"localizer.max_rejected_frames {MaxRejectedFrames} must be at least 1");
+    }
+}

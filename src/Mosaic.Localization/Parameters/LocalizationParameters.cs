@@ -1,0 +1,89 @@
+namespace Mosaic.Localization.Parameters;
+
+/// <summary>
+/// The localization node's parameters as far as localizing a drive goes (config/mosaic.yaml, node key
+/// <see cref="NodeName"/>): input topics, frames, the odometry source and the <see cref="LocalizerOptions"/>.
+/// <c>mosaic eval</c> reads the same file, so a bag is replayed exactly as the node would see it.
+/// </summary>
+public sealed class LocalizationParameters
+{
+    /// <summary>The node key of the localizer's section in a parameter file.</summary>
+    public const string NodeName = "mosaic";
+
+    /// <summary>Input topics.</summary>
+    public LocalizationTopics Topics { get; set; } = new();
+
+    /// <summary>Frame names (REP-105).</summary>
+    public LocalizationFrames Frames { get; set; } = new();
+
+    /// <summary>Where odometry comes from.</summary>
+    public OdometryParameters Odometry { get; set; } = new();
+
+    /// <summary>The localizer itself.</summary>
+    public LocalizerOptions Localizer { get; set; } = new();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first parameter out of range.</summary>
+    public void Validate()
+    {
+        foreach (var (name, value) in new[] { ("topics.image", Topics.Image), ("topics.camera_info", Topics.CameraInfo), ("topics.tf", Topics.Tf), ("topics.tf_static", Topics.TfStatic),
+                     ("frames.map", Frames.Map), ("frames.odom", Frames.Odom), ("frames.base", Frames.Base) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+                throw new ArgumentException($"{name} must not be empty");
+        }
+        if (Odometry.Source is not ("topic" or "tf" or "none"))
+            throw new ArgumentException($"odometry.source '{Odometry.Source}' must be topic, tf or none");
+        if (Odometry.Source == "topic" && string.IsNullOrWhiteSpace(Topics.Odometry))
+            throw new ArgumentException("topics.odometry must not be empty when odometry.source is topic");
+        if (!(Odometry.Tolerance > 0))
+            throw new ArgumentException($"odometry.tolerance {Odometry.Tolerance} must be positive");
+        Localizer.Validate();
+    }
+
+    /// <summary>Loads and validates the <see cref="NodeName"/> (or <c>/**</c>) section of a parameter file.</summary>
+    /// <exception cref="FormatException">Not YAML, no such section, or an unknown parameter.</exception>
+    /// <exception cref="ArgumentException">A value out of range.</exception>
+    public static LocalizationParameters Load(string path) => ParameterFile.Load<LocalizationParameters>(path, NodeName, p => p.Validate());
+}
+
+/// <summary>Input topics (defaults: the topics of <c>mosaic bag import-7scenes</c>).</summary>
+public sealed class LocalizationTopics
+{
+    /// <summary>Camera images: sensor_msgs/Image or CompressedImage.</summary>
+    public string Image { get; set; } = "/camera/color/image_raw/compressed";
+
+    /// <summary>sensor_msgs/CameraInfo of the camera.</summary>
+    public string CameraInfo { get; set; } = "/camera/color/camera_info";
+
+    /// <summary>nav_msgs/Odometry (frames.odom → frames.base), read when odometry.source is topic.</summary>
+    public string Odometry { get; set; } = "/odom";
+
+    /// <summary>Transforms, read when odometry.source is tf.</summary>
+    public string Tf { get; set; } = "/tf";
+
+    /// <summary>Static transforms: frames.base → camera.</summary>
+    public string TfStatic { get; set; } = "/tf_static";
+}
+
+/// <summary>Frame names.</summary>
+public sealed class LocalizationFrames
+{
+    /// <summary>The map's frame; poses are published in it.</summary>
+    public string Map { get; set; } = "map";
+
+    /// <summary>The odometry frame.</summary>
+    public string Odom { get; set; } = "odom";
+
+    /// <summary>The robot's body frame, child of odometry.</summary>
+    public string Base { get; set; } = "base_link";
+}
+
+/// <summary>The odometry source.</summary>
+public sealed class OdometryParameters
+{
+    /// <summary>topic (nav_msgs/Odometry on topics.odometry), tf (frames.odom → frames.base on topics.tf) or none.</summary>
+    public string Source { get; set; } = "topic";
+
+    /// <summary>Seconds: largest gap between an image stamp and the odometry samples around it.</summary>
+    public double Tolerance { get; set; } = 0.1;
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using Mosaic.Core.Cameras;
+using Mosaic.Ros.Bags;
+using Mosaic.Ros.Messages;
+using Mosaic.Ros.Tf;
+
+namespace Mosaic.Mapping;
+
+/// <summary>
+/// Reading a recorded drive's messages the way every offline tool needs them: image headers without
+/// their payload, camera models from camera_info, and poses (topics or TUM files) into a TF buffer.
+/// </summary>
+public static class DriveMessages
+{
+    /// <summary>Stamp (ns) and frame of an Image or CompressedImage message, without decoding its payload.</summary>
+    public static (long Stamp, string Frame) HeaderOf(BagMessage message)
+    {
+        // Image and CompressedImage both start with a std_msgs/Header.
+        var reader = new Ros.Cdr.CdrReader(message.Data.Span);
+        var header = Header.Read(ref reader);
+        return (header.Stamp.Nanoseconds, header.FrameId);
+    }
+
+    /// <summary>The camera model of a camera_info message; <paramref name="topic"/> names it in errors.</summary>
+    /// <exception cref="MappingInputException">The camera_info is unusable.</exception>
+    public static CameraModel CameraModelOf(CameraInfo info, string topic)
+    {
+        try
+        {
+            return CameraModel.FromCameraInfo((int)info.Width, (int)info.Height, info.DistortionModel, info.D, info.K);
+        }
+        catch (ArgumentException e)
+        {
+            throw new MappingInputException($"{topic}: unusable camera_info: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Adds a pose message (nav_msgs/Odometry, PoseStamped or PoseWithCovarianceStamped) to <paramref name="tf"/> as
+    /// <paramref name="parentFrame"/> → body, the body being the Odometry's child frame or <paramref name="bodyFrame"/>.
+    /// Returns the body frame.
+    /// </summary>
+    /// <exception cref="MappingInputException">Another message type, or a header frame other than <paramref name="parentFrame"/>.</exception>
+    public static string AddPose(TfBuffer tf, BagMessage message, string bodyFrame, string parentFrame)
+    {
+        Header header;
+        string body;
+        Pose pose;
+        switch (message.Topic.Type)
+        {
+            case "nav_msgs/msg/Odometry":
+                var odometry = Rosbag2Reader.Decode<Odometry>(message);
+                (header, body, pose) = (odometry.Header, odometry.ChildFrameId, odometry.Pose.Pose);
+                break;
+            case "geometry_msgs/msg/PoseStamped":
+                var stamped = Rosbag2Reader.Decode<PoseStamped>(message);
+                (header, body, pose) = (stamped.Header, bodyFrame, stamped.Pose);
+                break;
+            case "geometry_msgs/msg/PoseWithCovarianceStamped":
+                var withCovariance = Rosbag2Reader.Decode<PoseWithCovarianceStamped>(message);
+                (header, body, pose) = (withCovariance.Header, bodyFrame, withCovariance.Pose.Pose);
+                break;
+            default:
+                throw new MappingInputException($"pose topic '{message.Topic.Name}' has type {message.Topic.Type}; expected nav_msgs/msg/Odometry, geometry_msgs/msg/PoseStamped or PoseWithCovarianceStamped");
+        }
+        string frame = header.FrameId.TrimStart('/');
+        if (frame != parentFrame.TrimStart('/'))
+            throw new MappingInputException($"pose topic '{message.Topic.Name}' gives poses in frame '{frame}' but '{parentFrame}' is expected; set the frame parameter to '{frame}' if that is the frame you mean");
+        var transform = new Transform(new Vector3(pose.Position.X, pose.Position.Y, pose.Position.Z), pose.Orientation);
+        tf.Add(new TransformStamped(header, body, transform), isStatic: false);
+        return body;
+    }
+
+    /// <summary>Adds every pose of a TUM file (timestamp tx ty tz qx qy qz qw) as <paramref name="mapFrame"/> → <paramref name="bodyFrame"/>; returns the body frame.</summary>
+    /// <exception cref="MappingInputException">The file is missing, malformed or empty.</exception>
+    public static string AddTum(TfBuffer tf, string path, string mapFrame, string bodyFrame)
+    {
+        if (!File.Exists(path))
+            throw new MappingInputException($"{path}: TUM trajectory file not found");
+        int lineNumber = 0, poses = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            var parts = line.Split((char[])[' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0 || parts[0].StartsWith('#'))
+                continue;
+            var values = new double[8];
+            if (parts.Length != 8 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
+                throw new MappingInputException($"{path}:{lineNumber}: expected 'timestamp tx ty tz qx qy qz qw'");
+            long stamp = (long)Math.Round(values[0] * 1e9);
+            var transform = new Transform(new Vector3(values[1], values[2], values[3]), new Quaternion(values[4], values[5], values[6], values[7]));
+            tf.Add(new TransformStamped(new Header(RosTime.FromNanoseconds(stamp), mapFrame), bodyFrame, transform), isStatic: false);
+            poses++;
+        }
+        if (poses == 0)
+            throw new MappingInputException($"{path}: no poses in the TUM file");
+        return bodyFrame;
+    }
+}

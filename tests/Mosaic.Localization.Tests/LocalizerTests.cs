@@ -1,0 +1,178 @@
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
+using Mosaic.Core.Synthetic;
+using Mosaic.Localization.Retrieval;
+using Mosaic.Localization.Segmentation;
+using Mosaic.Rendering;
+
+namespace Mosaic.Localization.Tests;
+
+/// <summary>
+/// The localizer's seeds, gates and states on the synthetic room, where the truth is exact: query
+/// images are the map's labels painted in palette colours, and the test segmenter reads them back.
+/// </summary>
+public class LocalizerTests
+{
+    private const int K = 16;
+    private static readonly CameraModel Camera = new(SyntheticRoom.Camera.AtLevel(1), DistortionModel.None);
+    private static readonly Lazy<CpuLabelRenderer<float>> Room = new(() => new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7)));
+    private static readonly LocalizerOptions Options = new() { CoarsestLevel = 3, FinestLevel = 0, MaxIterationsPerLevel = 15 };
+
+    /// <summary>Reads palette colours back as labels (black = ignore): the ideal segmenter.</summary>
+    private sealed class PaletteSegmenter : ISegmenter
+    {
+        public int LabelCount => K;
+        public int Level => 0;
+        public string Definition() => "type: palette\n";
+
+        public Image<ushort> Segment(RgbImage image)
+        {
+            var labels = new Image<ushort>(image.Width, image.Height);
+            for (int p = 0; p < labels.Data.Length; p++)
+            {
+                var (r, g, b) = (image.Rgb[3 * p], image.Rgb[3 * p + 1], image.Rgb[3 * p + 2]);
+                labels.Data[p] = Labels.Ignore;
+                for (ushort k = 0; k < K; k++)
+                    if (LabelPalette.Color(k) == (r, g, b))
+                        labels.Data[p] = k;
+            }
+            return labels;
+        }
+    }
+
+    private static RgbImage Photo(Se3 mapFromCamera)
+    {
+        var labels = Room.Value.Render(mapFromCamera.Inverse(), Camera.Intrinsics).HardLabels();
+        return new RgbImage(labels.Width, labels.Height, LabelPalette.Colorize(labels));
+    }
+
+    private static KeyframeDatabase Keyframes(IEnumerable<Se3> poses) => new(Camera.Intrinsics, GlobalDescriptor.Length(K),
+        poses.Select((pose, i) => new Keyframe(i, pose, GlobalDescriptor.Compute(Room.Value.Render(pose.Inverse(), Camera.Intrinsics).HardLabels(), K))).ToList());
+
+    private static Localizer Create(KeyframeDatabase? keyframes = null, LocalizerOptions? options = null) =>
+        new(Room.Value, new PaletteSegmenter(), keyframes, options ?? Options);
+
+    private static Se3 Nudge(Se3 pose, double metres, double degrees) =>
+        pose * Se3.Exp(new Tangent(new Vector3d(metres, -metres, metres) / Math.Sqrt(3), new Vector3d(1, 1, -1) * (degrees * Math.PI / 180 / Math.Sqrt(3))));
+
+    /// <summary>A short walk: 4 frames 3 cm and 1 degree apart.</summary>
+    private static List<Se3> Walk(int seed) =>
+        Enumerable.Range(0, 4).Select(i => SyntheticRoom.RandomCameraPose(new Random(seed)) * Se3.Exp(new Tangent(new Vector3d(0.03 * i, 0, 0), new Vector3d(0, 0.017 * i, 0)))).ToList();
+
+    [Fact]
+    public void From_an_initial_pose_it_tracks_with_odometry_and_stays_within_a_centimetre()
+    {
+        var truth = Walk(11);
+        var odomFromMap = Se3.Exp(new Tangent(new Vector3d(3, -1, 0.2), new Vector3d(0, 0, 1.1)));
+        var localizer = Create();
+        localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
+
+        var results = truth.Select((pose, i) => localizer.Process(new LocalizerFrame(i, Photo(pose), Camera, odomFromMap * pose))).ToList();
+
+        Assert.Equal([PoseSeed.InitialPose, PoseSeed.Odometry, PoseSeed.Odometry, PoseSeed.Odometry], results.Select(r => r.Seed));
+        Assert.All(results, r => Assert.True(r.Accepted, $"frame {r.Stamp} rejected: {r.Rejection}"));
+        Assert.All(results, r => Assert.Equal(LocalizerState.Tracking, r.State));
+        for (int i = 0; i < truth.Count; i++)
+        {
+            var (t, rot) = Se3.Distance(results[i].MapFromCamera!.Value, truth[i]);
+            Assert.True(t < 0.01 && rot < 0.3 * Math.PI / 180, $"frame {i}: {t * 100:F2} cm, {rot * 180 / Math.PI:F2} deg");
+        }
+        Assert.All(results, r => Assert.NotNull(r.Covariance));
+        Assert.Equal(TimeSpan.Zero, results[1].Times.Hypotheses);
+    }
+
+    [Fact]
+    public void Without_a_pose_it_relocalises_from_the_retrieved_keyframes()
+    {
+        var truth = SyntheticRoom.RandomCameraPose(new Random(21));
+        var others = Enumerable.Range(30, 6).Select(s => SyntheticRoom.RandomCameraPose(new Random(s)));
+        var localizer = Create(Keyframes(others.Append(Nudge(truth, 0.08, 4))));
+
+        var result = localizer.Process(new LocalizerFrame(0, Photo(truth), Camera));
+
+        Assert.Equal(PoseSeed.Retrieval, result.Seed);
+        Assert.True(result.Accepted, result.Rejection.ToString());
+        Assert.InRange(result.Hypotheses.Count, 1, Options.RetrievalCandidates);
+        Assert.Contains(result.Hypotheses, h => h.Keyframe.Stamp == 6);
+        var (t, r) = Se3.Distance(result.MapFromCamera!.Value, truth);
+        Assert.True(t < 0.01 && r < 0.3 * Math.PI / 180, $"{t * 100:F2} cm, {r * 180 / Math.PI:F2} deg");
+        Assert.True(result.Times.Hypotheses > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void Retrieval_ranks_the_keyframe_of_the_same_view_first()
+    {
+        var poses = Enumerable.Range(40, 8).Select(s => SyntheticRoom.RandomCameraPose(new Random(s))).ToList();
+        var localizer = Create(Keyframes(poses));
+        var labels = new PaletteSegmenter().Segment(Photo(poses[5]));
+
+        var ranked = localizer.RankKeyframes(labels);
+
+        Assert.Equal(5, ranked[0].Keyframe.Stamp);
+        Assert.Equal(1, ranked[0].Similarity, 6);
+        Assert.True(ranked.Zip(ranked.Skip(1)).All(p => p.First.Similarity >= p.Second.Similarity));
+    }
+
+    [Fact]
+    public void Blind_frames_are_rejected_then_it_is_lost_then_it_relocalises()
+    {
+        var truth = Walk(12);
+        var localizer = Create(Keyframes([truth[0]]), Options with { MaxRejectedFrames = 2 });
+        localizer.SetInitialPose(truth[0]);
+        Assert.True(localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0])).Accepted);
+        var black = new RgbImage(Camera.Intrinsics.Width, Camera.Intrinsics.Height, new byte[3 * Camera.Intrinsics.Width * Camera.Intrinsics.Height]);
+
+        var blind = Enumerable.Range(1, 3).Select(i => localizer.Process(new LocalizerFrame(i, black, Camera, truth[i]))).ToList();
+
+        Assert.All(blind, r => Assert.False(r.Accepted));
+        Assert.All(blind, r => Assert.Equal(Rejection.LowCoverage, r.Rejection));
+        Assert.Equal([LocalizerState.Tracking, LocalizerState.Lost, LocalizerState.Relocalising], blind.Select(r => r.State));
+        Assert.Equal([PoseSeed.Odometry, PoseSeed.Odometry, PoseSeed.Retrieval], blind.Select(r => r.Seed));
+        // While blind, the pose is carried by odometry (exact here) from the last refined pose.
+        Assert.True(Se3.Distance(blind[^1].MapFromCamera!.Value, truth[3]).Translation < 0.01);
+
+        var back = localizer.Process(new LocalizerFrame(4, Photo(truth[3]), Camera, truth[3]));
+        Assert.Equal(PoseSeed.Retrieval, back.Seed);
+        Assert.True(back.Accepted);
+        Assert.Equal(LocalizerState.Tracking, back.State);
+    }
+
+    [Fact]
+    public void A_correction_larger_than_odometry_can_drift_is_rejected()
+    {
+        var truth = Walk(13);
+        var localizer = Create(options: Options with { MaxCorrection = 0.01, OdometryDrift = 0 });
+        localizer.SetInitialPose(truth[0]);
+        var first = localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0]));
+        // Odometry claims the camera stood still; it moved 3 cm.
+        var result = localizer.Process(new LocalizerFrame(1, Photo(truth[1]), Camera, truth[0]));
+
+        Assert.False(result.Accepted);
+        Assert.Equal(Rejection.LargeCorrection, result.Rejection);
+        Assert.True(Se3.Distance(first.MapFromCamera!.Value, result.MapFromCamera!.Value).Translation < 1e-9, "the pose stays where odometry puts it");
+        Assert.Null(result.Covariance);
+    }
+
+    [Fact]
+    public void Uninitialised_without_keyframes_or_initial_pose_has_nothing_to_refine()
+    {
+        var result = Create().Process(new LocalizerFrame(0, Photo(Walk(14)[0]), Camera));
+
+        Assert.Equal(Rejection.NoSeed, result.Rejection);
+        Assert.Equal(PoseSeed.None, result.Seed);
+        Assert.Null(result.MapFromCamera);
+        Assert.Equal(LocalizerState.Uninitialised, result.State);
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_named()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Create(options: Options with { MinCoverage = 1.5 }));
+        Assert.Contains("min_coverage", e.Message);
+        var wrongLength = new KeyframeDatabase(Camera.Intrinsics, GlobalDescriptor.Length(8), [new Keyframe(0, Se3.Identity, new float[GlobalDescriptor.Length(8)])]);
+        e = Assert.Throws<ArgumentException>(() => Create(wrongLength));
+        Assert.Contains("descriptors", e.Message);
+    }
+}
