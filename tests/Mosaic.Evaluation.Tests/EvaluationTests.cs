@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Mosaic.Core.Geometry;
+using Mosaic.Localization;
+using Mosaic.Localization.Parameters;
+using Mosaic.Mapping;
+using Mosaic.Rendering;
+using Mosaic.Ros.Tests;
+
+namespace Mosaic.Evaluation.Tests;
+
+/// <summary>`mosaic eval`'s pieces on the committed real redkitchen sample: the query drive, a short replay, the report.</summary>
+[Collection(nameof(Sample))]
+public sealed class EvaluationTests(Sample sample) : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static QueryDrive Queries(int step, LocalizationParameters? parameters = null) =>
+        QueryDrive.Scan(Sample.Bag, parameters ?? new LocalizationParameters(), new GroundTruthSource(Sample.Tum, null, ""), Sample.QueryStart, -1, step);
+
+    [Fact]
+    public void The_query_drive_has_ground_truth_and_odometry_for_every_query_frame()
+    {
+        var drive = Queries(step: 1);
+
+        Assert.Equal(60, drive.Frames.Count); // frames 300, 305, ..., 595
+        Assert.All(drive.Frames, f => Assert.NotNull(f.OdomFromCamera));
+        Assert.Equal(0, drive.WithoutGroundTruth);
+        Assert.True(drive.Camera.IsPinhole);
+        Assert.Equal(525, drive.Camera.Intrinsics.Fx);
+    }
+
+    [Fact]
+    public void Ground_truth_from_the_pose_topic_equals_the_tum_file()
+    {
+        var fromTum = Queries(step: 20);
+        var fromTopic = QueryDrive.Scan(Sample.Bag, new LocalizationParameters(), new GroundTruthSource(null, "/ground_truth/pose", "base_link"), Sample.QueryStart, -1, 20);
+
+        Assert.Equal(fromTum.Frames.Select(f => f.Stamp), fromTopic.Frames.Select(f => f.Stamp));
+        foreach (var (a, b) in fromTum.Frames.Zip(fromTopic.Frames))
+        {
+            var (t, r) = Se3.Distance(a.GroundTruth, b.GroundTruth);
+            Assert.True(t < 1e-6 && r < 1e-6);
+        }
+    }
+
+    [Fact]
+    public void Synthetic_odometry_drifts_away_from_the_truth_by_at_most_two_percent_of_the_path()
+    {
+        var frames = Queries(step: 1).Frames;
+        double path = 0;
+        double worst = 0;
+        for (int i = 1; i < frames.Count; i++)
+        {
+            path += (frames[i].GroundTruth.Translation - frames[i - 1].GroundTruth.Translation).Norm;
+            var odometryPose = frames[0].GroundTruth * frames[0].OdomFromCamera!.Value.Inverse() * frames[i].OdomFromCamera!.Value;
+            worst = Math.Max(worst, Se3.Distance(odometryPose, frames[i].GroundTruth).Translation);
+        }
+        // The heading drift moves the camera too (a lever arm), so allow a little more than 2 % on top of the path.
+        Assert.InRange(worst, 0.002 * path, 0.04 * path);
+    }
+
+    [Fact]
+    public void Missing_topics_and_missing_ground_truth_are_clear_errors()
+    {
+        var parameters = new LocalizationParameters { Topics = { Image = "/camera/rgb" } };
+        var e = Assert.Throws<MappingInputException>(() => Queries(1, parameters));
+        Assert.Contains("no image topic '/camera/rgb'", e.Message);
+        Assert.Contains("/camera/color/image_raw/compressed", e.Message);
+
+        string tum = _temp.Combine("elsewhere.tum");
+        File.WriteAllText(tum, "1.0 0 0 0 0 0 0 1\n2.0 0 0 0 0 0 0 1\n");
+        e = Assert.Throws<MappingInputException>(() => QueryDrive.Scan(Sample.Bag, new LocalizationParameters(), new GroundTruthSource(tum, null, ""), 0, -1, 1));
+        Assert.Contains("no image in the window has a ground-truth pose", e.Message);
+    }
+
+    [Fact]
+    public void Without_odometry_the_frames_carry_none()
+    {
+        var parameters = new LocalizationParameters { Odometry = { Source = "none" } };
+        Assert.All(Queries(30, parameters).Frames, f => Assert.Null(f.OdomFromCamera));
+    }
+
+    [Fact]
+    public void A_short_replay_localizes_real_frames_and_writes_the_report()
+    {
+        var drive = Queries(step: 12); // 5 queries spread over frames 300-595
+        var renderer = new CpuLabelRenderer<float>(sample.Map.Gaussians);
+        var modes = new[] { EvaluationMode.Retrieval, EvaluationMode.Tracking };
+
+        var result = Evaluator.Run(drive, modes, () => Localizer.ForMap(sample.Map, new LocalizerOptions(), renderer));
+
+        Assert.Empty(result.Dropped);
+        var tracking = result.Modes[EvaluationMode.Tracking];
+        Assert.Equal(drive.Frames.Count, tracking.Count);
+        Assert.Equal(PoseSeed.InitialPose, tracking[0].Result.Seed);
+        Assert.All(tracking, o => Assert.NotNull(o.Result.MapFromCamera));
+        // Measured on this sample: every tracked frame within 15 cm (the README table has the full numbers).
+        Assert.All(tracking, o => Assert.True(o.TranslationError < 0.15, $"tracking frame {o.Frame.Stamp}: {o.TranslationError * 100:F1} cm"));
+        Assert.All(result.Modes[EvaluationMode.Retrieval], o => Assert.Contains(o.Result.Seed, new[] { PoseSeed.Retrieval, PoseSeed.None }));
+        Assert.Equal(0, result.OdometryOnly[0].TranslationError, 9);
+        Assert.Equal(drive.Frames.Count, result.RetrievalOnly.Count);
+
+        var summary = EvaluationSummary.Of(result);
+        string dir = _temp.Combine("eval");
+        var written = EvaluationReport.Write(dir, result, summary, new Dictionary<string, string> { ["bag"] = Sample.Bag });
+
+        foreach (var name in new[] { "metrics.json", "frames.csv", "report.md", "trajectory.svg", "error_over_time.svg", "error_cdf.svg", "ground_truth.tum", "estimate_tracking.tum", "estimate_retrieval.tum", "baseline_odometry.tum", "baseline_retrieval.tum" })
+            Assert.Contains(Path.Combine(dir, name), written);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "metrics.json")));
+        var trackingJson = metrics.RootElement.GetProperty("modes").GetProperty("tracking");
+        Assert.Equal(drive.Frames.Count, trackingJson.GetProperty("accuracy").GetProperty("frames").GetInt32());
+        Assert.True(trackingJson.GetProperty("latency_ms").GetProperty("total").GetProperty("p50").GetDouble() > 0);
+        Assert.Equal(2 * drive.Frames.Count + 1, File.ReadAllLines(Path.Combine(dir, "frames.csv")).Length);
+        Assert.Equal(drive.Frames.Count + 1, File.ReadAllLines(Path.Combine(dir, "estimate_tracking.tum")).Length);
+        Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(dir, "trajectory.svg")));
+        Assert.Contains("![error CDF](error_cdf.svg)", File.ReadAllText(Path.Combine(dir, "report.md")));
+    }
+}

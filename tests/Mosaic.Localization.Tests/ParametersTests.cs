@@ -1,0 +1,74 @@
+using System.Globalization;
+using Mosaic.Localization.Parameters;
+
+namespace Mosaic.Localization.Tests;
+
+public sealed class ParametersTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mosaic-params-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static string RepositoryConfig()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(directory!.FullName, "Node.sln")))
+            directory = directory.Parent;
+        return Path.Combine(directory.FullName, "config", "mosaic.yaml");
+    }
+
+    private static Dictionary<string, string> Flatten(object options, string prefix = "")
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var property in options.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
+        {
+            string name = prefix + YamlDotNet.Serialization.NamingConventions.UnderscoredNamingConvention.Instance.Apply(property.Name);
+            object value = property.GetValue(options)!;
+            if (property.PropertyType.IsClass && property.PropertyType != typeof(string))
+                foreach (var (k, v) in Flatten(value, name + "."))
+                    result[k] = v;
+            else
+                result[name] = Convert.ToString(value, CultureInfo.InvariantCulture)!;
+        }
+        return result;
+    }
+
+    [Fact]
+    public void Config_mosaic_yaml_lists_every_parameter_with_its_default()
+    {
+        var defaults = Flatten(new LocalizationParameters());
+        string text = File.ReadAllText(RepositoryConfig());
+        foreach (var name in defaults.Keys)
+            Assert.Contains(name.Split('.')[^1] + ":", text);
+        Assert.Equal(defaults, Flatten(LocalizationParameters.Load(RepositoryConfig())));
+    }
+
+    [Fact]
+    public void Values_and_the_wildcard_node_key_are_read()
+    {
+        string path = Path.Combine(_directory, "mine.yaml");
+        File.WriteAllText(path, "/**:\n  ros__parameters:\n    topics:\n      image: /cam/image\n    localizer:\n      min_coverage: 0.3\n      retrieval_candidates: 5\n");
+
+        var parameters = LocalizationParameters.Load(path);
+
+        Assert.Equal("/cam/image", parameters.Topics.Image);
+        Assert.Equal(0.3, parameters.Localizer.MinCoverage);
+        Assert.Equal(5, parameters.Localizer.RetrievalCandidates);
+        Assert.Equal(new LocalizerOptions().MaxLoss, parameters.Localizer.MaxLoss);
+    }
+
+    [Fact]
+    public void Unknown_and_out_of_range_parameters_are_errors_naming_them()
+    {
+        string path = Path.Combine(_directory, "bad.yaml");
+        File.WriteAllText(path, "mosaic:\n  ros__parameters:\n    localizer:\n      min_coverag: 0.3\n");
+        var unknown = Assert.Throws<FormatException>(() => LocalizationParameters.Load(path));
+        Assert.Contains("line 4", unknown.Message);
+        Assert.Contains("min_coverag", unknown.Message);
+
+        File.WriteAllText(path, "/**:\n  ros__parameters:\n    odometry:\n      source: wheels\n");
+        var range = Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path));
+        Assert.Contains("odometry.source 'wheels'", range.Message);
+        Assert.Contains("bad.yaml", range.Message);
+    }
+}
