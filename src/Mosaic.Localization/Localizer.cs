@@ -141,6 +141,8 @@ public sealed class Localizer
     private Se3? _initialPose;
     private double _travelledSinceFix;
     private int _rejectedInRow;
+    private double _translationVariance;
+    private double _rotationVariance;
 
     /// <summary>
     /// A localizer against the map behind <paramref name="renderer"/>, segmenting queries with
@@ -206,6 +208,7 @@ public sealed class Localizer
     public void Reset()
     {
         (_pose, _lastOdometry, _initialPose, _travelledSinceFix, _rejectedInRow) = (null, null, null, 0, 0);
+        (_translationVariance, _rotationVariance) = (0, 0);
         State = LocalizerState.Uninitialised;
     }
 
@@ -261,7 +264,8 @@ public sealed class Localizer
         bool accepted = rejection == Rejection.None;
         if (accepted)
         {
-            (_pose, _rejectedInRow, _travelledSinceFix) = (refined!.MapFromCamera, 0, 0);
+            var pose = seed == PoseSeed.Odometry ? Fuse(prediction!.Value, refined!.MapFromCamera) : Measured(refined!.MapFromCamera);
+            (_pose, _rejectedInRow, _travelledSinceFix) = (pose, 0, 0);
             State = LocalizerState.Tracking;
         }
         else
@@ -314,8 +318,37 @@ public sealed class Localizer
         seed = PoseSeed.Odometry;
         var increment = before.Inverse() * now;
         _travelledSinceFix += increment.Translation.Norm;
+        _translationVariance += Square(_options.OdometryDrift * increment.Translation.Norm);
+        _rotationVariance += Square(_options.OdometryDrift * increment.Rotation.Angle);
         return pose * increment;
     }
+
+    /// <summary>A pose taken as measured (no prediction to fuse with): its variance is the measurement's.</summary>
+    private Se3 Measured(Se3 refined)
+    {
+        (_translationVariance, _rotationVariance) = (Square(_options.MeasurementSigma), Square(_options.MeasurementSigmaDeg * Math.PI / 180));
+        return refined;
+    }
+
+    /// <summary>
+    /// Kalman update of the odometry prediction with the refined pose, translation and rotation each
+    /// with one scalar variance: the correction δ = log(prediction⁻¹ · refined) is applied in part,
+    /// by gains σ²_prediction / (σ²_prediction + σ²_measurement).
+    /// </summary>
+    private Se3 Fuse(Se3 prediction, Se3 refined)
+    {
+        double measuredT = Square(_options.MeasurementSigma), measuredR = Square(_options.MeasurementSigmaDeg * Math.PI / 180);
+        if (measuredT == 0 || measuredR == 0)
+            return Measured(refined);
+        double gainT = _translationVariance / (_translationVariance + measuredT);
+        double gainR = _rotationVariance / (_rotationVariance + measuredR);
+        var correction = (prediction.Inverse() * refined).Log();
+        _translationVariance *= 1 - gainT;
+        _rotationVariance *= 1 - gainR;
+        return prediction * Se3.Exp(new Tangent(gainT * correction.Translation, gainR * correction.Rotation));
+    }
+
+    private static double Square(double x) => x * x;
 
     private List<RetrievalHypothesis> RefineHypotheses(LabelDistributionImage query, PinholeCamera camera, IReadOnlyList<(Keyframe Keyframe, double Similarity)> ranked)
     {

@@ -57,6 +57,17 @@ public sealed record LocalizerOptions
     /// </summary>
     public double OdometryDrift { get; init; } = 0.05;
 
+    /// <summary>
+    /// Standard deviation (metres) of a refined pose's translation as a measurement. While tracking
+    /// with odometry, the published pose fuses the odometry prediction and the refined pose, each
+    /// weighted by its variance (a per-axis Kalman update): the prediction's variance grows by
+    /// (odometry_drift × distance)² per frame. 0 turns fusion off: the refined pose is published as is.
+    /// </summary>
+    public double MeasurementSigma { get; init; } = 0.05;
+
+    /// <summary>Standard deviation (degrees) of a refined pose's rotation as a measurement; see <see cref="MeasurementSigma"/>.</summary>
+    public double MeasurementSigmaDeg { get; init; } = 1.5;
+
     /// <summary>Consecutive rejected frames after which the localizer is lost and relocalises by retrieval.</summary>
     public int MaxRejectedFrames { get; init; } = 3;
 
@@ -83,6 +94,8 @@ public sealed record LocalizerOptions
             throw new ArgumentException("localizer.max_correction and max_correction_deg must be positive");
         if (!(OdometryDrift >= 0))
             throw new ArgumentException($"localizer.odometry_drift {OdometryDrift} must be non-negative");
+        if (!(MeasurementSigma >= 0) || !(MeasurementSigmaDeg >= 0))
+            throw new ArgumentException("localizer.measurement_sigma and measurement_sigma_deg must be non-negative");
         if (MaxRejectedFrames < 1)
             throw new ArgumentException($"localizer.max_rejected_frames {MaxRejectedFrames} must be at least 1");
     }

@@ -155,6 +155,38 @@ public class LocalizerTests
         Assert.Null(result.Covariance);
     }
 
+    [Theory]
+    [InlineData(0.05)]
+    [InlineData(0.0)]
+    public void While_tracking_the_pose_fuses_odometry_and_refinement_by_their_variances(double measurementSigma)
+    {
+        var truth = Walk(15);
+        var localizer = Create(options: Options with { MeasurementSigma = measurementSigma, OdometryDrift = 0.05 });
+        localizer.SetInitialPose(truth[0]);
+        var first = localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0]));
+        // Odometry says the camera moved 3 cm but is 2 cm short of the truth.
+        var odometry = truth[0] * Se3.Exp(new Tangent(new Vector3d(0.03, 0, 0), new Vector3d(0, 0.017, 0)));
+        var result = localizer.Process(new LocalizerFrame(1, Photo(truth[2]), Camera, odometry));
+
+        Assert.True(result.Accepted, result.Rejection.ToString());
+        var prediction = first.MapFromCamera!.Value * (truth[0].Inverse() * odometry);
+        double toRefined = Se3.Distance(prediction, result.Refined!.MapFromCamera).Translation;
+        double toPublished = Se3.Distance(prediction, result.MapFromCamera!.Value).Translation;
+        if (measurementSigma == 0)
+        {
+            Assert.Equal(result.Refined.MapFromCamera, result.MapFromCamera);
+        }
+        else
+        {
+            // The first fix has the measurement's variance; odometry adds (5 % of 3 cm)²; the gain is
+            // σ²_prediction / (σ²_prediction + σ²_measurement), a little over one half.
+            double prior = Math.Pow(measurementSigma, 2) + Math.Pow(0.05 * 0.03, 2);
+            double gain = prior / (prior + Math.Pow(measurementSigma, 2));
+            Assert.InRange(toPublished, 0.9 * gain * toRefined, 1.1 * gain * toRefined);
+        }
+        Assert.True(toRefined > 0.015, $"the refinement corrected only {toRefined * 100:F2} cm");
+    }
+
     [Fact]
     public void Uninitialised_without_keyframes_or_initial_pose_has_nothing_to_refine()
     {
