@@ -144,9 +144,9 @@ public static class Evaluator
     private static bool RetrievedKeyframeFar(LocalizationResult result, Se3 truth)
     {
         var chosen = result.Hypotheses.FirstOrDefault(h => h.Refined == result.SeedMapFromCamera);
-        if (chosen is null)
-            return true;
-        var (t, r) = Se3.Distance(chosen.Keyframe.MapFromCamera, truth);
+        if (chosen?.Keyframe is not { } keyframe)
+            return false;
+        var (t, r) = Se3.Distance(keyframe.MapFromCamera, truth);
         return t > 0.5 || r * 180 / Math.PI > 20;
     }
 

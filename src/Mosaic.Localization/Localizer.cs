@@ -81,13 +81,13 @@ public sealed record StageTimes(TimeSpan Segment, TimeSpan Retrieve, TimeSpan Hy
     public TimeSpan Total => Segment + Retrieve + Hypotheses + Refine;
 }
 
-/// <summary>A retrieved keyframe and what coarse refinement made of it.</summary>
-/// <param name="Keyframe">The keyframe.</param>
-/// <param name="Similarity">Descriptor similarity to the query, in [0, 1].</param>
+/// <summary>A relocalisation hypothesis (a retrieved keyframe, or the odometry prediction) and what coarse refinement made of it.</summary>
+/// <param name="Keyframe">The retrieved keyframe; null for the odometry prediction.</param>
+/// <param name="Similarity">Descriptor similarity to the query, in [0, 1] (NaN for the prediction).</param>
 /// <param name="Refined">The pose after coarse refinement.</param>
 /// <param name="Loss">Loss after coarse refinement.</param>
 /// <param name="Coverage">Coverage after coarse refinement.</param>
-public sealed record RetrievalHypothesis(Keyframe Keyframe, double Similarity, Se3 Refined, double Loss, double Coverage);
+public sealed record RetrievalHypothesis(Keyframe? Keyframe, double Similarity, Se3 Refined, double Loss, double Coverage);
 
 /// <summary>What the <see cref="Localizer"/> made of one frame.</summary>
 /// <param name="Stamp">The frame's stamp.</param>
@@ -245,10 +245,10 @@ public sealed class Localizer
             var ranked = RankKeyframes(labels);
             retrieveTime = clock.Elapsed;
             clock.Restart();
-            hypotheses = RefineHypotheses(query, camera, ranked);
+            hypotheses = RefineHypotheses(query, camera, ranked, prediction);
             hypothesesTime = clock.Elapsed;
             var best = Best(hypotheses);
-            (seed, start) = best is null ? (PoseSeed.None, (Se3?)null) : (PoseSeed.Retrieval, best.Refined);
+            (seed, start) = best is null ? (PoseSeed.None, (Se3?)null) : (best.Keyframe is null ? motionSeed : PoseSeed.Retrieval, best.Refined);
         }
 
         RefinementResult? refined = null;
@@ -350,7 +350,8 @@ public sealed class Localizer
 
     private static double Square(double x) => x * x;
 
-    private List<RetrievalHypothesis> RefineHypotheses(LabelDistributionImage query, PinholeCamera camera, IReadOnlyList<(Keyframe Keyframe, double Similarity)> ranked)
+    /// <summary>The top-k distinct keyframes, plus the odometry prediction when there is one, each refined coarsely.</summary>
+    private List<RetrievalHypothesis> RefineHypotheses(LabelDistributionImage query, PinholeCamera camera, IReadOnlyList<(Keyframe Keyframe, double Similarity)> ranked, Se3? prediction)
     {
         var chosen = new List<(Keyframe Keyframe, double Similarity)>();
         double separationRad = _options.RetrievalSeparationDeg * Math.PI / 180;
@@ -366,11 +367,17 @@ public sealed class Localizer
             if (!nearChosen)
                 chosen.Add(candidate);
         }
-        return chosen.Select(c =>
+        var hypotheses = chosen.Select(c =>
         {
             var result = _hypothesisRefiner.Refine(query, camera, c.Keyframe.MapFromCamera);
             return new RetrievalHypothesis(c.Keyframe, c.Similarity, result.MapFromCamera, result.Loss, result.Coverage);
         }).ToList();
+        if (prediction is { } predicted)
+        {
+            var result = _hypothesisRefiner.Refine(query, camera, predicted);
+            hypotheses.Add(new RetrievalHypothesis(null, double.NaN, result.MapFromCamera, result.Loss, result.Coverage));
+        }
+        return hypotheses;
     }
 
     /// <summary>Lowest loss among hypotheses that pass the coverage gate; failing that, the best covered.</summary>

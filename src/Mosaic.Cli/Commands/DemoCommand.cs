@@ -23,7 +23,7 @@ internal static class DemoCommand
         var synthetic = new Option<bool>("--synthetic") { Description = "Instead of the real-data demo: refine perturbed poses in a procedurally generated labelled room." };
         var sample = new Option<string>("--sample") { Description = "The sample bag (its ground truth is the .tum file beside it).", DefaultValueFactory = _ => SampleBag };
         var output = new Option<string>("--out") { Description = "Directory for the map (map/) and the evaluation report (eval/).", DefaultValueFactory = _ => "out/demo" };
-        var step = new Option<int>("--step") { Description = "Evaluate every n-th query frame of the sample.", DefaultValueFactory = _ => 2 };
+        var step = new Option<int>("--step") { Description = "Evaluate every n-th query frame of the sample.", DefaultValueFactory = _ => 3 };
         var trials = new Option<int>("--trials") { Description = "Number of query poses.", DefaultValueFactory = _ => 8 };
         var gaussians = new Option<int>("--gaussians") { Description = "Approximate Gaussian count of the room.", DefaultValueFactory = _ => 100_000 };
         var labels = new Option<int>("--labels") { Description = "Label count K.", DefaultValueFactory = _ => 16 };
