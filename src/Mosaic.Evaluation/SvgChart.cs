@@ -60,6 +60,11 @@ public sealed class SvgChart
             double pad = 0.05 * (y1 - y0);
             (y0, y1) = (y0 - pad, y1 + pad);
         }
+        if (!LogX)
+        {
+            double pad = 0.03 * (x1 - x0);
+            (x0, x1) = (x0 - pad, x1 + pad);
+        }
         double plotW = Width - Left - Right, plotH = Height - Top - Bottom;
         if (EqualAspect)
         {
