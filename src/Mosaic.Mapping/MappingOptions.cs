@@ -1,7 +1,5 @@
-using System.Globalization;
 using Mosaic.Localization.Segmentation;
 using Mosaic.Localization.Parameters;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Mosaic.Mapping;
 
@@ -66,27 +64,7 @@ public sealed class MappingOptions
     public static MappingOptions Load(string path) => ParameterFile.Load<MappingOptions>(path, NodeName, o => o.Validate());
 
     /// <summary>The settings as flat dotted names and values, for the map's provenance.</summary>
-    public Dictionary<string, string> Flatten()
-    {
-        var result = new Dictionary<string, string>();
-        Flatten(this, "", result);
-        return result;
-    }
-
-    private static void Flatten(object options, string prefix, Dictionary<string, string> result)
-    {
-        foreach (var property in options.GetType().GetProperties())
-        {
-            string name = prefix + UnderscoredNamingConvention.Instance.Apply(property.Name);
-            object? value = property.GetValue(options);
-            if (value is null)
-                continue;
-            if (property.PropertyType.Namespace == typeof(MappingOptions).Namespace && property.PropertyType.IsClass)
-                Flatten(value, name + ".", result);
-            else
-                result[name] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
-        }
-    }
+    public Dictionary<string, string> Flatten() => ParameterFile.Flatten(this);
 }
 
 /// <summary>Input topics (defaults: the topics of <c>mosaic bag import-7scenes</c>).</summary>

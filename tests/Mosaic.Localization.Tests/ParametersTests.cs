@@ -1,4 +1,3 @@
-using System.Globalization;
 using Mosaic.Localization.Parameters;
 
 namespace Mosaic.Localization.Tests;
@@ -17,30 +16,14 @@ public sealed class ParametersTests : IDisposable
         return Path.Combine(directory.FullName, "config", "mosaic.yaml");
     }
 
-    private static Dictionary<string, string> Flatten(object options, string prefix = "")
-    {
-        var result = new Dictionary<string, string>();
-        foreach (var property in options.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
-        {
-            string name = prefix + YamlDotNet.Serialization.NamingConventions.UnderscoredNamingConvention.Instance.Apply(property.Name);
-            object value = property.GetValue(options)!;
-            if (property.PropertyType.IsClass && property.PropertyType != typeof(string))
-                foreach (var (k, v) in Flatten(value, name + "."))
-                    result[k] = v;
-            else
-                result[name] = Convert.ToString(value, CultureInfo.InvariantCulture)!;
-        }
-        return result;
-    }
-
     [Fact]
     public void Config_mosaic_yaml_lists_every_parameter_with_its_default()
     {
-        var defaults = Flatten(new LocalizationParameters());
+        var defaults = ParameterFile.Flatten(new LocalizationParameters());
         string text = File.ReadAllText(RepositoryConfig());
         foreach (var name in defaults.Keys)
             Assert.Contains(name.Split('.')[^1] + ":", text);
-        Assert.Equal(defaults, Flatten(LocalizationParameters.Load(RepositoryConfig())));
+        Assert.Equal(defaults, ParameterFile.Flatten(LocalizationParameters.Load(RepositoryConfig())));
     }
 
     [Fact]

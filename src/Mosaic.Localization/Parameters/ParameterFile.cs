@@ -1,3 +1,4 @@
+using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -41,6 +42,32 @@ public static class ParameterFile
             throw new ArgumentException($"{path}: {e.Message}", e);
         }
         return section.RosParameters;
+    }
+
+    /// <summary>
+    /// An option class as flat dotted snake_case names and invariant-culture values (nested option
+    /// classes become <c>section.name</c>): what a parameter file sets, for provenance and comparison.
+    /// </summary>
+    public static Dictionary<string, string> Flatten(object options)
+    {
+        var result = new Dictionary<string, string>();
+        Flatten(options, "", result);
+        return result;
+    }
+
+    private static void Flatten(object options, string prefix, Dictionary<string, string> result)
+    {
+        foreach (var property in options.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0))
+        {
+            string name = prefix + UnderscoredNamingConvention.Instance.Apply(property.Name);
+            object? value = property.GetValue(options);
+            if (value is null)
+                continue;
+            if (property.PropertyType.IsClass && property.PropertyType != typeof(string))
+                Flatten(value, name + ".", result);
+            else
+                result[name] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+        }
     }
 
     private sealed class Section<T>
