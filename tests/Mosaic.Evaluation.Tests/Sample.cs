@@ -20,6 +20,9 @@ public sealed class Sample : IDisposable
 
     public PrivacyMap Map { get; }
 
+    /// <summary>The map's directory.</summary>
+    public string MapPath => _temp.Combine("map");
+
     public Sample()
     {
         var options = MappingOptions.Load(Path.Combine(Root, "config", "mapping.yaml"));

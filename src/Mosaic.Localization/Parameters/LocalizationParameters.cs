@@ -10,7 +10,10 @@ public sealed class LocalizationParameters
     /// <summary>The node key of the localizer's section in a parameter file.</summary>
     public const string NodeName = "mosaic";
 
-    /// <summary>Input topics.</summary>
+    /// <summary>The map directory (from <c>mosaic map build</c>); the node needs it, <c>mosaic eval --map</c> overrides it.</summary>
+    public string Map { get; set; } = "";
+
+    /// <summary>Input and output topics.</summary>
     public LocalizationTopics Topics { get; set; } = new();
 
     /// <summary>Frame names (REP-105).</summary>
@@ -22,10 +25,18 @@ public sealed class LocalizationParameters
     /// <summary>The localizer itself.</summary>
     public LocalizerOptions Localizer { get; set; } = new();
 
+    /// <summary>What the node publishes besides the pose.</summary>
+    public PublishParameters Publish { get; set; } = new();
+
+    /// <summary>Stamp the node's own messages (diagnostics) with /clock time instead of the system clock (ROS convention).</summary>
+    public bool UseSimTime { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first parameter out of range.</summary>
     public void Validate()
     {
         foreach (var (name, value) in new[] { ("topics.image", Topics.Image), ("topics.camera_info", Topics.CameraInfo), ("topics.tf", Topics.Tf), ("topics.tf_static", Topics.TfStatic),
+                     ("topics.initial_pose", Topics.InitialPose), ("topics.pose", Topics.Pose), ("topics.diagnostics", Topics.Diagnostics),
+                     ("topics.debug_query_labels", Topics.DebugQueryLabels), ("topics.debug_rendered_labels", Topics.DebugRenderedLabels),
                      ("frames.map", Frames.Map), ("frames.odom", Frames.Odom), ("frames.base", Frames.Base) })
         {
             if (string.IsNullOrWhiteSpace(value))
@@ -37,6 +48,10 @@ public sealed class LocalizationParameters
             throw new ArgumentException("topics.odometry must not be empty when odometry.source is topic");
         if (!(Odometry.Tolerance > 0))
             throw new ArgumentException($"odometry.tolerance {Odometry.Tolerance} must be positive");
+        if (!(Publish.TransformTolerance >= 0))
+            throw new ArgumentException($"publish.transform_tolerance {Publish.TransformTolerance} must not be negative");
+        if (!(Publish.DiagnosticsPeriod > 0))
+            throw new ArgumentException($"publish.diagnostics_period {Publish.DiagnosticsPeriod} must be positive");
         Localizer.Validate();
     }
 
@@ -46,7 +61,10 @@ public sealed class LocalizationParameters
     public static LocalizationParameters Load(string path) => ParameterFile.Load<LocalizationParameters>(path, NodeName, p => p.Validate());
 }
 
-/// <summary>Input topics (defaults: the topics of <c>mosaic bag import-7scenes</c>).</summary>
+/// <summary>
+/// Topics (input defaults: the topics of <c>mosaic bag import-7scenes</c>). Names without a leading
+/// <c>/</c> are relative to the node's namespace; <c>~/</c> names are private to the node.
+/// </summary>
 public sealed class LocalizationTopics
 {
     /// <summary>Camera images: sensor_msgs/Image or CompressedImage.</summary>
@@ -63,6 +81,37 @@ public sealed class LocalizationTopics
 
     /// <summary>Static transforms: frames.base → camera.</summary>
     public string TfStatic { get; set; } = "/tf_static";
+
+    /// <summary>geometry_msgs/PoseWithCovarianceStamped of frames.base in frames.map, as RViz's "2D Pose Estimate" sends it.</summary>
+    public string InitialPose { get; set; } = "/initialpose";
+
+    /// <summary>Output: the localized pose of frames.base in frames.map (PoseWithCovarianceStamped, latched).</summary>
+    public string Pose { get; set; } = "~/pose";
+
+    /// <summary>Output: diagnostic_msgs/DiagnosticArray.</summary>
+    public string Diagnostics { get; set; } = "/diagnostics";
+
+    /// <summary>Output when publish.debug_images: the query's labels as a palette-coloured sensor_msgs/Image.</summary>
+    public string DebugQueryLabels { get; set; } = "~/debug/query_labels";
+
+    /// <summary>Output when publish.debug_images: the map's labels rendered at the localized pose.</summary>
+    public string DebugRenderedLabels { get; set; } = "~/debug/rendered_labels";
+}
+
+/// <summary>What the node publishes besides the pose.</summary>
+public sealed class PublishParameters
+{
+    /// <summary>Broadcast frames.map → frames.odom on /tf (REP-105).</summary>
+    public bool Tf { get; set; } = true;
+
+    /// <summary>Seconds added to the image stamp of the map → odom transform, so TF users can look it up until the next fix (as AMCL).</summary>
+    public double TransformTolerance { get; set; } = 1.0;
+
+    /// <summary>Seconds between diagnostics messages.</summary>
+    public double DiagnosticsPeriod { get; set; } = 1.0;
+
+    /// <summary>Publish query and rendered label images (costs a render per frame).</summary>
+    public bool DebugImages { get; set; }
 }
 
 /// <summary>Frame names.</summary>

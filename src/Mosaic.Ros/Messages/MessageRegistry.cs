@@ -14,6 +14,7 @@ public static class MessageRegistry
         Add<RosTime>();
         Add<Header>();
         Add<StringMessage>();
+        Add<Clock>();
         Add<Image>();
         Add<CompressedImage>();
         Add<CameraInfo>();

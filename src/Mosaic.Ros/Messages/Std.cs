@@ -67,3 +67,16 @@ public sealed record StringMessage(string Data) : IRosMessage<StringMessage>
     /// <inheritdoc/>
     public void Write(CdrWriter writer) => writer.WriteString(Data);
 }
+
+/// <summary>rosgraph_msgs/msg/Clock: simulated time on /clock (what <c>ros2 bag play --clock</c> publishes).</summary>
+public readonly record struct Clock(RosTime Time) : IRosMessage<Clock>
+{
+    /// <inheritdoc/>
+    public static MessageDefinition Definition { get; } = new("rosgraph_msgs/msg/Clock", "builtin_interfaces/Time clock\n", RosTime.Definition);
+
+    /// <inheritdoc/>
+    public static Clock Read(ref CdrReader reader) => new(RosTime.Read(ref reader));
+
+    /// <inheritdoc/>
+    public void Write(CdrWriter writer) => Time.Write(writer);
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Mosaic.Core.Maps;
+using Mosaic.Node;
+using Mosaic.Node.Hosting;
+using Mosaic.Node.Transport;
+
+namespace Mosaic.Cli.Commands;
+
+/// <summary><c>mosaic node</c>: the localization node, with ROS 2 arguments after <c>--ros-args</c>.</summary>
+internal static class NodeCommand
+{
+    public static Command Create(RosArguments ros)
+    {
+        var bag = new Option<string?>("--bag") { Description = "Replay this rosbag2 (directory, .mcap or .db3) into the node instead of a live ROS 2 link." };
+        var rate = new Option<double>("--rate") { Description = "Replay speed: 0 = as fast as possible in lockstep (every image is localized; deterministic), r > 0 = r times real time (the node drops what it cannot keep up with).", DefaultValueFactory = _ => 0 };
+        var start = new Option<double>("--start") { Description = "Start the replay this many seconds into the bag.", DefaultValueFactory = _ => 0 };
+        var end = new Option<double>("--end") { Description = "End the replay this many seconds into the bag; negative = the end.", DefaultValueFactory = _ => -1 };
+        var record = new Option<string?>("--record") { Description = "Record everything the node publishes into this new rosbag2 directory (MCAP)." };
+        var command = new Command("node",
+            "The localization node. ROS 2 arguments follow --ros-args: --params-file F (several, in order), -p name:=value, -r __node:=NAME, -r __ns:=/NS, -r from:=to, --log-level LEVEL.")
+        {
+            bag, rate, start, end, record,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var configuration = NodeHost.LoadConfiguration(ros);
+                if (parse.GetValue(bag) is not { } bagPath)
+                {
+                    Console.Error.WriteLine("mosaic node: no live ROS 2 transport is built into this version; replay a bag with --bag " +
+                                            "(the Cyclone DDS transport and the rclcs package are not finished, see the README).");
+                    return 2;
+                }
+                var transport = new BagReplayTransport(bagPath, new BagReplayOptions(parse.GetValue(rate), parse.GetValue(start), parse.GetValue(end), parse.GetValue(record)));
+                using var host = NodeHost.Build(configuration, transport, ros.LogLevel ?? LogLevel.Information, transport.Lockstep);
+                host.Run();
+                return 0;
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or MapFormatException or IOException)
+            {
+                Console.Error.WriteLine($"mosaic node: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,522 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+using Mosaic.Localization;
+using Mosaic.Localization.Parameters;
+using Mosaic.Mapping;
+using Mosaic.Node.Transport;
+using Mosaic.Rendering;
+using Mosaic.Ros.Images;
+using Mosaic.Ros.Messages;
+using Mosaic.Ros.Tf;
+
+namespace Mosaic.Node;
+
+/// <summary>
+/// The localization node over any <see cref="ITransport"/>: subscribes to the camera, camera_info,
+/// odometry (topic or TF), /tf_static, /initialpose and (with use_sim_time) /clock; localizes the latest
+/// image with the <see cref="Localizer"/>; publishes the pose (latched), map → odom on /tf (REP-105),
+/// /diagnostics and optional debug label images. A bad message is counted and reported, never fatal.
+/// Topics, frames and QoS are all declared in <see cref="Start"/>.
+/// </summary>
+public sealed class LocalizationNode
+{
+    private static readonly string[] ImageTypes = [Image.Definition.Name, CompressedImage.Definition.Name];
+    private readonly LocalizationParameters _parameters;
+    private readonly NodeNames _names;
+    private readonly ITransport _transport;
+    private readonly Localizer _localizer;
+    private readonly ILabelRenderer _renderer;
+    private readonly ILogger _logger;
+    private readonly FrameSlot _slot;
+    private readonly TfBuffer _tf = new();
+    private readonly Lock _tfLock = new();
+    private readonly Lock _diagnosticsLock = new();
+    private readonly ManualResetEventSlim _odometryArrived = new();
+    private volatile CameraModel? _camera;
+    private InitialPose? _pendingInitialPose;
+    private Se3? _mapFromOdom;
+    private long _latestOdometryStamp = long.MinValue;
+    private long _simTime;
+    private long _lastDiagnostics = long.MinValue;
+    private LocalizationResult? _lastResult;
+    private LocalizerState _lastState = LocalizerState.Uninitialised;
+    private volatile bool _inputEnded;
+    private CancellationToken _cancellation;
+    private IPublisher? _posePublisher, _tfPublisher, _diagnosticsPublisher, _debugQueryPublisher, _debugRenderedPublisher;
+
+    /// <summary>Creates the node; nothing is subscribed until <see cref="RunAsync"/>.</summary>
+    /// <param name="parameters">Validated parameters.</param>
+    /// <param name="names">Node name, namespace and remaps.</param>
+    /// <param name="transport">Where messages come from and go to.</param>
+    /// <param name="localizer">The localizer for the map.</param>
+    /// <param name="renderer">The map's renderer (for debug images).</param>
+    /// <param name="logger">Log sink.</param>
+    /// <param name="lockstep">Process every image (bag replay at full speed) instead of only the latest.</param>
+    public LocalizationNode(LocalizationParameters parameters, NodeNames names, ITransport transport, Localizer localizer, ILabelRenderer renderer, ILogger logger, bool lockstep)
+    {
+        (_parameters, _names, _transport, _localizer, _renderer, _logger) = (parameters, names, transport, localizer, renderer, logger);
+        _slot = new FrameSlot(lockstep);
+    }
+
+    /// <summary>Counters and latencies.</summary>
+    public NodeStatistics Statistics { get; } = new();
+
+    /// <summary>Images dropped because a newer one arrived before they were processed.</summary>
+    public long FramesDropped => _slot.Dropped;
+
+    /// <summary>The localizer's state after the last frame.</summary>
+    public LocalizerState State => _localizer.State;
+
+    /// <summary>Now on the node's clock (ns): /clock with use_sim_time, else the transport's clock.</summary>
+    public long Now => _parameters.UseSimTime ? Interlocked.Read(ref _simTime) : _transport.Now;
+
+    private string Topic(string name) => _names.Resolve(name);
+
+    /// <summary>
+    /// Runs until the input ends (a replayed bag) or <paramref name="cancellation"/> fires: delivery on the
+    /// transport's thread, localization on a dedicated thread, diagnostics every publish.diagnostics_period.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        _cancellation = cancellation;
+        Start();
+        _logger.LogInformation("localizing on {Transport}; image {Image}, camera_info {Info}, odometry {Odometry}, pose out {Pose}",
+            _transport.Description, Topic(_parameters.Topics.Image), Topic(_parameters.Topics.CameraInfo), OdometryDescription(), Topic(_parameters.Topics.Pose));
+        var input = Task.Run(async () =>
+        {
+            try
+            {
+                await _transport.RunAsync(cancellation);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                // A damaged or truncated input ends delivery, never the node: what arrived is still processed.
+                Statistics.InputError = e.Message;
+                Statistics.Problem($"input failed: {e.Message}", Now);
+                _logger.LogError("input failed, no more messages will arrive: {Error}", e.Message);
+            }
+            finally
+            {
+                _inputEnded = true;
+                _odometryArrived.Set();
+                _slot.Complete();
+            }
+        }, CancellationToken.None);
+        var processing = Task.Factory.StartNew(() => ProcessingLoop(cancellation), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var period = TimeSpan.FromSeconds(_parameters.Publish.DiagnosticsPeriod);
+        while (!processing.IsCompleted)
+        {
+            await Task.WhenAny(processing, Task.Delay(period, CancellationToken.None));
+            Tick(Now);
+        }
+        await processing;
+        await input;
+        PublishDiagnostics(Now);
+    }
+
+    private void Start()
+    {
+        var topics = _parameters.Topics;
+        string imageType = Topic(topics.Image).EndsWith("/compressed", StringComparison.Ordinal) ? CompressedImage.Definition.Name : Image.Definition.Name;
+        _transport.Subscribe(Topic(topics.Image), imageType, QosProfile.SensorData, m => Guard(m, OnImage));
+        _transport.Subscribe(Topic(topics.CameraInfo), CameraInfo.Definition.Name, QosProfile.SensorData, m => Guard(m, OnCameraInfo));
+        _transport.Subscribe(Topic(topics.TfStatic), TFMessage.Definition.Name, QosProfile.TfStatic, m => Guard(m, OnTfStatic));
+        _transport.Subscribe(Topic(topics.InitialPose), PoseWithCovarianceStamped.Definition.Name, QosProfile.Default, m => Guard(m, OnInitialPose));
+        if (_parameters.Odometry.Source == "topic")
+            _transport.Subscribe(Topic(topics.Odometry), Odometry.Definition.Name, QosProfile.SensorData, m => Guard(m, OnOdometry));
+        if (_parameters.Odometry.Source == "tf")
+            _transport.Subscribe(Topic(topics.Tf), TFMessage.Definition.Name, QosProfile.Tf, m => Guard(m, OnTf));
+        if (_parameters.UseSimTime)
+            _transport.Subscribe("/clock", Clock.Definition.Name, new QosProfile(Reliability.BestEffort, Durability.Volatile, 1), m => Guard(m, OnClock));
+
+        _posePublisher = Advertise<PoseWithCovarianceStamped>(topics.Pose, QosProfile.Latched);
+        _diagnosticsPublisher = Advertise<DiagnosticArray>(topics.Diagnostics, QosProfile.Default);
+        if (_parameters.Publish.Tf)
+            _tfPublisher = Advertise<TFMessage>(topics.Tf, QosProfile.Tf);
+        if (_parameters.Publish.DebugImages)
+        {
+            _debugQueryPublisher = Advertise<Image>(topics.DebugQueryLabels, QosProfile.SensorData);
+            _debugRenderedPublisher = Advertise<Image>(topics.DebugRenderedLabels, QosProfile.SensorData);
+        }
+    }
+
+    private IPublisher Advertise<T>(string topic, QosProfile qos) where T : IRosMessage<T> =>
+        _transport.Advertise(Topic(topic), T.Definition.Name, T.Definition.FullText(), qos);
+
+    private string OdometryDescription() => _parameters.Odometry.Source switch
+    {
+        "topic" => Topic(_parameters.Topics.Odometry),
+        "tf" => $"{_parameters.Frames.Odom} -> {_parameters.Frames.Base} on {Topic(_parameters.Topics.Tf)}",
+        _ => "none",
+    };
+
+    // Every handler goes through here: a message that cannot be used is counted and reported, never fatal.
+    private void Guard(TransportMessage message, Action<TransportMessage> handler)
+    {
+        try
+        {
+            handler(message);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            Bad(message.Topic, e.Message);
+        }
+        Tick(message.ReceivedAt);
+    }
+
+    private void Bad(string topic, string reason)
+    {
+        long count = Statistics.BadMessage(topic);
+        Statistics.Problem($"bad message on {topic}: {reason}", Now);
+        // Log the 1st, 10th, 100th, ... so a flood of bad messages cannot flood the log.
+        if (IsPowerOfTen(count))
+            _logger.LogWarning("bad message on {Topic} (#{Count}): {Reason}", topic, count, reason);
+    }
+
+    private static bool IsPowerOfTen(long n)
+    {
+        while (n >= 10 && n % 10 == 0)
+            n /= 10;
+        return n == 1;
+    }
+
+    private void OnImage(TransportMessage message)
+    {
+        if (!ImageTypes.Contains(message.Type))
+            throw new FormatException($"type {message.Type} is not an image type (sensor_msgs/msg/Image or CompressedImage)");
+        Interlocked.Increment(ref Statistics.FramesReceived);
+        _slot.Put(new PendingFrame(message, Stopwatch.GetTimestamp()), _cancellation);
+    }
+
+    private void OnCameraInfo(TransportMessage message)
+    {
+        var info = RosSerializer.Deserialize<CameraInfo>(message.Data.Span);
+        try
+        {
+            _camera = DriveMessages.CameraModelOf(info, message.Topic);
+        }
+        catch (MappingInputException e)
+        {
+            throw new FormatException(e.Message);
+        }
+    }
+
+    private void OnTfStatic(TransportMessage message)
+    {
+        var tf = RosSerializer.Deserialize<TFMessage>(message.Data.Span);
+        lock (_tfLock)
+            _tf.Add(tf, isStatic: true);
+    }
+
+    private void OnTf(TransportMessage message)
+    {
+        var tf = RosSerializer.Deserialize<TFMessage>(message.Data.Span);
+        lock (_tfLock)
+        {
+            foreach (var transform in tf.Transforms)
+            {
+                // Our own map -> odom comes back on a live /tf; it must not enter the odometry tree.
+                if (transform.Header.FrameId.TrimStart('/') == _parameters.Frames.Map)
+                    continue;
+                _tf.Add(transform, isStatic: false);
+                if (transform.Header.FrameId.TrimStart('/') == _parameters.Frames.Odom)
+                    _latestOdometryStamp = Math.Max(_latestOdometryStamp, transform.Header.Stamp.Nanoseconds);
+            }
+        }
+        _odometryArrived.Set();
+    }
+
+    private void OnOdometry(TransportMessage message)
+    {
+        var odometry = RosSerializer.Deserialize<Odometry>(message.Data.Span);
+        string frame = odometry.Header.FrameId.TrimStart('/');
+        if (frame != _parameters.Frames.Odom)
+            throw new FormatException($"odometry is in frame '{frame}' but frames.odom is '{_parameters.Frames.Odom}'");
+        string child = string.IsNullOrEmpty(odometry.ChildFrameId) ? _parameters.Frames.Base : odometry.ChildFrameId;
+        var pose = RosConversions.FromPose(odometry.Pose.Pose);
+        lock (_tfLock)
+        {
+            _tf.Add(new TransformStamped(odometry.Header, child, RosConversions.ToTransform(pose)), isStatic: false);
+            _latestOdometryStamp = Math.Max(_latestOdometryStamp, odometry.Header.Stamp.Nanoseconds);
+        }
+        _odometryArrived.Set();
+    }
+
+    private void OnInitialPose(TransportMessage message)
+    {
+        var initial = RosSerializer.Deserialize<PoseWithCovarianceStamped>(message.Data.Span);
+        string frame = initial.Header.FrameId.TrimStart('/');
+        if (frame != _parameters.Frames.Map)
+        {
+            Interlocked.Increment(ref Statistics.InitialPosesRefused);
+            Statistics.Problem($"initial pose refused: it is in frame '{frame}', not the map frame '{_parameters.Frames.Map}'", Now);
+            _logger.LogWarning("initial pose refused: it is in frame '{Frame}', not the map frame '{Map}'", frame, _parameters.Frames.Map);
+            return;
+        }
+        Se3 mapFromBase;
+        try
+        {
+            mapFromBase = RosConversions.FromPose(initial.Pose.Pose);
+        }
+        catch (ArgumentException e)
+        {
+            Interlocked.Increment(ref Statistics.InitialPosesRefused);
+            throw new FormatException($"initial pose refused: {e.Message}");
+        }
+        long stamp = initial.Header.Stamp.Nanoseconds;
+        // RViz sends stamp 0 ("now"); take it as the time it arrived.
+        Interlocked.Exchange(ref _pendingInitialPose, new InitialPose(mapFromBase, stamp == 0 ? message.ReceivedAt : stamp));
+        _logger.LogInformation("initial pose received: ({X:F2}, {Y:F2}, {Z:F2}) in {Map}", mapFromBase.Translation.X, mapFromBase.Translation.Y, mapFromBase.Translation.Z, frame);
+    }
+
+    private void OnClock(TransportMessage message) =>
+        Interlocked.Exchange(ref _simTime, RosSerializer.Deserialize<Clock>(message.Data.Span).Time.Nanoseconds);
+
+    private void ProcessingLoop(CancellationToken cancellation)
+    {
+        while (_slot.TryTake(out var frame, cancellation))
+        {
+            try
+            {
+                Process(frame);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The localizer itself failing on one frame must not stop the node either.
+                Interlocked.Increment(ref Statistics.FramesSkipped);
+                Statistics.Problem($"frame failed: {e.Message}", Now);
+                _logger.LogError(e, "localizing a frame failed");
+            }
+            Tick(Now);
+        }
+    }
+
+    private void Process(PendingFrame pending)
+    {
+        var message = pending.Message;
+        RgbImage image;
+        Header header;
+        try
+        {
+            (header, image) = DecodeImage(message);
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException or ArgumentException or Ros.Cdr.CdrException)
+        {
+            Interlocked.Increment(ref Statistics.FramesSkipped);
+            Bad(message.Topic, e.Message);
+            return;
+        }
+        long stamp = header.Stamp.Nanoseconds;
+        string cameraFrame = header.FrameId;
+        if (_camera is not { } camera)
+        {
+            Skip($"no camera_info on {Topic(_parameters.Topics.CameraInfo)} yet");
+            return;
+        }
+        if (camera.Intrinsics.Width != image.Width || camera.Intrinsics.Height != image.Height)
+        {
+            Skip($"image is {image.Width}x{image.Height} but camera_info says {camera.Intrinsics.Width}x{camera.Intrinsics.Height}");
+            return;
+        }
+        WaitForOdometry(stamp);
+        Se3 baseFromCamera;
+        Se3? odomFromCamera = null;
+        lock (_tfLock)
+        {
+            try
+            {
+                baseFromCamera = BagFrameSource.ToSe3(_tf.Lookup(_parameters.Frames.Base, cameraFrame, stamp, TimeSpan.FromSeconds(_parameters.Odometry.Tolerance)));
+            }
+            catch (TfException e)
+            {
+                Skip($"no transform from the camera frame '{cameraFrame}' to '{_parameters.Frames.Base}': {e.Message}");
+                return;
+            }
+            if (_parameters.Odometry.Source != "none")
+            {
+                try
+                {
+                    odomFromCamera = BagFrameSource.ToSe3(_tf.Lookup(_parameters.Frames.Odom, cameraFrame, stamp, TimeSpan.FromSeconds(_parameters.Odometry.Tolerance)));
+                }
+                catch (TfException e)
+                {
+                    Interlocked.Increment(ref Statistics.FramesWithoutOdometry);
+                    Statistics.Problem($"no odometry at the image stamp: {e.Message}", Now);
+                }
+            }
+        }
+        ApplyInitialPose(baseFromCamera, odomFromCamera, stamp);
+
+        var result = _localizer.Process(new LocalizerFrame(stamp, image, camera, odomFromCamera));
+        Interlocked.Increment(ref Statistics.FramesProcessed);
+        if (result.Refined is not null)
+            Interlocked.Increment(ref result.Accepted ? ref Statistics.PosesAccepted : ref Statistics.PosesRejected);
+        Publish(result, header, baseFromCamera, odomFromCamera, camera);
+        Statistics.Latency(Stopwatch.GetElapsedTime(pending.ReceivedTicks).TotalMilliseconds);
+        LogStateChange(result);
+        _lastResult = result;
+    }
+
+    private (Header Header, RgbImage Image) DecodeImage(TransportMessage message)
+    {
+        ColorImage decoded;
+        Header header;
+        if (message.Type == CompressedImage.Definition.Name)
+        {
+            var compressed = RosSerializer.Deserialize<CompressedImage>(message.Data.Span);
+            (header, decoded) = (compressed.Header, ImageCodecs.DecodeColor(compressed));
+        }
+        else
+        {
+            var raw = RosSerializer.Deserialize<Image>(message.Data.Span);
+            (header, decoded) = (raw.Header, ImageCodecs.DecodeColor(raw));
+        }
+        return (header, new RgbImage(decoded.Width, decoded.Height, decoded.Rgb));
+    }
+
+    private void Skip(string reason)
+    {
+        Interlocked.Increment(ref Statistics.FramesSkipped);
+        Statistics.Problem(reason, Now);
+        if (IsPowerOfTen(Statistics.FramesSkipped))
+            _logger.LogWarning("frame skipped (#{Count}): {Reason}", Statistics.FramesSkipped, reason);
+    }
+
+    // Odometry at an image's stamp usually arrives just after the image; wait for it (bounded by
+    // odometry.tolerance on the transport's clock) so the prior is interpolated, not extrapolated.
+    private void WaitForOdometry(long stamp)
+    {
+        if (_parameters.Odometry.Source == "none")
+            return;
+        long tolerance = (long)(_parameters.Odometry.Tolerance * 1e9);
+        var wallLimit = Stopwatch.StartNew();
+        while (!_inputEnded && !_cancellation.IsCancellationRequested)
+        {
+            _odometryArrived.Reset();
+            lock (_tfLock)
+            {
+                if (_latestOdometryStamp >= stamp)
+                    return;
+            }
+            if (_transport.Now > stamp + tolerance || wallLimit.Elapsed.TotalSeconds > _parameters.Odometry.Tolerance * 10)
+                return;
+            _odometryArrived.Wait(TimeSpan.FromMilliseconds(5));
+        }
+    }
+
+    private void ApplyInitialPose(Se3 baseFromCamera, Se3? odomFromCamera, long stamp)
+    {
+        if (Interlocked.Exchange(ref _pendingInitialPose, null) is not { } initial)
+            return;
+        var (mapFromBase, poseStamp) = initial;
+        var mapFromCamera = mapFromBase * baseFromCamera;
+        // Carry the pose from its stamp to the image's with odometry, when odometry covers both.
+        if (odomFromCamera is { } odomNow)
+        {
+            lock (_tfLock)
+            {
+                try
+                {
+                    var odomFromBaseThen = BagFrameSource.ToSe3(_tf.Lookup(_parameters.Frames.Odom, _parameters.Frames.Base, poseStamp, TimeSpan.FromSeconds(_parameters.Odometry.Tolerance)));
+                    mapFromCamera = mapFromBase * odomFromBaseThen.Inverse() * odomNow;
+                }
+                catch (TfException)
+                {
+                    // No odometry at the pose's stamp: use it as given.
+                }
+            }
+        }
+        _localizer.SetInitialPose(mapFromCamera);
+        Interlocked.Increment(ref Statistics.InitialPosesApplied);
+    }
+
+    private void Publish(LocalizationResult result, Header header, Se3 baseFromCamera, Se3? odomFromCamera, CameraModel camera)
+    {
+        long stamp = header.Stamp.Nanoseconds;
+        if (result.Accepted && result.MapFromCamera is { } mapFromCamera)
+        {
+            var mapFromBase = mapFromCamera * baseFromCamera.Inverse();
+            var covariance = result.Covariance is { } c ? RosConversions.ToRosCovariance(c, mapFromCamera, mapFromBase) : new double[36];
+            var pose = new PoseWithCovarianceStamped(new Header(header.Stamp, _parameters.Frames.Map),
+                new PoseWithCovariance(RosConversions.ToPose(mapFromBase), covariance));
+            _posePublisher!.Publish(RosSerializer.Serialize(pose));
+            // Without odometry the odom frame stands for the body itself (set frames.odom accordingly).
+            var odomFromBase = odomFromCamera is { } odom ? odom * baseFromCamera.Inverse() : Se3.Identity;
+            _mapFromOdom = mapFromBase * odomFromBase.Inverse();
+            if (_debugQueryPublisher is not null)
+                PublishDebugImages(result, mapFromCamera, camera, header);
+        }
+        // Re-sent after every frame (as AMCL does) so the transform stays current while fixes are rejected.
+        if (_tfPublisher is not null && _mapFromOdom is { } mapFromOdom)
+        {
+            var tfStamp = Ros.Messages.RosTime.FromNanoseconds(stamp + (long)(_parameters.Publish.TransformTolerance * 1e9));
+            var transform = new TransformStamped(new Header(tfStamp, _parameters.Frames.Map), _parameters.Frames.Odom, RosConversions.ToTransform(mapFromOdom));
+            _tfPublisher.Publish(RosSerializer.Serialize(new TFMessage([transform])));
+        }
+    }
+
+    private void PublishDebugImages(LocalizationResult result, Se3 mapFromCamera, CameraModel camera, Header header)
+    {
+        var query = result.QueryLabels;
+        var pinhole = camera.Intrinsics.AtLevel(_localizer.Segmenter.Level);
+        var rendered = _renderer.Render(mapFromCamera.Inverse(), pinhole).HardLabels();
+        foreach (var (labels, publisher) in new[] { (query, _debugQueryPublisher!), (rendered, _debugRenderedPublisher!) })
+        {
+            var rgb = LabelPalette.Colorize(labels);
+            var image = new Image(header, (uint)labels.Height, (uint)labels.Width, "rgb8", false, (uint)labels.Width * 3, rgb);
+            publisher.Publish(RosSerializer.Serialize(image));
+        }
+    }
+
+    private void LogStateChange(LocalizationResult result)
+    {
+        if (result.State == _lastState)
+            return;
+        if (result.State is LocalizerState.Lost or LocalizerState.Relocalising)
+            _logger.LogWarning("state {From} -> {To} ({Reason})", _lastState, result.State, result.Rejection);
+        else
+            _logger.LogInformation("state {From} -> {To}", _lastState, result.State);
+        _lastState = result.State;
+    }
+
+    private void Tick(long now)
+    {
+        long period = (long)(_parameters.Publish.DiagnosticsPeriod * 1e9);
+        lock (_diagnosticsLock)
+        {
+            if (_lastDiagnostics != long.MinValue && now - _lastDiagnostics < period)
+                return;
+            _lastDiagnostics = now;
+        }
+        PublishDiagnostics(now);
+    }
+
+    private void PublishDiagnostics(long now)
+    {
+        var status = NodeDiagnostics.Status(_names.FullName, Statistics, _lastResult, _localizer.State, FramesDropped, _camera is not null, now);
+        var array = new DiagnosticArray(new Header(Ros.Messages.RosTime.FromNanoseconds(Math.Max(0, now)), ""), [status]);
+        lock (_diagnosticsLock)
+            _diagnosticsPublisher?.Publish(RosSerializer.Serialize(array));
+    }
+
+    /// <summary>A one-line summary of the run for logs.</summary>
+    public string Summary()
+    {
+        var latency = Statistics.LatencyPercentiles();
+        return $"{Statistics.FramesReceived} images received, {Statistics.FramesProcessed} localized ({Statistics.PosesAccepted} accepted, {Statistics.PosesRejected} rejected), " +
+            $"{FramesDropped} dropped, {Statistics.FramesSkipped} skipped, {Statistics.BadMessages.Values.Sum()} bad messages" +
+            (latency is { } l ? $"; latency p50 {l.P50:F0} ms, p95 {l.P95:F0} ms" : "");
+    }
+
+    private sealed record InitialPose(Se3 MapFromBase, long Stamp);
+}
