@@ -2,10 +2,11 @@ using Mosaic.Node.Transport;
 
 namespace Mosaic.Node;
 
-/// <summary>An image waiting to be localized, with its wall-clock receipt time for latency.</summary>
+/// <summary>An image waiting to be localized, with what was known when it arrived.</summary>
 /// <param name="Message">The serialized image.</param>
-/// <param name="ReceivedTicks"><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> at receipt.</param>
-internal readonly record struct PendingFrame(TransportMessage Message, long ReceivedTicks);
+/// <param name="Camera">The camera model from the latest camera_info at receipt, or null.</param>
+/// <param name="ReceivedTicks"><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> at receipt, for latency.</param>
+internal readonly record struct PendingFrame(TransportMessage Message, Core.Cameras.CameraModel? Camera, long ReceivedTicks);
 
 /// <summary>
 /// Hand-over of images from the transport thread to the processing thread. Live, it holds only the

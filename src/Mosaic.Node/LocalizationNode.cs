@@ -103,6 +103,9 @@ public sealed class LocalizationNode
             }
             finally
             {
+                Statistics.InputWarnings = _transport.Warnings;
+                foreach (var warning in _transport.Warnings)
+                    _logger.LogWarning("input: {Warning}", warning);
                 _inputEnded = true;
                 _odometryArrived.Set();
                 _slot.Complete();
@@ -195,7 +198,7 @@ public sealed class LocalizationNode
         if (!ImageTypes.Contains(message.Type))
             throw new FormatException($"type {message.Type} is not an image type (sensor_msgs/msg/Image or CompressedImage)");
         Interlocked.Increment(ref Statistics.FramesReceived);
-        _slot.Put(new PendingFrame(message, Stopwatch.GetTimestamp()), _cancellation);
+        _slot.Put(new PendingFrame(message, _camera, Stopwatch.GetTimestamp()), _cancellation);
     }
 
     private void OnCameraInfo(TransportMessage message)
@@ -318,7 +321,7 @@ public sealed class LocalizationNode
         }
         long stamp = header.Stamp.Nanoseconds;
         string cameraFrame = header.FrameId;
-        if (_camera is not { } camera)
+        if (pending.Camera is not { } camera)
         {
             Skip($"no camera_info on {Topic(_parameters.Topics.CameraInfo)} yet");
             return;

@@ -50,9 +50,12 @@ public static class NodeDiagnostics
         if (statistics.LastProblem is { } problem)
             values.Add(new("last_problem", problem));
 
+        if (statistics.InputWarnings.Count > 0)
+            values.Add(new("input_warnings", string.Join("; ", statistics.InputWarnings)));
         (byte level, string message) = (statistics.InputError, state, hasCameraInfo, recentProblem) switch
         {
             ({ } error, _, _, _) => (DiagnosticStatus.Error, $"input failed: {error}"),
+            _ when statistics.InputWarnings.Count > 0 => (DiagnosticStatus.Warn, $"input damaged: {statistics.InputWarnings[^1]}"),
             (_, _, false, _) => (DiagnosticStatus.Warn, "waiting for camera_info"),
             (_, LocalizerState.Lost or LocalizerState.Relocalising, _, _) => (DiagnosticStatus.Warn, $"{state}: relocalising by retrieval"),
             (_, LocalizerState.Uninitialised, _, _) => (DiagnosticStatus.Warn, "not localized yet: waiting for an image or /initialpose"),

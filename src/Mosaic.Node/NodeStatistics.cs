@@ -45,6 +45,9 @@ public sealed class NodeStatistics
     /// <summary>The input failed (e.g. a damaged bag); the node keeps running but receives nothing more.</summary>
     public string? InputError { get; set; }
 
+    /// <summary>Problems with the input that did not stop it (e.g. a truncated bag).</summary>
+    public IReadOnlyList<string> InputWarnings { get; set; } = [];
+
     /// <summary>Records a problem to show in diagnostics.</summary>
     public void Problem(string text, long now)
     {

@@ -50,7 +50,7 @@ public sealed class BagReplayTransport : ITransport
     /// <summary>Messages delivered so far.</summary>
     public long Delivered { get; private set; }
 
-    /// <summary>Warnings the bag reader gave (e.g. a damaged summary read by linear scan).</summary>
+    /// <summary>Warnings the bag reader gave (a damaged summary read by linear scan, a truncated file), known once <see cref="RunAsync"/> ends.</summary>
     public IReadOnlyList<string> Warnings { get; private set; } = [];
 
     /// <inheritdoc/>
@@ -81,7 +81,18 @@ public sealed class BagReplayTransport : ITransport
     private void Replay(CancellationToken cancellation)
     {
         using var bag = Rosbag2Reader.Open(_bagPath);
-        Warnings = bag.Warnings;
+        try
+        {
+            Deliver(bag, cancellation);
+        }
+        finally
+        {
+            Warnings = bag.Warnings;
+        }
+    }
+
+    private void Deliver(Rosbag2Reader bag, CancellationToken cancellation)
+    {
         var clock = Stopwatch.StartNew();
         long first = long.MinValue, start = long.MinValue, end = long.MaxValue;
         foreach (var message in bag.ReadMessages(new BagReadOptions(_subscriptions.Keys.ToHashSet())))

@@ -31,6 +31,9 @@ public interface ITransport : IDisposable
     /// <summary>Now on the transport's clock (nanoseconds since the epoch): the bag's clock for a replay, the system clock live.</summary>
     long Now { get; }
 
+    /// <summary>Problems with the input that did not stop delivery (e.g. a truncated bag, read up to the damage).</summary>
+    IReadOnlyList<string> Warnings { get; }
+
     /// <summary>Subscribes <paramref name="handler"/> to a topic of type <paramref name="type"/>.</summary>
     void Subscribe(string topic, string type, QosProfile qos, Action<TransportMessage> handler);
 

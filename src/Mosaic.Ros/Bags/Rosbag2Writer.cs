@@ -13,6 +13,9 @@ public sealed record Rosbag2WriterOptions
     /// <summary>MCAP chunk compression: "zstd", "lz4" or "".</summary>
     public string McapCompression { get; init; } = "zstd";
 
+    /// <summary>MCAP chunk size in uncompressed bytes (rosbag2's mcap <c>chunk_size</c>); smaller chunks lose less when a recording is cut off.</summary>
+    public int McapChunkSize { get; init; } = 4 * 1024 * 1024;
+
     /// <summary>Distribution name recorded in metadata.yaml and the sqlite3 schema table.</summary>
     public string RosDistro { get; init; } = "jazzy";
 }
@@ -50,6 +53,7 @@ public sealed class Rosbag2Writer : IDisposable
                     Profile = "ros2",
                     Library = "mosaic rosbag2 writer",
                     Compression = options.McapCompression,
+                    ChunkSize = options.McapChunkSize,
                 });
                 break;
             case "sqlite3":

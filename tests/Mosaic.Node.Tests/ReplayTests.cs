@@ -1,0 +1,197 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Mosaic.Core.Geometry;
+using Mosaic.Evaluation;
+using Mosaic.Evaluation.Tests;
+using Mosaic.Localization;
+using Mosaic.Localization.Parameters;
+using Mosaic.Mapping;
+using Mosaic.Node.Transport;
+using Mosaic.Rendering;
+using Mosaic.Ros.Bags;
+using Mosaic.Ros.Messages;
+using Mosaic.Ros.Tests;
+using Mosaic.Ros.Tf;
+
+namespace Mosaic.Node.Tests;
+
+/// <summary>
+/// The node over the bag replay transport on the committed redkitchen sample (real data; each test
+/// localizes only a few frames to stay lean): the same poses as <c>mosaic eval</c>, and faults that
+/// are reported while the node keeps going.
+/// </summary>
+[Collection(nameof(Sample))]
+public sealed class ReplayTests(Sample sample) : IDisposable
+{
+    private const string ImageTopic = "/camera/color/image_raw/compressed";
+    private const string InfoTopic = "/camera/color/camera_info";
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary>
+    /// The sample's messages on the node's input topics from <paramref name="from"/> to <paramref name="to"/> seconds,
+    /// plus /tf_static and the camera_info before the window (the sample records each camera_info just after its image).
+    /// </summary>
+    private static List<BagMessage> SampleMessages(double from, double to)
+    {
+        using var bag = Rosbag2Reader.Open(Sample.Bag);
+        var topics = new HashSet<string> { ImageTopic, InfoTopic, "/odom", "/tf_static" };
+        var all = bag.ReadMessages(new BagReadOptions(topics)).ToList();
+        long first = all.Min(m => m.Timestamp);
+        long start = first + (long)(from * 1e9), end = first + (long)(to * 1e9);
+        var previousInfo = all.Last(m => m.Topic.Name == InfoTopic && m.Timestamp < start);
+        return all.Where(m => m.Topic.Name == "/tf_static" || m.Timestamp >= start && m.Timestamp <= end).Append(previousInfo).ToList();
+    }
+
+    private string WriteBag(string name, IEnumerable<BagMessage> messages, int chunkSize = 4 << 20)
+    {
+        string path = _temp.Combine(name);
+        using var writer = Rosbag2Writer.Create(path, new Rosbag2WriterOptions { McapChunkSize = chunkSize });
+        var declared = new HashSet<string>();
+        foreach (var message in messages.OrderBy(m => m.Timestamp))
+        {
+            if (declared.Add(message.Topic.Name))
+                writer.AddTopic(message.Topic, MessageRegistry.FindDefinition(message.Topic.Type)!.FullText());
+            writer.Write(message.Topic.Name, message.Timestamp, message.Data.Span);
+        }
+        return path;
+    }
+
+    private static BagMessage Message<T>(string topic, long timestamp, T message) where T : IRosMessage<T> =>
+        new(new BagTopic(topic, T.Definition.Name), timestamp, RosSerializer.Serialize(message));
+
+    private (LocalizationNode Node, List<BagMessage> Published) RunNode(string bag, LocalizationParameters? parameters = null)
+    {
+        parameters ??= new LocalizationParameters { Map = sample.MapPath };
+        string output = _temp.Combine("out-" + Path.GetFileName(bag));
+        var transport = new BagReplayTransport(bag, new BagReplayOptions(RecordPath: output));
+        var renderer = new CpuLabelRenderer<float>(sample.Map.Gaussians);
+        var node = new LocalizationNode(parameters, new NodeNames("mosaic"), transport, Localizer.ForMap(sample.Map, parameters.Localizer, renderer),
+            renderer, NullLogger.Instance, lockstep: true);
+        node.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
+        transport.Dispose();
+        using var recorded = Rosbag2Reader.Open(output);
+        return (node, recorded.ReadMessages().ToList());
+    }
+
+    private static Se3 BaseFromCamera(IEnumerable<BagMessage> messages)
+    {
+        var tf = new TfBuffer();
+        tf.Add(Rosbag2Reader.Decode<TFMessage>(messages.First(m => m.Topic.Name == "/tf_static")), isStatic: true);
+        return BagFrameSource.ToSe3(tf.Lookup("base_link", "camera_color_optical_frame", 0));
+    }
+
+    [Fact]
+    public void Replayed_through_the_node_a_drive_gives_the_poses_of_mosaic_eval()
+    {
+        // An operator's /initialpose at the first image, at its true pose, as eval's tracking mode starts.
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.4);
+        var firstImage = messages.Where(m => m.Topic.Name == ImageTopic).MinBy(m => m.Timestamp);
+        long stamp = DriveMessages.HeaderOf(firstImage).Stamp;
+        var truth = new TfBuffer(TimeSpan.FromDays(1));
+        DriveMessages.AddTum(truth, Sample.Tum, "map", "camera");
+        var mapFromCamera = BagFrameSource.ToSe3(truth.Lookup("map", "camera", stamp));
+        var baseFromCamera = BaseFromCamera(messages);
+        var initial = new PoseWithCovarianceStamped(new Header(RosTime.FromNanoseconds(stamp), "map"),
+            new PoseWithCovariance(RosConversions.ToPose(mapFromCamera * baseFromCamera.Inverse()), new double[36]));
+        messages.Add(Message("/initialpose", firstImage.Timestamp - 1, initial));
+        string bag = WriteBag("drive", messages);
+
+        var (node, published) = RunNode(bag);
+        var parameters = new LocalizationParameters();
+        var drive = QueryDrive.Scan(bag, parameters, new GroundTruthSource(Sample.Tum, null, ""));
+        var evaluated = Evaluator.Run(drive, [EvaluationMode.Tracking], () => Localizer.ForMap(sample.Map, parameters.Localizer)).Modes[EvaluationMode.Tracking];
+
+        Assert.True(drive.Frames.Count >= 3);
+        Assert.Equal(drive.Frames.Count, node.Statistics.FramesProcessed);
+        Assert.Equal(1, node.Statistics.InitialPosesApplied);
+        var poses = published.Where(m => m.Topic.Name == "/mosaic/pose").Select(Rosbag2Reader.Decode<PoseWithCovarianceStamped>).ToDictionary(p => p.Header.Stamp.Nanoseconds);
+        var accepted = evaluated.Where(f => f.Result.Accepted).ToList();
+        Assert.NotEmpty(accepted);
+        Assert.Equal(accepted.Select(f => f.Frame.Stamp).Order(), poses.Keys.Order());
+        foreach (var frame in accepted)
+        {
+            var pose = poses[frame.Frame.Stamp];
+            Assert.Equal("map", pose.Header.FrameId);
+            var nodeMapFromCamera = RosConversions.FromPose(pose.Pose.Pose) * baseFromCamera;
+            var (dt, dr) = Se3.Distance(nodeMapFromCamera, frame.Result.MapFromCamera!.Value);
+            Assert.True(dt < 1e-9 && dr < 1e-9, $"frame {frame.Frame.Stamp}: node and eval differ by {dt} m, {dr} rad");
+            Assert.True(pose.Pose.Covariance[0] > 0 && pose.Pose.Covariance[35] > 0, "an accepted pose carries its covariance");
+        }
+
+        // map -> odom on /tf, stamped image time + transform_tolerance (REP-105), one per frame once localized.
+        var transforms = published.Where(m => m.Topic.Name == "/tf").Select(m => Rosbag2Reader.Decode<TFMessage>(m).Transforms.Single()).ToList();
+        Assert.Equal(drive.Frames.Count, transforms.Count);
+        Assert.All(transforms, t => Assert.Equal(("map", "odom"), (t.Header.FrameId, t.ChildFrameId)));
+        Assert.Equal(drive.Frames[0].Stamp + 1_000_000_000L, transforms[0].Header.Stamp.Nanoseconds);
+        var diagnostics = published.Where(m => m.Topic.Name == "/diagnostics").Select(Rosbag2Reader.Decode<DiagnosticArray>).ToList();
+        var last = diagnostics[^1].Status.Single();
+        Assert.Equal("/mosaic: localization", last.Name);
+        Assert.Contains(last.Values, v => v.Key == "frames_processed" && v.Value == drive.Frames.Count.ToString());
+    }
+
+    [Fact]
+    public void Faulty_input_is_counted_and_reported_while_the_node_keeps_localizing()
+    {
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.1);
+        var image = messages.First(m => m.Topic.Name == ImageTopic);
+        var info = messages.First(m => m.Topic.Name == InfoTopic);
+        long t = image.Timestamp;
+        var compressed = Rosbag2Reader.Decode<CompressedImage>(image);
+        var faults = new List<BagMessage>
+        {
+            // An image before any camera_info.
+            image with { Timestamp = t - 60_000_000 },
+            // Garbage: a CDR header, then a string length far beyond the buffer.
+            new(image.Topic, t - 50_000_000, new byte[] { 0, 1, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F, 1, 2 }),
+            new(new BagTopic("/odom", Odometry.Definition.Name), t - 40_000_000, new byte[] { 0, 1, 0, 0, 9 }),
+            // An initial pose in the odometry frame instead of the map frame.
+            Message("/initialpose", t - 30_000_000, new PoseWithCovarianceStamped(new Header(compressed.Header.Stamp, "odom"),
+                new PoseWithCovariance(new Pose(new Point(0, 0, 0), Quaternion.Identity), new double[36]))),
+            // An image from a camera frame no transform knows.
+            Message(ImageTopic, t - 20_000_000, compressed with { Header = compressed.Header with { FrameId = "nowhere" } }),
+        };
+        // camera_info arrives only after the first image.
+        messages.RemoveAll(m => m.Topic.Name == InfoTopic);
+        messages.Add(info with { Timestamp = t - 55_000_000 });
+        string bag = WriteBag("faults", messages.Concat(faults));
+
+        var (node, published) = RunNode(bag);
+
+        var statistics = node.Statistics;
+        Assert.Equal(4, statistics.FramesReceived);
+        Assert.Equal(1, statistics.FramesProcessed);
+        Assert.Equal(3, statistics.FramesSkipped);
+        Assert.Equal(1, statistics.BadMessages[ImageTopic]);
+        Assert.Equal(1, statistics.BadMessages["/odom"]);
+        Assert.Equal(1, statistics.InitialPosesRefused);
+        Assert.Null(statistics.InputError);
+        var diagnostics = published.Where(m => m.Topic.Name == "/diagnostics").Select(m => Rosbag2Reader.Decode<DiagnosticArray>(m).Status.Single()).ToList();
+        Assert.Contains(diagnostics, d => d.Message == "waiting for camera_info" && d.Level == DiagnosticStatus.Warn);
+        var values = diagnostics[^1].Values.ToDictionary(v => v.Key, v => v.Value);
+        Assert.Equal("2", values["bad_messages"]);
+        Assert.Equal("1", values["initial_poses_refused"]);
+        Assert.Equal("3", values["frames_skipped"]);
+        Assert.Contains(diagnostics.SelectMany(d => d.Values), v => v.Key == "last_problem" && v.Value.Contains("'nowhere'"));
+    }
+
+    [Fact]
+    public void A_bag_cut_off_mid_record_is_reported_and_what_came_before_is_still_localized()
+    {
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2);
+        string bag = WriteBag("whole", messages, chunkSize: 16 << 10);
+        string mcap = Directory.GetFiles(bag, "*.mcap").Single();
+        var bytes = File.ReadAllBytes(mcap);
+        // Cut inside the second image's chunk: the summary and the end magic are gone too.
+        string cut = _temp.Combine("cut.mcap");
+        File.WriteAllBytes(cut, bytes[..(int)(bytes.Length * 0.75)]);
+
+        var (node, published) = RunNode(cut, new LocalizationParameters { Map = sample.MapPath, Odometry = { Source = "none" } });
+
+        Assert.True(node.Statistics.FramesProcessed >= 1);
+        Assert.Contains(node.Statistics.InputWarnings, w => w.Contains("truncated"));
+        var last = Rosbag2Reader.Decode<DiagnosticArray>(published.Last(m => m.Topic.Name == "/diagnostics")).Status.Single();
+        Assert.Equal(DiagnosticStatus.Warn, last.Level);
+        Assert.StartsWith("input damaged", last.Message);
+    }
+}
