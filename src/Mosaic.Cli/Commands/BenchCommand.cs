@@ -17,10 +17,11 @@ internal static class BenchCommand
 
     public static Command Create()
     {
-        var command = new Command("bench", "Measurements: basin of convergence, peak memory, bag throughput. (Timings: tests/Mosaic.Benchmarks.)");
+        var command = new Command("bench", "Measurements: basin of convergence, peak memory, bag throughput, the node under load. (Timings: tests/Mosaic.Benchmarks.)");
         command.Subcommands.Add(Basin());
         command.Subcommands.Add(Memory());
         command.Subcommands.Add(BagBench.Create());
+        command.Subcommands.Add(NodeBench.Create());
         return command;
     }
 

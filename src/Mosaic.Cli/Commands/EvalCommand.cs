@@ -16,7 +16,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var map = new Option<string>("--map") { Description = "Map directory (from `mosaic map build`).", Required = true };
+        var map = new Option<string?>("--map") { Description = "Map directory (from `mosaic map build`). Default: the parameter file's map." };
         var bag = new Option<string>("--bag") { Description = "The query drive: a rosbag2 directory or a bare .mcap / .db3 file.", Required = true };
         var parameters = new Option<string?>("--params") { Description = "Parameter file of the node (config/mosaic.yaml): topics, frames, odometry, localizer. Default: built-in defaults." };
         var gt = new Option<string?>("--gt") { Description = "Ground truth as a TUM file (timestamp tx ty tz qx qy qz qw) in the map frame." };
@@ -47,7 +47,10 @@ internal static class EvalCommand
                     "tracking" => [EvaluationMode.Tracking],
                     _ => new[] { EvaluationMode.Retrieval, EvaluationMode.Tracking },
                 };
-                string bagPath = parse.GetValue(bag)!, mapPath = parse.GetValue(map)!, outDir = parse.GetValue(output)!;
+                string bagPath = parse.GetValue(bag)!, outDir = parse.GetValue(output)!;
+                string mapPath = parse.GetValue(map) ?? settings.Map;
+                if (string.IsNullOrWhiteSpace(mapPath))
+                    throw new ArgumentException("no map: give --map DIR or set map in the parameter file");
                 Directory.CreateDirectory(outDir);
                 var privacyMap = MapDirectory.Load(mapPath);
                 var drive = QueryDrive.Scan(bagPath, settings, new GroundTruthSource(tum, topic, body), parse.GetValue(start), parse.GetValue(end), parse.GetValue(step));
