@@ -23,6 +23,16 @@ internal sealed class FrameSlot(bool lockstep)
     /// <summary>Images replaced before they were processed.</summary>
     public long Dropped { get; private set; }
 
+    /// <summary>Whether a newer image is waiting (the transport has delivered everything before it).</summary>
+    public bool HasWaiting
+    {
+        get
+        {
+            lock (_gate)
+                return _waiting is not null;
+        }
+    }
+
     /// <summary>Offers an image; in lockstep, blocks until the previous one has been taken.</summary>
     public void Put(PendingFrame frame, CancellationToken cancellation)
     {

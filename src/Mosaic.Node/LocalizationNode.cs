@@ -395,14 +395,15 @@ public sealed class LocalizationNode
             _logger.LogWarning("frame skipped (#{Count}): {Reason}", Statistics.FramesSkipped, reason);
     }
 
-    // Odometry at an image's stamp usually arrives just after the image; wait for it (bounded by
-    // odometry.tolerance on the transport's clock) so the prior is interpolated, not extrapolated.
+    // Odometry at an image's stamp usually arrives just after the image; wait for it so the prior is
+    // interpolated, not extrapolated. The wait ends when odometry reaches the stamp, when the transport's
+    // clock is odometry.tolerance past it, or when a newer image is waiting (the transport has delivered
+    // everything before that image, so waiting longer cannot help; in lockstep this keeps replays deterministic).
     private void WaitForOdometry(long stamp)
     {
         if (_parameters.Odometry.Source == "none")
             return;
         long tolerance = (long)(_parameters.Odometry.Tolerance * 1e9);
-        var wallLimit = Stopwatch.StartNew();
         while (!_inputEnded && !_cancellation.IsCancellationRequested)
         {
             _odometryArrived.Reset();
@@ -411,7 +412,7 @@ public sealed class LocalizationNode
                 if (_latestOdometryStamp >= stamp)
                     return;
             }
-            if (_transport.Now > stamp + tolerance || wallLimit.Elapsed.TotalSeconds > _parameters.Odometry.Tolerance * 10)
+            if (_transport.Now > stamp + tolerance || _slot.HasWaiting)
                 return;
             _odometryArrived.Wait(TimeSpan.FromMilliseconds(5));
         }

@@ -36,8 +36,6 @@ public static class NodeHost
         var parameters = set.Bind<LocalizationParameters>(p => p.Validate(), unknown);
         if (string.IsNullOrWhiteSpace(parameters.Map))
             throw new ArgumentException("parameter 'map' is not set: give the map directory with --ros-args -p map:=DIR or in the parameter file");
-        foreach (var name in new[] { parameters.Topics.Image, parameters.Topics.Pose, parameters.Topics.InitialPose })
-            names.Resolve(name);
         return new NodeConfiguration(parameters, names, unknown);
     }
 
