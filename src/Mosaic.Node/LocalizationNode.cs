@@ -223,20 +223,12 @@ public sealed class LocalizationNode
 
     private void OnTf(TransportMessage message)
     {
-        var tf = RosSerializer.Deserialize<TFMessage>(message.Data.Span);
-        lock (_tfLock)
+        foreach (var transform in RosSerializer.Deserialize<TFMessage>(message.Data.Span).Transforms)
         {
-            foreach (var transform in tf.Transforms)
-            {
-                // Our own map -> odom comes back on a live /tf; it must not enter the odometry tree.
-                if (transform.Header.FrameId.TrimStart('/') == _parameters.Frames.Map)
-                    continue;
-                _tf.Add(transform, isStatic: false);
-                if (transform.Header.FrameId.TrimStart('/') == _parameters.Frames.Odom)
-                    _latestOdometryStamp = Math.Max(_latestOdometryStamp, transform.Header.Stamp.Nanoseconds);
-            }
+            // Our own map -> odom comes back on a live /tf; it must not enter the odometry tree.
+            if (transform.Header.FrameId.TrimStart('/') != _parameters.Frames.Map)
+                AddOdometry(transform);
         }
-        _odometryArrived.Set();
     }
 
     private void OnOdometry(TransportMessage message)
@@ -247,10 +239,17 @@ public sealed class LocalizationNode
             throw new FormatException($"odometry is in frame '{frame}' but frames.odom is '{_parameters.Frames.Odom}'");
         string child = string.IsNullOrEmpty(odometry.ChildFrameId) ? _parameters.Frames.Base : odometry.ChildFrameId;
         var pose = RosConversions.FromPose(odometry.Pose.Pose);
+        AddOdometry(new TransformStamped(odometry.Header, child, RosConversions.ToTransform(pose)));
+    }
+
+    // A dynamic transform; those out of frames.odom are odometry and may end a wait in WaitForOdometry.
+    private void AddOdometry(TransformStamped transform)
+    {
         lock (_tfLock)
         {
-            _tf.Add(new TransformStamped(odometry.Header, child, RosConversions.ToTransform(pose)), isStatic: false);
-            _latestOdometryStamp = Math.Max(_latestOdometryStamp, odometry.Header.Stamp.Nanoseconds);
+            _tf.Add(transform, isStatic: false);
+            if (transform.Header.FrameId.TrimStart('/') == _parameters.Frames.Odom)
+                _latestOdometryStamp = Math.Max(_latestOdometryStamp, transform.Header.Stamp.Nanoseconds);
         }
         _odometryArrived.Set();
     }
