@@ -64,9 +64,9 @@ public sealed class ParameterSetTests : IDisposable
     public void Sections_for_other_nodes_are_ignored()
     {
         string path = File("other.yaml", "amcl:\n  ros__parameters:\n    laser_model_type: likelihood_field\n");
-        var set = ParameterSet.Load([path], [], "/mosaic");
+        var set = ParameterSet.Load([path], [("map", "/maps/a")], "/mosaic");
         Assert.False(set.HasSection);
-        Assert.Empty(set.Values);
+        Assert.Equal(["map"], set.Values.Keys);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mosaic.Core.Maps;
@@ -34,10 +35,13 @@ internal static class NodeCommand
                                             "(the Cyclone DDS transport and the rclcs package are not finished, see the README).");
                     return 2;
                 }
+                if (!File.Exists(bagPath) && !Directory.Exists(bagPath))
+                    throw new IOException($"{bagPath}: no such bag directory or file");
                 var transport = new BagReplayTransport(bagPath, new BagReplayOptions(parse.GetValue(rate), parse.GetValue(start), parse.GetValue(end), parse.GetValue(record)));
                 using var host = NodeHost.Build(configuration, transport, ros.LogLevel ?? LogLevel.Information, transport.Lockstep);
                 host.Run();
-                return 0;
+                // A bag that could not be read to its end is a failed replay for scripts, though the node went on.
+                return host.Services.GetRequiredService<LocalizationNode>().Statistics.InputError is null ? 0 : 1;
             }
             catch (Exception e) when (e is FormatException or ArgumentException or MapFormatException or IOException)
             {

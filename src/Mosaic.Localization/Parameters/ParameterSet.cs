@@ -39,7 +39,7 @@ public sealed class ParameterSet
     /// <summary>The files read and <c>-p</c> overrides applied, in order.</summary>
     public IReadOnlyList<string> Sources { get; }
 
-    /// <summary>Whether any file had a section for the node (or any <c>-p</c> was given).</summary>
+    /// <summary>Whether any file had a section for the node.</summary>
     public bool HasSection { get; }
 
     /// <summary>Reads <paramref name="files"/> in order, then applies <paramref name="overrides"/> (name, YAML value text).</summary>
@@ -70,7 +70,6 @@ public sealed class ParameterSet
             if (string.IsNullOrWhiteSpace(name))
                 throw new FormatException($"'{source}': the parameter name is empty");
             values[name] = new ParameterValue(name, ParseOverride(text, source), source);
-            anySection = true;
         }
         return new ParameterSet(nodeName, values, sources, anySection);
     }
