@@ -67,9 +67,6 @@ public sealed class LocalizationNode
     /// <summary>Images dropped because a newer one arrived before they were processed.</summary>
     public long FramesDropped => _slot.Dropped;
 
-    /// <summary>The localizer's state after the last frame.</summary>
-    public LocalizerState State => _localizer.State;
-
     /// <summary>Now on the node's clock (ns): /clock with use_sim_time, else the transport's clock.</summary>
     public long Now => _parameters.UseSimTime ? Interlocked.Read(ref _simTime) : _transport.Now;
 

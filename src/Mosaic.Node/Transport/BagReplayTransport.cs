@@ -47,9 +47,6 @@ public sealed class BagReplayTransport : ITransport
     /// <inheritdoc/>
     public long Now => Interlocked.Read(ref _now);
 
-    /// <summary>Messages delivered so far.</summary>
-    public long Delivered { get; private set; }
-
     /// <summary>Warnings the bag reader gave (a damaged summary read by linear scan, a truncated file), known once <see cref="RunAsync"/> ends.</summary>
     public IReadOnlyList<string> Warnings { get; private set; } = [];
 
@@ -120,7 +117,6 @@ public sealed class BagReplayTransport : ITransport
             var delivered = new TransportMessage(message.Topic.Name, message.Topic.Type, message.Data, message.Timestamp);
             foreach (var handler in handlers)
                 handler(delivered);
-            Delivered++;
         }
     }
 
