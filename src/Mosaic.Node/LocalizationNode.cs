@@ -8,6 +8,7 @@ using Mosaic.Localization.Parameters;
 using Mosaic.Mapping;
 using Mosaic.Node.Transport;
 using Mosaic.Rendering;
+using Mosaic.Ros;
 using Mosaic.Ros.Images;
 using Mosaic.Ros.Messages;
 using Mosaic.Ros.Tf;

@@ -7,6 +7,7 @@ using Mosaic.Localization.Parameters;
 using Mosaic.Node;
 using Mosaic.Node.Transport;
 using Mosaic.Rendering;
+using Mosaic.Ros;
 using Mosaic.Ros.Bags;
 using Mosaic.Ros.Messages;
 using Spectre.Console;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mosaic.Ros;
 using Mosaic.Ros.Bags;
 
 namespace Mosaic.Node.Transport;

@@ -1,3 +1,5 @@
+using Mosaic.Ros;
+
 namespace Mosaic.Node.Transport;
 
 /// <summary>One serialized message as a transport delivers it.</summary>

@@ -1,4 +1,4 @@
-namespace Mosaic.Node.Transport;
+namespace Mosaic.Ros;
 
 /// <summary>DDS reliability.</summary>
 public enum Reliability
