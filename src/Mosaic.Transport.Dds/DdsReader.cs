@@ -1,0 +1,56 @@
+namespace Mosaic.Transport.Dds;
+
+/// <summary>One received message.</summary>
+/// <param name="Data">CDR bytes, encapsulation header included.</param>
+/// <param name="SourceTimestamp">When the publisher wrote it, nanoseconds since the epoch on its clock.</param>
+public readonly record struct DdsSample(byte[] Data, long SourceTimestamp);
+
+/// <summary>Receives CDR-serialized messages from one ROS topic.</summary>
+public sealed class DdsReader
+{
+    private readonly int reader;
+
+    internal DdsReader(string topic, int reader)
+    {
+        Topic = topic;
+        this.reader = reader;
+    }
+
+    /// <summary>The ROS topic.</summary>
+    public string Topic { get; }
+
+    /// <summary>How many writers (ROS publishers) currently match this reader.</summary>
+    public int MatchedWriters
+    {
+        get
+        {
+            Native.Check(Native.dds_get_subscription_matched_status(reader, out var status), $"reading the match status of {Topic}");
+            return (int)status.CurrentCount;
+        }
+    }
+
+    /// <summary>Takes the oldest waiting message, if any.</summary>
+    public unsafe bool TryTake(out DdsSample sample)
+    {
+        var n = Native.Check(Native.mosaic_dds_take(reader, out var handle, out var size, out var timestamp), $"taking from {Topic}");
+        if (n == 0)
+        {
+            sample = default;
+            return false;
+        }
+        try
+        {
+            var data = GC.AllocateUninitializedArray<byte>(checked((int)size));
+            fixed (byte* destination = data)
+            {
+                Native.mosaic_dds_copy(handle, destination, size);
+            }
+            sample = new DdsSample(data, timestamp);
+            return true;
+        }
+        finally
+        {
+            Native.mosaic_dds_release(handle);
+        }
+    }
+}
