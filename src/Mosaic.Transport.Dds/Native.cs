@@ -42,7 +42,7 @@ internal static unsafe partial class Native
         }
         if (ddscHandle == IntPtr.Zero)
         {
-            return "Cyclone DDS (libddsc) not found; install it with: sudo apt-get install libddsc0debian";
+            return "Cyclone DDS (libddsc) not found; install it with: sudo apt-get install cyclonedds-dev";
         }
         var shim = Path.Combine(AppContext.BaseDirectory, "libmosaic_dds.so");
         if (!File.Exists(shim))
