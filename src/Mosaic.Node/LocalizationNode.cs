@@ -506,8 +506,16 @@ public sealed class LocalizationNode
     {
         var status = NodeDiagnostics.Status(_names.FullName, Statistics, _lastResult, _localizer.State, FramesDropped, _camera is not null, now);
         var array = new DiagnosticArray(new Header(Ros.Messages.RosTime.FromNanoseconds(Math.Max(0, now)), ""), [status]);
-        lock (_diagnosticsLock)
-            _diagnosticsPublisher?.Publish(RosSerializer.Serialize(array));
+        try
+        {
+            lock (_diagnosticsLock)
+                _diagnosticsPublisher?.Publish(RosSerializer.Serialize(array));
+        }
+        catch (Exception e)
+        {
+            // Runs on the transport's thread too, which must go on delivering whatever the network does.
+            Statistics.Problem($"publishing diagnostics failed: {e.Message}", now);
+        }
     }
 
     /// <summary>A one-line summary of the run for logs.</summary>

@@ -14,6 +14,9 @@ public sealed class DdsParticipant : IDisposable
     private readonly int waitset;
     private readonly Dictionary<string, (string Type, int Topic, IntPtr Sertype)> topics = new();
     private readonly Lock gate = new();
+    // Readers and writers hold it shared while they call into Cyclone, Dispose exclusively: deleting the participant
+    // frees the types that a write in flight on another thread would still be using.
+    private readonly ReaderWriterLockSlim lifetime = new();
     private bool disposed;
 
     /// <summary>Joins DDS domain <paramref name="domainId"/>.</summary>
@@ -52,49 +55,108 @@ public sealed class DdsParticipant : IDisposable
     /// <summary>Creates a writer of <paramref name="rosType"/> messages on <paramref name="rosTopic"/> offering <paramref name="qos"/>.</summary>
     public DdsWriter CreateWriter(string rosTopic, string rosType, QosProfile qos)
     {
-        var (topic, sertype) = Topic(rosTopic, rosType);
-        var writer = WithQos(qos, q => Native.dds_create_writer(participant, topic, q, IntPtr.Zero));
-        return new DdsWriter(rosTopic, Native.Check(writer, $"creating a writer on {rosTopic}"), sertype);
+        Enter();
+        try
+        {
+            var (topic, sertype) = Topic(rosTopic, rosType);
+            var writer = WithQos(qos, q => Native.dds_create_writer(participant, topic, q, IntPtr.Zero));
+            return new DdsWriter(this, rosTopic, Native.Check(writer, $"creating a writer on {rosTopic}"), sertype);
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>Creates a reader of <paramref name="rosType"/> messages on <paramref name="rosTopic"/> requesting <paramref name="qos"/>.</summary>
     public DdsReader CreateReader(string rosTopic, string rosType, QosProfile qos)
     {
-        var (topic, _) = Topic(rosTopic, rosType);
-        var reader = Native.Check(WithQos(qos, q => Native.dds_create_reader(participant, topic, q, IntPtr.Zero)), $"creating a reader on {rosTopic}");
-        var condition = Native.Check(Native.dds_create_readcondition(reader, Native.AnyState), $"creating a read condition on {rosTopic}");
-        Native.Check(Native.dds_waitset_attach(waitset, condition, reader), $"watching {rosTopic}");
-        return new DdsReader(rosTopic, reader);
+        Enter();
+        try
+        {
+            var (topic, _) = Topic(rosTopic, rosType);
+            var reader = Native.Check(WithQos(qos, q => Native.dds_create_reader(participant, topic, q, IntPtr.Zero)), $"creating a reader on {rosTopic}");
+            var condition = Native.Check(Native.dds_create_readcondition(reader, Native.AnyState), $"creating a read condition on {rosTopic}");
+            Native.Check(Native.dds_waitset_attach(waitset, condition, reader), $"watching {rosTopic}");
+            return new DdsReader(this, rosTopic, reader);
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>
     /// Blocks until a reader of this participant has data, <see cref="Wake"/> is called, or
     /// <paramref name="timeout"/> passes. Returns true unless it timed out.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The participant has been disposed.</exception>
     public unsafe bool Wait(TimeSpan timeout)
     {
-        IntPtr attached;
-        var n = Native.Check(Native.dds_waitset_wait(waitset, &attached, 1, (long)timeout.TotalNanoseconds), "waiting for data");
-        Native.dds_waitset_set_trigger(waitset, false);
-        return n > 0;
+        Enter();
+        try
+        {
+            IntPtr attached;
+            var n = Native.Check(Native.dds_waitset_wait(waitset, &attached, 1, (long)timeout.TotalNanoseconds), "waiting for data");
+            Native.dds_waitset_set_trigger(waitset, false);
+            return n > 0;
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>Ends a <see cref="Wait"/> in progress (or the next one) early.</summary>
-    public void Wake() => Native.dds_waitset_set_trigger(waitset, true);
-
-    /// <summary>Leaves the domain, deleting every reader and writer of this participant.</summary>
-    public void Dispose()
+    public void Wake()
     {
         lock (gate)
         {
-            if (disposed)
+            if (!disposed)
             {
-                return;
+                Native.dds_waitset_set_trigger(waitset, true);
             }
-            disposed = true;
         }
-        Native.dds_delete(participant);
     }
+
+    /// <summary>
+    /// Leaves the domain, deleting every reader and writer of this participant; waits for calls in progress on them
+    /// to return (a <see cref="Wait"/> is woken first). Later calls throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        Wake();
+        lifetime.EnterWriteLock();
+        try
+        {
+            lock (gate)
+            {
+                if (disposed)
+                {
+                    return;
+                }
+                disposed = true;
+            }
+            Native.dds_delete(participant);
+        }
+        finally
+        {
+            lifetime.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Marks a call into Cyclone on this participant's entities; pair with <see cref="Exit"/>.</summary>
+    internal void Enter()
+    {
+        lifetime.EnterReadLock();
+        if (Volatile.Read(ref disposed))
+        {
+            lifetime.ExitReadLock();
+            throw new ObjectDisposedException(nameof(DdsParticipant));
+        }
+    }
+
+    internal void Exit() => lifetime.ExitReadLock();
 
     private (int Topic, IntPtr Sertype) Topic(string rosTopic, string rosType)
     {
@@ -102,7 +164,6 @@ public sealed class DdsParticipant : IDisposable
         var ddsType = RosDdsNames.Type(rosType);
         lock (gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
             if (topics.TryGetValue(ddsTopic, out var existing))
             {
                 // Cyclone would allow it, but ROS tools cannot make sense of a topic with two types.

@@ -8,10 +8,12 @@ public readonly record struct DdsSample(byte[] Data, long SourceTimestamp);
 /// <summary>Receives CDR-serialized messages from one ROS topic.</summary>
 public sealed class DdsReader
 {
+    private readonly DdsParticipant participant;
     private readonly int reader;
 
-    internal DdsReader(string topic, int reader)
+    internal DdsReader(DdsParticipant participant, string topic, int reader)
     {
+        this.participant = participant;
         Topic = topic;
         this.reader = reader;
     }
@@ -24,22 +26,34 @@ public sealed class DdsReader
     {
         get
         {
-            Native.Check(Native.dds_get_subscription_matched_status(reader, out var status), $"reading the match status of {Topic}");
-            return (int)status.CurrentCount;
+            participant.Enter();
+            try
+            {
+                Native.Check(Native.dds_get_subscription_matched_status(reader, out var status), $"reading the match status of {Topic}");
+                return (int)status.CurrentCount;
+            }
+            finally
+            {
+                participant.Exit();
+            }
         }
     }
 
     /// <summary>Takes the oldest waiting message, if any.</summary>
+    /// <exception cref="ObjectDisposedException">The participant has been disposed.</exception>
     public unsafe bool TryTake(out DdsSample sample)
     {
-        var n = Native.Check(Native.mosaic_dds_take(reader, out var handle, out var size, out var timestamp), $"taking from {Topic}");
-        if (n == 0)
-        {
-            sample = default;
-            return false;
-        }
+        participant.Enter();
+        var n = 0;
+        var handle = IntPtr.Zero;
         try
         {
+            n = Native.Check(Native.mosaic_dds_take(reader, out handle, out var size, out var timestamp), $"taking from {Topic}");
+            if (n == 0)
+            {
+                sample = default;
+                return false;
+            }
             var data = GC.AllocateUninitializedArray<byte>(checked((int)size));
             fixed (byte* destination = data)
             {
@@ -50,7 +64,11 @@ public sealed class DdsReader
         }
         finally
         {
-            Native.mosaic_dds_release(handle);
+            if (n > 0)
+            {
+                Native.mosaic_dds_release(handle);
+            }
+            participant.Exit();
         }
     }
 }

@@ -3,11 +3,13 @@ namespace Mosaic.Transport.Dds;
 /// <summary>Publishes CDR-serialized messages on one ROS topic.</summary>
 public sealed class DdsWriter
 {
+    private readonly DdsParticipant participant;
     private readonly int writer;
     private readonly IntPtr sertype;
 
-    internal DdsWriter(string topic, int writer, IntPtr sertype)
+    internal DdsWriter(DdsParticipant participant, string topic, int writer, IntPtr sertype)
     {
+        this.participant = participant;
         Topic = topic;
         this.writer = writer;
         this.sertype = sertype;
@@ -21,18 +23,35 @@ public sealed class DdsWriter
     {
         get
         {
-            Native.Check(Native.dds_get_publication_matched_status(writer, out var status), $"reading the match status of {Topic}");
-            return (int)status.CurrentCount;
+            participant.Enter();
+            try
+            {
+                Native.Check(Native.dds_get_publication_matched_status(writer, out var status), $"reading the match status of {Topic}");
+                return (int)status.CurrentCount;
+            }
+            finally
+            {
+                participant.Exit();
+            }
         }
     }
 
     /// <summary>Publishes one message: its CDR bytes, encapsulation header included.</summary>
     /// <exception cref="DdsException">Cyclone refused the sample (e.g. a reliable reader blocked it past 100 ms).</exception>
+    /// <exception cref="ObjectDisposedException">The participant has been disposed.</exception>
     public unsafe void Write(ReadOnlySpan<byte> cdr)
     {
-        fixed (byte* bytes = cdr)
+        participant.Enter();
+        try
         {
-            Native.Check(Native.mosaic_dds_write(writer, sertype, bytes, (uint)cdr.Length), $"publishing on {Topic}");
+            fixed (byte* bytes = cdr)
+            {
+                Native.Check(Native.mosaic_dds_write(writer, sertype, bytes, (uint)cdr.Length), $"publishing on {Topic}");
+            }
+        }
+        finally
+        {
+            participant.Exit();
         }
     }
 }

@@ -22,8 +22,8 @@ namespace Mosaic.Node.Tests;
 [Collection(nameof(Sample))]
 public sealed class ReplayTests(Sample sample) : IDisposable
 {
-    private const string ImageTopic = "/camera/color/image_raw/compressed";
-    private const string InfoTopic = "/camera/color/camera_info";
+    internal const string ImageTopic = "/camera/color/image_raw/compressed";
+    internal const string InfoTopic = "/camera/color/camera_info";
     private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -32,7 +32,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     /// The sample's messages on the node's input topics from <paramref name="from"/> to <paramref name="to"/> seconds,
     /// plus /tf_static and the camera_info before the window (the sample records each camera_info just after its image).
     /// </summary>
-    private static List<BagMessage> SampleMessages(double from, double to)
+    internal static List<BagMessage> SampleMessages(double from, double to)
     {
         using var bag = Rosbag2Reader.Open(Sample.Bag);
         var topics = new HashSet<string> { ImageTopic, InfoTopic, "/odom", "/tf_static" };
@@ -43,9 +43,8 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         return all.Where(m => m.Topic.Name == "/tf_static" || m.Timestamp >= start && m.Timestamp <= end).Append(previousInfo).ToList();
     }
 
-    private string WriteBag(string name, IEnumerable<BagMessage> messages, int chunkSize = 4 << 20)
+    internal static string WriteBag(string path, IEnumerable<BagMessage> messages, int chunkSize = 4 << 20)
     {
-        string path = _temp.Combine(name);
         using var writer = Rosbag2Writer.Create(path, new Rosbag2WriterOptions { McapChunkSize = chunkSize });
         var declared = new HashSet<string>();
         foreach (var message in messages.OrderBy(m => m.Timestamp))
@@ -74,7 +73,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         return (node, recorded.ReadMessages().ToList());
     }
 
-    private static Se3 BaseFromCamera(IEnumerable<BagMessage> messages)
+    internal static Se3 BaseFromCamera(IEnumerable<BagMessage> messages)
     {
         var tf = new TfBuffer();
         tf.Add(Rosbag2Reader.Decode<TFMessage>(messages.First(m => m.Topic.Name == "/tf_static")), isStatic: true);
@@ -95,7 +94,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         var initial = new PoseWithCovarianceStamped(new Header(RosTime.FromNanoseconds(stamp), "map"),
             new PoseWithCovariance(RosConversions.ToPose(mapFromCamera * baseFromCamera.Inverse()), new double[36]));
         messages.Add(Message("/initialpose", firstImage.Timestamp - 1, initial));
-        string bag = WriteBag("drive", messages);
+        string bag = WriteBag(_temp.Combine("drive"), messages);
 
         var (node, published) = RunNode(bag);
         var parameters = new LocalizationParameters();
@@ -154,7 +153,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         // camera_info arrives only after the first image.
         messages.RemoveAll(m => m.Topic.Name == InfoTopic);
         messages.Add(info with { Timestamp = t - 55_000_000 });
-        string bag = WriteBag("faults", messages.Concat(faults));
+        string bag = WriteBag(_temp.Combine("faults"), messages.Concat(faults));
 
         var (node, published) = RunNode(bag);
 
@@ -179,7 +178,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     public void A_bag_cut_off_mid_record_is_reported_and_what_came_before_is_still_localized()
     {
         var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2);
-        string bag = WriteBag("whole", messages, chunkSize: 16 << 10);
+        string bag = WriteBag(_temp.Combine("whole"), messages, chunkSize: 16 << 10);
         string mcap = Directory.GetFiles(bag, "*.mcap").Single();
         var bytes = File.ReadAllBytes(mcap);
         // Cut inside the second image's chunk: the summary and the end magic are gone too.

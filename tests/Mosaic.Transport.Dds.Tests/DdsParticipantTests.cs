@@ -84,4 +84,37 @@ public class DdsParticipantTests
     [Fact]
     public void DomainsBeyondTheRosRangeAreRefused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new DdsParticipant(233));
+
+    [Fact]
+    public async Task DisposingWhileOtherThreadsPublishAndReceiveStopsThemCleanly()
+    {
+        var participant = Loopback.Participant(Loopback.NewDomain());
+        var writer = participant.CreateWriter("/chatter", Type, QosProfile.Default);
+        var reader = participant.CreateReader("/chatter", Type, QosProfile.Default);
+        var payload = Payload(100_000);
+        Exception? Loop(Action step)
+        {
+            try
+            {
+                while (true)
+                {
+                    step();
+                }
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+        var publishing = Task.Run(() => Loop(() => writer.Write(payload)));
+        var receiving = Task.Run(() => Loop(() => { participant.Wait(TimeSpan.FromSeconds(1)); reader.TryTake(out _); }));
+        Thread.Sleep(200);
+
+        participant.Dispose();
+
+        Assert.IsType<ObjectDisposedException>(await publishing);
+        Assert.IsType<ObjectDisposedException>(await receiving);
+        Assert.Throws<ObjectDisposedException>(() => participant.CreateReader("/other", Type, QosProfile.Default));
+        participant.Dispose();
+    }
 }

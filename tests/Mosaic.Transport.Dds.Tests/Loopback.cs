@@ -6,7 +6,7 @@ namespace Mosaic.Transport.Dds.Tests;
 /// Cyclone DDS confined to the loopback interface with unicast discovery, so the tests work in containers
 /// without multicast, and one fresh domain per test so tests running in parallel never see each other.
 /// </summary>
-internal static class Loopback
+internal static partial class Loopback
 {
     public const string Config =
         "<CycloneDDS><Domain Id=\"any\">" +
@@ -15,8 +15,8 @@ internal static class Loopback
         "<Peers><Peer Address=\"127.0.0.1\"/></Peers></Discovery>" +
         "</Domain></CycloneDDS>";
 
-    // Other test assemblies using DDS take other ranges (Mosaic.Node.Tests: 150 and up).
-    private static int nextDomain = 100;
+    // Each test assembly that links this file starts at its own FirstDomain, as the assemblies run in parallel.
+    private static int nextDomain = FirstDomain;
 
     public static uint NewDomain() => (uint)Interlocked.Increment(ref nextDomain);
 
