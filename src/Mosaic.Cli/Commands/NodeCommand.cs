@@ -46,9 +46,11 @@ internal static class NodeCommand
                     transport = new DdsTransport(RosDdsNames.DomainId(Environment.GetEnvironmentVariable("ROS_DOMAIN_ID")));
                 }
                 using var host = NodeHost.Build(configuration, transport, ros.LogLevel ?? LogLevel.Information, lockstep);
+                // Run disposes the host (and its services) when it returns.
+                var node = host.Services.GetRequiredService<LocalizationNode>();
                 host.Run();
                 // A bag that could not be read to its end is a failed replay for scripts, though the node went on.
-                return host.Services.GetRequiredService<LocalizationNode>().Statistics.InputError is null ? 0 : 1;
+                return node.Statistics.InputError is null ? 0 : 1;
             }
             catch (Exception e) when (e is FormatException or ArgumentException or MapFormatException or IOException or DdsException)
             {
