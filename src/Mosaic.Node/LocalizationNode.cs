@@ -328,7 +328,7 @@ public sealed class LocalizationNode
             Skip($"image is {image.Width}x{image.Height} but camera_info says {camera.Intrinsics.Width}x{camera.Intrinsics.Height}");
             return;
         }
-        WaitForOdometry(stamp);
+        WaitForOdometry(stamp, pending.Message.ReceivedAt);
         Se3 baseFromCamera;
         Se3? odomFromCamera = null;
         lock (_tfLock)
@@ -394,9 +394,11 @@ public sealed class LocalizationNode
 
     // Odometry at an image's stamp usually arrives just after the image; wait for it so the prior is
     // interpolated, not extrapolated. The wait ends when odometry reaches the stamp, when the transport's
-    // clock is odometry.tolerance past it, or when a newer image is waiting (the transport has delivered
-    // everything before that image, so waiting longer cannot help; in lockstep this keeps replays deterministic).
-    private void WaitForOdometry(long stamp)
+    // clock is odometry.tolerance past the image's arrival (not its stamp: a camera's clock may be offset
+    // from the host's, and a drive replayed live carries old stamps), or when a newer image is waiting (the
+    // transport has delivered everything before that image, so waiting longer cannot help; in lockstep this
+    // keeps replays deterministic).
+    private void WaitForOdometry(long stamp, long receivedAt)
     {
         if (_parameters.Odometry.Source == "none")
             return;
@@ -409,7 +411,7 @@ public sealed class LocalizationNode
                 if (_latestOdometryStamp >= stamp)
                     return;
             }
-            if (_transport.Now > stamp + tolerance || _slot.HasWaiting)
+            if (_transport.Now > receivedAt + tolerance || _slot.HasWaiting)
                 return;
             _odometryArrived.Wait(TimeSpan.FromMilliseconds(5));
         }
