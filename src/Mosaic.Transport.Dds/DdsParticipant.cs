@@ -35,9 +35,9 @@ public sealed class DdsParticipant : IDisposable
         Native.Require();
         if (config is not null)
         {
-            // A domain that already exists in this process keeps its configuration (PRECONDITION_NOT_MET, -4).
+            // A domain that already exists in this process keeps its configuration.
             var domain = Native.dds_create_domain(domainId, config);
-            if (domain < 0 && domain != -4)
+            if (domain < 0 && domain != Native.RetcodePreconditionNotMet)
             {
                 Native.Check(domain, $"configuring DDS domain {domainId}");
             }

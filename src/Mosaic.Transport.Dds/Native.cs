@@ -12,6 +12,7 @@ internal static unsafe partial class Native
     private const string Ddsc = "ddsc";
     private const string Shim = "mosaic_dds";
 
+    internal const int RetcodePreconditionNotMet = -4;
     internal const uint AnyState = 0x7F;
     internal const short DataRepresentationXcdr1 = 0;
 

@@ -112,7 +112,11 @@ public class IdlcPeerInteropTests
     private static DdsSample Take(DdsParticipant participant, DdsReader reader)
     {
         DdsSample sample = default;
-        Loopback.WaitUntil(() => reader.TryTake(out sample) || (participant.Wait(TimeSpan.FromMilliseconds(50)) && false), $"a sample on {reader.Topic}");
+        Loopback.WaitUntil(() =>
+        {
+            participant.Wait(TimeSpan.FromMilliseconds(50));
+            return reader.TryTake(out sample);
+        }, $"a sample on {reader.Topic}");
         return sample;
     }
 
