@@ -1,0 +1,55 @@
+using Mosaic.Core.Maps;
+
+namespace Mosaic.Rendering.Cuda;
+
+/// <summary>Which backend renders and refines (<c>compute.backend</c>).</summary>
+public enum ComputeBackend
+{
+    /// <summary>CUDA when it initialises, otherwise the CPU backend with the reason logged.</summary>
+    Auto,
+
+    /// <summary>The managed CPU backend.</summary>
+    Cpu,
+
+    /// <summary>CUDA or an error.</summary>
+    Cuda,
+}
+
+/// <summary>A renderer for a map on the chosen backend, and what was chosen.</summary>
+/// <param name="Renderer">The renderer; dispose it when it is <see cref="IDisposable"/>.</param>
+/// <param name="Description">The backend in words, e.g. "cpu" or "cuda (NVIDIA H100 …)".</param>
+/// <param name="FallbackReason">Why <see cref="ComputeBackend.Auto"/> fell back to the CPU, or null.</param>
+public sealed record ComputeRenderer(ILabelRenderer Renderer, string Description, string? FallbackReason);
+
+/// <summary>Creates the renderer <c>compute.backend</c> asks for.</summary>
+public static class ComputeBackends
+{
+    /// <summary>Parses a <c>compute.backend</c> value (auto, cpu, cuda; case-insensitive); null when it is none of them.</summary>
+    public static ComputeBackend? Parse(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "auto" => ComputeBackend.Auto,
+        "cpu" => ComputeBackend.Cpu,
+        "cuda" => ComputeBackend.Cuda,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The renderer for <paramref name="map"/>. <see cref="ComputeBackend.Cuda"/> throws
+    /// <see cref="CudaException"/> when CUDA cannot be used; <see cref="ComputeBackend.Auto"/> then
+    /// returns the CPU renderer with the exception's message as <see cref="ComputeRenderer.FallbackReason"/>.
+    /// </summary>
+    public static ComputeRenderer Create(GaussianMap map, ComputeBackend backend, RenderSettings? settings = null, CudaOptions? cuda = null)
+    {
+        if (backend == ComputeBackend.Cpu)
+            return new ComputeRenderer(new CpuLabelRenderer<float>(map, settings), "cpu", null);
+        try
+        {
+            var renderer = CudaLabelRenderer.Create(map, settings, cuda);
+            return new ComputeRenderer(renderer, $"cuda ({renderer.DeviceDescription})", null);
+        }
+        catch (CudaException e) when (backend == ComputeBackend.Auto)
+        {
+            return new ComputeRenderer(new CpuLabelRenderer<float>(map, settings), "cpu", e.Message);
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
+
+namespace Mosaic.Rendering.Cuda;
+
+/// <summary>
+/// The CUDA backend of <see cref="ILabelRenderer"/>: the same stages as <see cref="CpuLabelRenderer{T}"/>
+/// (project, bin and sort, rasterise, and for the loss a fixed-order float64 reduction) as kernels in
+/// float32. The map is uploaded once and stays on the device; per call only the pose goes up (and the
+/// query when it changes) and only the images or the 30 sums come back.
+/// </summary>
+/// <remarks>One instance serves one caller at a time, like the CPU backend.</remarks>
+public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
+{
+    private const int ChunkSize = 1024;
+
+    private readonly KernelDevice _device;
+    private readonly RenderSettings _settings;
+    private readonly int _count;
+    private readonly DeviceBuffer<float> _means, _covariances, _opacities, _splats, _jacobians;
+    private readonly DeviceBuffer<ushort> _labels, _queryLabels;
+    private readonly DeviceBuffer<int> _rects, _tileCounts, _tileOffsets, _tileCursors, _binTotals, _queryOffsets;
+    private readonly DeviceBuffer<ulong> _keys;
+    private readonly DeviceBuffer<float> _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms;
+    private readonly DeviceBuffer<double> _partialSums, _sums;
+    private LabelDistributionImage? _uploadedQuery;
+
+    /// <summary>Opens the GPU of <paramref name="options"/> and uploads <paramref name="map"/>; throws <see cref="CudaException"/> when CUDA is unusable.</summary>
+    public static CudaLabelRenderer Create(GaussianMap map, RenderSettings? settings = null, CudaOptions? options = null)
+    {
+        var device = CudaDevice.Open(options ?? new CudaOptions());
+        try
+        {
+            return new CudaLabelRenderer(device, map, settings);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
+    internal CudaLabelRenderer(KernelDevice device, GaussianMap map, RenderSettings? settings)
+    {
+        _device = device;
+        _settings = settings ?? new RenderSettings();
+        _settings.Validate();
+        var scene = new SplatScene<float>(map);
+        _count = scene.Count;
+        LabelCount = scene.LabelCount;
+        _means = new(device); _covariances = new(device); _opacities = new(device); _splats = new(device); _jacobians = new(device);
+        _labels = new(device); _queryLabels = new(device);
+        _rects = new(device); _tileCounts = new(device); _tileOffsets = new(device); _tileCursors = new(device); _binTotals = new(device); _queryOffsets = new(device);
+        _keys = new(device);
+        _queryWeights = new(device); _labelWeights = new(device); _alpha = new(device); _depth = new(device); _pixelTerms = new(device);
+        _partialSums = new(device); _sums = new(device);
+
+        _means.Upload(scene.Means);
+        _covariances.Upload(scene.Covariances);
+        _opacities.Upload(scene.Opacities);
+        _labels.Upload(scene.Labels);
+        _splats.Ensure((long)_count * KernelArgs.SplatSize);
+        _rects.Ensure(4L * _count);
+        _jacobians.Ensure((long)_count * KernelArgs.JacobianSize);
+        _binTotals.Ensure(3);
+        _sums.Ensure(KernelArgs.SumCount);
+    }
+
+    /// <inheritdoc />
+    public int LabelCount { get; }
+
+    /// <summary>The GPU and how its kernels were built, for logs.</summary>
+    public string DeviceDescription => _device.Description;
+
+    /// <summary>
+    /// Fills every output buffer with NaN bytes before each launch, so that memory a kernel fails to
+    /// write shows up in the results (parity checks); slower.
+    /// </summary>
+    internal bool PoisonOutputs { get; set; }
+
+    /// <inheritdoc />
+    public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera)
+    {
+        int pixels = camera.Width * camera.Height;
+        _labelWeights.Ensure((long)pixels * LabelCount);
+        _alpha.Ensure(pixels);
+        _depth.Ensure(pixels);
+        var args = ProjectAndBin(camFromMap, camera, withJacobian: false);
+        if (PoisonOutputs)
+        {
+            _labelWeights.Fill(0xff, (long)pixels * LabelCount);
+            _alpha.Fill(0xff, pixels);
+            _depth.Fill(0xff, pixels);
+        }
+        _device.Launch("mosaic_render", pixels, args);
+        var result = new RenderedLabels(camera.Width, camera.Height, LabelCount);
+        _labelWeights.Download(result.LabelWeights);
+        _alpha.Download(result.Alpha);
+        _depth.Download(result.Depth);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient)
+    {
+        if (query.LabelCount != LabelCount)
+            throw new ArgumentException($"query has {query.LabelCount} labels but the map has {LabelCount}");
+        if (query.Width != camera.Width || query.Height != camera.Height)
+            throw new ArgumentException($"query is {query.Width}x{query.Height} but the camera is {camera.Width}x{camera.Height}");
+        int pixels = camera.Width * camera.Height;
+        int chunks = (pixels + ChunkSize - 1) / ChunkSize;
+        UploadQuery(query);
+        _pixelTerms.Ensure((long)pixels * KernelArgs.PixelTermCount);
+        _partialSums.Ensure((long)chunks * KernelArgs.SumCount);
+        var args = ProjectAndBin(camFromMap, camera, withGradient);
+        args.ChunkSize = ChunkSize;
+        args.Chunks = chunks;
+        if (PoisonOutputs)
+        {
+            _pixelTerms.Fill(0xff, (long)pixels * KernelArgs.PixelTermCount);
+            _partialSums.Fill(0xff, (long)chunks * KernelArgs.SumCount);
+            _sums.Fill(0xff, KernelArgs.SumCount);
+        }
+        _device.Launch("mosaic_evaluate", pixels, args);
+        _device.Launch("mosaic_reduce_chunks", chunks * KernelArgs.SumCount, args);
+        _device.Launch("mosaic_reduce_final", KernelArgs.SumCount, args);
+        Span<double> sums = stackalloc double[KernelArgs.SumCount];
+        _sums.Download(sums);
+        Span<int> totals = stackalloc int[3];
+        _binTotals.Download(totals);
+        return ToEvaluation(sums, visible: totals[2], withGradient);
+    }
+
+    private static LossEvaluation ToEvaluation(ReadOnlySpan<double> sums, int visible, bool withGradient)
+    {
+        int valid = (int)sums[1];
+        var gradient = withGradient ? new double[6] : null;
+        if (valid == 0)
+            return new LossEvaluation(0, 0, 0, visible, gradient, withGradient ? new double[36] : null);
+        double[]? normal = null;
+        if (withGradient)
+        {
+            for (int k = 0; k < 6; k++)
+                gradient![k] = sums[3 + k] / valid;
+            normal = new double[36];
+            int u = 9;
+            for (int r = 0; r < 6; r++)
+                for (int c = r; c < 6; c++)
+                    normal[6 * r + c] = normal[6 * c + r] = sums[u++] / valid;
+        }
+        return new LossEvaluation(sums[0] / valid, sums[2] / valid, valid, visible, gradient, normal);
+    }
+
+    /// <summary>Stages 1 and 2: projection (with Jacobians when asked) and sorted tile lists; returns the arguments for stage 3.</summary>
+    private KernelArgs ProjectAndBin(Se3 camFromMap, PinholeCamera camera, bool withJacobian)
+    {
+        int tileSize = _settings.TileSize;
+        int tilesX = (camera.Width + tileSize - 1) / tileSize, tilesY = (camera.Height + tileSize - 1) / tileSize;
+        int tiles = tilesX * tilesY;
+        _tileCounts.Ensure(tiles);
+        _tileOffsets.Ensure(tiles + 1);
+        _tileCursors.Ensure(tiles);
+        _keys.Ensure(1);
+        var args = Arguments(camFromMap, camera, tilesX, tilesY, withJacobian);
+
+        _device.Launch("mosaic_project", _count, args);
+        _tileCounts.Fill(0, tiles);
+        _binTotals.Fill(0, 3);
+        _device.Launch("mosaic_count_tiles", _count, args);
+        _device.Launch("mosaic_scan_tiles", 1, args);
+        Span<int> totals = stackalloc int[3];
+        _binTotals.Download(totals);
+        if (totals[0] > _keys.Capacity)
+        {
+            _keys.Ensure(totals[0]);
+            args.Keys = _keys.Address;
+        }
+        if (PoisonOutputs)
+            _keys.Fill(0xff, totals[0]);
+        _device.Launch("mosaic_emit_keys", _count, args);
+        _device.Launch("mosaic_sort_tiles", tiles, args);
+        return args;
+    }
+
+    private unsafe KernelArgs Arguments(Se3 camFromMap, PinholeCamera camera, int tilesX, int tilesY, bool withJacobian)
+    {
+        var s = _settings;
+        var m = camFromMap.Rotation.Matrix;
+        double qMax = s.SupportSigmas * s.SupportSigmas, cut = Math.Exp(-0.5 * qMax);
+        // As the CPU backend (GaussianProjection.CameraFrame): the projection Jacobian is evaluated no
+        // further than 30% of the half field of view outside the image.
+        double marginX = 0.3 * 0.5 * camera.Width / camera.Fx, marginY = 0.3 * 0.5 * camera.Height / camera.Fy;
+        var args = new KernelArgs
+        {
+            Means = _means.Address, Covariances = _covariances.Address, Opacities = _opacities.Address, Labels = _labels.Address,
+            Splats = _splats.Address, Rects = _rects.Address, Jacobians = _jacobians.Address,
+            TileCounts = _tileCounts.Address, TileOffsets = _tileOffsets.Address, TileCursors = _tileCursors.Address,
+            BinTotals = _binTotals.Address, Keys = _keys.Address,
+            QueryOffsets = _queryOffsets.Address, QueryLabels = _queryLabels.Address, QueryWeights = _queryWeights.Address,
+            LabelWeights = _labelWeights.Address, Alpha = _alpha.Address, Depth = _depth.Address, PixelTerms = _pixelTerms.Address,
+            PartialSums = _partialSums.Address, Sums = _sums.Address,
+            CoverageThreshold = s.CoverageThreshold,
+            Fx = (float)camera.Fx, Fy = (float)camera.Fy, Cx = (float)camera.Cx, Cy = (float)camera.Cy,
+            NearPlane = (float)s.NearPlane, FarPlane = (float)s.FarPlane, LowPass = (float)s.LowPassVariance, QMax = (float)qMax,
+            LimXNeg = (float)((camera.Cx + 0.5) / camera.Fx + marginX),
+            LimXPos = (float)((camera.Width - 0.5 - camera.Cx) / camera.Fx + marginX),
+            LimYNeg = (float)((camera.Cy + 0.5) / camera.Fy + marginY),
+            LimYPos = (float)((camera.Height - 0.5 - camera.Cy) / camera.Fy + marginY),
+            Cut = (float)cut, InvNorm = (float)(1 / (1 - cut)), MaxAlpha = (float)s.MaxAlpha, MinTransmittance = (float)s.MinTransmittance,
+            Epsilon = (float)s.LossEpsilon, KEpsilon = (float)(s.LossEpsilon * LabelCount),
+            Count = _count, LabelCount = LabelCount,
+            Width = camera.Width, Height = camera.Height, TileSize = s.TileSize, TilesX = tilesX, TilesY = tilesY,
+            WithJacobian = withJacobian ? 1 : 0,
+        };
+        double[] r = [m.M00, m.M01, m.M02, m.M10, m.M11, m.M12, m.M20, m.M21, m.M22];
+        for (int i = 0; i < 9; i++)
+            args.R[i] = (float)r[i];
+        args.T[0] = (float)camFromMap.Translation.X;
+        args.T[1] = (float)camFromMap.Translation.Y;
+        args.T[2] = (float)camFromMap.Translation.Z;
+        return args;
+    }
+
+    /// <summary>The query as compressed rows; skipped when it is the query of the last call (refinement iterates over one query).</summary>
+    private void UploadQuery(LabelDistributionImage query)
+    {
+        if (ReferenceEquals(query, _uploadedQuery))
+            return;
+        int pixels = query.Width * query.Height;
+        var offsets = new int[pixels + 1];
+        for (int p = 0; p < pixels; p++)
+        {
+            int support = query.LabelsAt(p).Length;
+            if (support > KernelArgs.MaxSupport)
+                throw new ArgumentException($"query pixel {p} carries {support} labels; the CUDA backend takes at most {KernelArgs.MaxSupport}");
+            offsets[p + 1] = offsets[p] + support;
+        }
+        var labels = new ushort[Math.Max(1, offsets[pixels])];
+        var weights = new float[labels.Length];
+        for (int p = 0; p < pixels; p++)
+        {
+            query.LabelsAt(p).CopyTo(labels.AsSpan(offsets[p]));
+            query.WeightsAt(p).CopyTo(weights.AsSpan(offsets[p]));
+        }
+        _queryOffsets.Upload(offsets);
+        _queryLabels.Upload(labels);
+        _queryWeights.Upload(weights);
+        _uploadedQuery = query;
+    }
+
+    /// <summary>Frees the device memory and the device.</summary>
+    public void Dispose()
+    {
+        foreach (var buffer in new IDisposable[]
+        {
+            _means, _covariances, _opacities, _splats, _jacobians, _labels, _queryLabels, _rects, _tileCounts, _tileOffsets,
+            _tileCursors, _binTotals, _queryOffsets, _keys, _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _partialSums, _sums,
+        })
+            buffer.Dispose();
+        _device.Dispose();
+    }
+}

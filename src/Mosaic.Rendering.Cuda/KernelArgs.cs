@@ -1,0 +1,45 @@
+using System.Runtime.InteropServices;
+
+namespace Mosaic.Rendering.Cuda;
+
+/// <summary>
+/// The argument block every kernel receives by value: the C# mirror of <c>MosaicArgs</c> in
+/// kernels/mosaic_kernels.cuh, field for field (8-byte fields first, so no packing is needed).
+/// Device addresses are 64-bit integers.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct KernelArgs
+{
+    public ulong Means, Covariances, Opacities, Labels;
+    public ulong Splats, Rects, Jacobians;
+    public ulong TileCounts, TileOffsets, TileCursors, BinTotals, Keys;
+    public ulong QueryOffsets, QueryLabels, QueryWeights;
+    public ulong LabelWeights, Alpha, Depth, PixelTerms, PartialSums, Sums;
+    public double CoverageThreshold;
+    public fixed float R[9];
+    public fixed float T[3];
+    public float Fx, Fy, Cx, Cy;
+    public float NearPlane, FarPlane, LowPass, QMax;
+    public float LimXNeg, LimXPos, LimYNeg, LimYPos;
+    public float Cut, InvNorm, MaxAlpha, MinTransmittance, Epsilon, KEpsilon;
+    public int Count;
+    public int LabelCount;
+    public int Width, Height, TileSize, TilesX, TilesY;
+    public int WithJacobian;
+    public int ChunkSize, Chunks;
+
+    /// <summary>Floats the splat record of one Gaussian holds (<c>MOSAIC_SPLAT_SIZE</c>).</summary>
+    public const int SplatSize = 8;
+
+    /// <summary>Floats per pixel in the evaluation's per-pixel terms (<c>MOSAIC_PIXEL_TERMS</c>).</summary>
+    public const int PixelTermCount = 9;
+
+    /// <summary>Sums the reduction produces (<c>MOSAIC_SUMS</c>): loss, valid, covered, gradient, normal triangle.</summary>
+    public const int SumCount = 30;
+
+    /// <summary>Most labels one query pixel may carry (<c>MOSAIC_MAX_SUPPORT</c>).</summary>
+    public const int MaxSupport = 64;
+
+    /// <summary>Floats of one Gaussian's pose Jacobian (<c>MOSAIC_JACOBIAN_SIZE</c>).</summary>
+    public const int JacobianSize = 30;
+}

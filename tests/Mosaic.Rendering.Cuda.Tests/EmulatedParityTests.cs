@@ -1,0 +1,95 @@
+using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
+using Mosaic.Rendering.Tests;
+
+namespace Mosaic.Rendering.Cuda.Tests;
+
+/// <summary>
+/// The CUDA kernels and <see cref="CudaLabelRenderer"/> on the emulated device (the same kernel
+/// sources compiled for the host) against the CPU backend.
+/// </summary>
+public class EmulatedParityTests
+{
+    private static CudaLabelRenderer Emulated(GaussianMap map, RenderSettings? settings = null) => new(new EmulatedDevice(), map, settings) { PoisonOutputs = true };
+
+    [Fact]
+    public void The_native_argument_block_has_the_layout_of_its_csharp_mirror()
+    {
+        ulong[] layout = EmulatedDevice.NativeLayout();
+        Assert.Equal((ulong)System.Runtime.CompilerServices.Unsafe.SizeOf<KernelArgs>(), layout[0]);
+        Assert.Equal(Offset(nameof(KernelArgs.CoverageThreshold)), layout[1]);
+        Assert.Equal(Offset(nameof(KernelArgs.R)), layout[2]);
+        Assert.Equal(Offset(nameof(KernelArgs.Fx)), layout[3]);
+        Assert.Equal(Offset(nameof(KernelArgs.KEpsilon)), layout[4]);
+        Assert.Equal(Offset(nameof(KernelArgs.Count)), layout[5]);
+        Assert.Equal(Offset(nameof(KernelArgs.Chunks)), layout[6]);
+
+        static ulong Offset(string field) => (ulong)System.Runtime.InteropServices.Marshal.OffsetOf<KernelArgs>(field);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Random_scenes_render_and_evaluate_as_on_the_cpu(int seed)
+    {
+        foreach (var (map, pose, camera, query) in ParityHarness.RandomCases(seed))
+        {
+            using var cuda = Emulated(map);
+            var cpu = new CpuLabelRenderer<float>(map);
+            ParityHarness.RenderMatches(cuda, cpu, pose, camera);
+            ParityHarness.EvaluationMatches(cuda, cpu, pose, camera, query);
+        }
+    }
+
+    [Fact]
+    public void Without_early_stop_and_with_tiny_tiles_the_results_still_match()
+    {
+        var settings = new RenderSettings { MinTransmittance = 0, TileSize = 4 };
+        var (map, pose, _, query) = ParityHarness.RandomCases(9).First();
+        using var cuda = Emulated(map, settings);
+        ParityHarness.EvaluationMatches(cuda, new CpuLabelRenderer<float>(map, settings), pose, TestScenes.Camera, query);
+    }
+
+    [Fact]
+    public void Results_do_not_depend_on_poisoned_memory_or_on_the_run()
+    {
+        var (map, pose, _, query) = ParityHarness.RandomCases(5).First();
+        using var clean = new CudaLabelRenderer(new EmulatedDevice(), map, null);
+        using var poisoned = Emulated(map);
+        var first = clean.Evaluate(pose, TestScenes.Camera, query, withGradient: true);
+        var again = clean.Evaluate(pose, TestScenes.Camera, query, withGradient: true);
+        var third = poisoned.Evaluate(pose, TestScenes.Camera, query, withGradient: true);
+        foreach (var other in new[] { again, third })
+        {
+            Assert.Equal(first.Loss, other.Loss);
+            Assert.Equal(first.Gradient, other.Gradient);
+            Assert.Equal(first.NormalMatrix, other.NormalMatrix);
+        }
+    }
+
+    [Fact]
+    public void A_pose_that_sees_nothing_gives_an_empty_image_and_no_coverage()
+    {
+        var (map, _, _, query) = ParityHarness.RandomCases(4).First();
+        using var cuda = Emulated(map);
+        var away = Core.Geometry.Se3.Exp(new Core.Geometry.Tangent(new Core.Geometry.Vector3d(0, 0, 50), new Core.Geometry.Vector3d(0, Math.PI, 0)));
+        var image = cuda.Render(away, TestScenes.Camera);
+        Assert.All(image.Alpha, a => Assert.Equal(0f, a));
+        Assert.All(image.Depth, d => Assert.True(float.IsNaN(d)));
+        var evaluation = cuda.Evaluate(away, TestScenes.Camera, query, withGradient: true);
+        Assert.Equal(0, evaluation.VisibleGaussians);
+        Assert.Equal(0, evaluation.Coverage);
+        Assert.Equal(new double[6], evaluation.Gradient);
+    }
+
+    [Fact]
+    public void A_query_of_the_wrong_size_or_label_count_is_refused()
+    {
+        var (map, pose, _, query) = ParityHarness.RandomCases(6).First();
+        using var cuda = Emulated(map);
+        var wrongLabels = LabelDistributionImage.FromLabels(new Image<ushort>(query.Width, query.Height), map.LabelCount + 1);
+        Assert.Throws<ArgumentException>(() => cuda.Evaluate(pose, TestScenes.Camera, wrongLabels, withGradient: false));
+        Assert.Throws<ArgumentException>(() => cuda.Evaluate(pose, TestScenes.Camera, query.Downsample(2), withGradient: false));
+    }
+}
