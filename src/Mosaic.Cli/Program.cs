@@ -22,5 +22,6 @@ var root = new RootCommand("mosaic: privacy-preserving visual localization again
     BagCommand.Create(),
     MapCommand.Create(),
     EvalCommand.Create(),
+    CudaCommand.Create(),
 };
 return root.Parse(ros.ProgramArguments.ToArray()).Invoke();

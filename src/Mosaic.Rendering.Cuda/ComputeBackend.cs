@@ -33,6 +33,11 @@ public static class ComputeBackends
         _ => null,
     };
 
+    /// <summary>The renderer for the <c>compute.backend</c> and <c>compute.device</c> parameters.</summary>
+    /// <exception cref="ArgumentException"><paramref name="backend"/> is not auto, cpu or cuda.</exception>
+    public static ComputeRenderer Create(GaussianMap map, string backend, int device, RenderSettings? settings = null) =>
+        Create(map, Parse(backend) ?? throw new ArgumentException($"compute.backend '{backend}' must be auto, cpu or cuda"), settings, new CudaOptions { Device = device });
+
     /// <summary>
     /// The renderer for <paramref name="map"/>. <see cref="ComputeBackend.Cuda"/> throws
     /// <see cref="CudaException"/> when CUDA cannot be used; <see cref="ComputeBackend.Auto"/> then

@@ -78,7 +78,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     /// Fills every output buffer with NaN bytes before each launch, so that memory a kernel fails to
     /// write shows up in the results (parity checks); slower.
     /// </summary>
-    internal bool PoisonOutputs { get; set; }
+    public bool PoisonOutputs { get; set; }
 
     /// <inheritdoc />
     public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera)

@@ -87,13 +87,16 @@ public static class CudaLibraries
                 failures = "";
                 return true;
             }
-            catch (DllNotFoundException e)
+            catch (DllNotFoundException)
             {
-                reasons.Add($"{candidate}: {FirstLine(e.Message)}");
+                bool isPath = candidate.Contains('/');
+                reasons.Add(isPath && !File.Exists(candidate) ? $"{candidate}: no such file"
+                    : isPath ? $"{candidate}: not a loadable library (or its dependencies are missing)"
+                    : $"{candidate}: not found by the dynamic loader");
             }
-            catch (BadImageFormatException e)
+            catch (BadImageFormatException)
             {
-                reasons.Add($"{candidate}: not a loadable library ({FirstLine(e.Message)})");
+                reasons.Add($"{candidate}: not a library for this platform");
             }
         }
         handle = IntPtr.Zero;
@@ -113,11 +116,5 @@ public static class CudaLibraries
             return null;
         int[] numbers = parts.Select(int.Parse).Concat([0, 0]).Take(3).ToArray();
         return new Version(numbers[0], numbers[1], numbers[2]);
-    }
-
-    private static string FirstLine(string message)
-    {
-        int newline = message.IndexOf('\n');
-        return (newline < 0 ? message : message[..newline]).Trim();
     }
 }

@@ -37,8 +37,7 @@ public class EmulatedParityTests
         {
             using var cuda = Emulated(map);
             var cpu = new CpuLabelRenderer<float>(map);
-            ParityHarness.RenderMatches(cuda, cpu, pose, camera);
-            ParityHarness.EvaluationMatches(cuda, cpu, pose, camera, query);
+            ParityHarness.Matches(cuda, cpu, pose, camera, query);
         }
     }
 
@@ -48,7 +47,7 @@ public class EmulatedParityTests
         var settings = new RenderSettings { MinTransmittance = 0, TileSize = 4 };
         var (map, pose, _, query) = ParityHarness.RandomCases(9).First();
         using var cuda = Emulated(map, settings);
-        ParityHarness.EvaluationMatches(cuda, new CpuLabelRenderer<float>(map, settings), pose, TestScenes.Camera, query);
+        ParityHarness.Matches(cuda, new CpuLabelRenderer<float>(map, settings), pose, TestScenes.Camera, query);
     }
 
     [Fact]

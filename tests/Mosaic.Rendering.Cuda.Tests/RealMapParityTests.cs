@@ -16,8 +16,7 @@ public class RealMapParityTests(RealMap real)
         // A few centimetres and about a degree off the keyframe, as refinement sees it.
         var pose = Se3.Exp(new Tangent(new Vector3d(0.03, -0.02, 0.04), new Vector3d(0.01, -0.015, 0.02))) * keyframe;
         var query = real.QueryAt(3);
-        ParityHarness.RenderMatches(cuda, cpu, pose, real.Camera);
         for (int level = 0; level < 3; level++)
-            ParityHarness.EvaluationMatches(cuda, cpu, pose, real.Camera.AtLevel(level), query.Downsample(1 << level));
+            ParityHarness.Matches(cuda, cpu, pose, real.Camera.AtLevel(level), query.Downsample(1 << level), withRender: level == 0);
     }
 }

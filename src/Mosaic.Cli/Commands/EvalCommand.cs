@@ -56,7 +56,8 @@ internal static class EvalCommand
                 var drive = QueryDrive.Scan(bagPath, settings, new GroundTruthSource(tum, topic, body), parse.GetValue(start), parse.GetValue(end), parse.GetValue(step));
                 if (modes.Contains(EvaluationMode.Tracking) && settings.Odometry.Source != "none" && drive.Frames.All(f => f.OdomFromCamera is null))
                     throw new MappingInputException($"{bagPath}: no frame has odometry (odometry.source {settings.Odometry.Source}); set odometry.source: none to track without it");
-                var renderer = new CpuLabelRenderer<float>(privacyMap.Gaussians);
+                var compute = Compute.Renderer(privacyMap.Gaussians, settings.Compute);
+                var renderer = compute.Renderer;
                 AnsiConsole.MarkupLine($"{drive.Frames.Count} query frames, map of {privacyMap.Gaussians.Count:N0} Gaussians, K = {privacyMap.Gaussians.LabelCount}, " +
                     $"{privacyMap.Keyframes?.Keyframes.Count ?? 0} keyframes; modes: {string.Join(", ", modes.Select(EvaluationReport.Name))}" +
                     (drive.WithoutGroundTruth > 0 ? $"; {drive.WithoutGroundTruth} images without ground truth skipped" : ""));
@@ -73,6 +74,7 @@ internal static class EvalCommand
                 {
                     ["map"] = Path.GetFullPath(mapPath),
                     ["bag"] = Path.GetFullPath(bagPath),
+                    ["compute"] = compute.Description,
                     ["ground truth"] = tum is null ? $"topic {topic} ({body})" : $"{Path.GetFullPath(tum)} ({(body.Length == 0 ? "camera frame" : body)})",
                     ["window"] = string.Create(CultureInfo.InvariantCulture, $"{parse.GetValue(start)} .. {parse.GetValue(end)} s, every {parse.GetValue(step)} image(s)"),
                     ["label count"] = privacyMap.Gaussians.LabelCount.ToString(CultureInfo.InvariantCulture),

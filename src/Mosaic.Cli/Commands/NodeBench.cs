@@ -38,7 +38,7 @@ internal static class NodeBench
             settings.Odometry.Source = "none";
             settings.Map = parse.GetValue(map)!;
             var privacyMap = MapDirectory.Load(settings.Map);
-            var renderer = new CpuLabelRenderer<float>(privacyMap.Gaussians);
+            var renderer = Compute.Renderer(privacyMap.Gaussians, settings.Compute).Renderer;
             int count = parse.GetValue(frames);
             var names = new NodeNames("mosaic");
             var transport = new LoopbackTransport(parse.GetValue(bag)!, settings, names.Resolve(settings.Topics.Pose), count, parse.GetValue(rate));

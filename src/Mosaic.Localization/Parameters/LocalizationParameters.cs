@@ -28,6 +28,9 @@ public sealed class LocalizationParameters
     /// <summary>What the node publishes besides the pose.</summary>
     public PublishParameters Publish { get; set; } = new();
 
+    /// <summary>Where rendering and refinement run.</summary>
+    public ComputeParameters Compute { get; set; } = new();
+
     /// <summary>Stamp the node's own messages (diagnostics) with /clock time instead of the system clock (ROS convention).</summary>
     public bool UseSimTime { get; set; }
 
@@ -52,6 +55,10 @@ public sealed class LocalizationParameters
             throw new ArgumentException($"publish.transform_tolerance {Publish.TransformTolerance} must not be negative");
         if (!(Publish.DiagnosticsPeriod > 0))
             throw new ArgumentException($"publish.diagnostics_period {Publish.DiagnosticsPeriod} must be positive");
+        if (Compute.Backend is not ("auto" or "cpu" or "cuda"))
+            throw new ArgumentException($"compute.backend '{Compute.Backend}' must be auto, cpu or cuda");
+        if (Compute.Device < 0)
+            throw new ArgumentException($"compute.device {Compute.Device} must not be negative");
         Localizer.Validate();
     }
 
@@ -112,6 +119,16 @@ public sealed class PublishParameters
 
     /// <summary>Publish query and rendered label images (costs a render per frame).</summary>
     public bool DebugImages { get; set; }
+}
+
+/// <summary>Where rendering and refinement run (DESIGN.md §6).</summary>
+public sealed class ComputeParameters
+{
+    /// <summary>auto (CUDA when it initialises, else the CPU with the reason logged), cpu or cuda (CUDA or an error).</summary>
+    public string Backend { get; set; } = "auto";
+
+    /// <summary>GPU ordinal as the CUDA driver numbers them.</summary>
+    public int Device { get; set; }
 }
 
 /// <summary>Frame names.</summary>

@@ -7,6 +7,7 @@ using Mosaic.Localization;
 using Mosaic.Localization.Parameters;
 using Mosaic.Node.Transport;
 using Mosaic.Rendering;
+using Mosaic.Rendering.Cuda;
 
 namespace Mosaic.Node.Hosting;
 
@@ -50,7 +51,8 @@ public static class NodeHost
         var map = MapDirectory.Load(parameters.Map);
         if (map.FrameId != parameters.Frames.Map)
             throw new ArgumentException($"the map's frame is '{map.FrameId}' but frames.map is '{parameters.Frames.Map}'; set frames.map: {map.FrameId}");
-        var renderer = new CpuLabelRenderer<float>(map.Gaussians);
+        var compute = ComputeBackends.Create(map.Gaussians, parameters.Compute.Backend, parameters.Compute.Device);
+        var renderer = compute.Renderer;
         var localizer = Localizer.ForMap(map, parameters.Localizer, renderer);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -60,6 +62,8 @@ public static class NodeHost
         builder.Logging.AddConsole(o => o.FormatterName = RosConsoleFormatter.Name);
         builder.Logging.AddConsoleFormatter<RosConsoleFormatter, RosConsoleFormatterOptions>(o => o.NodeName = configuration.Names.Name);
         builder.Services.AddSingleton(transport);
+        // Created by a factory so that the container disposes it (the CUDA backend holds device memory).
+        builder.Services.AddSingleton<ILabelRenderer>(_ => renderer);
         builder.Services.AddSingleton(sp => new LocalizationNode(parameters, configuration.Names, transport, localizer, renderer,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(configuration.Names.Name), lockstep));
         builder.Services.AddHostedService<LocalizationService>();
@@ -67,6 +71,9 @@ public static class NodeHost
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(configuration.Names.Name);
         foreach (var unknown in configuration.Unknown)
             logger.LogWarning("{Source}: unknown parameter '{Name}' ignored", unknown.Source, unknown.Name);
+        if (compute.FallbackReason is not null)
+            logger.LogWarning("compute.backend auto: CUDA unavailable, using the CPU backend: {Reason}", compute.FallbackReason);
+        logger.LogInformation("compute backend: {Backend}", compute.Description);
         logger.LogInformation("map {Map}: {Count:N0} Gaussians, K = {K}, {Keyframes} keyframes", parameters.Map, map.Gaussians.Count, map.Gaussians.LabelCount, map.Keyframes?.Keyframes.Count ?? 0);
         return host;
     }

@@ -1,0 +1,133 @@
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+
+namespace Mosaic.Rendering.Cuda;
+
+/// <summary>How far one backend's results are from the reference backend's at one pose and query.</summary>
+/// <param name="WeightError">Largest |ΔA_k| and |ΔA| over all pixels (weights lie in [0, 1]).</param>
+/// <param name="DepthError">Largest |Δdepth| / (1 + depth) where the reference's A exceeds 1e-3.</param>
+/// <param name="LossError">|Δloss| / (1 + |loss|).</param>
+/// <param name="GradientError">‖Δgradient‖ / ‖gradient‖.</param>
+/// <param name="NormalError">‖Δnormal matrix‖ / ‖normal matrix‖.</param>
+/// <param name="Problems">What is outside the tolerances of <see cref="BackendParity"/>; empty when the backends agree.</param>
+public sealed record ParityResult(double WeightError, double DepthError, double LossError, double GradientError, double NormalError, IReadOnlyList<string> Problems);
+
+/// <summary>
+/// Compares a compute backend with the CPU backend (both float32) on the same map, pose and query:
+/// forward images, loss, coverage, gradient and normal matrix. The tolerances are float32's: the
+/// backends sum in different orders. Used by the tests (emulated device, GPU) and <c>mosaic cuda check</c>.
+/// </summary>
+public static class BackendParity
+{
+    /// <summary>Largest weight difference accepted.</summary>
+    public const double WeightTolerance = 2e-4;
+
+    /// <summary>Largest relative depth difference accepted.</summary>
+    public const double DepthTolerance = 1e-3;
+
+    /// <summary>Largest relative loss difference accepted.</summary>
+    public const double LossTolerance = 1e-4;
+
+    /// <summary>Largest relative gradient difference accepted.</summary>
+    public const double GradientTolerance = 2e-3;
+
+    /// <summary>Largest relative normal-matrix difference accepted.</summary>
+    public const double NormalTolerance = 4e-3;
+
+    /// <summary>Renders and evaluates (with gradient) on both backends and measures the differences.</summary>
+    public static ParityResult Compare(ILabelRenderer candidate, ILabelRenderer reference, Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withRender = true)
+    {
+        var problems = new List<string>();
+        double weightError = 0, depthError = 0;
+        if (withRender)
+        {
+            var expected = reference.Render(camFromMap, camera);
+            var actual = candidate.Render(camFromMap, camera);
+            weightError = Math.Max(MaxDifference(expected.LabelWeights, actual.LabelWeights, "A_k", problems), MaxDifference(expected.Alpha, actual.Alpha, "A", problems));
+            for (int p = 0; p < expected.Depth.Length; p++)
+            {
+                if (float.IsNaN(expected.Depth[p]) != float.IsNaN(actual.Depth[p]))
+                {
+                    problems.Add($"depth at pixel {p}: {expected.Depth[p]} vs {actual.Depth[p]}");
+                    break;
+                }
+                if (!float.IsNaN(expected.Depth[p]) && expected.Alpha[p] > 1e-3)
+                    depthError = Math.Max(depthError, Math.Abs(expected.Depth[p] - actual.Depth[p]) / (1 + expected.Depth[p]));
+            }
+            Check(weightError <= WeightTolerance, $"A_k / A differ by up to {weightError:G3} (tolerance {WeightTolerance:G3})", problems);
+            Check(depthError <= DepthTolerance, $"depth differs by up to {depthError:G3} relative (tolerance {DepthTolerance:G3})", problems);
+        }
+
+        var e = reference.Evaluate(camFromMap, camera, query, withGradient: true);
+        var a = candidate.Evaluate(camFromMap, camera, query, withGradient: true);
+        Check(e.ValidPixels == a.ValidPixels, $"valid pixels {a.ValidPixels}, expected {e.ValidPixels}", problems);
+        Check(e.VisibleGaussians == a.VisibleGaussians, $"visible Gaussians {a.VisibleGaussians}, expected {e.VisibleGaussians}", problems);
+        double lossError = Math.Abs(e.Loss - a.Loss) / (1 + Math.Abs(e.Loss));
+        Check(lossError <= LossTolerance, $"loss {a.Loss:G8}, expected {e.Loss:G8}", problems);
+        Check(Math.Abs(e.Coverage - a.Coverage) <= 2.0 / Math.Max(1, e.ValidPixels), $"coverage {a.Coverage:G6}, expected {e.Coverage:G6}", problems);
+        double gradientError = RelativeDifference(e.Gradient!, a.Gradient!);
+        double normalError = RelativeDifference(e.NormalMatrix!, a.NormalMatrix!);
+        Check(gradientError <= GradientTolerance, $"gradient differs by {gradientError:G3} relative (tolerance {GradientTolerance:G3}): [{Join(a.Gradient!)}] vs [{Join(e.Gradient!)}]", problems);
+        Check(normalError <= NormalTolerance, $"normal matrix differs by {normalError:G3} relative (tolerance {NormalTolerance:G3})", problems);
+        var withoutGradient = candidate.Evaluate(camFromMap, camera, query, withGradient: false);
+        Check(withoutGradient.Loss == a.Loss && withoutGradient.Gradient is null, "the loss without the gradient differs from the loss with it", problems);
+        return new ParityResult(weightError, depthError, lossError, gradientError, normalError, problems);
+    }
+
+    /// <summary>Problems if evaluating <paramref name="runs"/> more times does not repeat the first result bit for bit.</summary>
+    public static IReadOnlyList<string> Repeatability(ILabelRenderer renderer, Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, int runs)
+    {
+        var first = renderer.Evaluate(camFromMap, camera, query, withGradient: true);
+        var problems = new List<string>();
+        for (int run = 1; run <= runs && problems.Count == 0; run++)
+        {
+            var again = renderer.Evaluate(camFromMap, camera, query, withGradient: true);
+            Check(again.Loss == first.Loss && again.Gradient!.SequenceEqual(first.Gradient!) && again.NormalMatrix!.SequenceEqual(first.NormalMatrix!),
+                $"run {run + 1} differs from run 1 (loss {again.Loss:R} vs {first.Loss:R})", problems);
+        }
+        return problems;
+    }
+
+    private static void Check(bool condition, string problem, List<string> problems)
+    {
+        if (!condition)
+            problems.Add(problem);
+    }
+
+    private static double MaxDifference(float[] expected, float[] actual, string what, List<string> problems)
+    {
+        if (expected.Length != actual.Length)
+        {
+            problems.Add($"{what} has {actual.Length} values, expected {expected.Length}");
+            return double.PositiveInfinity;
+        }
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (float.IsNaN(actual[i]))
+            {
+                problems.Add($"{what}[{i}] is NaN: memory the kernels did not write?");
+                return double.PositiveInfinity;
+            }
+            worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]));
+        }
+        return worst;
+    }
+
+    private static double RelativeDifference(double[] expected, double[] actual)
+    {
+        double difference = 0, norm = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (!double.IsFinite(actual[i]))
+                return double.PositiveInfinity;
+            difference += (expected[i] - actual[i]) * (expected[i] - actual[i]);
+            norm += expected[i] * expected[i];
+        }
+        // A floor for vectors that are almost zero (a pose at the optimum).
+        return Math.Sqrt(difference) / (Math.Sqrt(norm) + 1e-9);
+    }
+
+    private static string Join(double[] values) => string.Join(", ", values.Select(v => v.ToString("G5", System.Globalization.CultureInfo.InvariantCulture)));
+}
