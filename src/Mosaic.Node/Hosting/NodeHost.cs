@@ -62,9 +62,10 @@ public static class NodeHost
         builder.Logging.AddConsole(o => o.FormatterName = RosConsoleFormatter.Name);
         builder.Logging.AddConsoleFormatter<RosConsoleFormatter, RosConsoleFormatterOptions>(o => o.NodeName = configuration.Names.Name);
         builder.Services.AddSingleton(transport);
-        // Created by a factory so that the container disposes it (the CUDA backend holds device memory).
+        // Registered by a factory and resolved by the node's factory, so that the container disposes it
+        // at shutdown (the CUDA backend holds device memory).
         builder.Services.AddSingleton<ILabelRenderer>(_ => renderer);
-        builder.Services.AddSingleton(sp => new LocalizationNode(parameters, configuration.Names, transport, localizer, renderer,
+        builder.Services.AddSingleton(sp => new LocalizationNode(parameters, configuration.Names, transport, localizer, sp.GetRequiredService<ILabelRenderer>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(configuration.Names.Name), lockstep));
         builder.Services.AddHostedService<LocalizationService>();
         var host = builder.Build();
