@@ -15,7 +15,7 @@ public static class KernelSource
     public static IReadOnlyList<string> Files { get; } =
         ["prelude_nvrtc.cuh", "mosaic_kernels.cuh", "project.cu", "bin.cu", "raster.cu", "reduce.cu"];
 
-    /// <summary>The kernels the translation unit defines, in launch order of an evaluation.</summary>
+    /// <summary>The kernels the translation unit defines, in pipeline order (project, bin, rasterise, reduce).</summary>
     public static IReadOnlyList<string> Kernels { get; } =
     [
         "mosaic_project", "mosaic_count_tiles", "mosaic_scan_tiles", "mosaic_emit_keys", "mosaic_sort_tiles",
