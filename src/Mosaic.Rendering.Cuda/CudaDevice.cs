@@ -101,13 +101,12 @@ internal sealed unsafe class CudaDevice : KernelDevice
         var cache = new ModuleCache(options.CacheDirectory ?? ModuleCache.DefaultDirectory());
 
         byte[]? image = cache.TryRead(key);
-        string? cacheProblem = null;
         if (image is not null && TryLoadImage(driver, image, out IntPtr cached))
             return (cached, target, null);
         if (image is not null)
             cache.Remove(key);
         image = nvrtc.Compile(KernelSource.Text, "mosaic_kernels.cu", compileOptions, cubin);
-        cacheProblem = cache.TryWrite(key, image);
+        string? cacheProblem = cache.TryWrite(key, image);
         IntPtr module;
         fixed (byte* pointer = image)
             driver.Check(driver.cuModuleLoadData(&module, pointer), "cuModuleLoadData");

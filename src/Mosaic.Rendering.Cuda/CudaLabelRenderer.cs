@@ -87,7 +87,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _labelWeights.Ensure((long)pixels * LabelCount);
         _alpha.Ensure(pixels);
         _depth.Ensure(pixels);
-        var args = ProjectAndBin(camFromMap, camera, withJacobian: false);
+        var (args, _) = ProjectAndBin(camFromMap, camera, withJacobian: false);
         if (PoisonOutputs)
         {
             _labelWeights.Fill(0xff, (long)pixels * LabelCount);
@@ -114,7 +114,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         UploadQuery(query);
         _pixelTerms.Ensure((long)pixels * KernelArgs.PixelTermCount);
         _partialSums.Ensure((long)chunks * KernelArgs.SumCount);
-        var args = ProjectAndBin(camFromMap, camera, withGradient);
+        var (args, visible) = ProjectAndBin(camFromMap, camera, withGradient);
         args.ChunkSize = ChunkSize;
         args.Chunks = chunks;
         if (PoisonOutputs)
@@ -128,9 +128,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _device.Launch("mosaic_reduce_final", KernelArgs.SumCount, args);
         Span<double> sums = stackalloc double[KernelArgs.SumCount];
         _sums.Download(sums);
-        Span<int> totals = stackalloc int[3];
-        _binTotals.Download(totals);
-        return ToEvaluation(sums, visible: totals[2], withGradient);
+        return ToEvaluation(sums, visible, withGradient);
     }
 
     private static LossEvaluation ToEvaluation(ReadOnlySpan<double> sums, int visible, bool withGradient)
@@ -153,8 +151,11 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         return new LossEvaluation(sums[0] / valid, sums[2] / valid, valid, visible, gradient, normal);
     }
 
-    /// <summary>Stages 1 and 2: projection (with Jacobians when asked) and sorted tile lists; returns the arguments for stage 3.</summary>
-    private KernelArgs ProjectAndBin(Se3 camFromMap, PinholeCamera camera, bool withJacobian)
+    /// <summary>
+    /// Stages 1 and 2: projection (with Jacobians when asked) and sorted tile lists; returns the
+    /// arguments for stage 3 and the number of visible Gaussians.
+    /// </summary>
+    private (KernelArgs Args, int Visible) ProjectAndBin(Se3 camFromMap, PinholeCamera camera, bool withJacobian)
     {
         int tileSize = _settings.TileSize;
         int tilesX = (camera.Width + tileSize - 1) / tileSize, tilesY = (camera.Height + tileSize - 1) / tileSize;
@@ -181,7 +182,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             _keys.Fill(0xff, totals[0]);
         _device.Launch("mosaic_emit_keys", _count, args);
         _device.Launch("mosaic_sort_tiles", tiles, args);
-        return args;
+        return (args, totals[2]);
     }
 
     private unsafe KernelArgs Arguments(Se3 camFromMap, PinholeCamera camera, int tilesX, int tilesY, bool withJacobian)
