@@ -7,6 +7,7 @@ using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
 using Mosaic.Localization.Retrieval;
 using Mosaic.Localization.Segmentation;
+using Mosaic.Mapping.Segmentation;
 using Mosaic.Rendering;
 
 namespace Mosaic.Mapping;
@@ -45,6 +46,8 @@ public sealed class BuildReport
     public int LabelCount { get; set; }
     /// <summary>Mean share of keyframe pixels the finished map covers (A ≥ 0.5), at the retrieval level.</summary>
     public double KeyframeCoverage { get; set; }
+    /// <summary>How the learned segmenter's training went (null for the colour codebook).</summary>
+    public TrainingReport? Training { get; set; }
     /// <summary>Seconds per stage, in order.</summary>
     public List<(string Stage, double Seconds)> Timings { get; } = [];
     /// <summary>Warnings from the input.</summary>
@@ -64,6 +67,13 @@ public sealed class BuildReport
             s.Append(c, $"  sparse_voxels: {Fusion.SparseVoxels}\n  isolated_voxels: {Fusion.IsolatedVoxels}\n  gaussians: {Fusion.Gaussians}\n");
         }
         s.Append(c, $"unseen_gaussians: {UnseenGaussians}\nrelabelled_by_smoothing: {RelabelledBySmoothing}\ngaussians: {Gaussians}\nlabel_count: {LabelCount}\n");
+        if (Training is not null)
+        {
+            s.Append(c, $"segmenter_training:\n  views: {Training.Views}\n  samples: {Training.Samples}\n  voxels: {Training.Voxels}\n");
+            s.Append(c, $"  seconds: {Training.Seconds:F2}\n  stopped_by_budget: {(Training.StoppedByBudget ? "true" : "false")}\n  rounds:  # loss (nats), view consistency, labels used\n");
+            foreach (var round in Training.Rounds)
+                s.Append(c, $"    - [{round.Loss:F4}, {round.ViewConsistency:F4}, {round.LabelsUsed}]\n");
+        }
         s.Append(c, $"keyframe_coverage: {KeyframeCoverage:F4}\ntimings_s:\n");
         foreach (var (stage, seconds) in Timings)
             s.Append(c, $"  {stage.Replace(' ', '_')}: {seconds:F3}\n");
@@ -79,14 +89,14 @@ public sealed class BuildReport
 
 /// <summary>
 /// The map builder (DESIGN.md §7): bag → synchronised frames with poses → keyframes → depth fusion
-/// → segmenter fitted on the keyframes → keyframe labels → LUDVIG uplifting → graph smoothing →
+/// → segmenter trained (or fitted) on the keyframes → keyframe labels → LUDVIG uplifting → graph smoothing →
 /// hard labels → retrieval database of label images rendered from the map.
 /// </summary>
 public sealed class MapBuilder
 {
     /// <summary>Stage names, in the order they run (for progress displays).</summary>
     public static readonly IReadOnlyList<string> Stages =
-        ["scanning bag", "fusing depth", "fitting segmenter", "segmenting keyframes", "uplifting labels", "smoothing labels", "rendering keyframes"];
+        ["scanning bag", "fusing depth", "training segmenter", "segmenting keyframes", "uplifting labels", "smoothing labels", "rendering keyframes"];
 
     private readonly MappingOptions _options;
 
@@ -125,10 +135,12 @@ public sealed class MapBuilder
         Done(Stages[0]);
 
         var fusion = new DepthFusion(_options.Fusion);
+        var trainer = _options.Segmenter.Kind == LearnedSegmenter.TypeName ? new SegmenterTrainer(_options.Segmenter.ToLearnedOptions(_options.Uplifting)) : null;
         var images = new List<(RgbImage Image, Se3 MapFromColor, long Stamp)>();
         foreach (var frame in source.ReadFrames(keyframes))
         {
             fusion.Add(frame.Depth, frame.DepthCamera, frame.MapFromColor * frame.ColorFromDepth);
+            trainer?.AddView(frame);
             images.Add((frame.Color, frame.MapFromColor, frame.Stamp));
             progress?.Report(new BuildProgress(Stages[1], (double)images.Count / keyframes.Count));
         }
@@ -140,7 +152,24 @@ public sealed class MapBuilder
                 "check fusion.min_depth/max_depth, the depth topic's units and fusion.min_views)");
         Done(Stages[1]);
 
-        var segmenter = ColorCodebookSegmenter.Fit(images.Select(i => i.Image).ToList(), _options.Segmenter.ToCodebookOptions());
+        ISegmenter segmenter;
+        if (trainer is null)
+        {
+            segmenter = ColorCodebookSegmenter.Fit(images.Select(i => i.Image).ToList(), _options.Segmenter.ToCodebookOptions());
+        }
+        else
+        {
+            try
+            {
+                (segmenter, report.Training) = trainer.Train(StageProgress(Stages[2]));
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new MappingInputException($"{bagPath}: {e.Message}");
+            }
+            if (report.Training.StoppedByBudget)
+                report.Warnings.Add($"segmenter training stopped by segmenter.time_budget ({_options.Segmenter.TimeBudget} s) after {report.Training.Rounds.Count} of {_options.Segmenter.Rounds} rounds; the result depends on this machine's speed");
+        }
         Done(Stages[2]);
 
         int level = segmenter.Level;

@@ -20,16 +20,15 @@ public sealed record EvaluationSample(long Stamp, RgbImage Real, Image<ushort> Q
 /// </summary>
 /// <param name="Frames">Held-out frames evaluated.</param>
 /// <param name="MappingFrames">Keyframes of the map found in the bag (used by the inversion attacks).</param>
-/// <param name="LabelAgreement">Share of pixels, labelled in both, whose segmented label equals the label rendered at the true pose.</param>
-/// <param name="Coverage">Share of pixels the map covers (A ≥ 0.5) at the true pose.</param>
+/// <param name="Labels">Label agreement between segmented queries and the map rendered at the true pose, and coverage.</param>
 /// <param name="MedianDepthError">Median |rendered − measured depth| (m) over covered pixels with a depth reading.</param>
 /// <param name="LabelMeanColor">Attack: each rendered label painted with the mean colour of its pixels in the mapping images.</param>
-/// <param name="CodebookColor">Attack without images: each label painted with its decoded codeword colour.</param>
+/// <param name="DefinitionColor">Attack without images: each label painted with the colour decoded from segmenter.yaml alone (<see cref="ISegmenter.LabelColors"/>).</param>
 /// <param name="TrueColorMap">Reference: a map that stores true colours per Gaussian (what a privacy map must not be).</param>
 /// <param name="FlatColor">Reference: every pixel the mean colour of the mapping images.</param>
 /// <param name="Samples">A few frames for pictures.</param>
-public sealed record MapEvaluationResult(int Frames, int MappingFrames, double LabelAgreement, double Coverage, double MedianDepthError,
-    InversionScore LabelMeanColor, InversionScore CodebookColor, InversionScore TrueColorMap, InversionScore FlatColor, IReadOnlyList<EvaluationSample> Samples);
+public sealed record MapEvaluationResult(int Frames, int MappingFrames, LabelAgreementResult Labels, double MedianDepthError,
+    InversionScore LabelMeanColor, InversionScore DefinitionColor, InversionScore TrueColorMap, InversionScore FlatColor, IReadOnlyList<EvaluationSample> Samples);
 
 /// <summary>
 /// Measures a built map against a drive: label consistency and depth fidelity on frames the map was
@@ -91,7 +90,7 @@ public static class MapEvaluation
         for (int i = 0; i < gaussianWeights.Length; i++)
             for (int c = 0; c < 3; c++)
                 gaussianColors[3 * i + c] = gaussianWeights[i] > 0 ? gaussianColors[3 * i + c] / gaussianWeights[i] : 0;
-        var codebook = segmenter is ColorCodebookSegmenter cb ? cb.CodewordColors() : null;
+        var definitionColors = segmenter.LabelColors();
 
         // The held-out frames.
         var heldOutSource = BagFrameSource.Scan(bagPath, options);
@@ -99,7 +98,7 @@ public static class MapEvaluation
         if (heldOut.Count == 0)
             throw new MappingInputException($"{bagPath}: no held-out frame in the chosen window");
         var sampleIndices = Enumerable.Range(0, samples).Select(i => (int)((i + 0.5) * heldOut.Count / samples)).ToHashSet();
-        long agree = 0, both = 0, covered = 0, pixels = 0;
+        var agreement = new LabelAgreement(k);
         var depthErrors = new List<float>();
         var scores = new double[4, 2];
         var scoreCounts = new int[4, 2];
@@ -112,21 +111,9 @@ public static class MapEvaluation
             var camFromMap = frame.MapFromColor.Inverse();
             var rendered = renderer.Render(camFromMap, camera);
             var labels = rendered.HardLabels();
-            var mask = new bool[labels.Data.Length];
-            for (int p = 0; p < labels.Data.Length; p++)
-            {
-                pixels++;
-                if (labels.Data[p] == Labels.Ignore)
-                    continue;
-                mask[p] = true;
-                covered++;
-                if (query.Data[p] == Labels.Ignore)
-                    continue;
-                both++;
-                if (query.Data[p] == labels.Data[p])
-                    agree++;
-            }
-            var measured = RegisterDepth(frame.Depth, frame.DepthCamera, frame.ColorFromDepth, camera);
+            agreement.Add(query, labels);
+            var mask = labels.Data.Select(l => l != Labels.Ignore).ToArray();
+            var measured = DepthRegistration.Register(frame.Depth, frame.DepthCamera, frame.ColorFromDepth, new CameraModel(camera, DistortionModel.None));
             for (int p = 0; p < measured.Length; p++)
                 if (mask[p] && !float.IsNaN(measured[p]) && !float.IsNaN(rendered.Depth[p]))
                     depthErrors.Add(Math.Abs(rendered.Depth[p] - measured[p]));
@@ -137,16 +124,14 @@ public static class MapEvaluation
             var estimates = new[]
             {
                 labelMeanImage,
-                codebook is null ? null : Paint(labels, codebook),
+                Paint(labels, definitionColors),
                 trueColorImage,
                 Paint(labels, Enumerable.Repeat(flatColor, k).ToArray()),
             };
             for (int e = 0; e < estimates.Length; e++)
             {
-                if (estimates[e] is null)
-                    continue;
-                Add(scores, scoreCounts, e, 0, ImageQuality.Psnr(image, estimates[e]!, mask));
-                Add(scores, scoreCounts, e, 1, ImageQuality.Ssim(image, estimates[e]!, mask));
+                Add(scores, scoreCounts, e, 0, ImageQuality.Psnr(image, estimates[e], mask));
+                Add(scores, scoreCounts, e, 1, ImageQuality.Ssim(image, estimates[e], mask));
             }
             if (sampleIndices.Contains(index))
                 kept.Add(new EvaluationSample(frame.Stamp, image, query, labels, labelMeanImage, trueColorImage));
@@ -155,9 +140,9 @@ public static class MapEvaluation
         }
         InversionScore Score(int e) => new(scores[e, 0] / Math.Max(1, scoreCounts[e, 0]), scores[e, 1] / Math.Max(1, scoreCounts[e, 1]));
         depthErrors.Sort();
-        return new MapEvaluationResult(index, mappingFrames.Count, both == 0 ? double.NaN : (double)agree / both, (double)covered / pixels,
+        return new MapEvaluationResult(index, mappingFrames.Count, agreement.Result(),
             depthErrors.Count == 0 ? double.NaN : depthErrors[depthErrors.Count / 2],
-            Score(0), codebook is null ? new InversionScore(double.NaN, double.NaN) : Score(1), Score(2), Score(3), kept);
+            Score(0), Score(1), Score(2), Score(3), kept);
     }
 
     private static void Add(double[,] sums, int[,] counts, int e, int metric, double value)
@@ -181,36 +166,6 @@ public static class MapEvaluation
             (rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) = colors[l];
         }
         return new RgbImage(labels.Width, labels.Height, rgb);
-    }
-
-    /// <summary>
-    /// The depth image re-projected into <paramref name="target"/> (a colour camera, pinhole): per
-    /// target pixel the nearest depth point landing in it; NaN where none does.
-    /// </summary>
-    public static float[] RegisterDepth(Image<float> depth, CameraModel depthCamera, Se3 colorFromDepth, PinholeCamera target)
-    {
-        var result = new float[target.Width * target.Height];
-        Array.Fill(result, float.NaN);
-        for (int y = 0; y < depth.Height; y++)
-        {
-            for (int x = 0; x < depth.Width; x++)
-            {
-                float d = depth[x, y];
-                if (!(d > 0) || !depthCamera.TryUnproject(x, y, out var ray) || !(ray.Z > 0))
-                    continue;
-                var p = colorFromDepth.Apply(ray * (d / ray.Z));
-                if (!(p.Z > 0))
-                    continue;
-                var (u, v) = target.Project(p);
-                int iu = (int)Math.Round(u), iv = (int)Math.Round(v);
-                if (iu < 0 || iv < 0 || iu >= target.Width || iv >= target.Height)
-                    continue;
-                ref float slot = ref result[iv * target.Width + iu];
-                if (float.IsNaN(slot) || p.Z < slot)
-                    slot = (float)p.Z;
-            }
-        }
-        return result;
     }
 
     private static MappingOptions MappingOptionsWithWindow(MappingOptions options, double start, double end)

@@ -1,5 +1,6 @@
 using Mosaic.Localization.Segmentation;
 using Mosaic.Localization.Parameters;
+using Mosaic.Mapping.Segmentation;
 
 namespace Mosaic.Mapping;
 
@@ -31,7 +32,7 @@ public sealed class MappingOptions
     /// <summary>Depth fusion into Gaussians.</summary>
     public FusionOptions Fusion { get; set; } = new();
 
-    /// <summary>The learning-free segmenter fitted on the keyframes.</summary>
+    /// <summary>The segmenter learned (or fitted) on the keyframes.</summary>
     public SegmenterOptions Segmenter { get; set; } = new();
 
     /// <summary>Label uplifting and smoothing.</summary>
@@ -48,7 +49,7 @@ public sealed class MappingOptions
         Sync.Validate();
         Keyframes.Validate();
         Fusion.Validate();
-        Segmenter.ToCodebookOptions().Validate();
+        Segmenter.Validate(Uplifting);
         Uplifting.Validate();
         Retrieval.Validate();
         if (string.IsNullOrWhiteSpace(Frames.Map))
@@ -253,34 +254,73 @@ public sealed class FusionOptions
 /// <summary>The learning-free segmenter (see <see cref="CodebookOptions"/>).</summary>
 public sealed class SegmenterOptions
 {
+    /// <summary>
+    /// learned: <see cref="LearnedSegmenter"/>, trained on the keyframes for cross-view consistency;
+    /// color_codebook: the learning-free <see cref="ColorCodebookSegmenter"/> (the baseline).
+    /// </summary>
+    public string Kind { get; set; } = LearnedSegmenter.TypeName;
+
     /// <summary>Number of labels K.</summary>
-    public int LabelCount { get; set; } = 16;
+    public int LabelCount { get; set; } = 32;
 
     /// <summary>Pyramid level of segmentation and uplifting (1 = half resolution).</summary>
     public int Level { get; set; } = 1;
 
-    /// <summary>Seed of sampling and k-means++.</summary>
+    /// <summary>Seed of sampling, initialisation and k-means++.</summary>
     public int Seed { get; set; } = 1;
 
-    /// <summary>Pixels sampled per keyframe for fitting.</summary>
+    /// <summary>learned: hidden units of the head.</summary>
+    public int HiddenCount { get; set; } = 32;
+
+    /// <summary>learned: radius (px at level) of the box filter over label probabilities before the argmax.</summary>
+    public int OutputSmoothing { get; set; } = 2;
+
+    /// <summary>learned: every n-th pixel in x and y with depth is a training sample.</summary>
+    public int PixelStride { get; set; } = 3;
+
+    /// <summary>learned: edge (m) of the voxels whose pixels count as seeing the same surface.</summary>
+    public double CorrespondenceVoxel { get; set; } = 0.04;
+
+    /// <summary>learned: self-labelling rounds.</summary>
+    public int Rounds { get; set; } = 5;
+
+    /// <summary>learned: Adam steps per round.</summary>
+    public int StepsPerRound { get; set; } = 150;
+
+    /// <summary>learned: samples per step.</summary>
+    public int BatchSize { get; set; } = 1024;
+
+    /// <summary>learned: Adam step size.</summary>
+    public double LearningRate { get; set; } = 0.01;
+
+    /// <summary>learned: Sinkhorn temperature.</summary>
+    public double SinkhornEpsilon { get; set; } = 0.05;
+
+    /// <summary>learned: Sinkhorn normalisation rounds.</summary>
+    public int SinkhornIterations { get; set; } = 3;
+
+    /// <summary>learned: seconds after which training stops early; 0 = no limit.</summary>
+    public double TimeBudget { get; set; } = 120;
+
+    /// <summary>color_codebook: pixels sampled per keyframe for fitting.</summary>
     public int SamplesPerImage { get; set; } = 2000;
 
-    /// <summary>Lloyd iterations.</summary>
+    /// <summary>color_codebook: Lloyd iterations.</summary>
     public int Iterations { get; set; } = 30;
 
-    /// <summary>Box filter radius of the colour features.</summary>
+    /// <summary>color_codebook: box filter radius of the colour features.</summary>
     public int SmoothingRadius { get; set; } = 1;
 
-    /// <summary>Window radius of the texture feature.</summary>
+    /// <summary>color_codebook: window radius of the texture feature.</summary>
     public int TextureRadius { get; set; } = 2;
 
-    /// <summary>Weight of the chromaticity features.</summary>
+    /// <summary>color_codebook: weight of the chromaticity features.</summary>
     public double ChromaWeight { get; set; } = 1;
 
-    /// <summary>Weight of the lightness feature.</summary>
+    /// <summary>color_codebook: weight of the lightness feature.</summary>
     public double LightnessWeight { get; set; } = 1;
 
-    /// <summary>Weight of the texture feature.</summary>
+    /// <summary>color_codebook: weight of the texture feature.</summary>
     public double TextureWeight { get; set; } = 0.5;
 
     /// <summary>The same settings for <see cref="ColorCodebookSegmenter.Fit"/>.</summary>
@@ -290,6 +330,29 @@ public sealed class SegmenterOptions
         SmoothingRadius = SmoothingRadius, TextureRadius = TextureRadius,
         ChromaWeight = ChromaWeight, LightnessWeight = LightnessWeight, TextureWeight = TextureWeight,
     };
+
+    /// <summary>
+    /// The settings for <see cref="SegmenterTrainer"/>; the targets are smoothed on the same kind of
+    /// neighbour graph as the map's labels, so its settings come from <paramref name="graph"/>.
+    /// </summary>
+    public LearnedSegmenterOptions ToLearnedOptions(UpliftingOptions graph) => new()
+    {
+        LabelCount = LabelCount, Level = Level, Seed = Seed, HiddenCount = HiddenCount, OutputSmoothing = OutputSmoothing, PixelStride = PixelStride,
+        CorrespondenceVoxel = CorrespondenceVoxel, Rounds = Rounds, StepsPerRound = StepsPerRound, BatchSize = BatchSize,
+        LearningRate = LearningRate, SinkhornEpsilon = SinkhornEpsilon, SinkhornIterations = SinkhornIterations,
+        Neighbours = graph.Neighbours, Radius = graph.Radius, DiffusionIterations = graph.DiffusionIterations,
+        DiffusionRate = graph.DiffusionRate, TimeBudget = TimeBudget,
+    };
+
+    internal void Validate(UpliftingOptions graph)
+    {
+        if (Kind == LearnedSegmenter.TypeName)
+            ToLearnedOptions(graph).Validate();
+        else if (Kind == ColorCodebookSegmenter.TypeName)
+            ToCodebookOptions().Validate();
+        else
+            throw new ArgumentException($"segmenter.kind '{Kind}' must be {LearnedSegmenter.TypeName} or {ColorCodebookSegmenter.TypeName}");
+    }
 }
 
 /// <summary>LUDVIG uplifting and graph smoothing of labels.</summary>

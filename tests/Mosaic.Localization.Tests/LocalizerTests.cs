@@ -26,6 +26,7 @@ public class LocalizerTests
         public int LabelCount => K;
         public int Level => 0;
         public string Definition() => "type: palette\n";
+        public (byte R, byte G, byte B)[] LabelColors(double channelMean = 128) => [.. Enumerable.Range(0, K).Select(k => LabelPalette.Color((ushort)k))];
 
         public Image<ushort> Segment(RgbImage image)
         {

@@ -70,7 +70,7 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
         var options = RealDriveFixture.Options(drive.Tum);
         var result = MapEvaluation.Run(drive.Result.Map, drive.Bag, options, step: 10, samples: 1);
         Assert.True(result.Frames >= 5);
-        Assert.True(result.LabelAgreement > 0.4, $"label agreement {result.LabelAgreement:P1}");
+        Assert.True(result.Labels.Agreement > 0.4, $"label agreement {result.Labels.Agreement:P1}");
         Assert.True(result.MedianDepthError < 0.05, $"median depth error {result.MedianDepthError:F3} m");
         // Painting labels with colours never beats storing the colours themselves.
         Assert.True(result.TrueColorMap.Psnr > result.LabelMeanColor.Psnr);

@@ -7,7 +7,7 @@ using static Mosaic.Cli.Units;
 
 namespace Mosaic.Cli.Commands;
 
-/// <summary><c>mosaic map build | info | export | evaluate</c>: making and inspecting privacy maps.</summary>
+/// <summary><c>mosaic map build | info | export | evaluate | label-agreement</c>: making and inspecting privacy maps.</summary>
 internal static class MapCommand
 {
     public static Command Create() => new("map", "Build privacy maps from recorded drives and inspect them.")
@@ -16,7 +16,66 @@ internal static class MapCommand
         Info(),
         Export(),
         MapEvaluateCommand.Create(),
+        LabelAgreementCommand(),
     };
+
+    private static Command LabelAgreementCommand()
+    {
+        var map = new Option<string>("--map") { Description = "Map directory.", Required = true };
+        var bag = new Option<string>("--bag") { Description = "Query drive with ground-truth poses (the pose source of --params / --tum); may be the mapping drive.", Required = true };
+        var parameters = ParamsOption();
+        var tum = TumOption();
+        var body = BodyFrameOption();
+        var start = new Option<double?>("--start") { Description = "Query window start, seconds from the bag start." };
+        var end = new Option<double?>("--end") { Description = "Query window end, seconds from the bag start." };
+        var step = new Option<int>("--step") { Description = "Measure every n-th frame of the window.", DefaultValueFactory = _ => 1 };
+        var command = new Command("label-agreement",
+            "How often the map's segmenter labels a query pixel as the map does at the true pose (frames that are keyframes of the map are skipped).")
+        {
+            map, bag, parameters, tum, body, start, end, step,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                if (parse.GetValue(step) < 1)
+                    throw new ArgumentException("--step must be at least 1");
+                var options = LoadOptions(parse.GetValue(parameters), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
+                var privacyMap = MapDirectory.Load(parse.GetValue(map)!);
+                LabelAgreementResult? result = null;
+                AnsiConsole.Progress().Start(context =>
+                {
+                    var task = context.AddTask("segmenting and rendering query frames", maxValue: 1);
+                    result = LabelAgreement.Measure(privacyMap, parse.GetValue(bag)!, options, parse.GetValue(step), new InlineProgress<double>(p => task.Value = p));
+                    task.Value = 1;
+                });
+                var kind = Localization.Segmentation.Segmenters.Load(privacyMap.SegmenterDefinition!, "segmenter.yaml").GetType().Name;
+                AnsiConsole.MarkupLine($"{result!.Frames} query frames, K = {privacyMap.Gaussians.LabelCount}, segmenter {kind}");
+                var grid = new Grid().AddColumn().AddColumn();
+                AddAgreementRows(grid, result, privacyMap.Gaussians.LabelCount);
+                var frames = result.PerFrame.Where(double.IsFinite).Order().ToArray();
+                if (frames.Length > 0)
+                    grid.AddRow("Per frame:", string.Create(CultureInfo.InvariantCulture,
+                        $"worst {frames[0]:P1}, 10th percentile {frames[frames.Length / 10]:P1}, median {frames[frames.Length / 2]:P1}, best {frames[^1]:P1}"));
+                AnsiConsole.Write(grid);
+                return 0;
+            }
+            catch (Exception e) when (e is MappingInputException or MapFormatException or IOException or FormatException or ArgumentException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>The agreement, coverage and effective-label rows shared by <c>map evaluate</c> and <c>map label-agreement</c>.</summary>
+    internal static void AddAgreementRows(Grid grid, LabelAgreementResult r, int k)
+    {
+        grid.AddRow("Label agreement:", $"[bold]{r.Agreement:P1}[/] of pixels labelled in both (segmented query vs map rendered at the true pose)");
+        grid.AddRow("Coverage:", $"{r.Coverage:P1} of pixels rendered from the map");
+        grid.AddRow("Labels used:", string.Create(CultureInfo.InvariantCulture, $"{r.EffectiveLabels:F1} of {k} effective (exp of the query label entropy; fewer labels make agreement easier)"));
+    }
 
     /// <summary>The --params file, or the defaults, with the command-line overrides applied.</summary>
     internal static MappingOptions LoadOptions(string? paramsFile, string? tum, string? bodyFrame, double? start, double? end)

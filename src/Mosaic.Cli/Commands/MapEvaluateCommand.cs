@@ -60,15 +60,14 @@ internal static class MapEvaluateCommand
     {
         AnsiConsole.MarkupLine($"{r.Frames} held-out frames, K = {k}; {r.MappingFrames} mapping keyframes read back for the attacks");
         var grid = new Grid().AddColumn().AddColumn();
-        grid.AddRow("Label agreement:", $"[bold]{r.LabelAgreement:P1}[/] of pixels labelled in both (segmented query vs map rendered at the true pose)");
-        grid.AddRow("Coverage:", $"{r.Coverage:P1} of pixels rendered from the map");
+        MapCommand.AddAgreementRows(grid, r.Labels, k);
         grid.AddRow("Depth error:", $"median {r.MedianDepthError * 100:F1} cm |rendered - measured|");
         AnsiConsole.Write(grid);
         var table = new Table().Title("Inversion: pictures painted from map data vs the real images (covered pixels)")
             .AddColumns("estimate", "PSNR dB", "SSIM");
         void Row(string name, InversionScore s) => table.AddRow(name, s.Psnr.ToString("F2", CultureInfo.InvariantCulture), s.Ssim.ToString("F3", CultureInfo.InvariantCulture));
         Row("flat mean colour (reference)", r.FlatColor);
-        Row("codebook colours (segmenter.yaml only)", r.CodebookColor);
+        Row("label colours decoded from segmenter.yaml alone", r.DefinitionColor);
         Row("label mean colour (map + mapping images)", r.LabelMeanColor);
         Row("true-colour map (what Mosaic does not store)", r.TrueColorMap);
         AnsiConsole.Write(table);
@@ -82,13 +81,14 @@ internal static class MapEvaluateCommand
             ["label_count"] = k,
             ["held_out_frames"] = r.Frames,
             ["mapping_frames"] = r.MappingFrames,
-            ["label_agreement"] = r.LabelAgreement,
-            ["coverage"] = r.Coverage,
+            ["label_agreement"] = r.Labels.Agreement,
+            ["coverage"] = r.Labels.Coverage,
+            ["effective_labels"] = r.Labels.EffectiveLabels,
             ["median_depth_error_m"] = r.MedianDepthError,
             ["inversion"] = new Dictionary<string, object>
             {
                 ["flat_mean_colour"] = new { psnr_db = r.FlatColor.Psnr, ssim = r.FlatColor.Ssim },
-                ["codebook_colours"] = new { psnr_db = r.CodebookColor.Psnr, ssim = r.CodebookColor.Ssim },
+                ["definition_colours"] = new { psnr_db = r.DefinitionColor.Psnr, ssim = r.DefinitionColor.Ssim },
                 ["label_mean_colour"] = new { psnr_db = r.LabelMeanColor.Psnr, ssim = r.LabelMeanColor.Ssim },
                 ["true_colour_map"] = new { psnr_db = r.TrueColorMap.Psnr, ssim = r.TrueColorMap.Ssim },
             },

@@ -147,13 +147,9 @@ public sealed class ColorCodebookSegmenter : ISegmenter
         return new ColorCodebookSegmenter(options.Level, options.SmoothingRadius, options.TextureRadius, mean, scale, centroids);
     }
 
-    /// <summary>
-    /// The colour each codeword stands for, as anyone holding segmenter.yaml can decode it: the
-    /// codeword's chromaticity and lightness undone for an image whose channel means are
-    /// <paramref name="channelMean"/> (the one thing the definition does not hold). This is the
-    /// definition's privacy cost made concrete; README "What a map reveals" measures it.
-    /// </summary>
-    public (byte R, byte G, byte B)[] CodewordColors(double channelMean = 128)
+    /// <inheritdoc />
+    /// <remarks>Each codeword's chromaticity and lightness, undone.</remarks>
+    public (byte R, byte G, byte B)[] LabelColors(double channelMean = 128)
     {
         var colors = new (byte, byte, byte)[LabelCount];
         for (int k = 0; k < LabelCount; k++)
@@ -193,84 +189,17 @@ public sealed class ColorCodebookSegmenter : ISegmenter
     /// </summary>
     public static float[] Features(RgbImage image, int smoothingRadius, int textureRadius)
     {
-        int w = image.Width, h = image.Height, n = w * h;
-        var rgb = image.Rgb;
-        Span<double> channelMean = stackalloc double[3];
-        for (int p = 0; p < n; p++)
-            for (int c = 0; c < 3; c++)
-                channelMean[c] += rgb[3 * p + c];
-        for (int c = 0; c < 3; c++)
-            channelMean[c] = channelMean[c] / n + 1;
-        var r = new float[n];
-        var g = new float[n];
-        var l = new float[n];
-        for (int p = 0; p < n; p++)
-        {
-            double cr = (rgb[3 * p] + 0.5) / channelMean[0], cg = (rgb[3 * p + 1] + 0.5) / channelMean[1], cb = (rgb[3 * p + 2] + 0.5) / channelMean[2];
-            double s = cr + cg + cb;
-            r[p] = (float)(cr / s);
-            g[p] = (float)(cg / s);
-            l[p] = (float)Math.Log(s / 3);
-        }
-        BoxFilter(r, w, h, smoothingRadius);
-        BoxFilter(g, w, h, smoothingRadius);
-        BoxFilter(l, w, h, smoothingRadius);
-        var texture = new float[n];
-        for (int y = 0; y < h; y++)
-        {
-            for (int x = 0; x < w; x++)
-            {
-                float gx = l[y * w + Math.Min(x + 1, w - 1)] - l[y * w + Math.Max(x - 1, 0)];
-                float gy = l[Math.Min(y + 1, h - 1) * w + x] - l[Math.Max(y - 1, 0) * w + x];
-                texture[y * w + x] = MathF.Sqrt(gx * gx + gy * gy);
-            }
-        }
-        BoxFilter(texture, w, h, textureRadius);
-        var features = new float[n * FeatureCount];
-        for (int p = 0; p < n; p++)
-        {
-            features[p * FeatureCount] = r[p];
-            features[p * FeatureCount + 1] = g[p];
-            features[p * FeatureCount + 2] = l[p];
-            features[p * FeatureCount + 3] = texture[p];
-        }
-        return features;
-    }
-
-    /// <summary>In-place mean over a (2r+1)² window, the window clipped at the borders.</summary>
-    private static void BoxFilter(float[] image, int w, int h, int radius)
-    {
-        if (radius == 0)
-            return;
-        var temp = new float[image.Length];
-        for (int y = 0; y < h; y++)
-            BoxLine(image.AsSpan(y * w, w), temp.AsSpan(y * w, w), radius);
-        var column = new float[h];
-        var columnOut = new float[h];
-        for (int x = 0; x < w; x++)
-        {
-            for (int y = 0; y < h; y++)
-                column[y] = temp[y * w + x];
-            BoxLine(column, columnOut, radius);
-            for (int y = 0; y < h; y++)
-                image[y * w + x] = columnOut[y];
-        }
-    }
-
-    private static void BoxLine(ReadOnlySpan<float> input, Span<float> output, int radius)
-    {
-        int n = input.Length;
-        double sum = 0;
-        int lo = 0, hi = -1;
-        for (int i = 0; i < n; i++)
-        {
-            int wantLo = Math.Max(0, i - radius), wantHi = Math.Min(n - 1, i + radius);
-            while (hi < wantHi)
-                sum += input[++hi];
-            while (lo < wantLo)
-                sum -= input[lo++];
-            output[i] = (float)(sum / (hi - lo + 1));
-        }
+        int w = image.Width, h = image.Height;
+        var (r, g, l) = PixelFeatures.GreyWorld(image);
+        PixelFeatures.BoxFilter(r, w, h, smoothingRadius);
+        PixelFeatures.BoxFilter(g, w, h, smoothingRadius);
+        PixelFeatures.BoxFilter(l, w, h, smoothingRadius);
+        var (gx, gy) = PixelFeatures.Gradient(l, w, h);
+        var texture = new float[w * h];
+        for (int p = 0; p < texture.Length; p++)
+            texture[p] = MathF.Sqrt(gx[p] * gx[p] + gy[p] * gy[p]);
+        PixelFeatures.BoxFilter(texture, w, h, textureRadius);
+        return PixelFeatures.Interleave([r, g, l, texture]);
     }
 
     /// <inheritdoc />

@@ -23,6 +23,13 @@ public interface ISegmenter
 
     /// <summary>The segmenter's definition as YAML text (segmenter.yaml in a map directory).</summary>
     string Definition();
+
+    /// <summary>
+    /// The colour each label stands for, as anyone holding the definition alone can decode it, for an
+    /// image whose channel means are <paramref name="channelMean"/> (which the definition does not
+    /// hold). This is the definition's privacy cost made concrete; README "What a map reveals" measures it.
+    /// </summary>
+    (byte R, byte G, byte B)[] LabelColors(double channelMean = 128);
 }
 
 /// <summary>Creates segmenters from their stored definitions.</summary>
@@ -44,8 +51,9 @@ public static class Segmenters
         return type switch
         {
             ColorCodebookSegmenter.TypeName => ColorCodebookSegmenter.FromDefinition(definition, source),
+            LearnedSegmenter.TypeName => LearnedSegmenter.FromDefinition(definition, source),
             null => throw new FormatException($"{source}: segmenter definition has no 'type:' line"),
-            _ => throw new FormatException($"{source}: unknown segmenter type '{type}' (this build knows {ColorCodebookSegmenter.TypeName})"),
+            _ => throw new FormatException($"{source}: unknown segmenter type '{type}' (this build knows {ColorCodebookSegmenter.TypeName} and {LearnedSegmenter.TypeName})"),
         };
     }
 }

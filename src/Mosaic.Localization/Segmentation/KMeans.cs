@@ -1,7 +1,7 @@
 namespace Mosaic.Localization.Segmentation;
 
 /// <summary>k-means with k-means++ seeding over dense float vectors; deterministic for a given random source.</summary>
-internal static class KMeans
+public static class KMeans
 {
     /// <summary>Index of the centroid nearest to <paramref name="point"/> (squared Euclidean).</summary>
     public static int Nearest(ReadOnlySpan<float> point, ReadOnlySpan<float> centroids, int k)

@@ -1,0 +1,297 @@
+using System.Globalization;
+using System.Text;
+using Mosaic.Core.Imaging;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Mosaic.Localization.Segmentation;
+
+/// <summary>
+/// The segmenter learned per map from the mapping drive: fixed multi-scale colour and texture
+/// filters at a reduced resolution, standardised, then a small learned <see cref="LabelHead{T}"/>
+/// that gives K label logits per pixel. Trained by the map builder (Mosaic.Mapping's
+/// <c>SegmenterTraining</c>) so that pixels that see the same surface from different keyframes get
+/// the same label.
+/// </summary>
+/// <remarks>
+/// Features at pyramid level <see cref="Level"/>, all from the grey-world maps of
+/// <see cref="PixelFeatures.GreyWorld"/> (so a global gain or white balance change cancels):
+/// chromaticity r, g and log lightness l box-averaged over radii 1, 3 and 8 px (9 features); the
+/// local mean of the lightness gradient magnitude over radii 2 and 6; the local standard deviation
+/// of lightness over radius 4; and the local means of |∂l/∂x| and |∂l/∂y| over radius 3 (14 in all).
+/// The definition (segmenter.yaml) stores the standardisation and the head's weights: no image, no
+/// position. What it reveals is measured in README "What a map reveals".
+/// </remarks>
+public sealed class LearnedSegmenter : ISegmenter
+{
+    /// <summary>The <c>type:</c> of this segmenter's definitions (and the map builder's <c>segmenter.kind</c>).</summary>
+    public const string TypeName = "learned";
+
+    /// <summary>Names of the features, in order; a definition must list exactly these.</summary>
+    public static readonly IReadOnlyList<string> FeatureNames =
+    [
+        "chroma_r_1", "chroma_g_1", "lightness_1", "chroma_r_3", "chroma_g_3", "lightness_3", "chroma_r_8", "chroma_g_8", "lightness_8",
+        "texture_2", "texture_6", "lightness_std_4", "gradient_x_3", "gradient_y_3",
+    ];
+
+    /// <summary>Features per pixel, D.</summary>
+    public static int FeatureCount => FeatureNames.Count;
+
+    private readonly float[] _mean, _scale;
+    private readonly LabelHead<float> _head;
+
+    /// <inheritdoc />
+    public int LabelCount => _head.LabelCount;
+
+    /// <inheritdoc />
+    public int Level { get; }
+
+    /// <summary>Hidden units of the head.</summary>
+    public int HiddenCount => _head.HiddenCount;
+
+    /// <summary>
+    /// Radius (px at <see cref="Level"/>) of the box filter applied to each label's probability
+    /// image before the most likely label is taken; 0 = none. Removes isolated pixels whose label a
+    /// neighbourhood contradicts.
+    /// </summary>
+    public int OutputSmoothing { get; }
+
+    /// <summary>
+    /// A segmenter from its parts: <paramref name="mean"/> and <paramref name="scale"/> standardise
+    /// the raw features (z = (f − mean) · scale); <paramref name="head"/> maps z to logits.
+    /// </summary>
+    public LearnedSegmenter(int level, float[] mean, float[] scale, LabelHead<float> head, int outputSmoothing = 0)
+    {
+        if (level < 0 || level > 4)
+            throw new ArgumentException($"level {level} must be in [0, 4]");
+        if (outputSmoothing < 0 || outputSmoothing > 16)
+            throw new ArgumentException($"output_smoothing {outputSmoothing} must be in [0, 16]");
+        if (mean.Length != FeatureCount || scale.Length != FeatureCount || head.InputCount != FeatureCount)
+            throw new ArgumentException($"a learned segmenter needs {FeatureCount} feature means, scales and head inputs");
+        (Level, _mean, _scale, _head, OutputSmoothing) = (level, mean, scale, head, outputSmoothing);
+    }
+
+    /// <summary>
+    /// The raw features of every pixel of <paramref name="image"/> (already at the working level),
+    /// pixel-major, <see cref="FeatureCount"/> per pixel.
+    /// </summary>
+    public static float[] Features(RgbImage image)
+    {
+        int w = image.Width, h = image.Height, n = w * h;
+        var (r, g, l) = PixelFeatures.GreyWorld(image);
+        var maps = new List<float[]>(FeatureCount);
+        foreach (int radius in (ReadOnlySpan<int>)[1, 3, 8])
+        {
+            maps.Add(PixelFeatures.BoxFiltered(r, w, h, radius));
+            maps.Add(PixelFeatures.BoxFiltered(g, w, h, radius));
+            maps.Add(PixelFeatures.BoxFiltered(l, w, h, radius));
+        }
+        var l1 = maps[2];
+        var (gx, gy) = PixelFeatures.Gradient(l1, w, h);
+        var magnitude = new float[n];
+        var absX = new float[n];
+        var absY = new float[n];
+        var square = new float[n];
+        for (int p = 0; p < n; p++)
+        {
+            magnitude[p] = MathF.Sqrt(gx[p] * gx[p] + gy[p] * gy[p]);
+            absX[p] = MathF.Abs(gx[p]);
+            absY[p] = MathF.Abs(gy[p]);
+            square[p] = l1[p] * l1[p];
+        }
+        maps.Add(PixelFeatures.BoxFiltered(magnitude, w, h, 2));
+        maps.Add(PixelFeatures.BoxFiltered(magnitude, w, h, 6));
+        var mean4 = PixelFeatures.BoxFiltered(l1, w, h, 4);
+        PixelFeatures.BoxFilter(square, w, h, 4);
+        for (int p = 0; p < n; p++)
+            square[p] = MathF.Sqrt(MathF.Max(square[p] - mean4[p] * mean4[p], 0));
+        maps.Add(square);
+        PixelFeatures.BoxFilter(absX, w, h, 3);
+        PixelFeatures.BoxFilter(absY, w, h, 3);
+        maps.Add(absX);
+        maps.Add(absY);
+        return PixelFeatures.Interleave(maps);
+    }
+
+    /// <summary>Standardises raw features in place with the stored mean and scale.</summary>
+    public void Standardise(Span<float> features)
+    {
+        int d = FeatureCount;
+        for (int i = 0; i < features.Length; i++)
+            features[i] = (features[i] - _mean[i % d]) * _scale[i % d];
+    }
+
+    /// <inheritdoc />
+    public Image<ushort> Segment(RgbImage image)
+    {
+        var level = image.AtLevel(Level);
+        var features = Features(level);
+        Standardise(features);
+        int w = level.Width, h = level.Height, d = FeatureCount, k = LabelCount;
+        var labels = new Image<ushort>(w, h);
+        if (OutputSmoothing == 0)
+        {
+            Parallel.For(0, h, y =>
+            {
+                Span<float> hidden = stackalloc float[_head.HiddenCount];
+                Span<float> logits = stackalloc float[k];
+                for (int x = 0; x < w; x++)
+                    labels.Data[y * w + x] = (ushort)_head.Label(features.AsSpan((y * w + x) * d, d), hidden, logits);
+            });
+            return labels;
+        }
+        // Label-major probability images, so each can be box-filtered on its own.
+        var probabilities = new float[k][];
+        for (int c = 0; c < k; c++)
+            probabilities[c] = new float[w * h];
+        Parallel.For(0, h, y =>
+        {
+            Span<float> hidden = stackalloc float[_head.HiddenCount];
+            Span<float> logits = stackalloc float[k];
+            for (int x = 0; x < w; x++)
+            {
+                int p = y * w + x;
+                _head.Forward(features.AsSpan(p * d, d), hidden, logits);
+                LabelHead<float>.Softmax(logits);
+                for (int c = 0; c < k; c++)
+                    probabilities[c][p] = logits[c];
+            }
+        });
+        Parallel.For(0, k, c => PixelFeatures.BoxFilter(probabilities[c], w, h, OutputSmoothing));
+        Parallel.For(0, h, y =>
+        {
+            for (int x = 0; x < w; x++)
+            {
+                int p = y * w + x, best = 0;
+                for (int c = 1; c < k; c++)
+                    if (probabilities[c][p] > probabilities[best][p])
+                        best = c;
+                labels.Data[p] = (ushort)best;
+            }
+        });
+        return labels;
+    }
+
+    /// <summary>
+    /// The colour an attacker holding only segmenter.yaml would paint each label with: of a grid of
+    /// uniform patches (relative chromaticity and lightness, no texture), the one the head gives the
+    /// label the highest probability, undone for an image whose channel means are
+    /// <paramref name="channelMean"/>. A label no patch favours over all others still gets its best patch.
+    /// </summary>
+    public (byte R, byte G, byte B)[] LabelColors(double channelMean = 128)
+    {
+        int k = LabelCount;
+        var best = new float[k];
+        Array.Fill(best, -1f);
+        var colors = new (byte, byte, byte)[k];
+        Span<float> x = stackalloc float[FeatureCount];
+        Span<float> hidden = stackalloc float[_head.HiddenCount];
+        Span<float> probabilities = stackalloc float[k];
+        const int steps = 24;
+        for (int i = 0; i <= steps; i++)
+        {
+            for (int j = 0; j <= steps; j++)
+            {
+                double r = 0.02 + 0.9 * i / steps, g = 0.02 + 0.9 * j / steps;
+                if (r + g > 0.98)
+                    continue;
+                for (int m = 0; m <= steps; m++)
+                {
+                    double l = -2.5 + 3.5 * m / steps;
+                    x.Clear();
+                    for (int s = 0; s < 3; s++)
+                        (x[3 * s], x[3 * s + 1], x[3 * s + 2]) = ((float)r, (float)g, (float)l);
+                    Standardise(x);
+                    _head.Forward(x, hidden, probabilities);
+                    LabelHead<float>.Softmax(probabilities);
+                    for (int c = 0; c < k; c++)
+                    {
+                        if (probabilities[c] <= best[c])
+                            continue;
+                        best[c] = probabilities[c];
+                        double sum = 3 * Math.Exp(l);
+                        byte Channel(double v) => (byte)Math.Clamp(Math.Round(v * sum * channelMean), 0, 255);
+                        colors[c] = (Channel(r), Channel(g), Channel(1 - r - g));
+                    }
+                }
+            }
+        }
+        return colors;
+    }
+
+    /// <inheritdoc />
+    public string Definition()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.Append("# Mosaic segmenter: learned per map from the mapping drive (multi-scale colour/texture filters + a\n");
+        text.Append("# two-layer perceptron). Weights only: no image, no position. See README, \"What a map reveals\".\n");
+        text.Append(c, $"type: {TypeName}\nversion: 1\nlabel_count: {LabelCount}\nlevel: {Level}\nhidden_count: {HiddenCount}\noutput_smoothing: {OutputSmoothing}\n");
+        text.Append($"features: [{string.Join(", ", FeatureNames)}]\n");
+        text.Append($"feature_mean: {List(_mean)}\nfeature_scale: {List(_scale)}\n");
+        text.Append("# W1 (hidden x features, row-major), b1, W2 (labels x hidden), b2; 16 values per line\nparameters:\n");
+        var p = _head.Parameters;
+        for (int i = 0; i < p.Length; i += 16)
+            text.Append($"  - {List(p.AsSpan(i, Math.Min(16, p.Length - i)))}\n");
+        return text.ToString();
+    }
+
+    private static string List(ReadOnlySpan<float> values)
+    {
+        var s = new StringBuilder("[");
+        for (int i = 0; i < values.Length; i++)
+            s.Append(i == 0 ? "" : ", ").Append(values[i].ToString("R", CultureInfo.InvariantCulture));
+        return s.Append(']').ToString();
+    }
+
+    private sealed class DefinitionFile
+    {
+        public string Type { get; set; } = "";
+        public int Version { get; set; }
+        public int LabelCount { get; set; }
+        public int Level { get; set; }
+        public int HiddenCount { get; set; }
+        public int OutputSmoothing { get; set; }
+        public List<string> Features { get; set; } = [];
+        public List<float> FeatureMean { get; set; } = [];
+        public List<float> FeatureScale { get; set; } = [];
+        public List<List<float>> Parameters { get; set; } = [];
+    }
+
+    /// <summary>Reads a definition written by <see cref="Definition"/>.</summary>
+    /// <exception cref="FormatException">The text is not a valid definition of this type.</exception>
+    public static LearnedSegmenter FromDefinition(string definition, string source)
+    {
+        DefinitionFile file;
+        try
+        {
+            file = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
+                .Deserialize<DefinitionFile>(definition) ?? throw new FormatException($"{source}: empty segmenter definition");
+        }
+        catch (YamlException e)
+        {
+            throw new FormatException($"{source}: line {e.Start.Line}: {e.InnerException?.Message ?? e.Message}", e);
+        }
+        if (file.Type != TypeName || file.Version != 1)
+            throw new FormatException($"{source}: expected type {TypeName} version 1, found '{file.Type}' version {file.Version}");
+        if (!file.Features.SequenceEqual(FeatureNames))
+            throw new FormatException($"{source}: features must be [{string.Join(", ", FeatureNames)}]");
+        if (file.FeatureMean.Count != FeatureCount || file.FeatureScale.Count != FeatureCount)
+            throw new FormatException($"{source}: feature_mean and feature_scale need {FeatureCount} values each");
+        if (file.LabelCount < 2 || file.LabelCount > 256 || file.HiddenCount < 1 || file.HiddenCount > 1024)
+            throw new FormatException($"{source}: label_count {file.LabelCount} must be in [2, 256] and hidden_count {file.HiddenCount} in [1, 1024]");
+        if (file.Level < 0 || file.Level > 4)
+            throw new FormatException($"{source}: level {file.Level} must be in [0, 4]");
+        if (file.OutputSmoothing < 0 || file.OutputSmoothing > 16)
+            throw new FormatException($"{source}: output_smoothing {file.OutputSmoothing} must be in [0, 16]");
+        var parameters = file.Parameters.SelectMany(row => row).ToArray();
+        int expected = LabelHead<float>.ParameterCount(FeatureCount, file.HiddenCount, file.LabelCount);
+        if (parameters.Length != expected)
+            throw new FormatException($"{source}: {FeatureCount} features → {file.HiddenCount} hidden → {file.LabelCount} labels needs {expected} parameters, found {parameters.Length}");
+        if (parameters.Concat(file.FeatureMean).Concat(file.FeatureScale).Any(v => !float.IsFinite(v)))
+            throw new FormatException($"{source}: non-finite value in the segmenter");
+        return new LearnedSegmenter(file.Level, file.FeatureMean.ToArray(), file.FeatureScale.ToArray(),
+            new LabelHead<float>(FeatureCount, file.HiddenCount, file.LabelCount, parameters), file.OutputSmoothing);
+    }
+}

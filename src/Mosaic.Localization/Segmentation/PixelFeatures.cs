@@ -1,0 +1,113 @@
+using Mosaic.Core.Imaging;
+
+namespace Mosaic.Localization.Segmentation;
+
+/// <summary>
+/// Per-pixel colour maps that stay put under a drive's exposure and white-balance changes, and the
+/// filters the segmenters build their features from. All images are row-major, one value per pixel.
+/// </summary>
+public static class PixelFeatures
+{
+    /// <summary>
+    /// Grey-world chromaticity and lightness of every pixel: each channel is divided by its image
+    /// mean (which cancels a global gain and white balance), then r = c_R/s, g = c_G/s and
+    /// l = ln(s/3) with s = c_R + c_G + c_B.
+    /// </summary>
+    public static (float[] R, float[] G, float[] L) GreyWorld(RgbImage image)
+    {
+        int n = image.Width * image.Height;
+        var rgb = image.Rgb;
+        Span<double> channelMean = stackalloc double[3];
+        for (int p = 0; p < n; p++)
+            for (int c = 0; c < 3; c++)
+                channelMean[c] += rgb[3 * p + c];
+        for (int c = 0; c < 3; c++)
+            channelMean[c] = channelMean[c] / n + 1;
+        var r = new float[n];
+        var g = new float[n];
+        var l = new float[n];
+        for (int p = 0; p < n; p++)
+        {
+            double cr = (rgb[3 * p] + 0.5) / channelMean[0], cg = (rgb[3 * p + 1] + 0.5) / channelMean[1], cb = (rgb[3 * p + 2] + 0.5) / channelMean[2];
+            double s = cr + cg + cb;
+            r[p] = (float)(cr / s);
+            g[p] = (float)(cg / s);
+            l[p] = (float)Math.Log(s / 3);
+        }
+        return (r, g, l);
+    }
+
+    /// <summary>Central-difference gradient (x, y) of <paramref name="image"/>, clamped at the borders.</summary>
+    public static (float[] Gx, float[] Gy) Gradient(float[] image, int w, int h)
+    {
+        var gx = new float[image.Length];
+        var gy = new float[image.Length];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                gx[y * w + x] = image[y * w + Math.Min(x + 1, w - 1)] - image[y * w + Math.Max(x - 1, 0)];
+                gy[y * w + x] = image[Math.Min(y + 1, h - 1) * w + x] - image[Math.Max(y - 1, 0) * w + x];
+            }
+        }
+        return (gx, gy);
+    }
+
+    /// <summary>A copy of <paramref name="image"/> averaged over (2r+1)² windows, the window clipped at the borders.</summary>
+    public static float[] BoxFiltered(float[] image, int w, int h, int radius)
+    {
+        var result = (float[])image.Clone();
+        BoxFilter(result, w, h, radius);
+        return result;
+    }
+
+    /// <summary>In-place mean over a (2r+1)² window, the window clipped at the borders.</summary>
+    public static void BoxFilter(float[] image, int w, int h, int radius)
+    {
+        if (radius == 0)
+            return;
+        var temp = new float[image.Length];
+        for (int y = 0; y < h; y++)
+            BoxLine(image.AsSpan(y * w, w), temp.AsSpan(y * w, w), radius);
+        var column = new float[h];
+        var columnOut = new float[h];
+        for (int x = 0; x < w; x++)
+        {
+            for (int y = 0; y < h; y++)
+                column[y] = temp[y * w + x];
+            BoxLine(column, columnOut, radius);
+            for (int y = 0; y < h; y++)
+                image[y * w + x] = columnOut[y];
+        }
+    }
+
+    private static void BoxLine(ReadOnlySpan<float> input, Span<float> output, int radius)
+    {
+        int n = input.Length;
+        double sum = 0;
+        int lo = 0, hi = -1;
+        for (int i = 0; i < n; i++)
+        {
+            int wantLo = Math.Max(0, i - radius), wantHi = Math.Min(n - 1, i + radius);
+            while (hi < wantHi)
+                sum += input[++hi];
+            while (lo < wantLo)
+                sum -= input[lo++];
+            output[i] = (float)(sum / (hi - lo + 1));
+        }
+    }
+
+    /// <summary>Interleaves per-pixel maps into one pixel-major array: result[p · maps.Count + f] = maps[f][p].</summary>
+    public static float[] Interleave(IReadOnlyList<float[]> maps)
+    {
+        int n = maps[0].Length, d = maps.Count;
+        var result = new float[n * d];
+        for (int f = 0; f < d; f++)
+        {
+            var map = maps[f];
+            for (int p = 0; p < n; p++)
+                result[p * d + f] = map[p];
+        }
+        return result;
+    }
+}

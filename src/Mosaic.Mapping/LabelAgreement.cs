@@ -1,0 +1,100 @@
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
+using Mosaic.Localization.Segmentation;
+using Mosaic.Rendering;
+
+namespace Mosaic.Mapping;
+
+/// <summary>What <see cref="LabelAgreement.Measure"/> found.</summary>
+/// <param name="Frames">Query frames measured.</param>
+/// <param name="Agreement">Share of pixels, labelled in both, whose segmented label equals the map's label rendered at the true pose.</param>
+/// <param name="Coverage">Share of pixels the map covers (A ≥ 0.5) at the true pose.</param>
+/// <param name="EffectiveLabels">exp(entropy) of the query labels' histogram: how many labels the segmenter really uses (K when all are equally common). Agreement is easy with few labels, so read the two together.</param>
+/// <param name="PerFrame">Agreement of each frame, in order (NaN where the map covers none of it).</param>
+public sealed record LabelAgreementResult(int Frames, double Agreement, double Coverage, double EffectiveLabels, IReadOnlyList<double> PerFrame);
+
+/// <summary>
+/// Label agreement between a map and a drive: how often the map's segmenter, run on a query image,
+/// gives the label the map itself shows at that image's true pose. It bounds what the
+/// segmentation-based localization can do, and it is the number a better segmenter must raise.
+/// </summary>
+public sealed class LabelAgreement
+{
+    private readonly long[] _histogram;
+    private readonly List<double> _perFrame = [];
+    private long _agree, _both, _covered, _pixels;
+
+    /// <summary>An empty tally for <paramref name="labelCount"/> labels.</summary>
+    public LabelAgreement(int labelCount) => _histogram = new long[labelCount];
+
+    /// <summary>Adds one frame: the segmented query and the map's hard labels at the true pose, same size.</summary>
+    public void Add(Image<ushort> query, Image<ushort> rendered)
+    {
+        if (query.Width != rendered.Width || query.Height != rendered.Height)
+            throw new ArgumentException($"query labels are {query.Width}x{query.Height} but the rendered labels {rendered.Width}x{rendered.Height}");
+        long agree = 0, both = 0;
+        for (int p = 0; p < query.Data.Length; p++)
+        {
+            ushort q = query.Data[p], r = rendered.Data[p];
+            if (q != Labels.Ignore && q < _histogram.Length)
+                _histogram[q]++;
+            if (r == Labels.Ignore)
+                continue;
+            _covered++;
+            if (q == Labels.Ignore)
+                continue;
+            both++;
+            if (q == r)
+                agree++;
+        }
+        _pixels += query.Data.Length;
+        _agree += agree;
+        _both += both;
+        _perFrame.Add(both == 0 ? double.NaN : (double)agree / both);
+    }
+
+    /// <summary>The tally so far.</summary>
+    public LabelAgreementResult Result()
+    {
+        double total = _histogram.Sum(), entropy = 0;
+        foreach (long count in _histogram)
+            if (count > 0)
+                entropy -= count / total * Math.Log(count / total);
+        return new LabelAgreementResult(_perFrame.Count, _both == 0 ? double.NaN : (double)_agree / _both,
+            _pixels == 0 ? double.NaN : (double)_covered / _pixels, total == 0 ? double.NaN : Math.Exp(entropy), [.. _perFrame]);
+    }
+
+    /// <summary>
+    /// Measures <paramref name="map"/> on every <paramref name="step"/>-th frame of the drive in
+    /// <paramref name="bagPath"/> within <paramref name="options"/>' sync window, with the ground-truth
+    /// pose from <paramref name="options"/>' pose source. Frames that are keyframes of the map are skipped.
+    /// </summary>
+    /// <exception cref="MappingInputException">The map has no segmenter, or the window holds no usable frame.</exception>
+    public static LabelAgreementResult Measure(PrivacyMap map, string bagPath, MappingOptions options, int step, IProgress<double>? progress = null)
+    {
+        if (step < 1)
+            throw new ArgumentException($"step {step} must be at least 1");
+        if (map.SegmenterDefinition is null)
+            throw new MappingInputException("the map has no segmenter.yaml (build it with `mosaic map build`)");
+        var segmenter = Segmenters.Load(map.SegmenterDefinition, "segmenter.yaml");
+        var source = BagFrameSource.Scan(bagPath, options);
+        var keyStamps = map.Keyframes?.Keyframes.Select(f => f.Stamp).ToHashSet() ?? [];
+        var frames = source.Candidates.Where(c => !keyStamps.Contains(c.ColorStamp)).Where((_, i) => i % step == 0).ToList();
+        if (frames.Count == 0)
+            throw new MappingInputException($"{bagPath}: no frame with a pose in the chosen window (that is not a keyframe of the map)");
+        var colorAtLevel = source.ColorCamera.AtLevel(segmenter.Level);
+        var undistorter = colorAtLevel.IsPinhole ? null : new Undistorter(colorAtLevel, colorAtLevel.Intrinsics);
+        var renderer = new CpuLabelRenderer<float>(map.Gaussians);
+        var tally = new LabelAgreement(map.Gaussians.LabelCount);
+        int done = 0;
+        foreach (var frame in source.ReadFrames(frames))
+        {
+            var query = segmenter.Segment(frame.Color);
+            query = undistorter?.ResampleNearest(query) ?? query;
+            tally.Add(query, renderer.Render(frame.MapFromColor.Inverse(), colorAtLevel.Intrinsics).HardLabels());
+            progress?.Report((double)++done / frames.Count);
+        }
+        return tally.Result();
+    }
+}

@@ -1,0 +1,175 @@
+using Mosaic.Core.Imaging;
+using Mosaic.Localization.Segmentation;
+using Mosaic.Ros.Images;
+using Mosaic.Ros.Tests;
+
+namespace Mosaic.Localization.Tests;
+
+public class LearnedSegmenterTests
+{
+    private static RgbImage Frame(int index)
+    {
+        var color = Jpeg.Decode(File.ReadAllBytes(SharedData.Path("redkitchen", "frames", $"frame-{index:D6}.color.jpg")));
+        return new RgbImage(color.Width, color.Height, color.Rgb);
+    }
+
+    /// <summary>A segmenter with random weights: enough to test everything but what training teaches.</summary>
+    private static LearnedSegmenter RandomSegmenter(int labels = 8, int seed = 5)
+    {
+        int d = LearnedSegmenter.FeatureCount;
+        var features = LearnedSegmenter.Features(Frame(0).AtLevel(1));
+        var mean = new float[d];
+        var scale = new float[d];
+        int n = features.Length / d;
+        for (int f = 0; f < d; f++)
+        {
+            double sum = 0, sum2 = 0;
+            for (int p = 0; p < n; p++)
+            {
+                sum += features[p * d + f];
+                sum2 += features[p * d + f] * (double)features[p * d + f];
+            }
+            mean[f] = (float)(sum / n);
+            scale[f] = (float)(1 / Math.Sqrt(Math.Max(sum2 / n - mean[f] * (double)mean[f], 1e-12)));
+        }
+        return new LearnedSegmenter(1, mean, scale, LabelHead<float>.Random(d, 16, labels, new Random(seed)));
+    }
+
+    [Fact]
+    public void The_heads_gradient_matches_central_finite_differences()
+    {
+        var random = new Random(11);
+        const int d = 6, h = 9, k = 5, n = 7;
+        var head = LabelHead<double>.Random(d, h, k, random);
+        for (int i = 0; i < head.Parameters.Length; i++)
+            head.Parameters[i] += 0.1 * (random.NextDouble() - 0.5); // non-zero biases too
+        var inputs = Enumerable.Range(0, n * d).Select(_ => 2 * random.NextDouble() - 1).ToArray();
+        var targets = new double[n * k];
+        for (int s = 0; s < n; s++)
+        {
+            // Soft targets, one of them summing to 0.7 (the loss must not assume Σq = 1).
+            var row = Enumerable.Range(0, k).Select(_ => random.NextDouble()).ToArray();
+            double scale = (s == 3 ? 0.7 : 1) / row.Sum();
+            for (int c = 0; c < k; c++)
+                targets[s * k + c] = row[c] * scale;
+        }
+        int[] rows = [.. Enumerable.Range(0, n)];
+        var gradient = new double[head.Parameters.Length];
+        head.AccumulateLossGradient(inputs, targets, rows, gradient);
+
+        const double step = 1e-6;
+        int compared = 0;
+        for (int i = 0; i < head.Parameters.Length; i++)
+        {
+            double original = head.Parameters[i];
+            head.Parameters[i] = original + step;
+            double plus = head.AccumulateLossGradient(inputs, targets, rows, new double[gradient.Length]);
+            head.Parameters[i] = original - step;
+            double minus = head.AccumulateLossGradient(inputs, targets, rows, new double[gradient.Length]);
+            head.Parameters[i] = original;
+            double numeric = (plus - minus) / (2 * step);
+            if (Math.Abs(numeric) < 1e-6 && Math.Abs(gradient[i]) < 1e-6)
+                continue; // a hidden unit that is off for every sample: both zero
+            Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-5 * Math.Max(1, Math.Abs(numeric)),
+                $"parameter {i}: analytic {gradient[i]:G9}, numeric {numeric:G9}");
+            compared++;
+        }
+        Assert.True(compared > head.Parameters.Length / 2, $"only {compared} parameters had a gradient");
+    }
+
+    [Fact]
+    public void Float_queries_label_like_the_float64_head_they_come_from()
+    {
+        var random = new Random(2);
+        var wide = LabelHead<double>.Random(4, 8, 6, random);
+        var narrow = new LabelHead<float>(4, 8, 6, wide.Parameters.Select(v => (float)v).ToArray());
+        int same = 0;
+        for (int s = 0; s < 1000; s++)
+        {
+            var x = Enumerable.Range(0, 4).Select(_ => 2 * random.NextDouble() - 1).ToArray();
+            int a = wide.Label(x, new double[8], new double[6]);
+            int b = narrow.Label(x.Select(v => (float)v).ToArray(), new float[8], new float[6]);
+            same += a == b ? 1 : 0;
+        }
+        Assert.True(same >= 995, $"{same} of 1000");
+    }
+
+    [Fact]
+    public void Labels_are_at_the_working_level_and_the_definition_round_trips()
+    {
+        var segmenter = RandomSegmenter();
+        var labels = segmenter.Segment(Frame(300));
+        Assert.Equal((320, 240), (labels.Width, labels.Height));
+        Assert.All(labels.Data, l => Assert.True(l < 8));
+
+        string definition = segmenter.Definition();
+        var loaded = Assert.IsType<LearnedSegmenter>(Segmenters.Load(definition, "segmenter.yaml"));
+        Assert.Equal(labels.Data, loaded.Segment(Frame(300)).Data);
+        Assert.Equal(definition, loaded.Definition());
+    }
+
+    [Fact]
+    public void A_global_gain_and_white_balance_change_barely_moves_the_features()
+    {
+        var image = Frame(300).AtLevel(1);
+        var shifted = (byte[])image.Rgb.Clone();
+        double[] gain = [0.8, 0.7, 0.9];
+        for (int i = 0; i < shifted.Length; i++)
+            shifted[i] = (byte)Math.Min(255, Math.Round(shifted[i] * gain[i % 3]));
+        var a = LearnedSegmenter.Features(image);
+        var b = LearnedSegmenter.Features(new RgbImage(image.Width, image.Height, shifted));
+        int d = LearnedSegmenter.FeatureCount;
+        for (int f = 0; f < d; f++)
+        {
+            double spread = 0, change = 0;
+            int n = a.Length / d;
+            double mean = Enumerable.Range(0, n).Average(p => a[p * d + f]);
+            for (int p = 0; p < n; p++)
+            {
+                spread += (a[p * d + f] - mean) * (a[p * d + f] - mean);
+                change += (a[p * d + f] - b[p * d + f]) * (a[p * d + f] - b[p * d + f]);
+            }
+            // Rounding to 8 bits after the gain is the only change; it is small against the feature's spread.
+            Assert.True(change < 0.05 * spread, $"{LearnedSegmenter.FeatureNames[f]}: change {change:G3} vs spread {spread:G3}");
+        }
+    }
+
+    [Fact]
+    public void The_colour_decoded_from_the_definition_is_the_colour_a_label_prefers()
+    {
+        // One hidden unit that fires on redness: label 0 wins for red patches, label 1 for the rest.
+        int d = LearnedSegmenter.FeatureCount;
+        var parameters = new float[LabelHead<float>.ParameterCount(d, 1, 2)];
+        parameters[0] = 1;       // W1[0, chroma_r_1]
+        parameters[d] = -0.5f;   // b1: fires once chroma r exceeds 0.5 (mean 0, scale 1)
+        parameters[d + 1] = 40;  // W2[label 0, hidden]
+        var segmenter = new LearnedSegmenter(1, new float[d], Enumerable.Repeat(1f, d).ToArray(), new LabelHead<float>(d, 1, 2, parameters));
+        var colors = segmenter.LabelColors();
+        Assert.True(colors[0].R > 2 * colors[0].G && colors[0].R > 2 * colors[0].B, $"label 0 decodes to {colors[0]}");
+        Assert.True(colors[1].R < colors[1].G + colors[1].B, $"label 1 decodes to {colors[1]}");
+    }
+
+    [Theory]
+    [InlineData("hidden_count: 16", "hidden_count: 17", "needs")]
+    [InlineData("version: 1", "version: 2", "version")]
+    [InlineData("chroma_r_1,", "chroma_q_1,", "features must be")]
+    [InlineData("level: 1", "level: 9", "level 9")]
+    public void Damaged_definitions_are_rejected_naming_the_file(string find, string replace, string expected)
+    {
+        string definition = RandomSegmenter().Definition();
+        Assert.Contains(find, definition);
+        var e = Assert.Throws<FormatException>(() => Segmenters.Load(definition.Replace(find, replace), "maps/a/segmenter.yaml"));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("maps/a/segmenter.yaml", e.Message);
+    }
+
+    [Fact]
+    public void A_non_finite_weight_is_rejected()
+    {
+        string definition = RandomSegmenter().Definition();
+        int at = definition.IndexOf("parameters:\n  - [", StringComparison.Ordinal) + "parameters:\n  - [".Length;
+        int end = definition.IndexOf(',', at);
+        var e = Assert.Throws<FormatException>(() => Segmenters.Load(definition[..at] + ".nan" + definition[end..], "segmenter.yaml"));
+        Assert.Contains("non-finite", e.Message);
+    }
+}
