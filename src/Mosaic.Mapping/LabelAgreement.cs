@@ -11,8 +11,9 @@ namespace Mosaic.Mapping;
 /// <param name="Agreement">Share of pixels, labelled in both, whose segmented label equals the map's label rendered at the true pose.</param>
 /// <param name="Coverage">Share of pixels the map covers (A ≥ 0.5) at the true pose.</param>
 /// <param name="EffectiveLabels">exp(entropy) of the query labels' histogram: how many labels the segmenter really uses (K when all are equally common). Agreement is easy with few labels, so read the two together.</param>
+/// <param name="Kappa">Cohen's κ of the same pixels: agreement beyond what two independent labellings with these label frequencies would reach by chance, (p_o − p_e)/(1 − p_e). Comparable across segmenters that use labels unevenly.</param>
 /// <param name="PerFrame">Agreement of each frame, in order (NaN where the map covers none of it).</param>
-public sealed record LabelAgreementResult(int Frames, double Agreement, double Coverage, double EffectiveLabels, IReadOnlyList<double> PerFrame);
+public sealed record LabelAgreementResult(int Frames, double Agreement, double Coverage, double EffectiveLabels, double Kappa, IReadOnlyList<double> PerFrame);
 
 /// <summary>
 /// Label agreement between a map and a drive: how often the map's segmenter, run on a query image,
@@ -21,12 +22,12 @@ public sealed record LabelAgreementResult(int Frames, double Agreement, double C
 /// </summary>
 public sealed class LabelAgreement
 {
-    private readonly long[] _histogram;
+    private readonly long[] _histogram, _queryBoth, _renderedBoth;
     private readonly List<double> _perFrame = [];
     private long _agree, _both, _covered, _pixels;
 
     /// <summary>An empty tally for <paramref name="labelCount"/> labels.</summary>
-    public LabelAgreement(int labelCount) => _histogram = new long[labelCount];
+    public LabelAgreement(int labelCount) => (_histogram, _queryBoth, _renderedBoth) = (new long[labelCount], new long[labelCount], new long[labelCount]);
 
     /// <summary>Adds one frame: the segmented query and the map's hard labels at the true pose, same size.</summary>
     public void Add(Image<ushort> query, Image<ushort> rendered)
@@ -42,9 +43,11 @@ public sealed class LabelAgreement
             if (r == Labels.Ignore)
                 continue;
             _covered++;
-            if (q == Labels.Ignore)
+            if (q == Labels.Ignore || q >= _histogram.Length || r >= _histogram.Length)
                 continue;
             both++;
+            _queryBoth[q]++;
+            _renderedBoth[r]++;
             if (q == r)
                 agree++;
         }
@@ -61,8 +64,11 @@ public sealed class LabelAgreement
         foreach (long count in _histogram)
             if (count > 0)
                 entropy -= count / total * Math.Log(count / total);
-        return new LabelAgreementResult(_perFrame.Count, _both == 0 ? double.NaN : (double)_agree / _both,
-            _pixels == 0 ? double.NaN : (double)_covered / _pixels, total == 0 ? double.NaN : Math.Exp(entropy), [.. _perFrame]);
+        double observed = _both == 0 ? double.NaN : (double)_agree / _both, chance = 0;
+        for (int c = 0; c < _histogram.Length; c++)
+            chance += (double)_queryBoth[c] / _both * _renderedBoth[c] / _both;
+        return new LabelAgreementResult(_perFrame.Count, observed, _pixels == 0 ? double.NaN : (double)_covered / _pixels,
+            total == 0 ? double.NaN : Math.Exp(entropy), (observed - chance) / (1 - chance), [.. _perFrame]);
     }
 
     /// <summary>

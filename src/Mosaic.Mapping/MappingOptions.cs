@@ -255,13 +255,14 @@ public sealed class FusionOptions
 public sealed class SegmenterOptions
 {
     /// <summary>
-    /// learned: <see cref="LearnedSegmenter"/>, trained on the keyframes for cross-view consistency;
-    /// color_codebook: the learning-free <see cref="ColorCodebookSegmenter"/> (the baseline).
+    /// color_codebook: the learning-free <see cref="ColorCodebookSegmenter"/>; learned:
+    /// <see cref="LearnedSegmenter"/>, trained on the keyframes for cross-view consistency. The learned
+    /// one agrees far better with the map but has not localized better yet (README), so it is opt-in.
     /// </summary>
-    public string Kind { get; set; } = LearnedSegmenter.TypeName;
+    public string Kind { get; set; } = ColorCodebookSegmenter.TypeName;
 
     /// <summary>Number of labels K.</summary>
-    public int LabelCount { get; set; } = 32;
+    public int LabelCount { get; set; } = 16;
 
     /// <summary>Pyramid level of segmentation and uplifting (1 = half resolution).</summary>
     public int Level { get; set; } = 1;
@@ -273,16 +274,16 @@ public sealed class SegmenterOptions
     public int HiddenCount { get; set; } = 32;
 
     /// <summary>learned: radius (px at level) of the box filter over label probabilities before the argmax.</summary>
-    public int OutputSmoothing { get; set; } = 2;
+    public int OutputSmoothing { get; set; } = 3;
 
     /// <summary>learned: every n-th pixel in x and y with depth is a training sample.</summary>
     public int PixelStride { get; set; } = 3;
 
     /// <summary>learned: edge (m) of the voxels whose pixels count as seeing the same surface.</summary>
-    public double CorrespondenceVoxel { get; set; } = 0.04;
+    public double CorrespondenceVoxel { get; set; } = 0.12;
 
     /// <summary>learned: self-labelling rounds.</summary>
-    public int Rounds { get; set; } = 5;
+    public int Rounds { get; set; } = 10;
 
     /// <summary>learned: Adam steps per round.</summary>
     public int StepsPerRound { get; set; } = 150;

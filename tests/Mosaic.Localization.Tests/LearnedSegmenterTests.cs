@@ -95,6 +95,54 @@ public class LearnedSegmenterTests
     }
 
     [Fact]
+    public void The_vectorised_query_path_gives_the_logits_of_the_per_pixel_path()
+    {
+        var random = new Random(4);
+        const int d = 5, h = 11, k = 7, count = 37; // not a multiple of any vector width
+        var head = LabelHead<float>.Random(d, h, k, random);
+        var pixels = Enumerable.Range(0, count * d).Select(_ => (float)(2 * random.NextDouble() - 1)).ToArray();
+        var byFeature = new float[count * d];
+        for (int x = 0; x < count; x++)
+            for (int i = 0; i < d; i++)
+                byFeature[i * count + x] = pixels[x * d + i];
+        var logits = new float[k * count];
+        head.ForwardRun(byFeature, count, new float[h * count], logits);
+        var one = new float[k];
+        for (int x = 0; x < count; x++)
+        {
+            head.Forward(pixels.AsSpan(x * d, d), new float[h], one);
+            for (int c = 0; c < k; c++)
+                Assert.Equal(one[c], logits[c * count + x], 4);
+        }
+    }
+
+    [Fact]
+    public void Without_output_smoothing_each_label_is_the_heads_choice_for_that_pixel()
+    {
+        var segmenter = RandomSegmenter();
+        Assert.Equal(0, segmenter.OutputSmoothing);
+        var head = new LabelHead<float>(LearnedSegmenter.FeatureCount, 16, 8, LabelHead<float>.Random(LearnedSegmenter.FeatureCount, 16, 8, new Random(5)).Parameters);
+        var labels = segmenter.Segment(Frame(300));
+        var features = LearnedSegmenter.Features(Frame(300).AtLevel(1));
+        segmenter.Standardise(features);
+        int d = LearnedSegmenter.FeatureCount, same = 0;
+        for (int p = 0; p < labels.Data.Length; p++)
+            same += head.Label(features.AsSpan(p * d, d), new float[16], new float[8]) == labels.Data[p] ? 1 : 0;
+        Assert.True(same >= labels.Data.Length - 10, $"{labels.Data.Length - same} pixels differ"); // float summation order only
+    }
+
+    [Fact]
+    public void Output_smoothing_removes_isolated_labels()
+    {
+        var plain = RandomSegmenter();
+        var smoothed = Assert.IsType<LearnedSegmenter>(Segmenters.Load(plain.Definition().Replace("output_smoothing: 0", "output_smoothing: 2"), "segmenter.yaml"));
+        static int Boundaries(Image<ushort> labels) =>
+            Enumerable.Range(0, labels.Data.Length - 1).Count(p => (p + 1) % labels.Width != 0 && labels.Data[p] != labels.Data[p + 1]);
+        var frame = Frame(300);
+        Assert.True(Boundaries(smoothed.Segment(frame)) < 0.8 * Boundaries(plain.Segment(frame)));
+    }
+
+    [Fact]
     public void Labels_are_at_the_working_level_and_the_definition_round_trips()
     {
         var segmenter = RandomSegmenter();

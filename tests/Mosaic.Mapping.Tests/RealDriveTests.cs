@@ -30,7 +30,7 @@ public sealed class RealDriveFixture : IDisposable
     {
         Pose = { Source = "tum", TumFile = tum, BodyFrame = "" },
         Fusion = { VoxelSize = 0.04 },
-        Segmenter = { LabelCount = 8, SamplesPerImage = 500 },
+        Segmenter = { Kind = LearnedSegmenter.TypeName, LabelCount = 8 },
     };
 
     public void Dispose() => _temp.Dispose();
@@ -97,9 +97,12 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
             Assert.Equal(file.Length, 60 + database.Keyframes.Count * (8 + 56 + 4L * database.DescriptorLength));
         }
 
-        // segmenter.yaml: K codewords of 4 numbers plus the standardisation; no image-sized data.
-        var segmenter = (ColorCodebookSegmenter)Segmenters.Load(File.ReadAllText(Path.Combine(drive.MapDirectoryPath, "segmenter.yaml")), "segmenter.yaml");
-        Assert.Equal(8 * ColorCodebookSegmenter.FeatureCount, segmenter.Centroids.Count);
+        // segmenter.yaml: the feature standardisation and the head's weights (14 → 32 → 8); no image-sized data.
+        string definition = File.ReadAllText(Path.Combine(drive.MapDirectoryPath, "segmenter.yaml"));
+        var segmenter = Assert.IsType<LearnedSegmenter>(Segmenters.Load(definition, "segmenter.yaml"));
+        Assert.Equal((8, 32), (segmenter.LabelCount, segmenter.HiddenCount));
+        int numbers = definition.Split('\n').Where(l => l.StartsWith("  - [", StringComparison.Ordinal)).Sum(l => l.Split(',').Length);
+        Assert.Equal(LabelHead<float>.ParameterCount(LearnedSegmenter.FeatureCount, 32, 8), numbers);
 
         foreach (var text in new[] { "map.yaml", "build_report.yaml", "segmenter.yaml" }.Select(f => File.ReadAllText(Path.Combine(drive.MapDirectoryPath, f))))
         {

@@ -17,12 +17,13 @@ internal static class BenchCommand
 
     public static Command Create()
     {
-        var command = new Command("bench", "Measurements: basin of convergence, peak memory, bag throughput, the node under load, render and refine times per backend. (Micro-benchmarks: tests/Mosaic.Benchmarks.)");
+        var command = new Command("bench", "Measurements: basin of convergence, peak memory, bag throughput, the node under load, render and refine times per backend, segmenter cost. (Micro-benchmarks: tests/Mosaic.Benchmarks.)");
         command.Subcommands.Add(Basin());
         command.Subcommands.Add(Memory());
         command.Subcommands.Add(BagBench.Create());
         command.Subcommands.Add(NodeBench.Create());
         command.Subcommands.Add(RenderBench.Create());
+        command.Subcommands.Add(SegmentBench.Create());
         return command;
     }
 

@@ -73,6 +73,7 @@ internal static class MapCommand
     internal static void AddAgreementRows(Grid grid, LabelAgreementResult r, int k)
     {
         grid.AddRow("Label agreement:", $"[bold]{r.Agreement:P1}[/] of pixels labelled in both (segmented query vs map rendered at the true pose)");
+        grid.AddRow("Cohen's kappa:", string.Create(CultureInfo.InvariantCulture, $"{r.Kappa:F3} (agreement beyond chance for these label frequencies)"));
         grid.AddRow("Coverage:", $"{r.Coverage:P1} of pixels rendered from the map");
         grid.AddRow("Labels used:", string.Create(CultureInfo.InvariantCulture, $"{r.EffectiveLabels:F1} of {k} effective (exp of the query label entropy; fewer labels make agreement easier)"));
     }

@@ -84,6 +84,7 @@ internal static class MapEvaluateCommand
             ["label_agreement"] = r.Labels.Agreement,
             ["coverage"] = r.Labels.Coverage,
             ["effective_labels"] = r.Labels.EffectiveLabels,
+            ["kappa"] = r.Labels.Kappa,
             ["median_depth_error_m"] = r.MedianDepthError,
             ["inversion"] = new Dictionary<string, object>
             {

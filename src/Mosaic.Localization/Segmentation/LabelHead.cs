@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Mosaic.Localization.Segmentation;
 
@@ -82,6 +83,47 @@ public sealed class LabelHead<T> where T : unmanaged, IFloatingPointIeee754<T>
                 z += row[j] * hidden[j];
             logits[c] = z;
         }
+    }
+
+    /// <summary>
+    /// Logits of a run of <paramref name="count"/> pixels stored by feature: <paramref name="input"/>[i · count + x]
+    /// is feature i of pixel x. Writes hidden activations to <paramref name="hidden"/> (H · count) and
+    /// logits[c · count + x]. The same arithmetic as <see cref="Forward"/> (up to summation order), vectorised
+    /// across pixels: the query-time path.
+    /// </summary>
+    public void ForwardRun(ReadOnlySpan<T> input, int count, Span<T> hidden, Span<T> logits)
+    {
+        int d = InputCount, h = HiddenCount, k = LabelCount;
+        var p = Parameters.AsSpan();
+        for (int j = 0; j < h; j++)
+        {
+            var row = hidden.Slice(j * count, count);
+            row.Fill(p[h * d + j]);
+            for (int i = 0; i < d; i++)
+                MultiplyAdd(p[j * d + i], input.Slice(i * count, count), row);
+            for (int x = 0; x < count; x++)
+                row[x] = T.Max(row[x], T.Zero);
+        }
+        int w2 = h * d + h, b2 = w2 + k * h;
+        for (int c = 0; c < k; c++)
+        {
+            var row = logits.Slice(c * count, count);
+            row.Fill(p[b2 + c]);
+            for (int j = 0; j < h; j++)
+                MultiplyAdd(p[w2 + c * h + j], hidden.Slice(j * count, count), row);
+        }
+    }
+
+    /// <summary>y += a · x, vectorised.</summary>
+    private static void MultiplyAdd(T a, ReadOnlySpan<T> x, Span<T> y)
+    {
+        var va = new Vector<T>(a);
+        var vx = MemoryMarshal.Cast<T, Vector<T>>(x);
+        var vy = MemoryMarshal.Cast<T, Vector<T>>(y);
+        for (int i = 0; i < vx.Length; i++)
+            vy[i] += va * vx[i];
+        for (int i = vx.Length * Vector<T>.Count; i < x.Length; i++)
+            y[i] += a * x[i];
     }
 
     /// <summary>The index of the largest logit of one pixel (the label); buffers as in <see cref="Forward"/>.</summary>

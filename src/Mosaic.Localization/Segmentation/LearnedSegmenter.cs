@@ -76,7 +76,10 @@ public sealed class LearnedSegmenter : ISegmenter
     /// The raw features of every pixel of <paramref name="image"/> (already at the working level),
     /// pixel-major, <see cref="FeatureCount"/> per pixel.
     /// </summary>
-    public static float[] Features(RgbImage image)
+    public static float[] Features(RgbImage image) => PixelFeatures.Interleave(FeatureMaps(image));
+
+    /// <summary>The raw features of <paramref name="image"/> (already at the working level), one image per feature.</summary>
+    public static float[][] FeatureMaps(RgbImage image)
     {
         int w = image.Width, h = image.Height, n = w * h;
         var (r, g, l) = PixelFeatures.GreyWorld(image);
@@ -111,7 +114,7 @@ public sealed class LearnedSegmenter : ISegmenter
         PixelFeatures.BoxFilter(absY, w, h, 3);
         maps.Add(absX);
         maps.Add(absY);
-        return PixelFeatures.Interleave(maps);
+        return [.. maps];
     }
 
     /// <summary>Standardises raw features in place with the stored mean and scale.</summary>
@@ -126,38 +129,40 @@ public sealed class LearnedSegmenter : ISegmenter
     public Image<ushort> Segment(RgbImage image)
     {
         var level = image.AtLevel(Level);
-        var features = Features(level);
-        Standardise(features);
+        var maps = FeatureMaps(level);
         int w = level.Width, h = level.Height, d = FeatureCount, k = LabelCount;
         var labels = new Image<ushort>(w, h);
-        if (OutputSmoothing == 0)
-        {
-            Parallel.For(0, h, y =>
-            {
-                Span<float> hidden = stackalloc float[_head.HiddenCount];
-                Span<float> logits = stackalloc float[k];
-                for (int x = 0; x < w; x++)
-                    labels.Data[y * w + x] = (ushort)_head.Label(features.AsSpan((y * w + x) * d, d), hidden, logits);
-            });
-            return labels;
-        }
         // Label-major probability images, so each can be box-filtered on its own.
-        var probabilities = new float[k][];
-        for (int c = 0; c < k; c++)
-            probabilities[c] = new float[w * h];
-        Parallel.For(0, h, y =>
+        var probabilities = OutputSmoothing > 0 ? Enumerable.Range(0, k).Select(_ => new float[w * h]).ToArray() : null;
+        Parallel.For(0, h, () => (Input: new float[d * w], Hidden: new float[_head.HiddenCount * w], Logits: new float[k * w]), (y, _, run) =>
         {
-            Span<float> hidden = stackalloc float[_head.HiddenCount];
-            Span<float> logits = stackalloc float[k];
+            for (int f = 0; f < d; f++)
+            {
+                var source = maps[f].AsSpan(y * w, w);
+                var target = run.Input.AsSpan(f * w, w);
+                for (int x = 0; x < w; x++)
+                    target[x] = (source[x] - _mean[f]) * _scale[f];
+            }
+            _head.ForwardRun(run.Input, w, run.Hidden, run.Logits);
             for (int x = 0; x < w; x++)
             {
-                int p = y * w + x;
-                _head.Forward(features.AsSpan(p * d, d), hidden, logits);
-                LabelHead<float>.Softmax(logits);
+                int best = 0;
+                for (int c = 1; c < k; c++)
+                    if (run.Logits[c * w + x] > run.Logits[best * w + x])
+                        best = c;
+                labels.Data[y * w + x] = (ushort)best;
+                if (probabilities is null)
+                    continue;
+                float max = run.Logits[best * w + x], sum = 0;
                 for (int c = 0; c < k; c++)
-                    probabilities[c][p] = logits[c];
+                    sum += run.Logits[c * w + x] = MathF.Exp(run.Logits[c * w + x] - max);
+                for (int c = 0; c < k; c++)
+                    probabilities[c][y * w + x] = run.Logits[c * w + x] / sum;
             }
-        });
+            return run;
+        }, _ => { });
+        if (probabilities is null)
+            return labels;
         Parallel.For(0, k, c => PixelFeatures.BoxFilter(probabilities[c], w, h, OutputSmoothing));
         Parallel.For(0, h, y =>
         {

@@ -69,15 +69,28 @@ public static class PixelFeatures
         var temp = new float[image.Length];
         for (int y = 0; y < h; y++)
             BoxLine(image.AsSpan(y * w, w), temp.AsSpan(y * w, w), radius);
-        var column = new float[h];
-        var columnOut = new float[h];
-        for (int x = 0; x < w; x++)
+        // Columns: a running sum of whole rows, so memory is read row by row.
+        var sum = new double[w];
+        int lo = 0, hi = -1;
+        for (int y = 0; y < h; y++)
         {
-            for (int y = 0; y < h; y++)
-                column[y] = temp[y * w + x];
-            BoxLine(column, columnOut, radius);
-            for (int y = 0; y < h; y++)
-                image[y * w + x] = columnOut[y];
+            int wantLo = Math.Max(0, y - radius), wantHi = Math.Min(h - 1, y + radius);
+            while (hi < wantHi)
+            {
+                var row = temp.AsSpan(++hi * w, w);
+                for (int x = 0; x < w; x++)
+                    sum[x] += row[x];
+            }
+            while (lo < wantLo)
+            {
+                var row = temp.AsSpan(lo++ * w, w);
+                for (int x = 0; x < w; x++)
+                    sum[x] -= row[x];
+            }
+            double inverse = 1.0 / (hi - lo + 1);
+            var output = image.AsSpan(y * w, w);
+            for (int x = 0; x < w; x++)
+                output[x] = (float)(sum[x] * inverse);
         }
     }
 

@@ -19,16 +19,16 @@ public sealed record LearnedSegmenterOptions
     public int HiddenCount { get; init; } = 32;
 
     /// <summary>Radius (px) of the box filter over label probabilities at query time (<see cref="LearnedSegmenter.OutputSmoothing"/>).</summary>
-    public int OutputSmoothing { get; init; } = 2;
+    public int OutputSmoothing { get; init; } = 3;
 
     /// <summary>Every n-th pixel in x and y (at <see cref="Level"/>) with depth becomes a training sample.</summary>
     public int PixelStride { get; init; } = 3;
 
     /// <summary>Edge (m) of the voxels whose pixels count as seeing the same surface.</summary>
-    public double CorrespondenceVoxel { get; init; } = 0.04;
+    public double CorrespondenceVoxel { get; init; } = 0.12;
 
     /// <summary>Self-labelling rounds: each re-derives the targets from the current head, then trains on them.</summary>
-    public int Rounds { get; init; } = 5;
+    public int Rounds { get; init; } = 10;
 
     /// <summary>Adam steps per round.</summary>
     public int StepsPerRound { get; init; } = 150;

@@ -1,0 +1,84 @@
+using Mosaic.Localization.Segmentation;
+using Mosaic.Ros.Tests;
+
+namespace Mosaic.Mapping.Tests;
+
+/// <summary>
+/// Maps of the committed redkitchen sample's mapping part (frames 0-295, every 5th; tests/data/README.md),
+/// one per segmenter kind, with config/mapping.yaml's other settings and K = 32, and their label agreement
+/// on the query part (frames 300-595, every 10th).
+/// </summary>
+public sealed class SampleSegmenters
+{
+    public const double QueryStart = 10;
+
+    public BuildResult Learned { get; }
+    public BuildResult Codebook { get; }
+    public LabelAgreementResult LearnedAgreement { get; }
+    public LabelAgreementResult CodebookAgreement { get; }
+
+    public SampleSegmenters()
+    {
+        string bag = System.IO.Path.Combine(SharedData.RepositoryRoot, "tests", "data", "redkitchen-sample");
+        MappingOptions Options(string kind)
+        {
+            var options = MappingOptions.Load(System.IO.Path.Combine(SharedData.RepositoryRoot, "config", "mapping.yaml"));
+            options.Pose.Source = "tum";
+            options.Pose.TumFile = bag + ".tum";
+            options.Pose.BodyFrame = "";
+            options.Segmenter.Kind = kind;
+            options.Segmenter.LabelCount = 32;
+            options.Sync.End = QueryStart - 0.01;
+            return options;
+        }
+        MappingOptions Queries(MappingOptions options)
+        {
+            options.Sync.Start = QueryStart;
+            options.Sync.End = -1;
+            return options;
+        }
+        Learned = new MapBuilder(Options(LearnedSegmenter.TypeName)).Build(bag);
+        Codebook = new MapBuilder(Options(ColorCodebookSegmenter.TypeName)).Build(bag);
+        LearnedAgreement = LabelAgreement.Measure(Learned.Map, bag, Queries(Options(LearnedSegmenter.TypeName)), step: 2);
+        CodebookAgreement = LabelAgreement.Measure(Codebook.Map, bag, Queries(Options(ColorCodebookSegmenter.TypeName)), step: 2);
+    }
+}
+
+[Trait("Category", "RealData")]
+public sealed class LearnedSegmenterRealDataTests(SampleSegmenters sample) : IClassFixture<SampleSegmenters>
+{
+    [Fact]
+    public void The_learned_segmenter_labels_held_out_views_like_the_map_far_more_often_than_the_colour_codebook()
+    {
+        var learned = sample.LearnedAgreement;
+        var codebook = sample.CodebookAgreement;
+        Assert.Equal(30, learned.Frames);
+        Assert.True(learned.Agreement >= 0.6, $"learned agreement {learned.Agreement:P1}");
+        // Chance-corrected, so using fewer labels cannot explain the gain.
+        Assert.True(learned.Kappa >= codebook.Kappa + 0.15, $"kappa learned {learned.Kappa:F3} vs codebook {codebook.Kappa:F3}");
+        Assert.True(learned.EffectiveLabels >= 6, $"the learned segmenter still uses {learned.EffectiveLabels:F1} labels effectively");
+    }
+
+    [Fact]
+    public void Training_makes_views_of_one_surface_agree_and_is_reported()
+    {
+        var training = sample.Learned.Report.Training!;
+        Assert.False(training.StoppedByBudget);
+        Assert.Equal(sample.Learned.Report.Keyframes, training.Views);
+        Assert.True(training.Voxels > 1000, $"{training.Voxels} voxels seen twice");
+        Assert.True(training.Rounds[^1].ViewConsistency > training.Rounds[0].ViewConsistency,
+            string.Join(", ", training.Rounds.Select(r => $"{r.ViewConsistency:P1}")));
+        Assert.Contains("segmenter_training:", sample.Learned.Report.ToYaml());
+        Assert.Null(sample.Codebook.Report.Training);
+    }
+
+    [Fact]
+    public void The_map_carries_the_learned_segmenter_and_the_localizer_loads_it()
+    {
+        var loaded = Assert.IsType<LearnedSegmenter>(Segmenters.Load(sample.Learned.Map.SegmenterDefinition!, "segmenter.yaml"));
+        Assert.Equal(32, loaded.LabelCount);
+        Assert.Equal(sample.Learned.Segmenter.Definition(), loaded.Definition());
+        var localizer = Localization.Localizer.ForMap(sample.Learned.Map);
+        Assert.IsType<LearnedSegmenter>(localizer.Segmenter);
+    }
+}
