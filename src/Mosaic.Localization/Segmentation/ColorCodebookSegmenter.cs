@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Mosaic.Core.Imaging;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Mosaic.Localization.Segmentation;
 
@@ -237,16 +234,7 @@ public sealed class ColorCodebookSegmenter : ISegmenter
     /// <exception cref="FormatException">The text is not a valid codebook definition.</exception>
     public static ColorCodebookSegmenter FromDefinition(string definition, string source)
     {
-        DefinitionFile file;
-        try
-        {
-            file = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
-                .Deserialize<DefinitionFile>(definition) ?? throw new FormatException($"{source}: empty segmenter definition");
-        }
-        catch (YamlException e)
-        {
-            throw new FormatException($"{source}: line {e.Start.Line}: {e.InnerException?.Message ?? e.Message}", e);
-        }
+        var file = Segmenters.Parse<DefinitionFile>(definition, source);
         if (file.Type != TypeName || file.Version != 1)
             throw new FormatException($"{source}: expected type {TypeName} version 1, found '{file.Type}' version {file.Version}");
         if (!file.Features.SequenceEqual(FeatureNames))

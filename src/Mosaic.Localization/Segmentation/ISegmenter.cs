@@ -1,4 +1,7 @@
 using Mosaic.Core.Imaging;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
 
 namespace Mosaic.Localization.Segmentation;
 
@@ -55,5 +58,19 @@ public static class Segmenters
             null => throw new FormatException($"{source}: segmenter definition has no 'type:' line"),
             _ => throw new FormatException($"{source}: unknown segmenter type '{type}' (this build knows {ColorCodebookSegmenter.TypeName} and {LearnedSegmenter.TypeName})"),
         };
+    }
+
+    /// <summary>Deserialises a definition's YAML (snake_case keys) into <typeparamref name="T"/>; errors name <paramref name="source"/> and the line.</summary>
+    internal static T Parse<T>(string definition, string source) where T : class
+    {
+        try
+        {
+            return new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
+                .Deserialize<T>(definition) ?? throw new FormatException($"{source}: empty segmenter definition");
+        }
+        catch (YamlException e)
+        {
+            throw new FormatException($"{source}: line {e.Start.Line}: {e.InnerException?.Message ?? e.Message}", e);
+        }
     }
 }

@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Mosaic.Core.Imaging;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Mosaic.Localization.Segmentation;
 
@@ -268,16 +265,7 @@ public sealed class LearnedSegmenter : ISegmenter
     /// <exception cref="FormatException">The text is not a valid definition of this type.</exception>
     public static LearnedSegmenter FromDefinition(string definition, string source)
     {
-        DefinitionFile file;
-        try
-        {
-            file = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
-                .Deserialize<DefinitionFile>(definition) ?? throw new FormatException($"{source}: empty segmenter definition");
-        }
-        catch (YamlException e)
-        {
-            throw new FormatException($"{source}: line {e.Start.Line}: {e.InnerException?.Message ?? e.Message}", e);
-        }
+        var file = Segmenters.Parse<DefinitionFile>(definition, source);
         if (file.Type != TypeName || file.Version != 1)
             throw new FormatException($"{source}: expected type {TypeName} version 1, found '{file.Type}' version {file.Version}");
         if (!file.Features.SequenceEqual(FeatureNames))
