@@ -96,7 +96,7 @@ public sealed class MapBuilder
 {
     /// <summary>Stage names, in the order they run (for progress displays).</summary>
     public static readonly IReadOnlyList<string> Stages =
-        ["scanning bag", "fusing depth", "training segmenter", "segmenting keyframes", "uplifting labels", "smoothing labels", "rendering keyframes"];
+        ["scanning bag", "fusing depth", "fitting segmenter", "segmenting keyframes", "uplifting labels", "smoothing labels", "rendering keyframes"];
 
     private readonly MappingOptions _options;
 

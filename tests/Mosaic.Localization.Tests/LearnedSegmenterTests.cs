@@ -121,7 +121,7 @@ public class LearnedSegmenterTests
     {
         var segmenter = RandomSegmenter();
         Assert.Equal(0, segmenter.OutputSmoothing);
-        var head = new LabelHead<float>(LearnedSegmenter.FeatureCount, 16, 8, LabelHead<float>.Random(LearnedSegmenter.FeatureCount, 16, 8, new Random(5)).Parameters);
+        var head = LabelHead<float>.Random(LearnedSegmenter.FeatureCount, 16, 8, new Random(5)); // RandomSegmenter's head
         var labels = segmenter.Segment(Frame(300));
         var features = LearnedSegmenter.Features(Frame(300).AtLevel(1));
         segmenter.Standardise(features);

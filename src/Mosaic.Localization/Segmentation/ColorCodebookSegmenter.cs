@@ -210,23 +210,16 @@ public sealed class ColorCodebookSegmenter : ISegmenter
         text.Append($"features: [{string.Join(", ", FeatureNames)}]\n");
         text.Append($"feature_mean: {List(_mean)}\nfeature_scale: {List(_scale)}\ncentroids:\n");
         for (int k = 0; k < LabelCount; k++)
-            text.Append($"  - {List(_centroids.AsSpan(k * FeatureCount, FeatureCount).ToArray())}\n");
+            text.Append($"  - {List(_centroids.AsSpan(k * FeatureCount, FeatureCount))}\n");
         return text.ToString();
     }
 
-    private static string List(float[] values) => "[" + string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]";
+    private static string List(ReadOnlySpan<float> values) => Segmenters.FlowList(values);
 
-    private sealed class DefinitionFile
+    private sealed class DefinitionFile : DefinitionHeader
     {
-        public string Type { get; set; } = "";
-        public int Version { get; set; }
-        public int LabelCount { get; set; }
-        public int Level { get; set; }
         public int SmoothingRadius { get; set; }
         public int TextureRadius { get; set; }
-        public List<string> Features { get; set; } = [];
-        public List<float> FeatureMean { get; set; } = [];
-        public List<float> FeatureScale { get; set; } = [];
         public List<List<float>> Centroids { get; set; } = [];
     }
 
@@ -234,17 +227,11 @@ public sealed class ColorCodebookSegmenter : ISegmenter
     /// <exception cref="FormatException">The text is not a valid codebook definition.</exception>
     public static ColorCodebookSegmenter FromDefinition(string definition, string source)
     {
-        var file = Segmenters.Parse<DefinitionFile>(definition, source);
-        if (file.Type != TypeName || file.Version != 1)
-            throw new FormatException($"{source}: expected type {TypeName} version 1, found '{file.Type}' version {file.Version}");
-        if (!file.Features.SequenceEqual(FeatureNames))
-            throw new FormatException($"{source}: features must be [{string.Join(", ", FeatureNames)}]");
-        if (file.FeatureMean.Count != FeatureCount || file.FeatureScale.Count != FeatureCount)
-            throw new FormatException($"{source}: feature_mean and feature_scale need {FeatureCount} values each");
+        var file = Segmenters.Parse<DefinitionFile>(definition, source, TypeName, FeatureNames);
         if (file.LabelCount < 2 || file.Centroids.Count != file.LabelCount || file.Centroids.Any(c => c.Count != FeatureCount))
             throw new FormatException($"{source}: label_count {file.LabelCount} needs as many centroids of {FeatureCount} values (found {file.Centroids.Count})");
-        if (file.Level < 0 || file.Level > 4 || file.SmoothingRadius < 0 || file.TextureRadius < 0)
-            throw new FormatException($"{source}: level, smoothing_radius or texture_radius out of range");
+        if (file.SmoothingRadius < 0 || file.TextureRadius < 0)
+            throw new FormatException($"{source}: smoothing_radius and texture_radius must be non-negative");
         var all = file.FeatureMean.Concat(file.FeatureScale).Concat(file.Centroids.SelectMany(c => c));
         if (all.Any(v => !float.IsFinite(v)))
             throw new FormatException($"{source}: non-finite value in the codebook");

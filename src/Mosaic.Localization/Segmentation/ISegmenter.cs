@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Mosaic.Core.Imaging;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -60,17 +62,54 @@ public static class Segmenters
         };
     }
 
-    /// <summary>Deserialises a definition's YAML (snake_case keys) into <typeparamref name="T"/>; errors name <paramref name="source"/> and the line.</summary>
-    internal static T Parse<T>(string definition, string source) where T : class
+    /// <summary>
+    /// Deserialises a definition's YAML (snake_case keys) into <typeparamref name="T"/> and checks what
+    /// every definition shares: type, version 1, the feature names and one mean and scale per feature.
+    /// Errors name <paramref name="source"/> (and the line, for YAML errors).
+    /// </summary>
+    internal static T Parse<T>(string definition, string source, string typeName, IReadOnlyList<string> featureNames) where T : DefinitionHeader
     {
+        T file;
         try
         {
-            return new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
+            file = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
                 .Deserialize<T>(definition) ?? throw new FormatException($"{source}: empty segmenter definition");
         }
         catch (YamlException e)
         {
             throw new FormatException($"{source}: line {e.Start.Line}: {e.InnerException?.Message ?? e.Message}", e);
         }
+        if (file.Type != typeName || file.Version != 1)
+            throw new FormatException($"{source}: expected type {typeName} version 1, found '{file.Type}' version {file.Version}");
+        if (!file.Features.SequenceEqual(featureNames))
+            throw new FormatException($"{source}: features must be [{string.Join(", ", featureNames)}]");
+        if (file.FeatureMean.Count != featureNames.Count || file.FeatureScale.Count != featureNames.Count)
+            throw new FormatException($"{source}: feature_mean and feature_scale need {featureNames.Count} values each");
+        if (file.Level < 0 || file.Level > 4)
+            throw new FormatException($"{source}: level {file.Level} must be in [0, 4]");
+        if (file.FeatureMean.Concat(file.FeatureScale).Any(v => !float.IsFinite(v)))
+            throw new FormatException($"{source}: non-finite value in the feature standardisation");
+        return file;
     }
+
+    /// <summary>A YAML flow list of floats, round-trippable ("R").</summary>
+    internal static string FlowList(ReadOnlySpan<float> values)
+    {
+        var s = new StringBuilder("[");
+        for (int i = 0; i < values.Length; i++)
+            s.Append(i == 0 ? "" : ", ").Append(values[i].ToString("R", CultureInfo.InvariantCulture));
+        return s.Append(']').ToString();
+    }
+}
+
+/// <summary>The keys every segmenter definition has; each segmenter's file class adds its own.</summary>
+internal abstract class DefinitionHeader
+{
+    public string Type { get; set; } = "";
+    public int Version { get; set; }
+    public int LabelCount { get; set; }
+    public int Level { get; set; }
+    public List<string> Features { get; set; } = [];
+    public List<float> FeatureMean { get; set; } = [];
+    public List<float> FeatureScale { get; set; } = [];
 }

@@ -239,25 +239,12 @@ public sealed class LearnedSegmenter : ISegmenter
         return text.ToString();
     }
 
-    private static string List(ReadOnlySpan<float> values)
-    {
-        var s = new StringBuilder("[");
-        for (int i = 0; i < values.Length; i++)
-            s.Append(i == 0 ? "" : ", ").Append(values[i].ToString("R", CultureInfo.InvariantCulture));
-        return s.Append(']').ToString();
-    }
+    private static string List(ReadOnlySpan<float> values) => Segmenters.FlowList(values);
 
-    private sealed class DefinitionFile
+    private sealed class DefinitionFile : DefinitionHeader
     {
-        public string Type { get; set; } = "";
-        public int Version { get; set; }
-        public int LabelCount { get; set; }
-        public int Level { get; set; }
         public int HiddenCount { get; set; }
         public int OutputSmoothing { get; set; }
-        public List<string> Features { get; set; } = [];
-        public List<float> FeatureMean { get; set; } = [];
-        public List<float> FeatureScale { get; set; } = [];
         public List<List<float>> Parameters { get; set; } = [];
     }
 
@@ -265,24 +252,16 @@ public sealed class LearnedSegmenter : ISegmenter
     /// <exception cref="FormatException">The text is not a valid definition of this type.</exception>
     public static LearnedSegmenter FromDefinition(string definition, string source)
     {
-        var file = Segmenters.Parse<DefinitionFile>(definition, source);
-        if (file.Type != TypeName || file.Version != 1)
-            throw new FormatException($"{source}: expected type {TypeName} version 1, found '{file.Type}' version {file.Version}");
-        if (!file.Features.SequenceEqual(FeatureNames))
-            throw new FormatException($"{source}: features must be [{string.Join(", ", FeatureNames)}]");
-        if (file.FeatureMean.Count != FeatureCount || file.FeatureScale.Count != FeatureCount)
-            throw new FormatException($"{source}: feature_mean and feature_scale need {FeatureCount} values each");
+        var file = Segmenters.Parse<DefinitionFile>(definition, source, TypeName, FeatureNames);
         if (file.LabelCount < 2 || file.LabelCount > 256 || file.HiddenCount < 1 || file.HiddenCount > 1024)
             throw new FormatException($"{source}: label_count {file.LabelCount} must be in [2, 256] and hidden_count {file.HiddenCount} in [1, 1024]");
-        if (file.Level < 0 || file.Level > 4)
-            throw new FormatException($"{source}: level {file.Level} must be in [0, 4]");
         if (file.OutputSmoothing < 0 || file.OutputSmoothing > 16)
             throw new FormatException($"{source}: output_smoothing {file.OutputSmoothing} must be in [0, 16]");
         var parameters = file.Parameters.SelectMany(row => row).ToArray();
         int expected = LabelHead<float>.ParameterCount(FeatureCount, file.HiddenCount, file.LabelCount);
         if (parameters.Length != expected)
             throw new FormatException($"{source}: {FeatureCount} features → {file.HiddenCount} hidden → {file.LabelCount} labels needs {expected} parameters, found {parameters.Length}");
-        if (parameters.Concat(file.FeatureMean).Concat(file.FeatureScale).Any(v => !float.IsFinite(v)))
+        if (parameters.Any(v => !float.IsFinite(v)))
             throw new FormatException($"{source}: non-finite value in the segmenter");
         return new LearnedSegmenter(file.Level, file.FeatureMean.ToArray(), file.FeatureScale.ToArray(),
             new LabelHead<float>(FeatureCount, file.HiddenCount, file.LabelCount, parameters), file.OutputSmoothing);

@@ -162,12 +162,17 @@ public sealed class SegmenterTrainer
         _keys.Add(keys.ToArray());
     }
 
+    private const long KeyOffset = 1 << 20, KeyMask = (1 << 21) - 1;
+
+    /// <summary>The voxel (coordinates in voxel edges) packed in 21 bits per axis.</summary>
     private static long VoxelKey(double x, double y, double z)
     {
-        const long offset = 1 << 20, mask = (1 << 21) - 1;
-        long Cell(double v) => ((long)Math.Floor(v) + offset) & mask;
+        long Cell(double v) => ((long)Math.Floor(v) + KeyOffset) & KeyMask;
         return (Cell(x) << 42) | (Cell(y) << 21) | Cell(z);
     }
+
+    /// <summary>The centre (m) of the voxel <paramref name="key"/> along the axis at <paramref name="shift"/> (42 x, 21 y, 0 z).</summary>
+    private double VoxelCentre(long key, int shift) => (((key >> shift) & KeyMask) - KeyOffset + 0.5) * _options.CorrespondenceVoxel;
 
     /// <summary>Trains the segmenter on the keyframes added; <paramref name="progress"/> gets the fraction of steps done.</summary>
     /// <exception cref="InvalidOperationException">Too few keyframes see common surfaces to learn K labels.</exception>
@@ -240,7 +245,6 @@ public sealed class SegmenterTrainer
         var counts = new List<double>();
         var features = new List<float>();
         var voxelOf = new List<int>();
-        double edge = _options.CorrespondenceVoxel;
         for (int view = 0; view < _keys.Count; view++)
         {
             var keys = _keys[view];
@@ -252,9 +256,8 @@ public sealed class SegmenterTrainer
                 {
                     index[keys[s]] = v = counts.Count;
                     counts.Add(0);
-                    const long offset = 1 << 20, mask = (1 << 21) - 1;
                     foreach (int shift in (ReadOnlySpan<int>)[42, 21, 0])
-                        centres.Add((float)((((keys[s] >> shift) & mask) - offset + 0.5) * edge));
+                        centres.Add((float)VoxelCentre(keys[s], shift));
                 }
                 counts[v]++;
                 voxelOf.Add(v);
