@@ -16,6 +16,9 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
 {
     private const int ChunkSize = 1024;
 
+    /// <summary>Tile edge when the settings leave it open: one 16×16 thread block per tile.</summary>
+    private const int DefaultTileSize = 16;
+
     private readonly KernelDevice _device;
     private readonly RenderSettings _settings;
     private readonly int _count;
@@ -157,7 +160,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     /// </summary>
     private (KernelArgs Args, int Visible) ProjectAndBin(Se3 camFromMap, PinholeCamera camera, bool withJacobian)
     {
-        int tileSize = _settings.TileSize;
+        int tileSize = _settings.TileSize ?? DefaultTileSize;
         int tilesX = (camera.Width + tileSize - 1) / tileSize, tilesY = (camera.Height + tileSize - 1) / tileSize;
         int tiles = tilesX * tilesY;
         _tileCounts.Ensure(tiles);
@@ -212,7 +215,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             Cut = (float)cut, InvNorm = (float)(1 / (1 - cut)), MaxAlpha = (float)s.MaxAlpha, MinTransmittance = (float)s.MinTransmittance,
             Epsilon = (float)s.LossEpsilon, KEpsilon = (float)(s.LossEpsilon * LabelCount),
             Count = _count, LabelCount = LabelCount,
-            Width = camera.Width, Height = camera.Height, TileSize = s.TileSize, TilesX = tilesX, TilesY = tilesY,
+            Width = camera.Width, Height = camera.Height, TileSize = s.TileSize ?? DefaultTileSize, TilesX = tilesX, TilesY = tilesY,
             WithJacobian = withJacobian ? 1 : 0,
         };
         double[] r = [m.M00, m.M01, m.M02, m.M10, m.M11, m.M12, m.M20, m.M21, m.M22];

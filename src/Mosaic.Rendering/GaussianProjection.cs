@@ -33,13 +33,13 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
     public int TilesX { get; private set; }
     public int TilesY { get; private set; }
 
-    public void Project(SplatScene<T> scene, Se3 camFromMap, PinholeCamera camera, RenderSettings settings, bool withJacobian)
+    public void Project(SplatScene<T> scene, Se3 camFromMap, PinholeCamera camera, RenderSettings settings, int tileSize, bool withJacobian)
     {
         int n = scene.Count;
         EnsureCapacity(n, withJacobian);
-        var frame = new CameraFrame(camFromMap, camera, settings);
-        TilesX = (camera.Width + settings.TileSize - 1) / settings.TileSize;
-        TilesY = (camera.Height + settings.TileSize - 1) / settings.TileSize;
+        var frame = new CameraFrame(camFromMap, camera, settings, tileSize);
+        TilesX = (camera.Width + tileSize - 1) / tileSize;
+        TilesY = (camera.Height + tileSize - 1) / tileSize;
 
         // Pass 1 (parallel): project every Gaussian into per-source slots, then compact in source order
         // so that results do not depend on thread scheduling.
@@ -140,7 +140,7 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
         private readonly T _fx, _fy, _cx, _cy, _near, _far, _lowPass, _qMax, _limXNeg, _limXPos, _limYNeg, _limYPos;
         private readonly int _width, _height, _tile;
 
-        public CameraFrame(Se3 camFromMap, PinholeCamera camera, RenderSettings settings)
+        public CameraFrame(Se3 camFromMap, PinholeCamera camera, RenderSettings settings, int tileSize)
         {
             var m = camFromMap.Rotation.Matrix;
             _r = new M3<T>(C(m.M00), C(m.M01), C(m.M02), C(m.M10), C(m.M11), C(m.M12), C(m.M20), C(m.M21), C(m.M22));
@@ -156,7 +156,7 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
             _limXPos = C((camera.Width - 0.5 - camera.Cx) / camera.Fx + marginX);
             _limYNeg = C((camera.Cy + 0.5) / camera.Fy + marginY);
             _limYPos = C((camera.Height - 0.5 - camera.Cy) / camera.Fy + marginY);
-            (_width, _height, _tile) = (camera.Width, camera.Height, settings.TileSize);
+            (_width, _height, _tile) = (camera.Width, camera.Height, tileSize);
         }
 
         private static T C(double v) => T.CreateChecked(v);

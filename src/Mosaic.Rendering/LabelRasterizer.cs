@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Mosaic.Core.Cameras;
 using Mosaic.Core.Imaging;
 
@@ -22,7 +23,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
     private readonly double _coverageThreshold;
     private readonly int _tileSize;
 
-    public LabelRasterizer(RenderSettings settings, int labelCount)
+    public LabelRasterizer(RenderSettings settings, int tileSize, int labelCount)
     {
         double qMax = settings.SupportSigmas * settings.SupportSigmas;
         double cut = Math.Exp(-0.5 * qMax);
@@ -36,20 +37,26 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         _epsilon = T.CreateChecked(settings.LossEpsilon);
         _kEpsilon = T.CreateChecked(settings.LossEpsilon * labelCount);
         _coverageThreshold = settings.CoverageThreshold;
-        _tileSize = settings.TileSize;
+        _tileSize = tileSize;
     }
 
-    /// <summary>α of splat <paramref name="s"/> at offset (dx, dy), and dα/dq (0 where α is clamped); false outside the support.</summary>
-    private bool TryAlpha(in Splat2D<T> s, T dx, T dy, out T alpha, out T dAlphaDq)
+    /// <summary>
+    /// α of splat <paramref name="i"/> of <paramref name="tile"/> at pixel (px, py), and dα/dq (0 where
+    /// α is clamped); false outside the support.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryAlpha(TileSplats<T> tile, int i, T px, T py, out T alpha, out T dAlphaDq)
     {
-        T q = s.ConicA * dx * dx + _two * s.ConicB * dx * dy + s.ConicC * dy * dy;
+        T dx = px - tile.MeanX[i], dy = py - tile.MeanY[i];
+        T q = tile.ConicA[i] * dx * dx + _two * tile.ConicB[i] * dx * dy + tile.ConicC[i] * dy * dy;
         if (!(q < _qMax))
         {
             alpha = dAlphaDq = T.Zero;
             return false;
         }
+        T opacity = tile.Opacity[i];
         T e = T.Exp(-_half * q);
-        alpha = s.Opacity * (e - _cut) * _invNorm;
+        alpha = opacity * (e - _cut) * _invNorm;
         if (alpha > _maxAlpha)
         {
             alpha = _maxAlpha;
@@ -57,9 +64,16 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         }
         else
         {
-            dAlphaDq = -_half * s.Opacity * e * _invNorm;
+            dAlphaDq = -_half * opacity * e * _invNorm;
         }
         return alpha > T.Zero;
+    }
+
+    /// <summary>Pixel rectangle [x0, x1) × [y0, y1) of <paramref name="tile"/>.</summary>
+    private (int X0, int X1, int Y0, int Y1) PixelsOf(int tile, int tilesX, PinholeCamera camera)
+    {
+        int x0 = tile % tilesX * _tileSize, y0 = tile / tilesX * _tileSize;
+        return (x0, Math.Min(camera.Width, x0 + _tileSize), y0, Math.Min(camera.Height, y0 + _tileSize));
     }
 
     public RenderedLabels Render(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, int labelCount)
@@ -67,11 +81,10 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         var result = new RenderedLabels(camera.Width, camera.Height, labelCount);
         var splats = projection.Splats;
         int tilesX = projection.TilesX;
-        Parallel.For(0, tilesX * projection.TilesY, tile =>
+        Parallel.For(0, tilesX * projection.TilesY, () => new TileSplats<T>(), (tile, loopState, splatsOfTile) =>
         {
-            var list = bins.Entries.AsSpan(bins.Offsets[tile], bins.Offsets[tile + 1] - bins.Offsets[tile]);
-            int x0 = tile % tilesX * _tileSize, y0 = tile / tilesX * _tileSize;
-            int x1 = Math.Min(camera.Width, x0 + _tileSize), y1 = Math.Min(camera.Height, y0 + _tileSize);
+            splatsOfTile.Load(bins.ListOf(tile), splats);
+            var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
             for (int py = y0; py < y1; py++)
             {
                 for (int px = x0; px < x1; px++)
@@ -80,15 +93,14 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                     var weights = result.LabelWeights.AsSpan(p * labelCount, labelCount);
                     T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
                     T trans = T.One, a = T.Zero, depth = T.Zero;
-                    foreach (int g in list)
+                    for (int i = 0; i < splatsOfTile.Count; i++)
                     {
-                        ref readonly var s = ref splats[g];
-                        if (!TryAlpha(s, pxT - s.MeanX, pyT - s.MeanY, out T alpha, out _))
+                        if (!TryAlpha(splatsOfTile, i, pxT, pyT, out T alpha, out _))
                             continue;
                         T w = alpha * trans;
                         a += w;
-                        depth += w * s.Depth;
-                        weights[s.Label] += float.CreateChecked(w);
+                        depth += w * splatsOfTile.Depth[i];
+                        weights[splatsOfTile.Label[i]] += float.CreateChecked(w);
                         trans *= T.One - alpha;
                         if (trans < _minTransmittance)
                             break;
@@ -97,7 +109,8 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                     result.Depth[p] = a > T.Zero ? float.CreateChecked(depth / a) : float.NaN;
                 }
             }
-        });
+            return splatsOfTile;
+        }, _ => { });
         return result;
     }
 
@@ -127,13 +140,14 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             Array.Clear(buffer, 0, partitionSize);
             Span<int> slots = stackalloc int[MaxValuesPerPixel];
             Span<float> values = stackalloc float[MaxValuesPerPixel];
+            var splatsOfTile = new TileSplats<T>();
             for (int tile = part; tile < tiles; tile += Partitions)
             {
-                var list = bins.Entries.AsSpan(bins.Offsets[tile], bins.Offsets[tile + 1] - bins.Offsets[tile]);
+                var list = bins.ListOf(tile);
                 if (list.Length == 0)
                     continue;
-                int x0 = tile % tilesX * _tileSize, y0 = tile / tilesX * _tileSize;
-                int x1 = Math.Min(camera.Width, x0 + _tileSize), y1 = Math.Min(camera.Height, y0 + _tileSize);
+                splatsOfTile.Load(list, splats);
+                var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
                 for (int py = y0; py < y1; py++)
                 {
                     for (int px = x0; px < x1; px++)
@@ -143,13 +157,12 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                             continue;
                         T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
                         T trans = T.One;
-                        foreach (int g in list)
+                        for (int i = 0; i < splatsOfTile.Count; i++)
                         {
-                            ref readonly var s = ref splats[g];
-                            if (!TryAlpha(s, pxT - s.MeanX, pyT - s.MeanY, out T alpha, out _))
+                            if (!TryAlpha(splatsOfTile, i, pxT, pyT, out T alpha, out _))
                                 continue;
                             float w = float.CreateChecked(alpha * trans);
-                            int o = g * width;
+                            int o = splatsOfTile.Index[i] * width;
                             for (int v = 0; v < n; v++)
                                 buffer[o + slots[v]] += w * values[v];
                             trans *= T.One - alpha;
@@ -191,11 +204,10 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         var splats = projection.Splats;
         var source = projection.Source;
         int tilesX = projection.TilesX;
-        Parallel.For(0, tilesX * projection.TilesY, tile =>
+        Parallel.For(0, tilesX * projection.TilesY, () => new TileSplats<T>(), (tile, loopState, splatsOfTile) =>
         {
-            var list = bins.Entries.AsSpan(bins.Offsets[tile], bins.Offsets[tile + 1] - bins.Offsets[tile]);
-            int x0 = tile % tilesX * _tileSize, y0 = tile / tilesX * _tileSize;
-            int x1 = Math.Min(camera.Width, x0 + _tileSize), y1 = Math.Min(camera.Height, y0 + _tileSize);
+            splatsOfTile.Load(bins.ListOf(tile), splats);
+            var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
             for (int py = y0; py < y1; py++)
             {
                 for (int px = x0; px < x1; px++)
@@ -203,14 +215,13 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                     var pixel = result.AsSpan((py * camera.Width + px) * dims, dims);
                     T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
                     T trans = T.One;
-                    foreach (int g in list)
+                    for (int i = 0; i < splatsOfTile.Count; i++)
                     {
-                        ref readonly var s = ref splats[g];
-                        if (!TryAlpha(s, pxT - s.MeanX, pyT - s.MeanY, out T alpha, out _))
+                        if (!TryAlpha(splatsOfTile, i, pxT, pyT, out T alpha, out _))
                             continue;
                         float w = float.CreateChecked(alpha * trans);
                         alphas[py * camera.Width + px] += w;
-                        var f = features.AsSpan(source[g] * dims, dims);
+                        var f = features.AsSpan(source[splatsOfTile.Index[i]] * dims, dims);
                         for (int c = 0; c < dims; c++)
                             pixel[c] += w * f[c];
                         trans *= T.One - alpha;
@@ -219,13 +230,15 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                     }
                 }
             }
-        });
+            return splatsOfTile;
+        }, _ => { });
         return (result, alphas);
     }
 
     private sealed class Scratch
     {
-        public int[] Index = [];
+        public readonly TileSplats<T> Tile = new();
+        public int[] Position = [];
         public T[] Alpha = [], Transmittance = [], DAlphaDq = [];
         public int[] Slot = [];
         public T[] SupportWeight = [], SupportH = [];
@@ -236,9 +249,9 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
 
         public void Ensure(int contributors, int support)
         {
-            if (Index.Length < contributors)
+            if (Position.Length < contributors)
             {
-                Index = new int[contributors];
+                Position = new int[contributors];
                 Alpha = new T[contributors];
                 Transmittance = new T[contributors];
                 DAlphaDq = new T[contributors];
@@ -270,11 +283,11 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
 
         Parallel.For(0, tilesX * projection.TilesY, () => new Scratch(), (tile, _, scratch) =>
         {
-            int start = bins.Offsets[tile];
-            var list = bins.Entries.AsSpan(start, bins.Offsets[tile + 1] - start);
+            var list = bins.ListOf(tile);
             scratch.Ensure(list.Length, maxSupport);
-            int x0 = tile % tilesX * _tileSize, y0 = tile / tilesX * _tileSize;
-            int x1 = Math.Min(camera.Width, x0 + _tileSize), y1 = Math.Min(camera.Height, y0 + _tileSize);
+            var splatsOfTile = scratch.Tile;
+            splatsOfTile.Load(list, splats);
+            var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
             Span<T> g = stackalloc T[6];
             for (int py = y0; py < y1; py++)
             {
@@ -295,22 +308,24 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                     T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
                     T trans = T.One, a = T.Zero;
                     int count = 0;
-                    foreach (int gi in list)
+                    for (int i = 0; i < splatsOfTile.Count; i++)
                     {
-                        ref readonly var sp = ref splats[gi];
-                        if (!TryAlpha(sp, pxT - sp.MeanX, pyT - sp.MeanY, out T alpha, out T dAlphaDq))
+                        if (!TryAlpha(splatsOfTile, i, pxT, pyT, out T alpha, out T dAlphaDq))
                             continue;
                         T w = alpha * trans;
                         a += w;
-                        int slot = supportLabels.IndexOf(sp.Label);
+                        int slot = supportLabels.IndexOf(splatsOfTile.Label[i]);
                         if (slot >= 0)
                             scratch.SupportWeight[slot] += w;
-                        scratch.Index[count] = gi;
-                        scratch.Alpha[count] = alpha;
-                        scratch.Transmittance[count] = trans;
-                        scratch.DAlphaDq[count] = dAlphaDq;
-                        scratch.Slot[count] = slot;
-                        count++;
+                        if (withGradient)
+                        {
+                            scratch.Position[count] = i;
+                            scratch.Alpha[count] = alpha;
+                            scratch.Transmittance[count] = trans;
+                            scratch.DAlphaDq[count] = dAlphaDq;
+                            scratch.Slot[count] = slot;
+                            count++;
+                        }
                         trans *= T.One - alpha;
                         if (trans < _minTransmittance)
                             break;
@@ -341,15 +356,15 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                         T dAlphaDq = scratch.DAlphaDq[n];
                         if (dAlphaDq == T.Zero)
                             continue;
-                        int gi = scratch.Index[n];
-                        ref readonly var sp = ref splats[gi];
-                        T dx = pxT - sp.MeanX, dy = pyT - sp.MeanY;
+                        int i = scratch.Position[n];
+                        T dx = pxT - splatsOfTile.MeanX[i], dy = pyT - splatsOfTile.MeanY[i];
+                        T conicB = splatsOfTile.ConicB[i];
                         T f = dLdAlpha * dAlphaDq;
                         // dq/d(mean x, mean y, conic a, b, c)
-                        T s0 = -_two * f * (sp.ConicA * dx + sp.ConicB * dy);
-                        T s1 = -_two * f * (sp.ConicB * dx + sp.ConicC * dy);
+                        T s0 = -_two * f * (splatsOfTile.ConicA[i] * dx + conicB * dy);
+                        T s1 = -_two * f * (conicB * dx + splatsOfTile.ConicC[i] * dy);
                         T s2 = f * dx * dx, s3 = f * _two * dx * dy, s4 = f * dy * dy;
-                        var jac = jacobian.AsSpan(GaussianProjection<T>.JacobianSize * gi, GaussianProjection<T>.JacobianSize);
+                        var jac = jacobian.AsSpan(GaussianProjection<T>.JacobianSize * splatsOfTile.Index[i], GaussianProjection<T>.JacobianSize);
                         for (int k = 0; k < 6; k++)
                             g[k] += s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
                     }

@@ -8,6 +8,7 @@ namespace Mosaic.Rendering;
 /// </summary>
 internal sealed class TileBins
 {
+    private const int ChunkSize = 4096;
     private int[] _counts = [];
     private ulong[] _keys = [];
 
@@ -19,6 +20,9 @@ internal sealed class TileBins
 
     /// <summary>The longest list of any tile.</summary>
     public int MaxEntriesPerTile { get; private set; }
+
+    /// <summary>Tile <paramref name="tile"/>'s visible Gaussians, front to back.</summary>
+    public ReadOnlySpan<int> ListOf(int tile) => Entries.AsSpan(Offsets[tile], Offsets[tile + 1] - Offsets[tile]);
 
     public void Build<T>(GaussianProjection<T> projection) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -32,10 +36,15 @@ internal sealed class TileBins
         Array.Clear(_counts, 0, tiles + 1);
         int n = projection.Count;
         var (x0, x1, y0, y1) = (projection.TileX0, projection.TileX1, projection.TileY0, projection.TileY1);
-        for (int v = 0; v < n; v++)
-            for (int ty = y0[v]; ty < y1[v]; ty++)
-                for (int tx = x0[v]; tx < x1[v]; tx++)
-                    _counts[ty * tilesX + tx]++;
+        var counts = _counts;
+        Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, chunk =>
+        {
+            int end = Math.Min(n, (chunk + 1) * ChunkSize);
+            for (int v = chunk * ChunkSize; v < end; v++)
+                for (int ty = y0[v]; ty < y1[v]; ty++)
+                    for (int tx = x0[v]; tx < x1[v]; tx++)
+                        Interlocked.Increment(ref counts[ty * tilesX + tx]);
+        });
         var offsets = Offsets;
         offsets[0] = 0;
         int longest = 0;
@@ -51,18 +60,24 @@ internal sealed class TileBins
             _keys = new ulong[Math.Max(total, _keys.Length * 3 / 2)];
             Entries = new int[_keys.Length];
         }
-        Array.Copy(offsets, _counts, tiles); // reuse as fill cursors
+        Array.Copy(offsets, counts, tiles); // reuse as fill cursors
         var splats = projection.Splats;
-        for (int v = 0; v < n; v++)
-        {
-            // A positive float's bit pattern orders like the float itself.
-            ulong depthBits = BitConverter.SingleToUInt32Bits(float.CreateSaturating(splats[v].Depth));
-            ulong key = depthBits << 32 | (uint)v;
-            for (int ty = y0[v]; ty < y1[v]; ty++)
-                for (int tx = x0[v]; tx < x1[v]; tx++)
-                    _keys[_counts[ty * tilesX + tx]++] = key;
-        }
         var keys = _keys;
+        // Threads fill each tile's slots in any order; the sort below makes the lists deterministic,
+        // because every key is unique.
+        Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, chunk =>
+        {
+            int end = Math.Min(n, (chunk + 1) * ChunkSize);
+            for (int v = chunk * ChunkSize; v < end; v++)
+            {
+                // A positive float's bit pattern orders like the float itself.
+                ulong depthBits = BitConverter.SingleToUInt32Bits(float.CreateSaturating(splats[v].Depth));
+                ulong key = depthBits << 32 | (uint)v;
+                for (int ty = y0[v]; ty < y1[v]; ty++)
+                    for (int tx = x0[v]; tx < x1[v]; tx++)
+                        keys[Interlocked.Increment(ref counts[ty * tilesX + tx]) - 1] = key;
+            }
+        });
         var entries = Entries;
         Parallel.For(0, tiles, t =>
         {

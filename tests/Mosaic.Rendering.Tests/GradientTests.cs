@@ -103,6 +103,32 @@ public class GradientTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(16)]
+    public void Loss_gradient_and_normal_matrix_do_not_depend_on_the_tile_size(int tileSize)
+    {
+        var rng = new Random(31);
+        var map = TestScenes.RandomScene(31, count: 150, labelCount: 5);
+        var pose = TestScenes.RandomPose(rng);
+        var query = TestScenes.Query(map, TestScenes.RandomPose(rng), 31);
+
+        var byDefault = new CpuLabelRenderer<double>(map).Evaluate(pose, TestScenes.Camera, query, withGradient: true);
+        var tiled = new CpuLabelRenderer<double>(map, new RenderSettings { TileSize = tileSize }).Evaluate(pose, TestScenes.Camera, query, withGradient: true);
+
+        Assert.True(byDefault.Coverage > 0.1, "the scene must be in view");
+        Assert.Equal(byDefault.Coverage, tiled.Coverage);
+        // Only the order of the per-tile sums differs.
+        static void Close(double expected, double actual, string what) =>
+            Assert.True(Math.Abs(expected - actual) <= 1e-9 * Math.Max(1, Math.Abs(expected)), $"{what}: {actual} vs {expected}");
+        Close(byDefault.Loss, tiled.Loss, "loss");
+        for (int k = 0; k < 6; k++)
+            Close(byDefault.Gradient![k], tiled.Gradient![k], $"gradient {k}");
+        for (int k = 0; k < 36; k++)
+            Close(byDefault.NormalMatrix![k], tiled.NormalMatrix![k], $"normal matrix {k}");
+    }
+
     [Fact]
     public void Float_gradient_agrees_with_the_float64_gradient()
     {
