@@ -1,17 +1,23 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
 using Mosaic.Core.Synthetic;
 using Mosaic.Localization;
-using Mosaic.Localization.Parameters;
+using Mosaic.Rendering;
 using Mosaic.Rendering.Cuda;
 using Spectre.Console;
 
 namespace Mosaic.Cli.Commands;
 
 /// <summary>
-/// <c>mosaic bench render</c>: forward, forward+backward and full refinement times at 640x480 on the
-/// synthetic room, per map size, on the chosen compute backend (the CUDA issue's measurements).
+/// <c>mosaic bench render</c>: loss (forward) and loss + gradient (forward + backward) times per pyramid
+/// level, and a full coarse-to-fine refinement, on the synthetic room or a real map, on the chosen
+/// compute backend. The query is the map's own hard labels at a true pose; refinement starts 3-4 cm and
+/// about 2 deg away.
 /// </summary>
 internal static class RenderBench
 {
@@ -19,24 +25,56 @@ internal static class RenderBench
     {
         var backend = new Option<string>("--backend") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var device = new Option<int>("--device") { Description = "GPU ordinal.", DefaultValueFactory = _ => 0 };
-        var gaussians = new Option<string>("--gaussians") { Description = "Comma-separated approximate map sizes.", DefaultValueFactory = _ => "100000,500000,1000000" };
+        var gaussians = new Option<string>("--gaussians") { Description = "Comma-separated approximate sizes of the synthetic room (ignored with --map).", DefaultValueFactory = _ => "100000,500000,1000000" };
+        var map = new Option<string?>("--map") { Description = "A map directory: render it from its middle keyframe at the full resolution of the camera it was built from, instead of the synthetic room." };
+        var levels = new Option<string>("--levels") { Description = "Comma-separated pyramid levels to time the loss at (0 = 640x480 for the synthetic room).", DefaultValueFactory = _ => "0" };
+        var refine = new Option<string>("--refine-levels") { Description = "Coarsest..finest level of the timed refinement.", DefaultValueFactory = _ => "3..0" };
+        var tileSize = new Option<int>("--tile-size") { Description = "Tile edge in pixels; 0 = the backend's default.", DefaultValueFactory = _ => 0 };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per measurement (the median is reported), after one warm-up.", DefaultValueFactory = _ => 5 };
-        var command = new Command("render", "Forward, forward+backward and full coarse-to-fine refinement times at 640x480 (synthetic room, K = 16) on a compute backend.")
+        var command = new Command("render", "Loss and loss+gradient times per pyramid level and a full coarse-to-fine refinement time, on the synthetic room (K = 16) or a real map, on a compute backend.")
         {
-            backend, device, gaussians, repeats,
+            backend, device, gaussians, map, levels, refine, tileSize, repeats,
         };
         command.SetAction(parse =>
         {
             int runs = Math.Max(1, parse.GetValue(repeats));
-            var camera = SyntheticRoom.Camera;
-            var table = new Table().AddColumns("Gaussians", "forward (ms)", "forward+backward (ms)", "refine levels 3..0 (ms)", "refine iterations");
-            foreach (string size in parse.GetValue(gaussians)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            int[] timedLevels;
+            (int Coarsest, int Finest) refineLevels;
+            try
             {
-                var map = SyntheticRoom.Generate(int.Parse(size, System.Globalization.CultureInfo.InvariantCulture), 16, 1);
+                timedLevels = parse.GetValue(levels)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+                var bounds = parse.GetValue(refine)!.Split("..");
+                refineLevels = (int.Parse(bounds[0], CultureInfo.InvariantCulture), int.Parse(bounds[^1], CultureInfo.InvariantCulture));
+            }
+            catch (FormatException)
+            {
+                Console.Error.WriteLine("mosaic bench render: --levels takes integers like 4,3,2 and --refine-levels a range like 4..2");
+                return 2;
+            }
+            var settings = new RenderSettings { TileSize = parse.GetValue(tileSize) is > 0 and var t ? t : null };
+            IEnumerable<Scene> scenes;
+            try
+            {
+                scenes = parse.GetValue(map) is { } directory
+                    ? [RealScene(MapDirectory.Load(directory))]
+                    : parse.GetValue(gaussians)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(size => SyntheticScene(int.Parse(size, CultureInfo.InvariantCulture))).ToList();
+            }
+            catch (Exception e) when (e is MapFormatException or IOException or FormatException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"mosaic bench render: {e.Message}");
+                return 2;
+            }
+
+            var table = new Table().AddColumns("Gaussians", "image", "loss (ms)", "loss+gradient (ms)");
+            var refineTable = new Table().AddColumns("Gaussians", $"refine levels {refineLevels.Coarsest}..{refineLevels.Finest} (ms)", "iterations", "final error");
+            foreach (var scene in scenes)
+            {
                 ComputeRenderer compute;
                 try
                 {
-                    compute = Compute.Renderer(map, new ComputeParameters { Backend = parse.GetValue(backend)!, Device = parse.GetValue(device) });
+                    compute = ComputeBackends.Create(scene.Map, parse.GetValue(backend)!, parse.GetValue(device), settings);
                 }
                 catch (CudaException e)
                 {
@@ -46,27 +84,60 @@ internal static class RenderBench
                 try
                 {
                     var renderer = compute.Renderer;
-                    var rng = new Random(1);
-                    var truth = SyntheticRoom.RandomCameraPose(rng).Inverse();
-                    var query = LabelDistributionImage.FromLabels(renderer.Render(truth, camera).HardLabels(), 16);
-                    var start = Core.Geometry.Se3.Exp(new Core.Geometry.Tangent(new Core.Geometry.Vector3d(0.03, -0.02, 0.02), new Core.Geometry.Vector3d(0.01, 0.02, -0.01))) * truth;
-                    double forward = Median(runs, () => renderer.Render(start, camera));
-                    double backward = Median(runs, () => renderer.Evaluate(start, camera, query, withGradient: true));
-                    var refiner = new PoseRefiner(renderer, new RefinerOptions { CoarsestLevel = 3, FinestLevel = 0 });
-                    int iterations = 0;
-                    double refine = Median(runs, () => iterations = refiner.Refine(query, camera, start).Iterations);
-                    table.AddRow($"{map.Count:N0}", $"{forward:F1}", $"{backward:F1}", $"{refine:F1}", $"{iterations}");
+                    var camFromMap = scene.Truth.Inverse();
+                    var query = LabelDistributionImage.FromLabels(renderer.Render(camFromMap, scene.Camera).HardLabels(), scene.Map.LabelCount);
+                    var start = scene.Truth * Se3.Exp(new Tangent(new Vector3d(0.03, -0.02, 0.02), new Vector3d(0.01, 0.02, -0.01)));
+                    var refiner = new PoseRefiner(renderer, new RefinerOptions { CoarsestLevel = refineLevels.Coarsest, FinestLevel = refineLevels.Finest });
+                    // A whole refinement first, so that the JIT has optimised every path before timing.
+                    refiner.Refine(query, scene.Camera, start);
+                    foreach (int level in timedLevels)
+                    {
+                        var camera = scene.Camera.AtLevel(level);
+                        var levelQuery = query.Downsample(1 << level);
+                        double loss = Median(runs, () => renderer.Evaluate(start.Inverse(), camera, levelQuery, withGradient: false));
+                        double gradient = Median(runs, () => renderer.Evaluate(start.Inverse(), camera, levelQuery, withGradient: true));
+                        table.AddRow($"{scene.Map.Count:N0}", $"{camera.Width}x{camera.Height}", $"{loss:F1}", $"{gradient:F1}");
+                    }
+                    RefinementResult result = null!;
+                    double time = Median(runs, () => result = refiner.Refine(query, scene.Camera, start));
+                    var (dt, dr) = Se3.Distance(result.MapFromCamera, scene.Truth);
+                    refineTable.AddRow($"{scene.Map.Count:N0}", $"{time:F1}", $"{result.Iterations}", $"{dt * 100:F2} cm, {dr * 180 / Math.PI:F2} deg");
                 }
                 finally
                 {
                     (compute.Renderer as IDisposable)?.Dispose();
                 }
             }
+            AnsiConsole.MarkupLineInterpolated($"compute backend: {parse.GetValue(backend)}, tile size {(settings.TileSize?.ToString(CultureInfo.InvariantCulture) ?? "default")}");
             AnsiConsole.Write(table);
+            AnsiConsole.Write(refineTable);
             AnsiConsole.MarkupLineInterpolated($"{Environment.ProcessorCount} logical cores; medians of {runs} runs after a warm-up; times include copying results back to the host.");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A map, the full-resolution camera to render it with, and the true pose T_map_cam.</summary>
+    private sealed record Scene(GaussianMap Map, PinholeCamera Camera, Se3 Truth);
+
+    private static Scene SyntheticScene(int size) =>
+        new(SyntheticRoom.Generate(size, 16, 1), SyntheticRoom.Camera, SyntheticRoom.RandomCameraPose(new Random(1)));
+
+    /// <summary>
+    /// The map seen from its middle keyframe, with the keyframes' camera (level <c>retrieval.level</c>
+    /// of the mapping camera, from the map's provenance) scaled back to level 0.
+    /// </summary>
+    private static Scene RealScene(PrivacyMap map)
+    {
+        if (map.Keyframes is not { Keyframes.Count: > 0 } database)
+            throw new InvalidOperationException("the map has no keyframes to take a pose from");
+        if (!map.Provenance.Parameters.TryGetValue("retrieval.level", out var levelText) || !int.TryParse(levelText, CultureInfo.InvariantCulture, out int level))
+            throw new InvalidOperationException("the map's provenance does not say at which level its keyframes were rendered (retrieval.level)");
+        var camera = database.Camera;
+        int scale = 1 << level;
+        var full = new PinholeCamera(camera.Width * scale, camera.Height * scale, camera.Fx * scale, camera.Fy * scale,
+            (camera.Cx + 0.5) * scale - 0.5, (camera.Cy + 0.5) * scale - 0.5);
+        return new Scene(map.Gaussians, full, database.Keyframes[database.Keyframes.Count / 2].MapFromCamera);
     }
 
     private static double Median(int runs, Action action)
