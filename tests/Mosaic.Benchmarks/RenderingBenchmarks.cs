@@ -14,7 +14,7 @@ namespace Mosaic.Benchmarks;
 /// gradient, normal matrix) at one resolution, and a full coarse-to-fine refine from a 5 cm / 2 deg
 /// perturbation whose query has that resolution.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 3, iterationCount: 10)]
 [MemoryDiagnoser]
 public class RenderingBenchmarks
 {
@@ -38,7 +38,7 @@ public class RenderingBenchmarks
         _truth = SyntheticRoom.RandomCameraPose(new Random(2));
         _query = LabelDistributionImage.FromLabels(_renderer.Render(_truth.Inverse(), _camera).HardLabels(), 16);
         _start = _truth * Se3.Exp(new Tangent(new Vector3d(0.03, -0.03, 0.028), new Vector3d(0.02, 0.02, -0.015)));
-        // Pyramid: three levels ending at this resolution.
+        // Pyramid: three levels, ending at half this resolution (at 160x120 for 160).
         int finest = Width switch { 640 => 1, 320 => 1, _ => 0 };
         _refiner = new PoseRefiner(_renderer, new RefinerOptions { FinestLevel = finest, CoarsestLevel = finest + 2 });
     }
