@@ -106,6 +106,52 @@ public class CdrTests
     }
 
     [Fact]
+    public void A_wstring_is_a_count_of_UTF16_units_each_widened_to_four_bytes()
+    {
+        // example_interfaces/WString "hé€" as Fast DDS and Cyclone DDS write it: count 3, no terminator.
+        var bytes = Convert.FromHexString("00010000" + "03000000" + "68000000" + "e9000000" + "ac200000");
+        var decoder = DynamicDecoder.Parse("example_interfaces/msg/WString", "wstring data\n");
+        Assert.Equal("hé€", decoder.Decode(bytes)["data"]);
+
+        var writer = new CdrWriter();
+        writer.WriteWString("hé€");
+        Assert.Equal(bytes, writer.ToArray());
+    }
+
+    [Fact]
+    public void Wstrings_outside_the_basic_plane_and_in_sequences_round_trip()
+    {
+        var writer = new CdrWriter(littleEndian: false);
+        writer.WriteSequenceLength(2);
+        writer.WriteWString("a\U0001F600");
+        writer.WriteWString("");
+        writer.WriteByte(7);
+        var decoded = DynamicDecoder.Parse("pkg/msg/W", "wstring[] names\nuint8 tail\n").Decode(writer.ToArray());
+        Assert.Equal(new object?[] { "a\U0001F600", "" }, (List<object?>)decoded["names"]!);
+        Assert.Equal((byte)7, decoded["tail"]);
+    }
+
+    [Fact]
+    public void A_wstring_count_beyond_the_buffer_or_a_unit_beyond_Unicode_is_an_error()
+    {
+        var decoder = DynamicDecoder.Parse("example_interfaces/msg/WString", "wstring data\n");
+        var tooLong = Convert.FromHexString("00010000" + "00000010" + "68000000");
+        Assert.Contains("sequence of 268435456", Assert.Throws<CdrException>(() => decoder.Decode(tooLong)).Message);
+        var notUnicode = Convert.FromHexString("00010000" + "01000000" + "00001100");
+        var error = Assert.Throws<CdrException>(() => decoder.Decode(notUnicode));
+        Assert.Contains("0x110000", error.Message);
+        Assert.Equal(8, error.Offset);
+    }
+
+    [Fact]
+    public void A_wchar_field_parses_but_does_not_decode_because_its_size_depends_on_the_writer()
+    {
+        var decoder = DynamicDecoder.Parse("test_msgs/msg/W", "wchar letter\n");
+        var error = Assert.Throws<NotSupportedException>(() => decoder.Decode(Convert.FromHexString("0001000041000000")));
+        Assert.Contains("Cyclone DDS", error.Message);
+    }
+
+    [Fact]
     public void Every_truncation_of_a_message_fails_cleanly()
     {
         var bytes = RosSerializer.Serialize(new CameraInfo(new Header(new RosTime(1, 2), "cam"), 480, 640, "plumb_bob", [0, 0, 0, 0, 0],

@@ -126,6 +126,35 @@ public ref struct CdrReader
     }
 
     /// <summary>
+    /// Reads a wstring as ROS 2's Fast DDS and Cyclone DDS type support write it in XCDR1: uint32 count
+    /// of UTF-16 code units (no terminator), then each unit in 4 bytes. A unit above 0xFFFF is taken
+    /// as a whole code point, which a writer storing UTF-32 would produce.
+    /// </summary>
+    public string ReadWString()
+    {
+        int count = ReadSequenceLength(4);
+        var text = new StringBuilder(count);
+        for (int i = 0; i < count; i++)
+        {
+            int at = Offset;
+            uint unit = ReadUInt32();
+            if (unit <= 0xFFFF)
+            {
+                text.Append((char)unit);
+            }
+            else if (unit <= 0x10FFFF && !(unit is >= 0xD800 and <= 0xDFFF))
+            {
+                text.Append(char.ConvertFromUtf32((int)unit));
+            }
+            else
+            {
+                throw new CdrException($"wstring character 0x{unit:X} is not a Unicode code point", at);
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
     /// Reads a sequence length and checks that <paramref name="minElementSize"/> bytes per element
     /// can still be present, so a corrupt count never turns into a huge allocation.
     /// </summary>

@@ -107,6 +107,19 @@ public sealed class CdrWriter
         s[byteCount] = 0;
     }
 
+    /// <summary>
+    /// Writes a wstring as ROS 2's Fast DDS and Cyclone DDS type support do in XCDR1: uint32 count of
+    /// UTF-16 code units (no terminator), then each code unit widened to 4 bytes (a Linux wchar_t).
+    /// </summary>
+    public void WriteWString(string value)
+    {
+        WriteUInt32((uint)value.Length);
+        foreach (char c in value)
+        {
+            WriteUInt32(c);
+        }
+    }
+
     /// <summary>Writes a sequence length prefix.</summary>
     public void WriteSequenceLength(int count) => WriteUInt32((uint)count);
 

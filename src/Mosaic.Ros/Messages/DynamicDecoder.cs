@@ -11,7 +11,9 @@ namespace Mosaic.Ros.Messages;
 /// <remarks>
 /// Covers what ROS 2 message files use: all primitive types, bounded strings, fixed, bounded and
 /// unbounded arrays, nested types (same-package short names, <c>pkg/Type</c>, <c>pkg/msg/Type</c>),
-/// constants and default values (skipped). <c>wstring</c> is not supported.
+/// constants and default values (skipped), and <c>wstring</c> (see <see cref="CdrReader.ReadWString"/>).
+/// A <c>wchar</c> field parses but refuses to decode: Fast DDS writes it in 4 bytes and Cyclone DDS
+/// in 2, and a bag does not say which wrote it.
 /// </remarks>
 public sealed class DynamicDecoder
 {
@@ -138,7 +140,9 @@ public sealed class DynamicDecoder
         "float32" => reader.ReadSingle(),
         "float64" => reader.ReadDouble(),
         "string" => reader.ReadString(),
-        "wstring" => throw new NotSupportedException("wstring fields are not supported"),
+        "wstring" => reader.ReadWString(),
+        "wchar" => throw new NotSupportedException(
+            $"field '{field.Name}' is a wchar, whose size depends on the DDS implementation that wrote it (4 bytes in Fast DDS, 2 in Cyclone DDS)"),
         _ => ReadStruct(ref reader, field.BaseType, depth + 1),
     };
 
@@ -229,7 +233,7 @@ public sealed class DynamicDecoder
         {
             baseType = baseType[..bound]; // bounded string: the bound does not change the encoding
         }
-        bool primitive = PrimitiveSizes.ContainsKey(baseType) || baseType is "string" or "wstring";
+        bool primitive = PrimitiveSizes.ContainsKey(baseType) || baseType is "string" or "wstring" or "wchar";
         if (!primitive)
         {
             baseType = baseType switch
