@@ -46,6 +46,24 @@ public class BagWriterTests
     }
 
     [Fact]
+    public void A_sqlite3_bag_still_being_recorded_reads_its_committed_messages_and_is_left_untouched()
+    {
+        using var temp = new TempDirectory();
+        string bag = temp.Combine("live");
+        using var writer = Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { StorageIdentifier = "sqlite3" });
+        writer.AddTopic<StringMessage>("/chatter");
+        // The writer commits every 1000 messages; the reader sees what is committed, each time it reads.
+        for (int i = 0; i < 1500; i++) writer.Write("/chatter", i, new StringMessage(new string('x', i % 300)));
+        using var reader = Rosbag2Reader.Open(writer.FilePath);
+        Assert.Equal(1000, reader.ReadMessages().Count());
+        for (int i = 1500; i < 2500; i++) writer.Write("/chatter", i, new StringMessage(new string('y', i % 300)));
+        var read = reader.ReadMessages().ToList();
+        Assert.Equal(2000, read.Count);
+        Assert.Equal(new string('y', 1999 % 300), RosSerializer.Deserialize<StringMessage>(read[^1].Data.Span).Data);
+        Assert.Equal(["live_0.db3"], Directory.GetFiles(bag).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void A_damaged_summary_falls_back_to_a_scan_with_a_warning_and_loses_nothing()
     {
         using var temp = new TempDirectory();

@@ -17,7 +17,7 @@ internal sealed class SqliteDatabase : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Opens <paramref name="path"/>; read-only databases are opened immutable (no locks, no journal writes).</summary>
+    /// <summary>Opens <paramref name="path"/>; <paramref name="immutable"/> read-only files take no locks and must not change while open.</summary>
     public static SqliteDatabase Open(string path, bool readOnly, bool immutable = false)
     {
         lock (InitLock)

@@ -4,8 +4,8 @@ namespace Mosaic.Ros.Bags;
 
 /// <summary>
 /// Reads a rosbag2 sqlite3 file, schema v1 (2018, no serialization_format column) to v4
-/// (Jazzy, message_definitions). A file with a non-empty -wal journal is copied with its journal to a
-/// temporary directory first, so the recording is never modified; others are opened immutable.
+/// (Jazzy, message_definitions). The recording is never modified: a file with a non-empty journal is
+/// read from a temporary copy, and a bag still being recorded reads up to its last committed message.
 /// </summary>
 internal sealed class SqliteStorage : IBagStorage
 {
@@ -34,20 +34,26 @@ internal sealed class SqliteStorage : IBagStorage
 
     public static SqliteStorage Open(string path)
     {
+        // A journal with content (a WAL not yet checkpointed, or the rollback journal of an interrupted
+        // transaction) is applied to a temporary copy: sqlite would otherwise write beside the recording.
+        string? journal = new[] { path + "-wal", path + "-journal" }.FirstOrDefault(j => new FileInfo(j) is { Exists: true, Length: > 0 });
         string? temporary = null;
         string openPath = path;
-        var wal = new FileInfo(path + "-wal");
-        if (wal.Exists && wal.Length > 0)
+        if (journal is not null)
         {
             temporary = Directory.CreateTempSubdirectory("mosaic-bag-").FullName;
             openPath = Path.Combine(temporary, Path.GetFileName(path));
             File.Copy(path, openPath);
-            File.Copy(wal.FullName, openPath + "-wal");
+            File.Copy(journal, openPath + journal[path.Length..]);
         }
         SqliteDatabase db;
         try
         {
-            db = temporary is null ? SqliteDatabase.Open(openPath, readOnly: true, immutable: true) : SqliteDatabase.Open(openPath, readOnly: false);
+            // A WAL-mode file with an empty journal is opened immutable, because even a read-only WAL
+            // connection creates -shm/-wal files. A rollback-journal file (rosbag2's default) is opened
+            // read-only with locking, so a bag that is still being recorded reads its committed messages.
+            db = temporary is not null ? SqliteDatabase.Open(openPath, readOnly: false)
+                : SqliteDatabase.Open(openPath, readOnly: true, immutable: IsWalMode(path));
         }
         catch
         {
@@ -70,6 +76,14 @@ internal sealed class SqliteStorage : IBagStorage
             storage.Dispose();
             throw;
         }
+    }
+
+    // Bytes 18 and 19 of the database header are the file format versions: 2 means WAL mode.
+    private static bool IsWalMode(string path)
+    {
+        Span<byte> header = stackalloc byte[20];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header[18] == 2;
     }
 
     private void ReadSchema()
