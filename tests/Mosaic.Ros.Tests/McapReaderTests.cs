@@ -16,4 +16,36 @@ public class McapReaderTests
         Assert.True(reader.UsedSummary, string.Join("; ", reader.Warnings));
         Assert.Equal("ros2", reader.Profile);
     }
+
+    [Fact]
+    public void Counts_come_from_the_message_indexes_and_match_reading_every_message()
+    {
+        using var reader = McapReader.Open(SharedData.Path("bags", "evo", "nav2_turtlebot.mcap"));
+        var expected = reader.ReadMessages().GroupBy(m => m.ChannelId)
+            .ToDictionary(g => g.Key, g => new McapChannelCount((ulong)g.Count(), g.Min(m => m.LogTime), g.Max(m => m.LogTime)));
+        Assert.Equal(expected.OrderBy(p => p.Key), reader.CountMessages().OrderBy(p => p.Key));
+        Assert.Empty(reader.Warnings);
+    }
+
+    [Fact]
+    public void Damaged_message_indexes_are_counted_by_reading_their_chunk_with_a_warning()
+    {
+        using var temp = new TempDirectory();
+        string path = temp.Combine("damaged_index.mcap");
+        byte[] bytes = File.ReadAllBytes(SharedData.Path("bags", "evo", "nav2_turtlebot.mcap"));
+        // Walk the records from the header to the first chunk; its message index records follow it.
+        long offset = McapReader.Magic.Length;
+        while (bytes[offset] != (byte)McapOpcode.Chunk)
+        {
+            offset += 9 + (long)BitConverter.ToUInt64(bytes, (int)offset + 1);
+        }
+        offset += 9 + (long)BitConverter.ToUInt64(bytes, (int)offset + 1);
+        Assert.Equal((byte)McapOpcode.MessageIndex, bytes[offset]);
+        bytes[offset] = 0x7F;
+        File.WriteAllBytes(path, bytes);
+        using var reader = McapReader.Open(path);
+        using var original = McapReader.Open(SharedData.Path("bags", "evo", "nav2_turtlebot.mcap"));
+        Assert.Equal(original.CountMessages().OrderBy(p => p.Key), reader.CountMessages().OrderBy(p => p.Key));
+        Assert.Contains(reader.Warnings, w => w.Contains("message indexes") && w.Contains("damaged"));
+    }
 }

@@ -10,7 +10,8 @@ public sealed record McapReadFilter(IReadOnlySet<ushort>? ChannelIds = null, ulo
 /// <summary>
 /// Reads an MCAP file: schemas, channels and messages in log-time order. Uses the summary section
 /// (chunk indexes) when it is present and intact; otherwise scans the data section record by record
-/// and says so in <see cref="Warnings"/>. Chunks may be uncompressed, zstd or lz4.
+/// and says so in <see cref="Warnings"/>. Chunks may be uncompressed, zstd or lz4. Metadata records
+/// are read; attachments are skipped.
 /// </summary>
 public sealed class McapReader : IDisposable
 {
@@ -26,6 +27,7 @@ public sealed class McapReader : IDisposable
     private readonly Dictionary<ushort, McapChannel> _channels = new();
     private readonly List<ChunkRef> _chunks = new();
     private readonly List<LooseMessage> _looseMessages = new();
+    private readonly List<McapMetadata> _metadata = new();
     private readonly List<string> _warnings = new();
 
     private McapReader(string path)
@@ -49,6 +51,9 @@ public sealed class McapReader : IDisposable
 
     /// <summary>Channels by id.</summary>
     public IReadOnlyDictionary<ushort, McapChannel> Channels => _channels;
+
+    /// <summary>Metadata records in file order (rosbag2 writes one named <c>rosbag2</c>).</summary>
+    public IReadOnlyList<McapMetadata> Metadata => _metadata;
 
     /// <summary>The statistics record, when the summary has one.</summary>
     public McapStatistics? Statistics { get; private set; }
@@ -124,6 +129,83 @@ public sealed class McapReader : IDisposable
                 yield return pending.Dequeue();
             }
         }
+    }
+
+    /// <summary>
+    /// Message count and log-time range per channel, from the message index records after each chunk
+    /// where the file has them (nothing is decompressed), else by reading the chunk.
+    /// </summary>
+    public IReadOnlyDictionary<ushort, McapChannelCount> CountMessages()
+    {
+        var counts = new Dictionary<ushort, McapChannelCount>();
+        foreach (var loose in _looseMessages)
+        {
+            McapChannelCount.Add(counts, loose.ChannelId, loose.LogTime);
+        }
+        foreach (var chunk in _chunks)
+        {
+            if (chunk.Counts is null && !TryCountFromMessageIndexes(chunk, counts))
+            {
+                chunk.Counts = new Dictionary<ushort, McapChannelCount>();
+                foreach (var message in ReadChunkMessages(chunk))
+                {
+                    McapChannelCount.Add(chunk.Counts, message.ChannelId, message.LogTime);
+                }
+            }
+            foreach (var (channel, c) in chunk.Counts ?? [])
+            {
+                counts[channel] = counts.TryGetValue(channel, out var total)
+                    ? new McapChannelCount(total.MessageCount + c.MessageCount, Math.Min(total.FirstLogTime, c.FirstLogTime), Math.Max(total.LastLogTime, c.LastLogTime))
+                    : c;
+            }
+        }
+        return counts;
+    }
+
+    // A message index record: channel id, then (log time, offset) pairs of 16 bytes.
+    private bool TryCountFromMessageIndexes(ChunkRef chunk, Dictionary<ushort, McapChannelCount> counts)
+    {
+        if (chunk.MessageIndexLength <= 0)
+        {
+            return false;
+        }
+        var found = new Dictionary<ushort, McapChannelCount>();
+        try
+        {
+            var indexes = ReadBytes(chunk.MessageIndexStart, checked((int)chunk.MessageIndexLength));
+            int position = 0;
+            while (position < indexes.Length)
+            {
+                if (indexes.Length - position < RecordPrefix || indexes[position] != (byte)McapOpcode.MessageIndex)
+                {
+                    throw new FormatException($"no message index record at byte {chunk.MessageIndexStart + position}");
+                }
+                ulong length = BinaryPrimitives.ReadUInt64LittleEndian(indexes.AsSpan(position + 1));
+                if (length > (ulong)(indexes.Length - position - RecordPrefix))
+                {
+                    throw new FormatException($"message index at byte {chunk.MessageIndexStart + position} runs past the chunk's indexes");
+                }
+                var fields = new McapFields(indexes.AsSpan(position + RecordPrefix, (int)length));
+                ushort channel = fields.U16();
+                var entries = fields.BytesU32();
+                if (entries.Length % 16 != 0)
+                {
+                    throw new FormatException($"message index at byte {chunk.MessageIndexStart + position} holds {entries.Length} bytes, not whole entries");
+                }
+                for (int e = 0; e < entries.Length; e += 16)
+                {
+                    McapChannelCount.Add(found, channel, BinaryPrimitives.ReadUInt64LittleEndian(entries[e..]));
+                }
+                position += RecordPrefix + (int)length;
+            }
+        }
+        catch (Exception e) when (e is FormatException or McapFormatException or OverflowException)
+        {
+            _warnings.Add($"message indexes of the chunk at byte {chunk.Offset} are damaged ({e.Message}); counted by reading the chunk");
+            return false;
+        }
+        chunk.Counts = found;
+        return true;
     }
 
     /// <inheritdoc/>
@@ -207,6 +289,7 @@ public sealed class McapReader : IDisposable
         var schemas = new Dictionary<ushort, McapSchema>();
         var channels = new Dictionary<ushort, McapChannel>();
         var chunks = new List<ChunkRef>();
+        var metadataIndexes = new List<(ulong Offset, ulong Length, string Name)>();
         McapStatistics? statistics = null;
         try
         {
@@ -242,7 +325,16 @@ public sealed class McapReader : IDisposable
                             throw new FormatException($"chunk index points past the end of the file (offset {index.ChunkStartOffset})");
                         }
                         chunks.Add(new ChunkRef((long)index.ChunkStartOffset, index.MessageStartTime, index.MessageEndTime,
-                            index.MessageIndexOffsets.Count > 0 ? index.MessageIndexOffsets.Keys.ToHashSet() : null));
+                            index.MessageIndexOffsets.Count > 0 ? index.MessageIndexOffsets.Keys.ToHashSet() : null)
+                        {
+                            MessageIndexStart = (long)(index.ChunkStartOffset + index.ChunkLength),
+                            MessageIndexLength = index.MessageIndexOffsets.Count > 0
+                                && index.ChunkStartOffset + index.ChunkLength + index.MessageIndexLength <= (ulong)_length
+                                ? (long)index.MessageIndexLength : 0,
+                        });
+                        break;
+                    case McapOpcode.MetadataIndex:
+                        metadataIndexes.Add((fields.U64(), fields.U64(), fields.String()));
                         break;
                     case McapOpcode.Statistics:
                         statistics = ReadStatistics(ref fields);
@@ -267,7 +359,28 @@ public sealed class McapReader : IDisposable
         foreach (var (id, channel) in channels) _channels[id] = channel;
         _chunks.AddRange(chunks);
         Statistics = statistics;
+        foreach (var (offset, length, name) in metadataIndexes)
+        {
+            ReadMetadataRecord((long)offset, name);
+        }
         return true;
+    }
+
+    private void ReadMetadataRecord(long offset, string indexedName)
+    {
+        try
+        {
+            var (opcode, length) = ReadRecordPrefix(offset);
+            if (opcode != (byte)McapOpcode.Metadata)
+            {
+                throw Error(offset, $"metadata index '{indexedName}' points at opcode 0x{opcode:X2}, not a Metadata record");
+            }
+            Parse(offset, ReadBody(offset, length), (ref McapFields f) => _metadata.Add(new McapMetadata(f.String(), f.StringMap())));
+        }
+        catch (McapFormatException e)
+        {
+            _warnings.Add($"metadata record '{indexedName}' is unreadable and skipped: {e.Problem}");
+        }
     }
 
     private void Scan(long offset)
@@ -307,6 +420,9 @@ public sealed class McapReader : IDisposable
                 case McapOpcode.Chunk:
                     ScanChunk(offset, length);
                     break;
+                case McapOpcode.Metadata:
+                    ReadMetadataRecord(offset, "(found by scanning)");
+                    break;
                 case McapOpcode.DataEnd:
                 case McapOpcode.Footer:
                     return;
@@ -320,7 +436,7 @@ public sealed class McapReader : IDisposable
         try
         {
             var (start, end, records) = DecompressChunk(offset, ReadBody(offset, length));
-            var channelIds = new HashSet<ushort>();
+            var counts = new Dictionary<ushort, McapChannelCount>();
             ForEachRecord(offset, records, (byte opcode, ref McapFields f, int _) =>
             {
                 if (opcode is (byte)McapOpcode.Schema or (byte)McapOpcode.Channel)
@@ -329,10 +445,12 @@ public sealed class McapReader : IDisposable
                 }
                 else if (opcode == (byte)McapOpcode.Message)
                 {
-                    channelIds.Add(f.U16());
+                    ushort channel = f.U16();
+                    f.U32();
+                    McapChannelCount.Add(counts, channel, f.U64());
                 }
             });
-            _chunks.Add(new ChunkRef(offset, start, end, channelIds));
+            _chunks.Add(new ChunkRef(offset, start, end, counts.Keys.ToHashSet()) { Counts = counts });
         }
         catch (Exception e) when (e is McapFormatException or CompressionException)
         {
@@ -547,7 +665,16 @@ public sealed class McapReader : IDisposable
 
     private McapFormatException Error(long offset, string problem) => new(FilePath, offset, problem);
 
-    private sealed record ChunkRef(long Offset, ulong Start, ulong End, HashSet<ushort>? ChannelIds);
+    private sealed record ChunkRef(long Offset, ulong Start, ulong End, HashSet<ushort>? ChannelIds)
+    {
+        /// <summary>Where the chunk's message index records are (summary only); length 0 when it has none.</summary>
+        public long MessageIndexStart { get; init; }
+
+        public long MessageIndexLength { get; init; }
+
+        /// <summary>Messages per channel, once known (a scan counts them as it indexes).</summary>
+        public Dictionary<ushort, McapChannelCount>? Counts { get; set; }
+    }
 
     private sealed record LooseMessage(ushort ChannelId, ulong LogTime, long Offset, long Length);
 }

@@ -60,3 +60,15 @@ public sealed record McapAttachment(ulong LogTime, ulong CreateTime, string Name
 
 /// <summary>A metadata record.</summary>
 public sealed record McapMetadata(string Name, IReadOnlyDictionary<string, string> Values);
+
+/// <summary>How many messages one channel has and when the first and last were logged (nanoseconds).</summary>
+public sealed record McapChannelCount(ulong MessageCount, ulong FirstLogTime, ulong LastLogTime)
+{
+    /// <summary>This count with one more message at <paramref name="logTime"/>.</summary>
+    public McapChannelCount Add(ulong logTime) =>
+        new(MessageCount + 1, Math.Min(FirstLogTime, logTime), Math.Max(LastLogTime, logTime));
+
+    /// <summary>Adds a message at <paramref name="logTime"/> on <paramref name="channel"/> to <paramref name="counts"/>.</summary>
+    internal static void Add(Dictionary<ushort, McapChannelCount> counts, ushort channel, ulong logTime) =>
+        counts[channel] = counts.TryGetValue(channel, out var c) ? c.Add(logTime) : new McapChannelCount(1, logTime, logTime);
+}
