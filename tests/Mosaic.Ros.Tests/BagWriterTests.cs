@@ -45,6 +45,98 @@ public class BagWriterTests
         Assert.Empty(reader.Warnings);
     }
 
+    [Theory]
+    [InlineData("mcap")]
+    [InlineData("sqlite3")]
+    public void A_bag_split_by_size_reads_back_identically_and_each_file_stands_alone(string storage)
+    {
+        using var temp = new TempDirectory();
+        var messages = RealMessages();
+        string bag = temp.Combine("split");
+        var options = new Rosbag2WriterOptions { StorageIdentifier = storage, McapChunkSize = 16 * 1024, MaxFileSize = 96 * 1024 };
+        using (var writer = Rosbag2Writer.Create(bag, options))
+        {
+            writer.AddTopic<Odometry>("/odom");
+            writer.AddTopic<TFMessage>("/tf");
+            writer.AddTopic<TFMessage>("/tf_static");
+            writer.AddTopic<PoseWithCovarianceStamped>("/amcl_pose");
+            foreach (var (topic, time, data) in messages) writer.Write(topic, time, data);
+        }
+        using var reader = Rosbag2Reader.Open(bag);
+        var metadata = reader.Metadata!;
+        Assert.InRange(reader.Files.Count, 3, 100);
+        Assert.Equal(reader.Files.Select(Path.GetFileName), metadata.RelativeFilePaths);
+        Assert.Equal(messages.Select(m => (m.Topic, m.Time)), reader.ReadMessages().Select(m => (m.Topic.Name, m.Timestamp)));
+        Assert.Equal(messages.Select(m => m.Data), reader.ReadMessages().Select(m => m.Data.ToArray()));
+        Assert.Equal(messages.Count, metadata.Files!.Sum(f => f.MessageCount));
+        foreach (var file in metadata.Files!)
+        {
+            using var alone = Rosbag2Reader.Open(Path.Combine(bag, file.Path));
+            var times = alone.ReadMessages().Select(m => m.Timestamp).ToList();
+            Assert.Equal(file.MessageCount, times.Count);
+            Assert.Equal(file.StartingTime, times[0]);
+            Assert.Equal(file.StartingTime + file.Duration, times[^1]);
+            Assert.Equal(4, alone.Topics.Count);
+            Assert.True(alone.MetadataIsEmbedded);
+            Assert.Equal(file, alone.Metadata!.Files![^1]);
+        }
+        Assert.All(metadata.Files!.SkipLast(1), f => Assert.True(new FileInfo(Path.Combine(bag, f.Path)).Length >= 96 * 1024 / 4));
+    }
+
+    [Fact]
+    public void A_bag_split_by_duration_keeps_each_file_within_it()
+    {
+        using var temp = new TempDirectory();
+        var messages = RealMessages();
+        string bag = temp.Combine("split");
+        using (var writer = Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { MaxFileDuration = TimeSpan.FromSeconds(10) }))
+        {
+            writer.AddTopic<Odometry>("/odom");
+            writer.AddTopic<TFMessage>("/tf");
+            writer.AddTopic<TFMessage>("/tf_static");
+            writer.AddTopic<PoseWithCovarianceStamped>("/amcl_pose");
+            foreach (var (topic, time, data) in messages) writer.Write(topic, time, data);
+        }
+        using var reader = Rosbag2Reader.Open(bag);
+        var files = reader.Metadata!.Files!;
+        double seconds = (messages[^1].Time - messages[0].Time) * 1e-9;
+        Assert.InRange(files.Count, (int)(seconds / 10), (int)(seconds / 10) + 2);
+        Assert.All(files, f => Assert.True(f.Duration < 10_000_000_000L, $"{f.Path} spans {f.Duration} ns"));
+        Assert.Equal(messages.Count, reader.ReadMessages().Count());
+    }
+
+    [Fact]
+    public void Without_metadata_yaml_the_copy_embedded_in_the_files_is_used()
+    {
+        using var temp = new TempDirectory();
+        string bag = temp.Combine("lost");
+        var messages = RealMessages();
+        using (var writer = Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { StorageIdentifier = "sqlite3", MaxFileSize = 128 * 1024 }))
+        {
+            writer.AddTopic<Odometry>("/odom");
+            writer.AddTopic<TFMessage>("/tf");
+            writer.AddTopic<TFMessage>("/tf_static");
+            writer.AddTopic<PoseWithCovarianceStamped>("/amcl_pose");
+            foreach (var (topic, time, data) in messages) writer.Write(topic, time, data);
+        }
+        var written = BagMetadata.Load(Path.Combine(bag, BagMetadata.FileName));
+        File.Delete(Path.Combine(bag, BagMetadata.FileName));
+        using var reader = Rosbag2Reader.Open(bag);
+        Assert.True(reader.MetadataIsEmbedded);
+        Assert.Equal(written.ToYaml(embedded: true), reader.Metadata!.ToYaml(embedded: true));
+        Assert.Contains(reader.Warnings, w => w.Contains("no metadata.yaml"));
+    }
+
+    [Fact]
+    public void Invalid_writer_options_are_refused_before_anything_is_created()
+    {
+        using var temp = new TempDirectory();
+        string bag = temp.Combine("never");
+        Assert.Contains("MaxFileSize", Assert.Throws<ArgumentException>(() => Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { MaxFileSize = -1 })).Message);
+        Assert.Contains("'hdf5'", Assert.Throws<ArgumentException>(() => Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { StorageIdentifier = "hdf5" })).Message);
+        Assert.False(Directory.Exists(bag));
+    }
+
     [Fact]
     public void A_sqlite3_bag_still_being_recorded_reads_its_committed_messages_and_is_left_untouched()
     {

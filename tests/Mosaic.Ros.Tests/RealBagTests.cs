@@ -21,9 +21,13 @@ public class RealBagTests(ITestOutputHelper output)
     {
         using var reader = Rosbag2Reader.Open(SharedData.Path("bags", relative));
         long count = 0, decoded = 0, withoutDefinition = 0, notCdr = 0, previous = long.MinValue;
+        var seen = new Dictionary<string, BagTopicStatistics>();
         foreach (var message in reader.ReadMessages())
         {
             count++;
+            seen[message.Topic.Name] = seen.TryGetValue(message.Topic.Name, out var t)
+                ? t with { MessageCount = t.MessageCount + 1, EndTime = Math.Max(t.EndTime, message.Timestamp) }
+                : new BagTopicStatistics(1, message.Timestamp, message.Timestamp);
             Assert.True(message.Timestamp >= previous, "messages must come out in timestamp order");
             previous = message.Timestamp;
             if (message.Topic.SerializationFormat != "cdr") { notCdr++; continue; }
@@ -44,6 +48,48 @@ public class RealBagTests(ITestOutputHelper output)
             }
         }
         Assert.Equal(count, decoded + withoutDefinition + notCdr);
+        // Statistics come from indexes (MCAP message indexes, an sqlite3 GROUP BY), not from reading.
+        Assert.Equal(seen.OrderBy(p => p.Key), reader.Statistics().OrderBy(p => p.Key));
+    }
+
+    public static TheoryData<string, string> BagsAndStorages()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var bag in RealBags.All())
+        {
+            data.Add(RealBags.Relative(bag), "mcap");
+            data.Add(RealBags.Relative(bag), "sqlite3");
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BagsAndStorages))]
+    public void Every_bag_converts_to_either_storage_and_reads_back_the_same(string relative, string storage)
+    {
+        using var temp = new TempDirectory();
+        using var source = Rosbag2Reader.Open(SharedData.Path("bags", relative));
+        string copy = temp.Combine("copy");
+        var result = BagConverter.Convert(source, copy, new BagConvertOptions { Write = new Rosbag2WriterOptions { StorageIdentifier = storage } });
+        using var converted = Rosbag2Reader.Open(copy);
+        Assert.Equal(
+            source.Topics.Select(t => (t.Name, t.Type, t.SerializationFormat, t.TypeDescriptionHash)),
+            converted.Topics.Select(t => (t.Name, t.Type, t.SerializationFormat, t.TypeDescriptionHash)));
+        Assert.Equal(source.Topics.Select(t => source.DecoderFor(t.Type) is null), converted.Topics.Select(t => converted.DecoderFor(t.Type) is null));
+        using var expected = source.ReadMessages().GetEnumerator();
+        using var actual = converted.ReadMessages().GetEnumerator();
+        long count = 0;
+        while (expected.MoveNext())
+        {
+            Assert.True(actual.MoveNext(), $"the copy ends after {count} messages");
+            Assert.Equal((expected.Current.Topic.Name, expected.Current.Timestamp), (actual.Current.Topic.Name, actual.Current.Timestamp));
+            Assert.True(expected.Current.Data.Span.SequenceEqual(actual.Current.Data.Span), $"message {count} differs");
+            count++;
+        }
+        Assert.False(actual.MoveNext());
+        Assert.Equal(count, result.Messages);
+        Assert.Equal(count, converted.Metadata!.MessageCount);
+        Assert.DoesNotContain(converted.Warnings, w => !w.Contains("not cdr") && !w.Contains("stored definition"));
     }
 
     [Fact]
@@ -152,6 +198,44 @@ public class RealBagTests(ITestOutputHelper output)
         using var reader = Rosbag2Reader.Open(SharedData.Path("bags", "rosbag2-history", "v1", "test.db3"));
         Assert.Equal(7, reader.ReadMessages().Count());
         Assert.All(reader.Topics, t => Assert.Equal("cdr", t.SerializationFormat));
+    }
+
+    [Theory]
+    [InlineData("rosbag2/rosbag2_tests/resources/sqlite3/cdr_test", "cdr_test_0.db3")]
+    [InlineData("rosbag2/rosbag2_tests/resources/mcap/bag_with_topics_and_service_events", "bag_with_topics_and_service_events.mcap")]
+    public void A_bare_storage_file_carries_the_metadata_rosbag2_embedded_in_it(string directory, string file)
+    {
+        using var withYaml = Rosbag2Reader.Open(SharedData.Path("bags", directory));
+        using var bare = Rosbag2Reader.Open(SharedData.Path("bags", directory, file));
+        Assert.False(withYaml.MetadataIsEmbedded);
+        Assert.True(bare.MetadataIsEmbedded);
+        var expected = withYaml.Metadata!;
+        var embedded = bare.Metadata!;
+        Assert.Equal(expected.MessageCount, embedded.MessageCount);
+        Assert.Equal(expected.StartingTime, embedded.StartingTime);
+        Assert.Equal(expected.Duration, embedded.Duration);
+        Assert.Equal(expected.Topics.Select(t => (t.Topic.Name, t.Topic.Type, t.MessageCount)).Order(),
+            embedded.Topics.Select(t => (t.Topic.Name, t.Topic.Type, t.MessageCount)).Order());
+    }
+
+    [Fact]
+    public void Rosbag2s_mcap_metadata_record_gives_the_distro_of_a_bare_file()
+    {
+        using var reader = Rosbag2Reader.Open(SharedData.Path("bags", "rosbag2", "rosbag2_cpp", "test", "rosbag2_cpp", "bags", "only_topics.mcap"));
+        Assert.True(reader.MetadataIsEmbedded);
+        Assert.Equal("rolling", reader.Metadata!.RosDistro);
+        Assert.Equal(8, reader.Metadata.Version);
+        Assert.Equal(7, reader.Metadata.Topics.Single(t => t.Topic.Name == "/parameter_events").MessageCount);
+    }
+
+    [Fact]
+    public void A_stored_definition_that_names_undefined_types_is_reported_not_thrown()
+    {
+        // rosbag2_py's talker test bag stores "Parameter[] new_parameters" alone for ParameterEvent.
+        using var reader = Rosbag2Reader.Open(SharedData.Path("bags", "rosbag2", "rosbag2_py", "test", "resources", "sqlite3", "talker"));
+        Assert.Null(reader.DecoderFor("rcl_interfaces/msg/ParameterEvent"));
+        Assert.Contains(reader.Warnings, w => w.Contains("stored definition of rcl_interfaces/msg/ParameterEvent") && w.Contains("Parameter"));
+        Assert.NotNull(reader.DecoderFor("std_msgs/msg/String"));
     }
 
     [Fact]

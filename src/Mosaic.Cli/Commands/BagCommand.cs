@@ -7,12 +7,13 @@ using static Mosaic.Cli.Units;
 
 namespace Mosaic.Cli.Commands;
 
-/// <summary><c>mosaic bag info</c> and <c>mosaic bag import-7scenes</c>: rosbag2 tooling.</summary>
+/// <summary><c>mosaic bag info</c>, <c>convert</c> and <c>import-7scenes</c>: rosbag2 tooling.</summary>
 internal static class BagCommand
 {
     public static Command Create() => new("bag", "Inspect rosbag2 recordings and make them from datasets.")
     {
         Info(),
+        Convert(),
         Import7Scenes(),
     };
 
@@ -35,7 +36,16 @@ internal static class BagCommand
                 grid.AddRow("Files:", Markup.Escape(string.Join(", ", reader.Files.Select(Path.GetFileName))));
                 grid.AddRow("Bag size:", FormatBytes(bytes));
                 grid.AddRow("Storage id:", reader.StorageIdentifier);
-                grid.AddRow("Metadata:", reader.Metadata is null ? "none" : $"metadata.yaml version {reader.Metadata.Version}");
+                grid.AddRow("Metadata:", reader.Metadata switch
+                {
+                    null => "none",
+                    var m when reader.MetadataIsEmbedded => $"embedded in the storage file, version {m.Version}",
+                    var m => $"{BagMetadata.FileName} version {m.Version}",
+                });
+                if (reader.Metadata is { RosDistro.Length: > 0 } withDistro)
+                {
+                    grid.AddRow("ROS distro:", Markup.Escape(withDistro.RosDistro));
+                }
                 grid.AddRow("Compression:", reader.CompressionMode.Length == 0 ? "none" : $"{reader.Metadata!.CompressionFormat} ({reader.CompressionMode})");
                 grid.AddRow("Duration:", count == 0 ? "0 s" : $"{(end - start) * 1e-9:F3} s");
                 grid.AddRow("Start:", count == 0 ? "-" : FormatTime(start));
@@ -58,6 +68,73 @@ internal static class BagCommand
                 return 0;
             }
             catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static Command Convert()
+    {
+        var input = new Argument<string>("input") { Description = "Bag directory, metadata.yaml, or a bare .db3 / .mcap file." };
+        var output = new Option<string>("--out") { Description = "Bag directory to create (must not exist).", Required = true };
+        var storage = new Option<string>("--storage") { Description = "mcap or sqlite3.", DefaultValueFactory = _ => "mcap" };
+        var compression = new Option<string>("--compression") { Description = "MCAP chunk compression: zstd, lz4 or none.", DefaultValueFactory = _ => "zstd" };
+        var maxSize = new Option<double>("--max-file-size") { Description = "Split into files of about this many MiB (0 = one file).", DefaultValueFactory = _ => 0 };
+        var maxDuration = new Option<double>("--max-file-duration") { Description = "Split into files spanning at most this many seconds (0 = no limit).", DefaultValueFactory = _ => 0 };
+        var topics = new Option<string[]>("--topics") { Description = "Copy only these topics (default: all).", AllowMultipleArgumentsPerToken = true };
+        var start = new Option<double>("--start") { Description = "Skip messages before this many seconds after the bag's first message.", DefaultValueFactory = _ => 0 };
+        var end = new Option<double>("--end") { Description = "Stop after this many seconds after the bag's first message (-1 = the end).", DefaultValueFactory = _ => -1 };
+        var command = new Command("convert", "Copy a bag into another storage, compression or split, optionally a subset of topics or a time range (like `ros2 bag convert`).")
+        {
+            input, output, storage, compression, maxSize, maxDuration, topics, start, end,
+        };
+        command.SetAction(parse =>
+        {
+            string outPath = parse.GetValue(output)!;
+            try
+            {
+                using var reader = Rosbag2Reader.Open(parse.GetValue(input)!);
+                var statistics = reader.Statistics();
+                long first = statistics.Count > 0 ? statistics.Values.Min(s => s.StartTime) : 0;
+                string[] selected = parse.GetValue(topics) ?? [];
+                var unknown = selected.Where(t => reader.Topics.All(bagTopic => bagTopic.Name != t)).ToList();
+                if (unknown.Count > 0)
+                {
+                    throw new ArgumentException($"the bag has no topic {string.Join(", ", unknown)}");
+                }
+                double endSeconds = parse.GetValue(end);
+                var options = new BagConvertOptions
+                {
+                    Read = new BagReadOptions(
+                        selected.Length > 0 ? selected.ToHashSet() : null,
+                        first + (long)(parse.GetValue(start) * 1e9),
+                        endSeconds < 0 ? long.MaxValue : first + (long)(endSeconds * 1e9)),
+                    Write = new Rosbag2WriterOptions
+                    {
+                        StorageIdentifier = parse.GetValue(storage)!,
+                        McapCompression = parse.GetValue(compression) is "none" ? "" : parse.GetValue(compression)!,
+                        MaxFileSize = (long)(parse.GetValue(maxSize) * 1024 * 1024),
+                        MaxFileDuration = TimeSpan.FromSeconds(parse.GetValue(maxDuration)),
+                    },
+                };
+                BagConvertResult? result = null;
+                AnsiConsole.Progress().Start(context =>
+                {
+                    var task = context.AddTask("copying messages", maxValue: 1);
+                    result = BagConverter.Convert(reader, outPath, options, new Progress<double>(p => task.Value = p));
+                    task.Value = 1;
+                });
+                AnsiConsole.MarkupLine($"Wrote [bold]{result!.Messages:N0}[/] messages in {result.Files} file(s), {FormatBytes(result.Bytes)}, to {Markup.Escape(outPath)}");
+                foreach (var warning in reader.Warnings)
+                {
+                    AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+                }
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or FormatException or ArgumentException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 1;

@@ -30,6 +30,9 @@ internal interface IBagStorage : IDisposable
 
     IReadOnlyList<string> Warnings { get; }
 
+    /// <summary>The bag metadata rosbag2 stores inside the file (MCAP record <c>rosbag2</c>, sqlite3 table <c>metadata</c>), if any.</summary>
+    BagMetadata? EmbeddedMetadata { get; }
+
     /// <summary>Counts and time ranges per topic name; may read the whole file when no index says it.</summary>
     IReadOnlyDictionary<string, BagTopicStatistics> Statistics();
 

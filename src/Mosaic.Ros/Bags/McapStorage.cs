@@ -9,9 +9,24 @@ internal sealed class McapStorage : IBagStorage
     private readonly McapReader _reader;
     private readonly Dictionary<ushort, BagTopic> _topicsByChannel = new();
 
+    private readonly List<string> _warnings = new();
+
     private McapStorage(McapReader reader)
     {
         _reader = reader;
+        // rosbag2 rewrites the record when the bag grows or closes; the last one is the final state.
+        var record = reader.Metadata.LastOrDefault(m => m.Name == "rosbag2");
+        if (record is not null && record.Values.TryGetValue("serialized_metadata", out var yaml) && yaml.Length > 0)
+        {
+            try
+            {
+                EmbeddedMetadata = BagMetadata.Parse(yaml, reader.FilePath, embedded: true);
+            }
+            catch (BagFormatException e)
+            {
+                _warnings.Add($"the embedded rosbag2 metadata is unreadable and ignored: {e.Problem}");
+            }
+        }
         foreach (var channel in reader.Channels.Values.OrderBy(c => c.Id))
         {
             string type = reader.Schemas.TryGetValue(channel.SchemaId, out var schema) ? schema.Name : "";
@@ -30,22 +45,24 @@ internal sealed class McapStorage : IBagStorage
     public IReadOnlyList<BagMessageDefinition> Definitions =>
         _reader.Schemas.Values.Select(s => new BagMessageDefinition(s.Name, s.Encoding, Encoding.UTF8.GetString(s.Data))).ToList();
 
-    public IReadOnlyList<string> Warnings => _reader.Warnings;
+    public IReadOnlyList<string> Warnings => _reader.Warnings.Concat(_warnings).ToList();
+
+    public BagMetadata? EmbeddedMetadata { get; }
 
     public static McapStorage Open(string path) => new(McapReader.Open(path));
 
     public IReadOnlyDictionary<string, BagTopicStatistics> Statistics()
     {
-        var result = new Dictionary<string, (long Count, long Start, long End)>();
-        foreach (var message in _reader.ReadMessages())
+        var result = new Dictionary<string, BagTopicStatistics>();
+        foreach (var (channel, count) in _reader.CountMessages())
         {
-            if (!_topicsByChannel.TryGetValue(message.ChannelId, out var topic)) continue;
-            long t = (long)message.LogTime;
-            result[topic.Name] = result.TryGetValue(topic.Name, out var s)
-                ? (s.Count + 1, Math.Min(s.Start, t), Math.Max(s.End, t))
-                : (1, t, t);
+            if (!_topicsByChannel.TryGetValue(channel, out var topic)) continue;
+            var s = new BagTopicStatistics((long)count.MessageCount, (long)count.FirstLogTime, (long)count.LastLogTime);
+            result[topic.Name] = result.TryGetValue(topic.Name, out var other)
+                ? new BagTopicStatistics(other.MessageCount + s.MessageCount, Math.Min(other.StartTime, s.StartTime), Math.Max(other.EndTime, s.EndTime))
+                : s;
         }
-        return result.ToDictionary(p => p.Key, p => new BagTopicStatistics(p.Value.Count, p.Value.Start, p.Value.End));
+        return result;
     }
 
     public IEnumerable<BagMessage> Read(IReadOnlySet<string>? topics, long start, long end)

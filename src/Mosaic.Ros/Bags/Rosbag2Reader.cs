@@ -17,19 +17,27 @@ public sealed class Rosbag2Reader : IDisposable
     private readonly List<string> _temporaryFiles = new();
     private readonly List<string> _warnings = new();
     private readonly Dictionary<string, DynamicDecoder?> _decoders = new();
+    private readonly BagMetadata? _metadataFile;
     private IReadOnlyDictionary<string, BagTopicStatistics>? _statistics;
 
-    private Rosbag2Reader(string path, BagMetadata? metadata)
+    private Rosbag2Reader(string path, BagMetadata? metadataFile)
     {
         Path = path;
-        Metadata = metadata;
+        _metadataFile = metadataFile;
     }
 
     /// <summary>The directory or file opened.</summary>
     public string Path { get; }
 
-    /// <summary>metadata.yaml, when the bag has one.</summary>
-    public BagMetadata? Metadata { get; }
+    /// <summary>
+    /// metadata.yaml; where there is none (a bare storage file, a lost metadata.yaml), the most complete
+    /// copy rosbag2 embedded in the storage files (see <see cref="MetadataIsEmbedded"/>); else null.
+    /// </summary>
+    public BagMetadata? Metadata => _metadataFile
+        ?? _storages.Select(s => s.EmbeddedMetadata).OfType<BagMetadata>().MaxBy(m => m.MessageCount);
+
+    /// <summary>Whether <see cref="Metadata"/> comes from inside a storage file rather than metadata.yaml.</summary>
+    public bool MetadataIsEmbedded => _metadataFile is null && Metadata is not null;
 
     /// <summary>"sqlite3" or "mcap".</summary>
     public string StorageIdentifier => _storages.Count > 0 ? _storages[0].StorageIdentifier : Metadata?.StorageIdentifier ?? "";
@@ -289,15 +297,30 @@ public sealed class Rosbag2Reader : IDisposable
 
     /// <summary>
     /// A decoder for any type whose definition is known: stored in the bag (ros2msg) or in
-    /// <see cref="MessageRegistry"/>. Null when neither has it (sqlite3 bags before schema v4 store no definitions).
+    /// <see cref="MessageRegistry"/>. Null when neither has a usable one (sqlite3 bags before schema v4
+    /// store no definitions; a stored definition that names types it does not define is reported in
+    /// <see cref="Warnings"/>).
     /// </summary>
     public DynamicDecoder? DecoderFor(string type)
     {
         if (!_decoders.TryGetValue(type, out var decoder))
         {
-            var stored = Definitions.FirstOrDefault(d => d.Type == type && d.Encoding == "ros2msg");
-            string? text = stored?.Text ?? MessageRegistry.FindDefinition(type)?.FullText();
-            decoder = text is null ? null : DynamicDecoder.Parse(type, text);
+            var stored = Definitions.FirstOrDefault(d => d.Type == type && d.Encoding == "ros2msg" && d.Text.Length > 0);
+            if (stored is not null)
+            {
+                try
+                {
+                    decoder = DynamicDecoder.Parse(type, stored.Text);
+                }
+                catch (FormatException e)
+                {
+                    _warnings.Add($"the stored definition of {type} cannot be used: {e.Message}");
+                }
+            }
+            if (decoder is null && MessageRegistry.FindDefinition(type) is { } known)
+            {
+                decoder = DynamicDecoder.Parse(type, known.FullText());
+            }
             _decoders[type] = decoder;
         }
         return decoder;

@@ -1,5 +1,3 @@
-using System.Text;
-using Mosaic.Ros.Mcap;
 using Mosaic.Ros.Messages;
 
 namespace Mosaic.Ros.Bags;
@@ -18,118 +16,111 @@ public sealed record Rosbag2WriterOptions
 
     /// <summary>Distribution name recorded in metadata.yaml and the sqlite3 schema table.</summary>
     public string RosDistro { get; init; } = "jazzy";
+
+    /// <summary>
+    /// Start a new storage file once the current one holds this many bytes (rosbag2's
+    /// <c>max_bagfile_size</c>); 0 = never. Bytes count when they reach the file, so an MCAP file can
+    /// exceed the size by up to one compressed chunk (chunks are then at most a quarter of this size)
+    /// and an sqlite3 file by up to 1000 messages.
+    /// </summary>
+    public long MaxFileSize { get; init; }
+
+    /// <summary>
+    /// Start a new storage file before a message that is this much later than the current file's first
+    /// message (rosbag2's <c>max_bagfile_duration</c>); zero = never.
+    /// </summary>
+    public TimeSpan MaxFileDuration { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (StorageIdentifier is not ("mcap" or "sqlite3"))
+        {
+            throw new ArgumentException($"unknown storage '{StorageIdentifier}' (use mcap or sqlite3)");
+        }
+        if (McapCompression is not ("zstd" or "lz4" or ""))
+        {
+            throw new ArgumentException($"unknown MCAP compression '{McapCompression}' (use zstd, lz4, or \"\" for none)");
+        }
+        if (McapChunkSize <= 0)
+        {
+            throw new ArgumentException($"McapChunkSize must be positive, not {McapChunkSize}");
+        }
+        if (MaxFileSize < 0)
+        {
+            throw new ArgumentException($"MaxFileSize must be 0 (no split) or positive, not {MaxFileSize}");
+        }
+        if (MaxFileDuration < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"MaxFileDuration must be zero (no split) or positive, not {MaxFileDuration}");
+        }
+    }
 }
 
 /// <summary>
-/// Writes a rosbag2 directory: one storage file (<c>name_0.mcap</c> or <c>name_0.db3</c>) with the
-/// message definitions rosbag2 stores, and metadata.yaml (version 9) on <see cref="Dispose"/>.
+/// Writes a rosbag2 directory: storage files <c>name_0.mcap</c>, <c>name_1.mcap</c>, ... (or <c>.db3</c>),
+/// split by <see cref="Rosbag2WriterOptions.MaxFileSize"/> and <see cref="Rosbag2WriterOptions.MaxFileDuration"/>.
+/// Each file is complete on its own (every declared topic and definition, the bag's metadata so far
+/// embedded as rosbag2 does); metadata.yaml (version 9) is written on <see cref="Dispose"/>.
 /// </summary>
 public sealed class Rosbag2Writer : IDisposable
 {
     private readonly string _directory;
+    private readonly string _name;
     private readonly Rosbag2WriterOptions _options;
-    private readonly string _fileName;
-    private readonly Dictionary<string, (BagTopic Topic, int Id)> _topics = new();
+    private readonly List<(BagTopic Topic, BagMessageDefinition Definition)> _topics = new();
     private readonly Dictionary<string, long> _counts = new();
-    private readonly McapWriter? _mcap;
-    private readonly Dictionary<string, ushort> _mcapSchemas = new();
-    private readonly SqliteDatabase? _sqlite;
-    private readonly SQLitePCL.sqlite3_stmt? _insertMessage;
-    private readonly HashSet<string> _sqliteDefinitions = new();
-    private long _start = long.MaxValue, _end = long.MinValue, _pendingInTransaction;
+    private readonly List<BagFileInformation> _closedFiles = new();
+    private IStorageFileWriter _file;
+    private string _fileName;
+    private long _fileCount, _fileStart = long.MaxValue, _fileEnd = long.MinValue;
     private bool _disposed;
 
     private Rosbag2Writer(string directory, Rosbag2WriterOptions options)
     {
         _directory = directory;
         _options = options;
-        string name = Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
-        switch (options.StorageIdentifier)
-        {
-            case "mcap":
-                _fileName = name + "_0.mcap";
-                _mcap = McapWriter.Create(Path.Combine(directory, _fileName), new McapWriterOptions
-                {
-                    Profile = "ros2",
-                    Library = "mosaic rosbag2 writer",
-                    Compression = options.McapCompression,
-                    ChunkSize = options.McapChunkSize,
-                });
-                break;
-            case "sqlite3":
-                _fileName = name + "_0.db3";
-                _sqlite = SqliteDatabase.Open(Path.Combine(directory, _fileName), readOnly: false);
-                _sqlite.Execute(
-                    "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;" +
-                    "CREATE TABLE schema(schema_version INTEGER PRIMARY KEY, ros_distro TEXT NOT NULL);" +
-                    "CREATE TABLE metadata(id INTEGER PRIMARY KEY, metadata_version INTEGER NOT NULL, metadata TEXT NOT NULL);" +
-                    "CREATE TABLE topics(id INTEGER PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, serialization_format TEXT NOT NULL," +
-                    " offered_qos_profiles TEXT NOT NULL, type_description_hash TEXT NOT NULL);" +
-                    "CREATE TABLE message_definitions(id INTEGER PRIMARY KEY, topic_type TEXT NOT NULL, encoding TEXT NOT NULL," +
-                    " encoded_message_definition TEXT NOT NULL, type_description_hash TEXT NOT NULL);" +
-                    "CREATE TABLE messages(id INTEGER PRIMARY KEY, topic_id INTEGER NOT NULL, timestamp INTEGER NOT NULL, data BLOB NOT NULL);" +
-                    "CREATE INDEX timestamp_idx ON messages (timestamp ASC);");
-                _sqlite.Run("INSERT INTO schema(schema_version, ros_distro) VALUES (4, ?)", options.RosDistro);
-                _sqlite.Execute("BEGIN");
-                _insertMessage = _sqlite.Prepare("INSERT INTO messages(topic_id, timestamp, data) VALUES (?, ?, ?)");
-                break;
-            default:
-                throw new ArgumentException($"unknown storage '{options.StorageIdentifier}' (use mcap or sqlite3)");
-        }
+        _name = Path.GetFileName(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar));
+        (_file, _fileName) = OpenFile(0);
     }
 
     /// <summary>Creates the bag directory <paramref name="directory"/> (which must not exist yet) and starts writing.</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
     public static Rosbag2Writer Create(string directory, Rosbag2WriterOptions? options = null)
     {
+        options ??= new Rosbag2WriterOptions();
+        options.Validate();
         if (Directory.Exists(directory) || File.Exists(directory))
         {
             throw new IOException($"{directory}: already exists; a bag is never written over another");
         }
         Directory.CreateDirectory(directory);
-        return new Rosbag2Writer(directory, options ?? new Rosbag2WriterOptions());
+        return new Rosbag2Writer(directory, options);
     }
 
-    /// <summary>The storage file's path.</summary>
+    /// <summary>The storage file being written.</summary>
     public string FilePath => Path.Combine(_directory, _fileName);
+
+    /// <summary>Every storage file so far, the one being written last.</summary>
+    public IReadOnlyList<string> FilePaths =>
+        [.. _closedFiles.Select(f => Path.Combine(_directory, f.Path)), .. _disposed ? Array.Empty<string>() : [FilePath]];
 
     /// <summary>Declares a topic of a Mosaic message type.</summary>
     public void AddTopic<T>(string name, string offeredQosProfiles = "") where T : IRosMessage<T> =>
         AddTopic(new BagTopic(name, T.Definition.Name, "cdr", offeredQosProfiles), T.Definition.FullText());
 
     /// <summary>Declares a topic with its type's ros2msg definition text (empty when unknown).</summary>
-    public void AddTopic(BagTopic topic, string definition)
+    public void AddTopic(BagTopic topic, string definition) => AddTopic(topic, new BagMessageDefinition(topic.Type, "ros2msg", definition));
+
+    /// <summary>Declares a topic with its type's definition in any encoding rosbag2 stores (ros2msg, ros2idl).</summary>
+    public void AddTopic(BagTopic topic, BagMessageDefinition definition)
     {
-        if (_topics.ContainsKey(topic.Name))
+        if (_counts.ContainsKey(topic.Name))
         {
             throw new ArgumentException($"topic '{topic.Name}' is already declared");
         }
-        int id;
-        if (_mcap is not null)
-        {
-            if (!_mcapSchemas.TryGetValue(topic.Type, out ushort schemaId))
-            {
-                schemaId = _mcap.AddSchema(topic.Type, "ros2msg", Encoding.UTF8.GetBytes(definition));
-                _mcapSchemas[topic.Type] = schemaId;
-            }
-            var metadata = new Dictionary<string, string> { ["offered_qos_profiles"] = topic.OfferedQosProfiles };
-            if (topic.TypeDescriptionHash.Length > 0)
-            {
-                metadata["topic_type_hash"] = topic.TypeDescriptionHash;
-            }
-            id = _mcap.AddChannel(schemaId, topic.Name, topic.SerializationFormat, metadata);
-        }
-        else
-        {
-            id = _topics.Count + 1;
-            _sqlite!.Run("INSERT INTO topics(id, name, type, serialization_format, offered_qos_profiles, type_description_hash) VALUES (?, ?, ?, ?, ?, ?)",
-                id, topic.Name, topic.Type, topic.SerializationFormat, topic.OfferedQosProfiles, topic.TypeDescriptionHash);
-            if (_sqliteDefinitions.Add(topic.Type))
-            {
-                _sqlite.Run("INSERT INTO message_definitions(topic_type, encoding, encoded_message_definition, type_description_hash) VALUES (?, 'ros2msg', ?, ?)",
-                    topic.Type, definition, topic.TypeDescriptionHash);
-            }
-        }
-        _topics[topic.Name] = (topic, id);
+        _file.AddTopic(topic, definition);
+        _topics.Add((topic, definition));
         _counts[topic.Name] = 0;
     }
 
@@ -139,30 +130,60 @@ public sealed class Rosbag2Writer : IDisposable
     /// <summary>Writes serialized bytes (encapsulation header included) on a declared topic.</summary>
     public void Write(string topic, long timestamp, ReadOnlySpan<byte> data)
     {
-        if (!_topics.TryGetValue(topic, out var entry))
+        if (!_counts.TryGetValue(topic, out long sequence))
         {
             throw new ArgumentException($"topic '{topic}' was not declared with AddTopic");
         }
-        long sequence = _counts[topic]++;
-        _start = Math.Min(_start, timestamp);
-        _end = Math.Max(_end, timestamp);
-        if (_mcap is not null)
+        if (_fileCount > 0 && SplitBefore(timestamp))
         {
-            _mcap.WriteMessage((ushort)entry.Id, (uint)sequence, (ulong)timestamp, (ulong)timestamp, data);
-        }
-        else
-        {
-            // One prepared statement for all messages; the blob is bound straight from the caller's span.
-            SQLitePCL.raw.sqlite3_bind_int64(_insertMessage, 1, entry.Id);
-            SQLitePCL.raw.sqlite3_bind_int64(_insertMessage, 2, timestamp);
-            SQLitePCL.raw.sqlite3_bind_blob(_insertMessage, 3, data);
-            _sqlite!.StepAndReset(_insertMessage!, "inserting a message");
-            if (++_pendingInTransaction >= 1000)
+            CloseFile();
+            (_file, _fileName) = OpenFile(_closedFiles.Count);
+            foreach (var (declared, definition) in _topics)
             {
-                _sqlite.Execute("COMMIT; BEGIN");
-                _pendingInTransaction = 0;
+                _file.AddTopic(declared, definition);
             }
         }
+        _file.Write(topic, sequence, timestamp, data);
+        _counts[topic] = sequence + 1;
+        _fileCount++;
+        _fileStart = Math.Min(_fileStart, timestamp);
+        _fileEnd = Math.Max(_fileEnd, timestamp);
+    }
+
+    private bool SplitBefore(long timestamp) =>
+        (_options.MaxFileSize > 0 && _file.Length >= _options.MaxFileSize)
+        || (_options.MaxFileDuration > TimeSpan.Zero && (timestamp - _fileStart) / 100 >= _options.MaxFileDuration.Ticks);
+
+    private (IStorageFileWriter File, string Name) OpenFile(int index)
+    {
+        string name = $"{_name}_{index}.{(_options.StorageIdentifier == "mcap" ? "mcap" : "db3")}";
+        string path = Path.Combine(_directory, name);
+        IStorageFileWriter file = _options.StorageIdentifier == "mcap" ? new McapFileWriter(path, _options) : new SqliteFileWriter(path, _options);
+        return (file, name);
+    }
+
+    private BagFileInformation CurrentFile() =>
+        new(_fileName, _fileCount > 0 ? _fileStart : 0, _fileCount > 0 ? _fileEnd - _fileStart : 0, _fileCount);
+
+    private void CloseFile()
+    {
+        var current = CurrentFile();
+        _file.Finish(Metadata([.. _closedFiles, current]));
+        _closedFiles.Add(current);
+        _fileCount = 0;
+        _fileStart = long.MaxValue;
+        _fileEnd = long.MinValue;
+    }
+
+    private BagMetadata Metadata(IReadOnlyList<BagFileInformation> files)
+    {
+        var withMessages = files.Where(f => f.MessageCount > 0).ToList();
+        long start = withMessages.Count > 0 ? withMessages.Min(f => f.StartingTime) : 0;
+        long end = withMessages.Count > 0 ? withMessages.Max(f => f.StartingTime + f.Duration) : 0;
+        return new BagMetadata(9, _options.StorageIdentifier, files.Select(f => f.Path).ToList(),
+            start, end - start, files.Sum(f => f.MessageCount),
+            _topics.Select(t => new BagMetadataTopic(t.Topic, _counts[t.Topic.Name])).ToList(),
+            RosDistro: _options.RosDistro, Files: files);
     }
 
     /// <summary>Finishes the storage file and writes metadata.yaml.</summary>
@@ -173,21 +194,7 @@ public sealed class Rosbag2Writer : IDisposable
             return;
         }
         _disposed = true;
-        long count = _counts.Values.Sum();
-        var metadata = new BagMetadata(9, _options.StorageIdentifier, [_fileName],
-            count > 0 ? _start : 0, count > 0 ? _end - _start : 0, count,
-            _topics.Values.OrderBy(t => t.Id).Select(t => new BagMetadataTopic(t.Topic, _counts[t.Topic.Name])).ToList(),
-            RosDistro: _options.RosDistro);
-        if (_mcap is not null)
-        {
-            _mcap.Dispose();
-        }
-        else
-        {
-            _insertMessage!.Dispose();
-            _sqlite!.Execute("COMMIT");
-            _sqlite.Dispose();
-        }
-        metadata.Save(Path.Combine(_directory, BagMetadata.FileName));
+        CloseFile();
+        Metadata(_closedFiles).Save(Path.Combine(_directory, BagMetadata.FileName));
     }
 }

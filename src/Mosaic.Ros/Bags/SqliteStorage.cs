@@ -32,6 +32,8 @@ internal sealed class SqliteStorage : IBagStorage
 
     public IReadOnlyList<string> Warnings => _warnings;
 
+    public BagMetadata? EmbeddedMetadata { get; private set; }
+
     public static SqliteStorage Open(string path)
     {
         // A journal with content (a WAL not yet checkpointed, or the rollback journal of an interrupted
@@ -102,6 +104,23 @@ internal sealed class SqliteStorage : IBagStorage
             _topicsById[raw.sqlite3_column_int64(s, 0)] = new BagTopic(
                 SqliteDatabase.Text(s, 1), SqliteDatabase.Text(s, 2), SqliteDatabase.Text(s, 3),
                 SqliteDatabase.Text(s, 4), SqliteDatabase.Text(s, 5)));
+        if (_db.HasTable("metadata"))
+        {
+            // rosbag2 (schema v3 and later) appends a row whenever the bag's metadata changes; the last is current.
+            string? yaml = null;
+            _db.Query("SELECT metadata FROM metadata ORDER BY id DESC LIMIT 1", s => yaml = SqliteDatabase.Text(s, 0));
+            if (!string.IsNullOrEmpty(yaml))
+            {
+                try
+                {
+                    EmbeddedMetadata = BagMetadata.Parse(yaml, FilePath, embedded: true);
+                }
+                catch (BagFormatException e)
+                {
+                    _warnings.Add($"the embedded rosbag2 metadata is unreadable and ignored: {e.Problem}");
+                }
+            }
+        }
         if (_db.HasTable("message_definitions"))
         {
             _db.Query("SELECT topic_type, encoding, encoded_message_definition FROM message_definitions", s =>

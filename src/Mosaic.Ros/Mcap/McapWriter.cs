@@ -95,6 +95,9 @@ public sealed class McapWriter : IDisposable
     public static McapWriter Create(string path, McapWriterOptions? options = null) =>
         new(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), options);
 
+    /// <summary>Bytes written to the output so far; the open chunk counts once it is closed and compressed.</summary>
+    public long Length => _position;
+
     /// <summary>Registers a schema and returns its id (1, 2, ...).</summary>
     public ushort AddSchema(string name, string encoding, ReadOnlySpan<byte> data)
     {
