@@ -46,6 +46,8 @@ public class MutationTests(ITestOutputHelper output)
     [InlineData("evo/nav2_turtlebot.mcap")]
     [InlineData("rosbag2/rosbag2_py/test/resources/mcap/talker/talker.mcap")]
     [InlineData("evo/tf_example/tf_example.db3")]
+    [InlineData("rosbag2/rosbag2_cpp/test/rosbag2_cpp/bags/only_topics.mcap")]
+    [InlineData("rosbag2/rosbag2_tests/resources/sqlite3/cdr_test/cdr_test_0.db3")]
     public void Mutated_real_bag_files_read_or_fail_with_a_format_error(string relative)
     {
         byte[] original = File.ReadAllBytes(SharedData.Path("bags", relative));
@@ -64,7 +66,10 @@ public class MutationTests(ITestOutputHelper output)
         Assert.True(most < 2 * clean + (1 << 20), $"a mutant allocated {most} bytes, the intact file {clean}");
     }
 
-    /// <summary>Writes the bytes as a bag file, reads and decodes every message, and returns the bytes this thread allocated doing so.</summary>
+    /// <summary>
+    /// Writes the bytes as a bag file, reads its embedded metadata, statistics and every message, decodes
+    /// them, and returns the bytes this thread allocated doing so.
+    /// </summary>
     private static long AllocatedReading(string path, byte[] contents)
     {
         File.WriteAllBytes(path, contents);
@@ -73,6 +78,8 @@ public class MutationTests(ITestOutputHelper output)
         Check(() =>
         {
             using var reader = Rosbag2Reader.Open(path);
+            _ = reader.Metadata;
+            _ = reader.Statistics();
             foreach (var message in reader.ReadMessages())
             {
                 reader.DecoderFor(message.Topic.Type)?.Decode(message.Data.Span);
