@@ -12,6 +12,17 @@ public class BagWriterTests
         return reader.ReadMessages().Take(3000).Select(m => (m.Topic.Name, m.Timestamp, m.Data.ToArray())).ToList();
     }
 
+    /// <summary>Writes <paramref name="messages"/> (from <see cref="RealMessages"/>) as the bag <paramref name="bag"/>.</summary>
+    private static void WriteBag(string bag, Rosbag2WriterOptions options, List<(string Topic, long Time, byte[] Data)> messages)
+    {
+        using var writer = Rosbag2Writer.Create(bag, options);
+        writer.AddTopic<Odometry>("/odom");
+        writer.AddTopic<TFMessage>("/tf");
+        writer.AddTopic<TFMessage>("/tf_static");
+        writer.AddTopic<PoseWithCovarianceStamped>("/amcl_pose");
+        foreach (var (topic, time, data) in messages) writer.Write(topic, time, data);
+    }
+
     [Theory]
     [InlineData("mcap", "zstd")]
     [InlineData("mcap", "lz4")]
@@ -22,14 +33,7 @@ public class BagWriterTests
         using var temp = new TempDirectory();
         var messages = RealMessages();
         string bag = temp.Combine("copy");
-        using (var writer = Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { StorageIdentifier = storage, McapCompression = compression }))
-        {
-            writer.AddTopic<Odometry>("/odom");
-            writer.AddTopic<TFMessage>("/tf");
-            writer.AddTopic<TFMessage>("/tf_static");
-            writer.AddTopic<PoseWithCovarianceStamped>("/amcl_pose");
-            foreach (var (topic, time, data) in messages) writer.Write(topic, time, data);
-        }
+        WriteBag(bag, new Rosbag2WriterOptions { StorageIdentifier = storage, McapCompression = compression }, messages);
         using var reader = Rosbag2Reader.Open(bag);
         Assert.Equal(9, reader.Metadata!.Version);
         Assert.Equal(messages.Count, reader.Metadata.MessageCount);
@@ -54,14 +58,7 @@ public class BagWriterTests
         var messages = RealMessages();
         string bag = temp.Combine("split");
         var options = new Rosbag2WriterOptions { StorageIdentifier = storage, McapChunkSize = 16 * 1024, MaxFileSize = 96 * 1024 };
-        using (var writer = Rosbag2Writer.Create(bag, options))
-        {
-            writer.AddTopic<Odometry>("/odom");
-            writer.AddTopic<TFMessage>("/tf");
-            writer.AddTopic<TFMessage>("/tf_static");
-            writer.AddTopic<PoseWithCovarianceStamped>("/amcl_pose");
-            foreach (var (topic, time, data) in messages) writer.Write(topic, time, data);
-        }
+        WriteBag(bag, options, messages);
         using var reader = Rosbag2Reader.Open(bag);
         var metadata = reader.Metadata!;
         Assert.InRange(reader.Files.Count, 3, 100);
@@ -89,14 +86,7 @@ public class BagWriterTests
         using var temp = new TempDirectory();
         var messages = RealMessages();
         string bag = temp.Combine("split");
-        using (var writer = Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { MaxFileDuration = TimeSpan.FromSeconds(10) }))
-        {
-            writer.AddTopic<Odometry>("/odom");
-            writer.AddTopic<TFMessage>("/tf");
-            writer.AddTopic<TFMessage>("/tf_static");
-            writer.AddTopic<PoseWithCovarianceStamped>("/amcl_pose");
-            foreach (var (topic, time, data) in messages) writer.Write(topic, time, data);
-        }
+        WriteBag(bag, new Rosbag2WriterOptions { MaxFileDuration = TimeSpan.FromSeconds(10) }, messages);
         using var reader = Rosbag2Reader.Open(bag);
         var files = reader.Metadata!.Files!;
         double seconds = (messages[^1].Time - messages[0].Time) * 1e-9;
@@ -111,14 +101,7 @@ public class BagWriterTests
         using var temp = new TempDirectory();
         string bag = temp.Combine("lost");
         var messages = RealMessages();
-        using (var writer = Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { StorageIdentifier = "sqlite3", MaxFileSize = 128 * 1024 }))
-        {
-            writer.AddTopic<Odometry>("/odom");
-            writer.AddTopic<TFMessage>("/tf");
-            writer.AddTopic<TFMessage>("/tf_static");
-            writer.AddTopic<PoseWithCovarianceStamped>("/amcl_pose");
-            foreach (var (topic, time, data) in messages) writer.Write(topic, time, data);
-        }
+        WriteBag(bag, new Rosbag2WriterOptions { StorageIdentifier = "sqlite3", MaxFileSize = 128 * 1024 }, messages);
         var written = BagMetadata.Load(Path.Combine(bag, BagMetadata.FileName));
         File.Delete(Path.Combine(bag, BagMetadata.FileName));
         using var reader = Rosbag2Reader.Open(bag);
