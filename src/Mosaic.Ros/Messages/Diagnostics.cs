@@ -44,12 +44,7 @@ public sealed record DiagnosticStatus(byte Level, string Name, string Message, s
         string name = reader.ReadString();
         string message = reader.ReadString();
         string hardwareId = reader.ReadString();
-        int count = reader.ReadSequenceLength(8);
-        var values = new KeyValue[count];
-        for (int i = 0; i < count; i++)
-        {
-            values[i] = KeyValue.Read(ref reader);
-        }
+        var values = MessageSequence.Read<KeyValue>(ref reader, 8);
         return new DiagnosticStatus(level, name, message, hardwareId, values);
     }
 
@@ -60,11 +55,7 @@ public sealed record DiagnosticStatus(byte Level, string Name, string Message, s
         writer.WriteString(Name);
         writer.WriteString(Message);
         writer.WriteString(HardwareId);
-        writer.WriteSequenceLength(Values.Count);
-        foreach (var value in Values)
-        {
-            value.Write(writer);
-        }
+        MessageSequence.Write(writer, Values);
     }
 }
 
@@ -79,23 +70,13 @@ public sealed record DiagnosticArray(Header Header, IReadOnlyList<DiagnosticStat
     public static DiagnosticArray Read(ref CdrReader reader)
     {
         var header = Header.Read(ref reader);
-        int count = reader.ReadSequenceLength(20);
-        var status = new DiagnosticStatus[count];
-        for (int i = 0; i < count; i++)
-        {
-            status[i] = DiagnosticStatus.Read(ref reader);
-        }
-        return new DiagnosticArray(header, status);
+        return new DiagnosticArray(header, MessageSequence.Read<DiagnosticStatus>(ref reader, 20));
     }
 
     /// <inheritdoc/>
     public void Write(CdrWriter writer)
     {
         Header.Write(writer);
-        writer.WriteSequenceLength(Status.Count);
-        foreach (var status in Status)
-        {
-            status.Write(writer);
-        }
+        MessageSequence.Write(writer, Status);
     }
 }

@@ -37,3 +37,31 @@ public static class RosSerializer
         return T.Read(ref reader);
     }
 }
+
+/// <summary>Sequences of nested message types (<c>Type[] name</c>): uint32 count, then each element.</summary>
+internal static class MessageSequence
+{
+    /// <summary>
+    /// Reads a sequence of <typeparamref name="T"/>; <paramref name="minElementSize"/> is the fewest bytes
+    /// one element takes, so a corrupt count fails before anything is allocated.
+    /// </summary>
+    public static T[] Read<T>(ref CdrReader reader, int minElementSize) where T : IRosMessage<T>
+    {
+        var items = new T[reader.ReadSequenceLength(minElementSize)];
+        for (int i = 0; i < items.Length; i++)
+        {
+            items[i] = T.Read(ref reader);
+        }
+        return items;
+    }
+
+    /// <summary>Writes <paramref name="items"/> as a sequence.</summary>
+    public static void Write<T>(CdrWriter writer, IReadOnlyList<T> items) where T : IRosMessage
+    {
+        writer.WriteSequenceLength(items.Count);
+        foreach (var item in items)
+        {
+            item.Write(writer);
+        }
+    }
+}

@@ -37,24 +37,14 @@ public sealed record NavPath(Header Header, IReadOnlyList<PoseStamped> Poses) : 
     {
         var header = Header.Read(ref reader);
         // A PoseStamped is at least 4+4+4 (stamp, empty frame) + 56 bytes of pose.
-        int count = reader.ReadSequenceLength(68);
-        var poses = new PoseStamped[count];
-        for (int i = 0; i < count; i++)
-        {
-            poses[i] = PoseStamped.Read(ref reader);
-        }
-        return new NavPath(header, poses);
+        return new NavPath(header, MessageSequence.Read<PoseStamped>(ref reader, 68));
     }
 
     /// <inheritdoc/>
     public void Write(CdrWriter writer)
     {
         Header.Write(writer);
-        writer.WriteSequenceLength(Poses.Count);
-        foreach (var pose in Poses)
-        {
-            pose.Write(writer);
-        }
+        MessageSequence.Write(writer, Poses);
     }
 }
 
@@ -69,22 +59,12 @@ public sealed record TFMessage(IReadOnlyList<TransformStamped> Transforms) : IRo
     public static TFMessage Read(ref CdrReader reader)
     {
         // header (>= 12 bytes) + child frame (>= 4) + 56 bytes of transform.
-        int count = reader.ReadSequenceLength(72);
-        var transforms = new TransformStamped[count];
-        for (int i = 0; i < count; i++)
-        {
-            transforms[i] = TransformStamped.Read(ref reader);
-        }
-        return new TFMessage(transforms);
+        return new TFMessage(MessageSequence.Read<TransformStamped>(ref reader, 72));
     }
 
     /// <inheritdoc/>
     public void Write(CdrWriter writer)
     {
-        writer.WriteSequenceLength(Transforms.Count);
-        foreach (var transform in Transforms)
-        {
-            transform.Write(writer);
-        }
+        MessageSequence.Write(writer, Transforms);
     }
 }
