@@ -8,7 +8,6 @@ internal sealed class McapStorage : IBagStorage
 {
     private readonly McapReader _reader;
     private readonly Dictionary<ushort, BagTopic> _topicsByChannel = new();
-
     private readonly List<string> _warnings = new();
 
     private McapStorage(McapReader reader)

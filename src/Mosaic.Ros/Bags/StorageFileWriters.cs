@@ -76,7 +76,7 @@ internal sealed class SqliteFileWriter : IStorageFileWriter
     private readonly SQLitePCL.sqlite3_stmt _insertMessage;
     private readonly Dictionary<string, int> _topicIds = new();
     private readonly HashSet<string> _definitions = new();
-    private long _pendingInTransaction;
+    private long _pendingInTransaction, _committedLength;
     private bool _closed;
 
     public SqliteFileWriter(string path, Rosbag2WriterOptions options)
@@ -98,8 +98,8 @@ internal sealed class SqliteFileWriter : IStorageFileWriter
         _insertMessage = _sqlite.Prepare("INSERT INTO messages(topic_id, timestamp, data) VALUES (?, ?, ?)");
     }
 
-    // Committed pages only: what a reader would see; the open transaction adds at most 1000 messages.
-    public long Length => new FileInfo(_path).Length;
+    // The size at the last commit (a stat per commit, not per message); the open transaction adds at most 1000 messages.
+    public long Length => _committedLength;
 
     public void AddTopic(BagTopic topic, BagMessageDefinition definition)
     {
@@ -125,6 +125,7 @@ internal sealed class SqliteFileWriter : IStorageFileWriter
         {
             _sqlite.Execute("COMMIT; BEGIN");
             _pendingInTransaction = 0;
+            _committedLength = new FileInfo(_path).Length;
         }
     }
 
