@@ -101,10 +101,12 @@ public class BagWriterTests
         using var temp = new TempDirectory();
         string bag = temp.Combine("lost");
         var messages = RealMessages();
-        WriteBag(bag, new Rosbag2WriterOptions { StorageIdentifier = "sqlite3", MaxFileSize = 128 * 1024 }, messages);
+        WriteBag(bag, new Rosbag2WriterOptions { MaxFileSize = 16 * 1024 }, messages);
         var written = BagMetadata.Load(Path.Combine(bag, BagMetadata.FileName));
         File.Delete(Path.Combine(bag, BagMetadata.FileName));
         using var reader = Rosbag2Reader.Open(bag);
+        Assert.True(reader.Files.Count > 10, $"{reader.Files.Count} files: too few to check that name_10 follows name_9");
+        Assert.Equal(written.RelativeFilePaths, reader.Files.Select(Path.GetFileName));
         Assert.True(reader.MetadataIsEmbedded);
         Assert.Equal(written.ToYaml(embedded: true), reader.Metadata!.ToYaml(embedded: true));
         Assert.Contains(reader.Warnings, w => w.Contains("no metadata.yaml"));

@@ -109,7 +109,7 @@ public sealed class Rosbag2Reader : IDisposable
                 files = Directory.EnumerateFiles(directory)
                     .Where(f => f.EndsWith(".db3", StringComparison.Ordinal) || f.EndsWith(".mcap", StringComparison.Ordinal)
                              || f.EndsWith(".db3.zstd", StringComparison.Ordinal) || f.EndsWith(".mcap.zstd", StringComparison.Ordinal))
-                    .Order(StringComparer.Ordinal).ToList();
+                    .OrderBy(SplitOrder).ThenBy(f => f, StringComparer.Ordinal).ToList();
                 if (metadata is null)
                 {
                     reader._warnings.Add($"{directory}: no {BagMetadata.FileName}; reading the {files.Count} storage file(s) found in the directory");
@@ -132,6 +132,16 @@ public sealed class Rosbag2Reader : IDisposable
             reader.Dispose();
             throw;
         }
+    }
+
+    // rosbag2 numbers split files name_0, name_1, ..., name_10: order by that number, not by text.
+    private static long SplitOrder(string file)
+    {
+        string name = System.IO.Path.GetFileName(file);
+        int dot = name.IndexOf('.');
+        string stem = dot < 0 ? name : name[..dot];
+        int underscore = stem.LastIndexOf('_');
+        return underscore >= 0 && long.TryParse(stem.AsSpan(underscore + 1), System.Globalization.NumberStyles.None, null, out long index) ? index : -1;
     }
 
     // Older rosbag2 versions wrote paths that include the bag directory's name; accept both.
