@@ -144,7 +144,7 @@ public sealed class McapReader : IDisposable
         }
         foreach (var chunk in _chunks)
         {
-            if (chunk.Counts is null && !TryCountFromMessageIndexes(chunk, counts))
+            if (chunk.Counts is null && !TryCountFromMessageIndexes(chunk))
             {
                 chunk.Counts = new Dictionary<ushort, McapChannelCount>();
                 foreach (var message in ReadChunkMessages(chunk))
@@ -163,7 +163,7 @@ public sealed class McapReader : IDisposable
     }
 
     // A message index record: channel id, then (log time, offset) pairs of 16 bytes.
-    private bool TryCountFromMessageIndexes(ChunkRef chunk, Dictionary<ushort, McapChannelCount> counts)
+    private bool TryCountFromMessageIndexes(ChunkRef chunk)
     {
         if (chunk.MessageIndexLength <= 0)
         {
