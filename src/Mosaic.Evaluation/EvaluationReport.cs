@@ -134,18 +134,8 @@ public static class EvaluationReport
 
     private static string Number(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("G6", CultureInfo.InvariantCulture) : "";
 
-    private static string Tum(IEnumerable<(long Stamp, Se3? Pose)> poses)
-    {
-        var tum = new StringBuilder("# timestamp tx ty tz qx qy qz qw (camera in map)\n");
-        foreach (var (stamp, pose) in poses)
-        {
-            if (pose is not { } p)
-                continue;
-            var q = p.Rotation.ToQuaternion();
-            tum.Append(CultureInfo.InvariantCulture, $"{stamp / 1_000_000_000}.{stamp % 1_000_000_000:D9} {p.Translation.X:R} {p.Translation.Y:R} {p.Translation.Z:R} {q.X:R} {q.Y:R} {q.Z:R} {q.W:R}\n");
-        }
-        return tum.ToString();
-    }
+    private static string Tum(IEnumerable<(long Stamp, Se3? Pose)> poses) =>
+        TumTrajectory.Format(poses.Where(p => p.Pose is not null).Select(p => (p.Stamp, p.Pose!.Value)), "camera in map");
 
     /// <summary>Top view: the ground truth's two principal horizontal axes (the plane it varies most in).</summary>
     private static string TrajectoryPlot(EvaluationResult result)

@@ -128,3 +128,21 @@ public sealed class SymmetricEigen3Tests
         }
     }
 }
+
+public sealed class TumTrajectoryTests
+{
+    [Fact]
+    public void Poses_are_written_one_per_line_as_seconds_then_translation_then_quaternion_xyzw()
+    {
+        var pose = new Se3(So3.Exp(new Vector3d(0.1, -0.2, 0.3)), new Vector3d(1.5, -2, 0.25));
+        string text = TumTrajectory.Format([(1_600_000_000_033_333_333, pose)], "camera in map");
+
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("# timestamp tx ty tz qx qy qz qw (camera in map)", lines[0]);
+        var v = lines[1].Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal("1600000000.033333333", lines[1].Split(' ')[0]);
+        var back = Se3.FromQuaternion(new Quaterniond(v[7], v[4], v[5], v[6]), new Vector3d(v[1], v[2], v[3]));
+        var (t, r) = Se3.Distance(back, pose);
+        Assert.True(t < 1e-15 && r < 1e-12);
+    }
+}

@@ -29,6 +29,21 @@ public sealed class MapDirectoryTests : IDisposable
         return map;
     }
 
+    [Fact]
+    public void A_crop_keeps_every_property_of_the_chosen_gaussians_in_order()
+    {
+        var map = SmallMap(count: 6);
+        var crop = map.Where((x, _, _) => x is >= 1 and <= 3);
+
+        Assert.Equal(3, crop.Count);
+        Assert.Equal(map.LabelCount, crop.LabelCount);
+        Assert.Equal(map.Positions[3..12], crop.Positions);
+        Assert.Equal(map.LogScales[3..12], crop.LogScales);
+        Assert.Equal(map.Rotations[4..16], crop.Rotations);
+        Assert.Equal(map.OpacityLogits[1..4], crop.OpacityLogits);
+        Assert.Equal(map.Labels[1..4], crop.Labels);
+    }
+
     private string SaveSmallMap(string name = "map")
     {
         string dir = Path.Combine(_root, name);

@@ -47,6 +47,14 @@ public sealed class GaussianMap
             (n, labelCount, positions, logScales, rotations, opacityLogits, labels);
     }
 
+    /// <summary>The map of the Gaussians whose centres pass <paramref name="keep"/>, in their order (a crop).</summary>
+    public GaussianMap Where(Func<float, float, float, bool> keep)
+    {
+        var kept = Enumerable.Range(0, Count).Where(i => keep(Positions[3 * i], Positions[3 * i + 1], Positions[3 * i + 2])).ToArray();
+        float[] Take(float[] values, int stride) => kept.SelectMany(i => values.AsSpan(stride * i, stride).ToArray()).ToArray();
+        return new GaussianMap(LabelCount, Take(Positions, 3), Take(LogScales, 3), Take(Rotations, 4), Take(OpacityLogits, 1), kept.Select(i => Labels[i]).ToArray());
+    }
+
     /// <summary>
     /// The first problem that makes this map unusable, or null: non-finite values, a zero quaternion,
     /// a label out of range. The message names the Gaussian and the property.
