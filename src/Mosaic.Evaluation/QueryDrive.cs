@@ -130,9 +130,9 @@ public sealed class QueryDrive
             Se3 truePose;
             try
             {
-                truePose = BagFrameSource.ToSe3(truth.Lookup(frames.Map, cameraFrame, stamp, truthTolerance));
+                truePose = BagFrameSource.ToSe3(truth.Lookup(frames.Map, cameraFrame, stamp, truthTolerance, nearbySamplesOnly: true));
             }
-            catch (TfException e) when (e.Kind == TfErrorKind.Extrapolation)
+            catch (TfException e) when (e.Kind is TfErrorKind.Extrapolation or TfErrorKind.Gap)
             {
                 noTruth++;
                 continue;

@@ -152,10 +152,10 @@ public sealed class BagFrameSource
             }
             try
             {
-                var mapFromColor = ToSe3(tf.Lookup(options.Frames.Map, colorFrame, stamp, tolerance));
+                var mapFromColor = ToSe3(tf.Lookup(options.Frames.Map, colorFrame, stamp, tolerance, nearbySamplesOnly: true));
                 candidates.Add(new FrameCandidate(stamp, depth, mapFromColor));
             }
-            catch (TfException e) when (e.Kind == TfErrorKind.Extrapolation)
+            catch (TfException e) when (e.Kind is TfErrorKind.Extrapolation or TfErrorKind.Gap)
             {
                 noPose++;
             }

@@ -131,7 +131,7 @@ public sealed class MapBuilder
         report.Keyframes = keyframes.Count;
         if (keyframes.Count == 0)
             throw new MappingInputException($"{bagPath}: none of the {source.ColorImages} colour images has both a depth image and a pose " +
-                $"({source.SkippedWithoutDepth} without depth within {_options.Sync.Tolerance} s, {source.SkippedWithoutPose} without a pose)");
+                $"({source.SkippedWithoutDepth} without depth within {_options.Sync.Tolerance} s, {source.SkippedWithoutPose} without a pose sample within pose.tolerance {_options.Pose.Tolerance} s)");
         Done(Stages[0]);
 
         var fusion = new DepthFusion(_options.Fusion);

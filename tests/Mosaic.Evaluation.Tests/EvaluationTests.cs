@@ -32,6 +32,21 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void Frames_inside_a_ground_truth_dropout_are_skipped_not_given_interpolated_poses()
+    {
+        // The sample's ground truth with query frames 10-49 (of 60) cut out: a 6.8 s dropout.
+        var lines = File.ReadLines(Sample.Tum).ToList();
+        int firstQuery = lines.FindIndex(l => !l.StartsWith('#') && double.Parse(l.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) >= 1600000000 + Sample.QueryStart);
+        string cut = _temp.Combine("dropout.tum");
+        File.WriteAllLines(cut, lines.Where((_, i) => i < firstQuery + 10 || i >= firstQuery + 50));
+
+        var drive = QueryDrive.Scan(Sample.Bag, new LocalizationParameters(), new GroundTruthSource(cut, null, ""), Sample.QueryStart, -1, 1);
+
+        Assert.Equal(20, drive.Frames.Count);
+        Assert.Equal(40, drive.WithoutGroundTruth);
+    }
+
+    [Fact]
     public void Ground_truth_from_the_pose_topic_equals_the_tum_file()
     {
         var fromTum = Queries(step: 20);

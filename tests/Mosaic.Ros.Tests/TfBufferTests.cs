@@ -52,6 +52,25 @@ public class TfBufferTests
     }
 
     [Fact]
+    public void A_lookup_for_nearby_samples_only_refuses_to_interpolate_across_a_dropout()
+    {
+        var tf = new TfBuffer();
+        tf.Add(T("map", "camera", 1_000_000_000, 0, Quaternion.Identity), isStatic: false);
+        tf.Add(T("map", "camera", 1_030_000_000, 0.03, Quaternion.Identity), isStatic: false);
+        tf.Add(T("map", "camera", 3_000_000_000, 2, Quaternion.Identity), isStatic: false);
+        var tolerance = TimeSpan.FromMilliseconds(50);
+
+        Assert.Equal(0.015, tf.Lookup("map", "camera", 1_015_000_000, tolerance, nearbySamplesOnly: true).Translation.X, 9);
+        var error = Assert.Throws<TfException>(() => tf.Lookup("map", "camera", 2_000_000_000, tolerance, nearbySamplesOnly: true));
+        Assert.Equal(TfErrorKind.Gap, error.Kind);
+        Assert.Contains("1.970 s gap", error.Message);
+        // Near one end of the gap the pose is (almost) that sample's.
+        Assert.Equal(0.03 + 0.04 / 1.97 * 1.97, tf.Lookup("map", "camera", 1_070_000_000, TimeSpan.FromMilliseconds(40), nearbySamplesOnly: true).Translation.X, 9);
+        // tf2's own rule interpolates across it.
+        Assert.Equal(1.0, tf.Lookup("map", "camera", 2_000_000_000, tolerance).Translation.X, 9);
+    }
+
+    [Fact]
     public void Unknown_and_disconnected_frames_are_distinct_errors()
     {
         var tf = new TfBuffer();

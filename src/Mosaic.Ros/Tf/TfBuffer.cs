@@ -11,6 +11,11 @@ public enum TfErrorKind
     Extrapolation,
     /// <summary>Both frames are known but belong to different trees.</summary>
     Disconnected,
+    /// <summary>
+    /// The time lies inside an edge's history, but both samples around it are farther from it than the
+    /// tolerance (a dropout), and the lookup asked for nearby samples only.
+    /// </summary>
+    Gap,
 }
 
 /// <summary>A TF lookup failed; <see cref="Kind"/> says why and the message names the frames and times.</summary>
@@ -72,9 +77,13 @@ public sealed class TfBuffer
     /// <summary>
     /// T_target_source at <paramref name="time"/> (ns): maps points in <paramref name="source"/> to
     /// <paramref name="target"/>. Samples up to <paramref name="tolerance"/> outside an edge's history are
-    /// clamped to its nearest end; further is an <see cref="TfErrorKind.Extrapolation"/> error.
+    /// clamped to its nearest end; further is an <see cref="TfErrorKind.Extrapolation"/> error. Inside the
+    /// history the two samples around the time are interpolated however far apart they are (as tf2
+    /// does), unless <paramref name="nearbySamplesOnly"/>: then the nearer of them must lie within the
+    /// tolerance of the time, or it is a <see cref="TfErrorKind.Gap"/> error. Ground truth needs that:
+    /// interpolating across a dropout would invent poses.
     /// </summary>
-    public RigidTransform Lookup(string target, string source, long time, TimeSpan tolerance = default)
+    public RigidTransform Lookup(string target, string source, long time, TimeSpan tolerance = default, bool nearbySamplesOnly = false)
     {
         target = Normalize(target);
         source = Normalize(source);
@@ -101,8 +110,8 @@ public sealed class TfBuffer
             throw new TfException(TfErrorKind.Disconnected,
                 $"'{target}' and '{source}' are in different trees (roots '{targetPath[^1]}' and '{sourcePath[^1]}'); no transform connects them");
         }
-        var ancestorFromSource = FromAncestor(sourcePath, ancestor, time, toleranceNs);
-        var ancestorFromTarget = FromAncestor(targetPath, ancestor, time, toleranceNs);
+        var ancestorFromSource = FromAncestor(sourcePath, ancestor, time, toleranceNs, nearbySamplesOnly);
+        var ancestorFromTarget = FromAncestor(targetPath, ancestor, time, toleranceNs, nearbySamplesOnly);
         return ancestorFromTarget.Inverse().Compose(ancestorFromSource);
     }
 
@@ -121,13 +130,13 @@ public sealed class TfBuffer
         return path;
     }
 
-    private RigidTransform FromAncestor(List<string> path, string ancestor, long time, long toleranceNs)
+    private RigidTransform FromAncestor(List<string> path, string ancestor, long time, long toleranceNs, bool nearbySamplesOnly)
     {
         var accumulated = RigidTransform.Identity;
         for (int i = 0; path[i] != ancestor; i++)
         {
             var edge = _edges[path[i]];
-            accumulated = edge.At(time, toleranceNs, edge.Parent, path[i]).Compose(accumulated);
+            accumulated = edge.At(time, toleranceNs, nearbySamplesOnly, edge.Parent, path[i]).Compose(accumulated);
         }
         return accumulated;
     }
@@ -169,7 +178,7 @@ public sealed class TfBuffer
             _samples.RemoveRange(0, drop);
         }
 
-        public RigidTransform At(long time, long toleranceNs, string parent, string child)
+        public RigidTransform At(long time, long toleranceNs, bool nearbySamplesOnly, string parent, string child)
         {
             if (IsStatic || _samples.Count == 1 && Math.Abs(time - _samples[0].Time) <= toleranceNs)
             {
@@ -200,6 +209,12 @@ public sealed class TfBuffer
             }
             var a = _samples[upper - 1];
             var b = _samples[upper];
+            if (nearbySamplesOnly && Math.Min(time - a.Time, b.Time - time) > toleranceNs)
+            {
+                throw new TfException(TfErrorKind.Gap,
+                    $"lookup of '{parent}' -> '{child}' at {time * 1e-9:F9} s falls in a {(b.Time - a.Time) * 1e-9:F3} s gap between samples " +
+                    $"({a.Time * 1e-9:F3} and {b.Time * 1e-9:F3} s), wider than the tolerance allows");
+            }
             return RigidTransform.Interpolate(a.Value, b.Value, (double)(time - a.Time) / (b.Time - a.Time));
         }
     }
