@@ -170,6 +170,7 @@ public sealed class Localizer
             RelativeLossTolerance = _options.RelativeLossTolerance,
             MinTranslationStep = _options.MinTranslationStep,
             MinRotationStep = _options.MinRotationStepDeg * Math.PI / 180,
+            CoverageNeutral = _options.CoverageNeutral,
         });
         _hypothesisRefiner = new PoseRefiner(renderer, new RefinerOptions
         {
@@ -179,6 +180,7 @@ public sealed class Localizer
             RelativeLossTolerance = _options.RelativeLossTolerance,
             MinTranslationStep = _options.MinTranslationStep,
             MinRotationStep = _options.MinRotationStepDeg * Math.PI / 180,
+            CoverageNeutral = _options.CoverageNeutral,
         });
     }
 

@@ -24,6 +24,13 @@ public sealed record LocalizerOptions
     /// <summary>... and turns it less than this (degrees).</summary>
     public double MinRotationStepDeg { get; init; } = 0.01;
 
+    /// <summary>
+    /// Whether refinement charges a query pixel the map leaves uncovered the covered pixels' mean loss
+    /// instead of log K, so that it gains nothing by dragging the map over unmapped parts of the image
+    /// (<see cref="RefinerOptions.CoverageNeutral"/>).
+    /// </summary>
+    public bool CoverageNeutral { get; init; } = true;
+
     /// <summary>Keyframes retrieved by global descriptor when relocalising (top-k).</summary>
     public int RetrievalCandidates { get; init; } = 3;
 

@@ -34,6 +34,15 @@ public sealed record RefinerOptions
     /// <summary>A level gives up when λ grows beyond this (no descent direction left).</summary>
     public double MaxDamping { get; init; } = 1e6;
 
+    /// <summary>
+    /// Whether each level charges a query pixel the map leaves uncovered what covered pixels of its
+    /// label cost at the level's start pose (at most log K), instead of log K. With log K, any
+    /// segmenter that beats chance makes covering pixels pay, so the refinement drags the map over
+    /// parts of the image it never mapped (README "Localizing a drive"). With each label's own covered
+    /// mean, covering a pixel pays only where the labels agree better than they do elsewhere.
+    /// </summary>
+    public bool CoverageNeutral { get; init; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {
@@ -55,9 +64,10 @@ public sealed record RefinerOptions
 /// <param name="Iterations">LM iterations (accepted and rejected steps).</param>
 /// <param name="InitialLoss">Loss at the pose the level started from.</param>
 /// <param name="FinalLoss">Loss at the pose the level ended with.</param>
+/// <param name="UncoveredLoss">Per label, what the level's objective charged an uncovered pixel of that label (nats); null without <see cref="RefinerOptions.CoverageNeutral"/> (log K).</param>
 /// <param name="Converged">Whether a convergence criterion (not the iteration limit) ended the level.</param>
 /// <param name="Time">Wall time spent on the level.</param>
-public sealed record LevelReport(int Level, int Width, int Height, int Iterations, double InitialLoss, double FinalLoss, bool Converged, TimeSpan Time);
+public sealed record LevelReport(int Level, int Width, int Height, int Iterations, double InitialLoss, double FinalLoss, IReadOnlyList<double>? UncoveredLoss, bool Converged, TimeSpan Time);
 
 /// <summary>The refined pose and how much to trust it.</summary>
 /// <param name="MapFromCamera">The refined camera pose T_map_cam.</param>
@@ -117,24 +127,48 @@ public sealed class PoseRefiner
             var levelCamera = camera.AtLevel(level);
             var levelQuery = query.Downsample(1 << level);
             var clock = Stopwatch.StartNew();
-            (camFromMap, last, int levelIterations, converged) = RefineLevel(levelQuery, levelCamera, camFromMap);
+            var uncoveredLoss = _options.CoverageNeutral ? UncoveredLoss(levelQuery, levelCamera, camFromMap) : null;
+            (camFromMap, last, int levelIterations, converged) = RefineLevel(levelQuery, levelCamera, camFromMap, uncoveredLoss);
             iterations += levelIterations;
             levels.Add(new LevelReport(level, levelCamera.Width, levelCamera.Height, levelIterations,
-                levels.Count == 0 ? double.NaN : levels[^1].FinalLoss, last.Loss, converged, clock.Elapsed));
+                levels.Count == 0 ? double.NaN : levels[^1].FinalLoss, last.Loss, uncoveredLoss, converged, clock.Elapsed));
         }
         return new RefinementResult(camFromMap.Inverse(), Covariance(last!), last!.Loss, last.Coverage, iterations, converged, levels);
     }
 
-    private (Se3 Pose, LossEvaluation Evaluation, int Iterations, bool Converged) RefineLevel(LabelDistributionImage query, PinholeCamera camera, Se3 pose)
+    /// <summary>
+    /// The coverage-neutral uncovered costs at <paramref name="pose"/>: per label, the covered pixels'
+    /// mean loss, shrunk towards the mean over all covered pixels by <see cref="LabelPriorPixels"/>
+    /// pixels' worth (a label seen on a few pixels gets little say) and capped at log K (chance);
+    /// null (log K) when the map covers nothing.
+    /// </summary>
+    private double[]? UncoveredLoss(LabelDistributionImage query, PinholeCamera camera, Se3 pose)
     {
-        var current = _renderer.Evaluate(pose, camera, query, withGradient: true);
+        var start = _renderer.Evaluate(pose, camera, query, withGradient: false);
+        if (!double.IsFinite(start.CoveredLoss))
+            return null;
+        double chance = Math.Log(query.LabelCount);
+        return start.CoveredLossByLabel.Select((mean, k) =>
+        {
+            double weight = start.CoveredWeightByLabel[k];
+            double shrunk = weight > 0 ? (weight * mean + LabelPriorPixels * start.CoveredLoss) / (weight + LabelPriorPixels) : start.CoveredLoss;
+            return Math.Clamp(shrunk, 0, chance);
+        }).ToArray();
+    }
+
+    /// <summary>Pixels' worth of the overall covered mean in each label's uncovered cost.</summary>
+    private const double LabelPriorPixels = 16;
+
+    private (Se3 Pose, LossEvaluation Evaluation, int Iterations, bool Converged) RefineLevel(LabelDistributionImage query, PinholeCamera camera, Se3 pose, double[]? uncoveredLoss)
+    {
+        var current = _renderer.Evaluate(pose, camera, query, withGradient: true, uncoveredLoss);
         double lambda = _options.InitialDamping;
         for (int iteration = 1; iteration <= _options.MaxIterationsPerLevel; iteration++)
         {
             var step = SolveStep(current, lambda);
             if (step is null)
                 return (pose, current, iteration, true);
-            var (scale, loss) = LineSearch(query, camera, pose, step.Value, current.Loss);
+            var (scale, objective) = LineSearch(query, camera, pose, step.Value, current.Objective, uncoveredLoss);
             if (scale == 0)
             {
                 lambda *= 4;
@@ -143,9 +177,9 @@ public sealed class PoseRefiner
                 continue;
             }
             var accepted = scale * step.Value;
-            double decrease = (current.Loss - loss) / Math.Max(current.Loss, 1e-12);
+            double decrease = (current.Objective - objective) / Math.Max(Math.Abs(current.Objective), 1e-12);
             pose = Se3.Exp(accepted) * pose;
-            current = _renderer.Evaluate(pose, camera, query, withGradient: true);
+            current = _renderer.Evaluate(pose, camera, query, withGradient: true, uncoveredLoss);
             lambda = Math.Max(lambda / 3, 1e-9);
             bool smallStep = accepted.Translation.Norm < _options.MinTranslationStep && accepted.Rotation.Norm < _options.MinRotationStep;
             if (smallStep || decrease < _options.RelativeLossTolerance)
@@ -158,11 +192,11 @@ public sealed class PoseRefiner
     /// Step length along the LM direction: the empirical Fisher matrix misjudges the curvature (too
     /// flat near the optimum, where per-pixel gradients vanish; too steep far from it), so the full
     /// step is doubled while the loss keeps falling and halved while it does not fall. Returns scale 0
-    /// when no tried length lowers the loss. Uses loss-only evaluations.
+    /// when no tried length lowers the objective. Uses loss-only evaluations.
     /// </summary>
-    private (double Scale, double Loss) LineSearch(LabelDistributionImage query, PinholeCamera camera, Se3 pose, Tangent step, double loss)
+    private (double Scale, double Objective) LineSearch(LabelDistributionImage query, PinholeCamera camera, Se3 pose, Tangent step, double loss, double[]? uncoveredLoss)
     {
-        double LossAt(double s) => _renderer.Evaluate(Se3.Exp(s * step) * pose, camera, query, withGradient: false).Loss;
+        double LossAt(double s) => _renderer.Evaluate(Se3.Exp(s * step) * pose, camera, query, withGradient: false, uncoveredLoss).Objective;
         double best = LossAt(1);
         if (best < loss)
         {

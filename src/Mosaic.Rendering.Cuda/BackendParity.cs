@@ -7,7 +7,7 @@ namespace Mosaic.Rendering.Cuda;
 /// <summary>How far one backend's results are from the reference backend's at one pose and query.</summary>
 /// <param name="WeightError">Largest |ΔA_k| and |ΔA| over all pixels (weights lie in [0, 1]).</param>
 /// <param name="DepthError">Largest |Δdepth| / (1 + depth) where the reference's A exceeds 1e-3.</param>
-/// <param name="LossError">|Δloss| / (1 + |loss|).</param>
+/// <param name="LossError">Largest |Δ| / (1 + |value|) of the loss, the objective and the covered pixels' loss (overall and per label).</param>
 /// <param name="GradientError">‖Δgradient‖ / ‖gradient‖.</param>
 /// <param name="NormalError">‖Δnormal matrix‖ / ‖normal matrix‖.</param>
 /// <param name="Problems">What is outside the tolerances of <see cref="BackendParity"/>; empty when the backends agree.</param>
@@ -35,6 +35,13 @@ public static class BackendParity
     /// <summary>Largest relative normal-matrix difference accepted.</summary>
     public const double NormalTolerance = 4e-3;
 
+    /// <summary>
+    /// The uncovered cost (nats) of label k the comparisons evaluate with: 0.5 + 0.1 k, below log K and
+    /// different per label, so that the term the objective adds to the loss, and its gradient, are
+    /// compared too.
+    /// </summary>
+    public static double[] UncoveredLoss(int labelCount) => Enumerable.Range(0, labelCount).Select(k => Math.Min(0.5 + 0.1 * k, Math.Log(labelCount))).ToArray();
+
     /// <summary>Renders and evaluates (with gradient) on both backends and measures the differences.</summary>
     public static ParityResult Compare(ILabelRenderer candidate, ILabelRenderer reference, Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withRender = true)
     {
@@ -59,19 +66,32 @@ public static class BackendParity
             Check(depthError <= DepthTolerance, $"depth differs by up to {depthError:G3} relative (tolerance {DepthTolerance:G3})", problems);
         }
 
-        var e = reference.Evaluate(camFromMap, camera, query, withGradient: true);
-        var a = candidate.Evaluate(camFromMap, camera, query, withGradient: true);
+        var uncovered = UncoveredLoss(query.LabelCount);
+        var e = reference.Evaluate(camFromMap, camera, query, withGradient: true, uncovered);
+        var a = candidate.Evaluate(camFromMap, camera, query, withGradient: true, uncovered);
         Check(e.ValidPixels == a.ValidPixels, $"valid pixels {a.ValidPixels}, expected {e.ValidPixels}", problems);
         Check(e.VisibleGaussians == a.VisibleGaussians, $"visible Gaussians {a.VisibleGaussians}, expected {e.VisibleGaussians}", problems);
-        double lossError = Math.Abs(e.Loss - a.Loss) / (1 + Math.Abs(e.Loss));
-        Check(lossError <= LossTolerance, $"loss {a.Loss:G8}, expected {e.Loss:G8}", problems);
+        double lossError = 0;
+        var compared = new List<(string Name, double Expected, double Actual)> { ("loss", e.Loss, a.Loss), ("objective", e.Objective, a.Objective), ("covered loss", e.CoveredLoss, a.CoveredLoss) };
+        for (int k = 0; k < query.LabelCount; k++)
+        {
+            compared.Add(($"covered loss of label {k}", e.CoveredLossByLabel[k], a.CoveredLossByLabel[k]));
+            compared.Add(($"covered weight of label {k}", e.CoveredWeightByLabel[k] / Math.Max(1, e.ValidPixels), a.CoveredWeightByLabel[k] / Math.Max(1, e.ValidPixels)));
+        }
+        foreach (var (name, expected, actual) in compared)
+        {
+            double error = double.IsNaN(expected) && double.IsNaN(actual) ? 0 : Math.Abs(expected - actual) / (1 + Math.Abs(expected));
+            Check(error <= LossTolerance, $"{name} {actual:G8}, expected {expected:G8}", problems);
+            lossError = Math.Max(lossError, double.IsNaN(error) ? double.PositiveInfinity : error);
+        }
         Check(Math.Abs(e.Coverage - a.Coverage) <= 2.0 / Math.Max(1, e.ValidPixels), $"coverage {a.Coverage:G6}, expected {e.Coverage:G6}", problems);
         double gradientError = RelativeDifference(e.Gradient!, a.Gradient!);
         double normalError = RelativeDifference(e.NormalMatrix!, a.NormalMatrix!);
         Check(gradientError <= GradientTolerance, $"gradient differs by {gradientError:G3} relative (tolerance {GradientTolerance:G3}): [{Join(a.Gradient!)}] vs [{Join(e.Gradient!)}]", problems);
         Check(normalError <= NormalTolerance, $"normal matrix differs by {normalError:G3} relative (tolerance {NormalTolerance:G3})", problems);
-        var withoutGradient = candidate.Evaluate(camFromMap, camera, query, withGradient: false);
-        Check(withoutGradient.Loss == a.Loss && withoutGradient.Gradient is null, "the loss without the gradient differs from the loss with it", problems);
+        var withoutGradient = candidate.Evaluate(camFromMap, camera, query, withGradient: false, uncovered);
+        Check(withoutGradient.Loss == a.Loss && withoutGradient.Objective == a.Objective && withoutGradient.Gradient is null,
+            "the loss without the gradient differs from the loss with it", problems);
         return new ParityResult(weightError, depthError, lossError, gradientError, normalError, problems);
     }
 

@@ -9,7 +9,7 @@ namespace Mosaic.Rendering.Cuda;
 /// The CUDA backend of <see cref="ILabelRenderer"/>: the same stages as <see cref="CpuLabelRenderer{T}"/>
 /// (project, bin and sort, rasterise, and for the loss a fixed-order float64 reduction) as kernels in
 /// float32. The map is uploaded once and stays on the device; per call only the pose goes up (and the
-/// query when it changes) and only the images or the 30 sums come back.
+/// query when it changes) and only the images or the 32 sums come back.
 /// </summary>
 /// <remarks>One instance serves one caller at a time, like the CPU backend.</remarks>
 public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
@@ -26,8 +26,8 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     private readonly DeviceBuffer<ushort> _labels, _queryLabels;
     private readonly DeviceBuffer<int> _rects, _tileCounts, _tileOffsets, _tileCursors, _binTotals, _queryOffsets;
     private readonly DeviceBuffer<ulong> _keys;
-    private readonly DeviceBuffer<float> _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms;
-    private readonly DeviceBuffer<double> _partialSums, _sums;
+    private readonly DeviceBuffer<float> _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _uncoveredShifts;
+    private readonly DeviceBuffer<double> _partialSums, _sums, _labelPartialSums, _labelSums;
     private LabelDistributionImage? _uploadedQuery;
 
     /// <summary>Opens the GPU of <paramref name="options"/> and uploads <paramref name="map"/>; throws <see cref="CudaException"/> when CUDA is unusable.</summary>
@@ -59,6 +59,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _keys = new(device);
         _queryWeights = new(device); _labelWeights = new(device); _alpha = new(device); _depth = new(device); _pixelTerms = new(device);
         _partialSums = new(device); _sums = new(device);
+        _uncoveredShifts = new(device); _labelPartialSums = new(device); _labelSums = new(device);
 
         _means.Upload(scene.Means);
         _covariances.Upload(scene.Covariances);
@@ -69,6 +70,8 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _jacobians.Ensure((long)_count * KernelArgs.JacobianSize);
         _binTotals.Ensure(3);
         _sums.Ensure(KernelArgs.SumCount);
+        _uncoveredShifts.Ensure(LabelCount);
+        _labelSums.Ensure(2L * LabelCount);
     }
 
     /// <inheritdoc />
@@ -106,7 +109,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     }
 
     /// <inheritdoc />
-    public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient)
+    public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
     {
         if (query.LabelCount != LabelCount)
             throw new ArgumentException($"query has {query.LabelCount} labels but the map has {LabelCount}");
@@ -114,9 +117,11 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             throw new ArgumentException($"query is {query.Width}x{query.Height} but the camera is {camera.Width}x{camera.Height}");
         int pixels = camera.Width * camera.Height;
         int chunks = (pixels + ChunkSize - 1) / ChunkSize;
+        _uncoveredShifts.Upload(LossEvaluation.UncoveredShifts(LabelCount, uncoveredLoss).Select(v => (float)v).ToArray());
         UploadQuery(query);
         _pixelTerms.Ensure((long)pixels * KernelArgs.PixelTermCount);
         _partialSums.Ensure((long)chunks * KernelArgs.SumCount);
+        _labelPartialSums.Ensure(2L * chunks * LabelCount);
         var (args, visible) = ProjectAndBin(camFromMap, camera, withGradient);
         args.ChunkSize = ChunkSize;
         args.Chunks = chunks;
@@ -125,33 +130,48 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             _pixelTerms.Fill(0xff, (long)pixels * KernelArgs.PixelTermCount);
             _partialSums.Fill(0xff, (long)chunks * KernelArgs.SumCount);
             _sums.Fill(0xff, KernelArgs.SumCount);
+            _labelPartialSums.Fill(0xff, 2L * chunks * LabelCount);
+            _labelSums.Fill(0xff, 2L * LabelCount);
         }
         _device.Launch("mosaic_evaluate", pixels, args);
         _device.Launch("mosaic_reduce_chunks", chunks * KernelArgs.SumCount, args);
         _device.Launch("mosaic_reduce_final", KernelArgs.SumCount, args);
+        _device.Launch("mosaic_reduce_label_chunks", chunks * LabelCount, args);
+        _device.Launch("mosaic_reduce_label_final", 2 * LabelCount, args);
         Span<double> sums = stackalloc double[KernelArgs.SumCount];
         _sums.Download(sums);
-        return ToEvaluation(sums, visible, withGradient);
+        var labelSums = new double[2 * LabelCount];
+        _labelSums.Download(labelSums);
+        return ToEvaluation(sums, labelSums, visible, withGradient);
     }
 
-    private static LossEvaluation ToEvaluation(ReadOnlySpan<double> sums, int visible, bool withGradient)
+    private LossEvaluation ToEvaluation(ReadOnlySpan<double> sums, double[] labelSums, int visible, bool withGradient)
     {
         int valid = (int)sums[1];
-        var gradient = withGradient ? new double[6] : null;
         if (valid == 0)
-            return new LossEvaluation(0, 0, 0, visible, gradient, withGradient ? new double[36] : null);
-        double[]? normal = null;
+            return LossEvaluation.Empty(LabelCount, visible, withGradient);
+        double[]? gradient = null, normal = null;
         if (withGradient)
         {
+            gradient = new double[6];
             for (int k = 0; k < 6; k++)
-                gradient![k] = sums[3 + k] / valid;
+                gradient[k] = sums[5 + k] / valid;
             normal = new double[36];
-            int u = 9;
+            int u = 11;
             for (int r = 0; r < 6; r++)
                 for (int c = r; c < 6; c++)
                     normal[6 * r + c] = normal[6 * c + r] = sums[u++] / valid;
         }
-        return new LossEvaluation(sums[0] / valid, sums[2] / valid, valid, visible, gradient, normal);
+        double covered = sums[2];
+        var lossByLabel = new double[LabelCount];
+        var weightByLabel = new double[LabelCount];
+        for (int k = 0; k < LabelCount; k++)
+        {
+            weightByLabel[k] = labelSums[2 * k + 1];
+            lossByLabel[k] = weightByLabel[k] > 0 ? labelSums[2 * k] / weightByLabel[k] : double.NaN;
+        }
+        return new LossEvaluation(sums[0] / valid, sums[4] / valid, covered > 0 ? sums[3] / covered : double.NaN, lossByLabel, weightByLabel,
+            covered / valid, valid, visible, gradient, normal);
     }
 
     /// <summary>
@@ -205,6 +225,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             QueryOffsets = _queryOffsets.Address, QueryLabels = _queryLabels.Address, QueryWeights = _queryWeights.Address,
             LabelWeights = _labelWeights.Address, Alpha = _alpha.Address, Depth = _depth.Address, PixelTerms = _pixelTerms.Address,
             PartialSums = _partialSums.Address, Sums = _sums.Address,
+            UncoveredShifts = _uncoveredShifts.Address, LabelPartialSums = _labelPartialSums.Address, LabelSums = _labelSums.Address,
             CoverageThreshold = s.CoverageThreshold,
             Fx = (float)camera.Fx, Fy = (float)camera.Fy, Cx = (float)camera.Cx, Cy = (float)camera.Cy,
             NearPlane = (float)s.NearPlane, FarPlane = (float)s.FarPlane, LowPass = (float)s.LowPassVariance, QMax = (float)qMax,
@@ -261,6 +282,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         {
             _means, _covariances, _opacities, _splats, _jacobians, _labels, _queryLabels, _rects, _tileCounts, _tileOffsets,
             _tileCursors, _binTotals, _queryOffsets, _keys, _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _partialSums, _sums,
+            _uncoveredShifts, _labelPartialSums, _labelSums,
         })
             buffer.Dispose();
         _device.Dispose();

@@ -15,6 +15,7 @@ internal unsafe struct KernelArgs
     public ulong TileCounts, TileOffsets, TileCursors, BinTotals, Keys;
     public ulong QueryOffsets, QueryLabels, QueryWeights;
     public ulong LabelWeights, Alpha, Depth, PixelTerms, PartialSums, Sums;
+    public ulong UncoveredShifts, LabelPartialSums, LabelSums;
     public double CoverageThreshold;
     public fixed float R[9];
     public fixed float T[3];
@@ -32,10 +33,10 @@ internal unsafe struct KernelArgs
     public const int SplatSize = 8;
 
     /// <summary>Floats per pixel in the evaluation's per-pixel terms (<c>MOSAIC_PIXEL_TERMS</c>).</summary>
-    public const int PixelTermCount = 9;
+    public const int PixelTermCount = 11;
 
-    /// <summary>Sums the reduction produces (<c>MOSAIC_SUMS</c>): loss, valid, covered, gradient, normal triangle.</summary>
-    public const int SumCount = 30;
+    /// <summary>Sums the reduction produces (<c>MOSAIC_SUMS</c>): loss, valid, covered, covered loss, objective, gradient, normal triangle.</summary>
+    public const int SumCount = 32;
 
     /// <summary>Most labels one query pixel may carry (<c>MOSAIC_MAX_SUPPORT</c>).</summary>
     public const int MaxSupport = 64;

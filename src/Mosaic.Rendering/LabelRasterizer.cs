@@ -14,8 +14,9 @@ namespace Mosaic.Rendering;
 /// <remarks>
 /// Per pixel: α_i = min(α_max, o_i (exp(−q/2) − c)/(1 − c)) for q = dᵀ C d &lt; q_max (c = exp(−q_max/2)),
 /// T_1 = 1, w_i = α_i T_i, T_{i+1} = T_i (1 − α_i); A = Σ w_i, A_k = Σ_{l_i = k} w_i.
-/// Loss L_p = −Σ_k h_k log(A_k + ε) + log(A + Kε) (Σ h_k = 1). With c_i = ∂L/∂w_i =
-/// 1/(A + Kε) − h_{l_i}/(A_{l_i} + ε): ∂L/∂α_i = c_i T_i − (Σ_{j&gt;i} c_j w_j)/(1 − α_i).
+/// Loss L_p = −Σ_k h_k log(A_k + ε) + log(A + Kε) (Σ h_k = 1). The objective adds β_p (A − 1) with
+/// β_p = Σ_k h_k (log K − u_k), so that an uncovered pixel costs Σ_k h_k u_k instead of log K. With
+/// c_i = ∂/∂w_i = 1/(A + Kε) + β_p − h_{l_i}/(A_{l_i} + ε): ∂/∂α_i = c_i T_i − (Σ_{j&gt;i} c_j w_j)/(1 − α_i).
 /// </remarks>
 internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -242,13 +243,16 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         public T[] Alpha = [], Transmittance = [], DAlphaDq = [];
         public int[] Slot = [];
         public T[] SupportWeight = [], SupportH = [];
-        public double Loss;
+        public double Loss, Objective, CoveredLoss;
         public int Valid, Covered;
+        public double[] CoveredLossByLabel = [], CoveredWeightByLabel = [];
         public readonly double[] Gradient = new double[6];
         public readonly double[] Normal = new double[21];
 
-        public void Ensure(int contributors, int support)
+        public void Ensure(int contributors, int support, int labelCount)
         {
+            if (CoveredLossByLabel.Length != labelCount)
+                (CoveredLossByLabel, CoveredWeightByLabel) = (new double[labelCount], new double[labelCount]);
             if (Position.Length < contributors)
             {
                 Position = new int[contributors];
@@ -265,7 +269,8 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         }
     }
 
-    public LossEvaluation Evaluate(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, LabelDistributionImage query, bool withGradient)
+    /// <summary>The loss of <paramref name="query"/>; <paramref name="uncoveredLoss"/> as in <see cref="ILabelRenderer.Evaluate"/>.</summary>
+    public LossEvaluation Evaluate(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss)
     {
         if (query.Width != camera.Width || query.Height != camera.Height)
             throw new ArgumentException($"query is {query.Width}x{query.Height} but the camera is {camera.Width}x{camera.Height}");
@@ -275,7 +280,11 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         var splats = projection.Splats;
         var jacobian = projection.Jacobian;
         int tilesX = projection.TilesX;
-        double loss = 0;
+        int labelCount = query.LabelCount;
+        var shifts = LossEvaluation.UncoveredShifts(labelCount, uncoveredLoss).Select(T.CreateChecked).ToArray();
+        double loss = 0, objective = 0, coveredLoss = 0;
+        var coveredLossByLabel = new double[labelCount];
+        var coveredWeightByLabel = new double[labelCount];
         int valid = 0, covered = 0;
         var gradient = withGradient ? new double[6] : null;
         var normal = withGradient ? new double[21] : null;
@@ -284,7 +293,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         Parallel.For(0, tilesX * projection.TilesY, () => new Scratch(), (tile, _, scratch) =>
         {
             var list = bins.ListOf(tile);
-            scratch.Ensure(list.Length, maxSupport);
+            scratch.Ensure(list.Length, maxSupport, labelCount);
             var splatsOfTile = scratch.Tile;
             splatsOfTile.Load(list, splats);
             var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
@@ -331,18 +340,31 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                             break;
                     }
 
-                    T pixelLoss = T.Log(a + _kEpsilon);
+                    T pixelLoss = T.Log(a + _kEpsilon), beta = T.Zero;
                     for (int s = 0; s < supportLabels.Length; s++)
+                    {
                         pixelLoss -= scratch.SupportH[s] * T.Log(scratch.SupportWeight[s] + _epsilon);
-                    scratch.Loss += double.CreateChecked(pixelLoss);
+                        beta += scratch.SupportH[s] * shifts[supportLabels[s]];
+                    }
+                    double lossValue = double.CreateChecked(pixelLoss);
+                    scratch.Loss += lossValue;
+                    scratch.Objective += double.CreateChecked(pixelLoss - beta * (T.One - a));
                     scratch.Valid++;
                     if (double.CreateChecked(a) >= _coverageThreshold)
+                    {
                         scratch.Covered++;
+                        scratch.CoveredLoss += lossValue;
+                        for (int s = 0; s < supportLabels.Length; s++)
+                        {
+                            scratch.CoveredLossByLabel[supportLabels[s]] += supportWeights[s] * lossValue;
+                            scratch.CoveredWeightByLabel[supportLabels[s]] += supportWeights[s];
+                        }
+                    }
                     if (!withGradient || count == 0)
                         continue;
 
                     // Backward, back to front.
-                    T cA = T.One / (a + _kEpsilon);
+                    T cA = T.One / (a + _kEpsilon) + beta;
                     g.Clear();
                     T behind = T.Zero; // Σ_{j>i} c_j w_j
                     for (int n = count - 1; n >= 0; n--)
@@ -385,6 +407,13 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             lock (merge)
             {
                 loss += scratch.Loss;
+                objective += scratch.Objective;
+                coveredLoss += scratch.CoveredLoss;
+                for (int k = 0; k < labelCount; k++)
+                {
+                    coveredLossByLabel[k] += scratch.CoveredLossByLabel[k];
+                    coveredWeightByLabel[k] += scratch.CoveredWeightByLabel[k];
+                }
                 valid += scratch.Valid;
                 covered += scratch.Covered;
                 if (withGradient)
@@ -398,7 +427,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         });
 
         if (valid == 0)
-            return new LossEvaluation(0, 0, 0, projection.Count, gradient, withGradient ? new double[36] : null);
+            return LossEvaluation.Empty(labelCount, projection.Count, withGradient);
         double[]? fullNormal = null;
         if (withGradient)
         {
@@ -410,6 +439,9 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                 for (int c = r; c < 6; c++)
                     fullNormal[6 * r + c] = fullNormal[6 * c + r] = normal![u++] / valid;
         }
-        return new LossEvaluation(loss / valid, (double)covered / valid, valid, projection.Count, gradient, fullNormal);
+        for (int k = 0; k < labelCount; k++)
+            coveredLossByLabel[k] = coveredWeightByLabel[k] > 0 ? coveredLossByLabel[k] / coveredWeightByLabel[k] : double.NaN;
+        return new LossEvaluation(loss / valid, objective / valid, covered > 0 ? coveredLoss / covered : double.NaN, coveredLossByLabel, coveredWeightByLabel,
+            (double)covered / valid, valid, projection.Count, gradient, fullNormal);
     }
 }

@@ -21,9 +21,19 @@ public interface ILabelRenderer
 
     /// <summary>
     /// The label loss of <paramref name="query"/> (same size as <paramref name="camera"/>) at pose
-    /// T_cam_map and, when <paramref name="withGradient"/>, its gradient and normal matrix.
+    /// T_cam_map and, when <paramref name="withGradient"/>, the gradient and normal matrix of the objective.
     /// </summary>
-    LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient);
+    /// <param name="camFromMap">The pose T_cam_map.</param>
+    /// <param name="camera">The pinhole camera of the query's pyramid level.</param>
+    /// <param name="query">The query's label distributions.</param>
+    /// <param name="withGradient">Whether to compute the gradient and the normal matrix.</param>
+    /// <param name="uncoveredLoss">
+    /// Per label k, what the objective charges a pixel with query label k that the map leaves uncovered
+    /// (A = 0), in nats; a pixel with a label histogram h is charged Σ_k h(k) u_k, blending linearly in
+    /// A to the pixel's loss at A = 1. Null charges log K: the objective is then the loss of DESIGN.md §6
+    /// (see <see cref="LossEvaluation.Objective"/>).
+    /// </param>
+    LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null);
 }
 
 /// <summary>
@@ -71,13 +81,13 @@ public sealed class CpuLabelRenderer<T> : ILabelRenderer where T : unmanaged, IF
     }
 
     /// <inheritdoc />
-    public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient)
+    public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
     {
         if (query.LabelCount != _scene.LabelCount)
             throw new ArgumentException($"query has {query.LabelCount} labels but the map has {_scene.LabelCount}");
         _projection.Project(_scene, camFromMap, camera, _settings, _tileSize, withGradient);
         _bins.Build(_projection);
-        return _rasterizer.Evaluate(_projection, _bins, camera, query, withGradient);
+        return _rasterizer.Evaluate(_projection, _bins, camera, query, withGradient, uncoveredLoss);
     }
 
     /// <summary>

@@ -1,22 +1,66 @@
 namespace Mosaic.Rendering;
 
 /// <summary>
-/// The label loss at one pose (DESIGN.md §6) and, when asked for, its derivatives with respect to the
-/// left-perturbation tangent (ρ, φ) of T_cam_map.
+/// The label loss at one pose (DESIGN.md §6) and, when asked for, the derivatives of the objective
+/// with respect to the left-perturbation tangent (ρ, φ) of T_cam_map.
 /// </summary>
-/// <param name="Loss">Mean over the query's labelled pixels of −Σ_k h_p(k) log((A_k + ε)/(A + Kε)).</param>
+/// <param name="Loss">
+/// Mean over the query's labelled pixels of L_p = −Σ_k h_p(k) log((A_k + ε)/(A + Kε)): the loss of
+/// DESIGN.md §6, in which a pixel the map leaves uncovered costs log K. Gates and rankings compare this.
+/// </param>
+/// <param name="Objective">
+/// Mean over the labelled pixels of L_p + Σ_k h_p(k) (u_k − log K)(1 − A), for the uncovered costs u_k
+/// the evaluation was asked for: an uncovered pixel costs Σ_k h_p(k) u_k, a fully covered one L_p.
+/// Equals <paramref name="Loss"/> when no uncovered cost was given. <paramref name="Gradient"/> and
+/// <paramref name="NormalMatrix"/> are its derivatives.
+/// </param>
+/// <param name="CoveredLoss">Mean of L_p over the covered pixels; NaN when no pixel is covered.</param>
+/// <param name="CoveredLossByLabel">Per label k, the mean of L_p over covered pixels weighted by h_p(k); NaN for a label no covered pixel carries.</param>
+/// <param name="CoveredWeightByLabel">Per label k, Σ h_p(k) over the covered pixels (their number for one-hot queries).</param>
 /// <param name="Coverage">Share of the query's labelled pixels whose rendered A reaches the coverage threshold.</param>
-/// <param name="ValidPixels">Number of labelled query pixels (the mean's denominator).</param>
+/// <param name="ValidPixels">Number of labelled query pixels (the means' denominator).</param>
 /// <param name="VisibleGaussians">Gaussians that survived culling.</param>
-/// <param name="Gradient">dLoss/dξ (6), or null.</param>
+/// <param name="Gradient">dObjective/dξ (6), or null.</param>
 /// <param name="NormalMatrix">
-/// Row-major 6×6 (1/N) Σ_p g_p g_pᵀ of the per-pixel loss gradients g_p: the empirical Fisher
+/// Row-major 6×6 (1/N) Σ_p g_p g_pᵀ of the per-pixel objective gradients g_p: the empirical Fisher
 /// information, a Gauss-Newton approximation of the Hessian of a cross-entropy; or null.
 /// </param>
 public sealed record LossEvaluation(
     double Loss,
+    double Objective,
+    double CoveredLoss,
+    double[] CoveredLossByLabel,
+    double[] CoveredWeightByLabel,
     double Coverage,
     int ValidPixels,
     int VisibleGaussians,
     double[]? Gradient,
-    double[]? NormalMatrix);
+    double[]? NormalMatrix)
+{
+    /// <summary>The evaluation of a query without a single labelled pixel.</summary>
+    internal static LossEvaluation Empty(int labelCount, int visibleGaussians, bool withGradient) =>
+        new(0, 0, double.NaN, Enumerable.Repeat(double.NaN, labelCount).ToArray(), new double[labelCount], 0, 0, visibleGaussians,
+            withGradient ? new double[6] : null, withGradient ? new double[36] : null);
+
+    /// <summary>
+    /// log K − u_k per label for the uncovered costs u_k (all 0 when none are given: the objective is
+    /// the loss). Every backend charges through this.
+    /// </summary>
+    /// <exception cref="ArgumentException">There is not one cost per label, or a cost is negative or not finite.</exception>
+    internal static double[] UncoveredShifts(int labelCount, IReadOnlyList<double>? uncoveredLoss)
+    {
+        var shifts = new double[labelCount];
+        if (uncoveredLoss is null)
+            return shifts;
+        if (uncoveredLoss.Count != labelCount)
+            throw new ArgumentException($"{uncoveredLoss.Count} uncovered costs for {labelCount} labels", nameof(uncoveredLoss));
+        for (int k = 0; k < labelCount; k++)
+        {
+            double u = uncoveredLoss[k];
+            if (!(u >= 0) || double.IsInfinity(u))
+                throw new ArgumentOutOfRangeException(nameof(uncoveredLoss), $"uncovered loss {u} of label {k} must be a finite, non-negative number of nats");
+            shifts[k] = Math.Log(labelCount) - u;
+        }
+        return shifts;
+    }
+}

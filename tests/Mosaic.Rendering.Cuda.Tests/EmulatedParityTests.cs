@@ -23,6 +23,7 @@ public class EmulatedParityTests
         Assert.Equal(Offset(nameof(KernelArgs.KEpsilon)), layout[4]);
         Assert.Equal(Offset(nameof(KernelArgs.Count)), layout[5]);
         Assert.Equal(Offset(nameof(KernelArgs.Chunks)), layout[6]);
+        Assert.Equal(Offset(nameof(KernelArgs.UncoveredShifts)), layout[7]);
 
         static ulong Offset(string field) => (ulong)System.Runtime.InteropServices.Marshal.OffsetOf<KernelArgs>(field);
     }

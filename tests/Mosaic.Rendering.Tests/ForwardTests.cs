@@ -55,6 +55,29 @@ public class ForwardTests
         Assert.Equal(Math.Log(5), loss.Loss, 5);
         Assert.Equal(0, loss.Coverage);
         Assert.All(loss.Gradient!, g => Assert.Equal(0, g));
+
+        var charged = renderer.Evaluate(lookingAway, TestScenes.Camera, query, withGradient: false, uncoveredLoss: [0.7, 0.1, 0.2, 0.3, 0.4]);
+        Assert.Equal(0.7, charged.Objective, 5); // every query pixel has label 0
+        Assert.Equal(Math.Log(5), charged.Loss, 5);
+        Assert.True(double.IsNaN(charged.CoveredLoss), "no pixel is covered");
+        Assert.All(charged.CoveredWeightByLabel, w => Assert.Equal(0, w));
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void An_uncovered_cost_that_is_not_a_finite_non_negative_number_is_refused(double uncoveredLoss)
+    {
+        var map = TestScenes.RandomScene(4, labelCount: 5);
+        var query = LabelDistributionImage.FromLabels(new Image<ushort>(TestScenes.Camera.Width, TestScenes.Camera.Height), 5);
+        var renderer = new CpuLabelRenderer<float>(map);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            renderer.Evaluate(Se3.Identity, TestScenes.Camera, query, withGradient: false, [1, 1, uncoveredLoss, 1, 1]));
+        Assert.Contains("uncovered loss", error.Message);
+        Assert.Contains("label 2", error.Message);
+        Assert.Contains("3 uncovered costs for 5 labels", Assert.Throws<ArgumentException>(() =>
+            renderer.Evaluate(Se3.Identity, TestScenes.Camera, query, withGradient: false, [1, 1, 1])).Message);
     }
 
     [Fact]
@@ -70,6 +93,45 @@ public class ForwardTests
         var labelled = reference.Where(l => !double.IsNaN(l)).ToArray();
 
         Assert.Equal(labelled.Length, evaluation.ValidPixels);
-        Assert.Equal(labelled.Average(), evaluation.Loss, 9);
+        Assert.Equal(labelled.Average(), evaluation.Loss, 8);
+        Assert.Equal(evaluation.Loss, evaluation.Objective);
+    }
+
+    [Fact]
+    public void Objective_and_covered_loss_follow_from_the_reference_pixel_losses()
+    {
+        var map = TestScenes.RandomScene(12);
+        var pose = TestScenes.RandomPose(new Random(12));
+        var query = TestScenes.Query(map, TestScenes.RandomPose(new Random(13)), 14);
+        var settings = new RenderSettings();
+        var uncovered = Enumerable.Range(0, map.LabelCount).Select(k => 0.3 + 0.2 * k).ToArray();
+        var coarse = query.Downsample(2);
+        var camera = TestScenes.Camera.AtLevel(1);
+
+        foreach (var (q, cam) in new[] { (query, TestScenes.Camera), (coarse, camera) })
+        {
+            var evaluation = new CpuLabelRenderer<double>(map, settings).Evaluate(pose, cam, q, withGradient: false, uncovered);
+            var image = ReferenceRenderer.Render(map, pose, cam, settings);
+            var losses = ReferenceRenderer.PixelLosses(image, q, settings.LossEpsilon);
+            var labelled = Enumerable.Range(0, losses.Length).Where(p => !double.IsNaN(losses[p])).ToArray();
+            var covered = labelled.Where(p => image.Alpha[p] >= settings.CoverageThreshold).ToArray();
+            Assert.InRange(covered.Length, 1, labelled.Length - 1);
+
+            double logK = Math.Log(map.LabelCount);
+            double Charge(int p) => Enumerable.Range(0, q.LabelsAt(p).Length).Sum(s => q.WeightsAt(p)[s] * (uncovered[q.LabelsAt(p)[s]] - logK));
+            Assert.Equal(labelled.Average(p => losses[p] + Charge(p) * (1 - image.Alpha[p])), evaluation.Objective, 8);
+            Assert.Equal(labelled.Average(p => losses[p]), evaluation.Loss, 8);
+            Assert.Equal(covered.Average(p => losses[p]), evaluation.CoveredLoss, 8);
+            for (int k = 0; k < map.LabelCount; k++)
+            {
+                double Weight(int p) => Enumerable.Range(0, q.LabelsAt(p).Length).Where(s => q.LabelsAt(p)[s] == k).Sum(s => (double)q.WeightsAt(p)[s]);
+                double weight = covered.Sum(Weight);
+                Assert.Equal(weight, evaluation.CoveredWeightByLabel[k], 5);
+                if (weight > 0)
+                    Assert.Equal(covered.Sum(p => Weight(p) * losses[p]) / weight, evaluation.CoveredLossByLabel[k], 5);
+                else
+                    Assert.True(double.IsNaN(evaluation.CoveredLossByLabel[k]));
+            }
+        }
     }
 }

@@ -11,8 +11,8 @@
 
 #define MOSAIC_JACOBIAN_SIZE 30
 #define MOSAIC_SPLAT_SIZE 8
-#define MOSAIC_PIXEL_TERMS 9
-#define MOSAIC_SUMS 30
+#define MOSAIC_PIXEL_TERMS 11
+#define MOSAIC_SUMS 32
 #define MOSAIC_MAX_SUPPORT 64
 
 // Field order: 8-byte members first, then 4-byte ones, so that the C# mirror (KernelArgs.cs) has the
@@ -46,6 +46,11 @@ struct MosaicArgs
     float* pixel_terms;
     double* partial_sums;
     double* sums;
+    // Per label k: log K - u_k of the objective (all 0: the objective is the loss); the covered
+    // pixels' loss and weight (2 per label), per chunk and summed.
+    const float* uncovered_shifts;
+    double* label_partial_sums;
+    double* label_sums;
     double coverage_threshold;
     // T_cam_map, row-major rotation and translation.
     float r[9];
@@ -248,4 +253,4 @@ MOSAIC_DEVICE int mosaic_support_slot(const MosaicArgs& a, int q0, int qn, unsig
 // Every kernel, for the emulated device's launch table.
 #define MOSAIC_KERNEL_LIST(X) \
     X(mosaic_project) X(mosaic_count_tiles) X(mosaic_scan_tiles) X(mosaic_emit_keys) X(mosaic_sort_tiles) \
-    X(mosaic_render) X(mosaic_evaluate) X(mosaic_reduce_chunks) X(mosaic_reduce_final)
+    X(mosaic_render) X(mosaic_evaluate) X(mosaic_reduce_chunks) X(mosaic_reduce_final) X(mosaic_reduce_label_chunks) X(mosaic_reduce_label_final)

@@ -33,8 +33,10 @@ MOSAIC_KERNEL void mosaic_render(const MosaicArgs a)
     a.depth[p] = sum > 0 ? depth / sum : MOSAIC_NAN;
 }
 
-// LabelRasterizer.Evaluate: the pixel's loss, whether it is labelled and covered, and (with the
-// Jacobians) its pose gradient g_p, as MOSAIC_PIXEL_TERMS floats: loss, valid, covered, g_p[6].
+// LabelRasterizer.Evaluate: the pixel's loss, whether it is labelled and covered, its loss again where
+// it is covered, its objective (the loss plus beta_p (A - 1), beta_p = sum_k h_k uncovered_shifts[k])
+// and (with the Jacobians) the pose gradient g_p of the objective, as MOSAIC_PIXEL_TERMS floats:
+// loss, valid, covered, covered loss, objective, g_p[6].
 // The backward pass walks the list back to front and recovers each transmittance as
 // T_i = T_{i+1} / (1 - alpha_i) instead of storing the contributors.
 MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
@@ -75,16 +77,22 @@ MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
         if (trans < a.min_transmittance)
             break;
     }
-    float loss = logf(sum + a.k_epsilon);
+    float loss = logf(sum + a.k_epsilon), beta = 0;
     for (int s = 0; s < qn; s++)
+    {
         loss -= support_h[s] * logf(support_weight[s] + a.epsilon);
+        beta += support_h[s] * a.uncovered_shifts[a.query_labels[q0 + s]];
+    }
+    bool covered = (double)sum >= a.coverage_threshold;
     out[0] = loss;
     out[1] = 1;
-    out[2] = (double)sum >= a.coverage_threshold ? 1.0f : 0.0f;
+    out[2] = covered ? 1.0f : 0.0f;
+    out[3] = covered ? loss : 0.0f;
+    out[4] = loss - beta * (1.0f - sum);
     if (!a.with_jacobian || end == first)
         return;
 
-    float c_a = 1.0f / (sum + a.k_epsilon);
+    float c_a = 1.0f / (sum + a.k_epsilon) + beta;
     float g[6] = { 0, 0, 0, 0, 0, 0 };
     float behind = 0; // sum over j > i of c_j w_j
     float t_after = trans;
@@ -115,5 +123,5 @@ MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
             g[k] += s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
     }
     for (int k = 0; k < 6; k++)
-        out[3 + k] = g[k];
+        out[5 + k] = g[k];
 }

@@ -55,4 +55,5 @@ MOSAIC_EXPORT void mosaic_emu_layout(unsigned long long* out)
     out[4] = offsetof(MosaicArgs, k_epsilon);
     out[5] = offsetof(MosaicArgs, count);
     out[6] = offsetof(MosaicArgs, chunks);
+    out[7] = offsetof(MosaicArgs, uncovered_shifts);
 }
