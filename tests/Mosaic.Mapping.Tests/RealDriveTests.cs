@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text;
+using Mosaic.Core.Geometry;
 using Mosaic.Core.Maps;
 using Mosaic.Localization.Segmentation;
 using Mosaic.Ros.Import;
@@ -109,6 +111,35 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
             Assert.DoesNotContain("f_dc", text);
             Assert.DoesNotContain("red:", text);
             Assert.True(text.Length < 16 * 1024, "text files stay small: no embedded data");
+        }
+    }
+
+    [Fact]
+    public void The_drives_own_poses_pass_the_depth_check_and_a_planted_offset_is_measured_back()
+    {
+        var own = PoseCheck.Run(drive.Result.Map.Gaussians, drive.Bag, RealDriveFixture.Options(drive.Tum), step: 10);
+        Assert.Equal(9, own.Count);
+        Assert.True(own.Count(f => f.Trusted) >= 7, $"{own.Count(f => f.Trusted)} of 9 frames trusted");
+        Assert.All(own.Where(f => f.Trusted), f => Assert.True(f.Offset.Translation.Norm < 0.01 && f.Offset.Rotation.Angle < 0.5 * Math.PI / 180,
+            $"frame {f.Stamp}: the map's own poses are {f.Offset.Translation.Norm * 100:F2} cm, {f.Offset.Rotation.Angle * 180 / Math.PI:F2} deg off its surfaces"));
+
+        // The same drive with every pose moved 2 cm and turned 0.6 degrees in the camera's own axes.
+        var planted = Se3.Exp(new Tangent(new Vector3d(0.015, -0.01, 0.01), new Vector3d(0.006, -0.006, 0.004)));
+        string moved = Path.Combine(Path.GetDirectoryName(drive.Tum)!, "moved.tum");
+        var poses = File.ReadLines(drive.Tum).Where(l => !l.StartsWith('#')).Select(l => l.Split(' ').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())
+            .Select(v => ((long)Math.Round(v[0] * 1e9), Se3.FromQuaternion(new Quaterniond(v[7], v[4], v[5], v[6]), new Vector3d(v[1], v[2], v[3])) * planted));
+        File.WriteAllText(moved, TumTrajectory.Format(poses, "moved"));
+
+        var check = PoseCheck.Run(drive.Result.Map.Gaussians, drive.Bag, RealDriveFixture.Options(moved), step: 10);
+        Assert.True(check.Count(f => f.Trusted) >= 7);
+        foreach (var (f, before) in check.Zip(own).Where(p => p.First.Trusted && p.Second.Trusted))
+        {
+            // The depth finds the same place from the moved pose as from the drive's own ...
+            var (t, r) = Se3.Distance(f.Alignment.MapFromCamera, before.Alignment.MapFromCamera);
+            Assert.True(t < 0.002 && r < 0.05 * Math.PI / 180, $"frame {f.Stamp}: aligned {t * 1000:F1} mm, {r * 180 / Math.PI:F3} deg away from where the own pose aligned");
+            // ... so the offset it reports is the planted one, up to the map's own precision.
+            var (tp, rp) = Se3.Distance(planted.Inverse(), f.Offset);
+            Assert.True(tp < 0.01 && rp < 0.5 * Math.PI / 180, $"frame {f.Stamp}: offset {tp * 1000:F1} mm, {rp * 180 / Math.PI:F2} deg from the planted one");
         }
     }
 

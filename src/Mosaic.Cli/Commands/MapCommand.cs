@@ -7,7 +7,7 @@ using static Mosaic.Cli.Units;
 
 namespace Mosaic.Cli.Commands;
 
-/// <summary><c>mosaic map build | info | export | evaluate | label-agreement</c>: making and inspecting privacy maps.</summary>
+/// <summary><c>mosaic map build | info | export | evaluate | label-agreement | check-poses</c>: making and inspecting privacy maps.</summary>
 internal static class MapCommand
 {
     public static Command Create() => new("map", "Build privacy maps from recorded drives and inspect them.")
@@ -17,6 +17,7 @@ internal static class MapCommand
         Export(),
         MapEvaluateCommand.Create(),
         LabelAgreementCommand(),
+        MapCheckPosesCommand.Create(),
     };
 
     private static Command LabelAgreementCommand()
