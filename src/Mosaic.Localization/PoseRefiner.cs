@@ -191,19 +191,19 @@ public sealed class PoseRefiner
     /// <summary>
     /// Step length along the LM direction: the empirical Fisher matrix misjudges the curvature (too
     /// flat near the optimum, where per-pixel gradients vanish; too steep far from it), so the full
-    /// step is doubled while the loss keeps falling and halved while it does not fall. Returns scale 0
+    /// step is doubled while the objective keeps falling and halved while it does not fall. Returns scale 0
     /// when no tried length lowers the objective. Uses loss-only evaluations.
     /// </summary>
-    private (double Scale, double Objective) LineSearch(LabelDistributionImage query, PinholeCamera camera, Se3 pose, Tangent step, double loss, double[]? uncoveredLoss)
+    private (double Scale, double Objective) LineSearch(LabelDistributionImage query, PinholeCamera camera, Se3 pose, Tangent step, double objective, double[]? uncoveredLoss)
     {
-        double LossAt(double s) => _renderer.Evaluate(Se3.Exp(s * step) * pose, camera, query, withGradient: false, uncoveredLoss).Objective;
-        double best = LossAt(1);
-        if (best < loss)
+        double ObjectiveAt(double s) => _renderer.Evaluate(Se3.Exp(s * step) * pose, camera, query, withGradient: false, uncoveredLoss).Objective;
+        double best = ObjectiveAt(1);
+        if (best < objective)
         {
             double scale = 1;
             for (int i = 0; i < MaxExpansions; i++)
             {
-                double next = LossAt(2 * scale);
+                double next = ObjectiveAt(2 * scale);
                 if (!(next < best))
                     break;
                 (scale, best) = (2 * scale, next);
@@ -212,11 +212,11 @@ public sealed class PoseRefiner
         }
         for (double scale = 0.5; scale >= 1.0 / (1 << MaxHalvings); scale /= 2)
         {
-            double next = LossAt(scale);
-            if (next < loss)
+            double next = ObjectiveAt(scale);
+            if (next < objective)
                 return (scale, next);
         }
-        return (0, loss);
+        return (0, objective);
     }
 
     private const int MaxExpansions = 4;

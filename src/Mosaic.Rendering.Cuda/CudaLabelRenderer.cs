@@ -9,7 +9,7 @@ namespace Mosaic.Rendering.Cuda;
 /// The CUDA backend of <see cref="ILabelRenderer"/>: the same stages as <see cref="CpuLabelRenderer{T}"/>
 /// (project, bin and sort, rasterise, and for the loss a fixed-order float64 reduction) as kernels in
 /// float32. The map is uploaded once and stays on the device; per call only the pose goes up (and the
-/// query when it changes) and only the images or the 32 sums come back.
+/// per-label uncovered costs and the query when it changes) and only the images or the 32 + 2K sums come back.
 /// </summary>
 /// <remarks>One instance serves one caller at a time, like the CPU backend.</remarks>
 public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable

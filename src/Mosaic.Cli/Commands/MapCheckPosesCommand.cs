@@ -48,7 +48,7 @@ internal static class MapCheckPosesCommand
                     task.Value = 1;
                 });
                 Write(frames!, outDir);
-                Print(frames!, outDir);
+                Print(frames!, checkOptions, outDir);
                 return 0;
             }
             catch (Exception e) when (e is MappingInputException or MapFormatException or IOException or FormatException or ArgumentException)
@@ -75,17 +75,23 @@ internal static class MapCheckPosesCommand
         File.WriteAllText(Path.Combine(outDir, "depth_aligned.tum"),
             TumTrajectory.Format(frames.Where(f => f.Trusted).Select(f => (f.Stamp, f.Alignment.MapFromCamera)), "colour camera in map, aligned to the map's surfaces by its depth"));
         double t0 = frames[0].Stamp;
-        (double, double) At(PoseCheckFrame f, double value) => ((f.Stamp - t0) / 1e9, f.Trusted ? value : double.NaN);
-        var chart = new SvgChart { Title = "Offset of the given pose from the depth-aligned pose (trusted frames)", XLabel = "s", YLabel = "cm / deg" }
-            .Line("translation, cm", "#1f77b4", frames.Select(f => At(f, f.Offset.Translation.Norm * 100)).ToList())
-            .Line("rotation, deg", "#d62728", frames.Select(f => At(f, Degrees(f.Offset))).ToList());
+        (double, double) At(PoseCheckFrame f, double value, bool trusted) => ((f.Stamp - t0) / 1e9, f.Trusted == trusted ? value : double.NaN);
+        var chart = new SvgChart { Title = "Offset of the given pose from the depth-aligned pose", XLabel = "s from the first frame checked", YLabel = "cm / deg" }
+            .Line("translation, cm", "#1f77b4", frames.Select(f => At(f, f.Offset.Translation.Norm * 100, trusted: true)).ToList())
+            .Line("rotation, deg", "#d62728", frames.Select(f => At(f, Degrees(f.Offset), trusted: true)).ToList())
+            .Points("translation, cm (untrusted alignment)", "#9ecae1", frames.Select(f => At(f, f.Offset.Translation.Norm * 100, trusted: false)).ToList())
+            .Points("rotation, deg (untrusted alignment)", "#fc9272", frames.Select(f => At(f, Degrees(f.Offset), trusted: false)).ToList());
         File.WriteAllText(Path.Combine(outDir, "offsets.svg"), chart.ToSvg());
     }
 
-    private static void Print(IReadOnlyList<PoseCheckFrame> frames, string outDir)
+    private static void Print(IReadOnlyList<PoseCheckFrame> frames, PoseCheckOptions options, string outDir)
     {
         var trusted = frames.Where(f => f.Trusted).ToList();
-        AnsiConsole.MarkupLine($"{frames.Count} frames aligned, {trusted.Count} trusted (support, convergence and conditioning; the rest saw too little of the map)");
+        var untrusted = frames.Where(f => !f.Trusted).ToList();
+        string why = untrusted.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"; not trusted: {untrusted.Count(f => f.Alignment.Support < options.MinSupport)} with under {options.MinSupport:P0} of their depth on the map, " +
+            $"{untrusted.Count(f => !f.Alignment.Converged)} not converged, {untrusted.Count(f => f.Alignment.Conditioning < options.MinConditioning)} with a direction the surfaces leave free");
+        AnsiConsole.MarkupLine(Markup.Escape($"{frames.Count} frames aligned, {trusted.Count} trusted{why}"));
         if (trusted.Count > 0)
         {
             var grid = new Grid().AddColumn().AddColumn();
