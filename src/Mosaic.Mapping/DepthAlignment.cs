@@ -105,27 +105,11 @@ public sealed class DepthAlignment
     }
 
     /// <summary>
-    /// Points of <paramref name="depth"/> (metres, NaN or 0 where invalid) seen by <paramref name="depthCamera"/>,
-    /// moved into the colour camera by <paramref name="colorFromDepth"/>: every
-    /// <see cref="DepthAlignmentOptions.PixelStride"/>-th pixel within the depth range.
+    /// The points of <paramref name="depth"/> this alignment uses, in the colour camera
+    /// (<see cref="DepthRegistration.Points"/> with the options' stride and depth range).
     /// </summary>
-    public IReadOnlyList<Vector3d> Points(Image<float> depth, CameraModel depthCamera, Se3 colorFromDepth)
-    {
-        if (depth.Width != depthCamera.Intrinsics.Width || depth.Height != depthCamera.Intrinsics.Height)
-            throw new ArgumentException($"depth image is {depth.Width}x{depth.Height} but its camera is {depthCamera.Intrinsics.Width}x{depthCamera.Intrinsics.Height}");
-        var points = new List<Vector3d>();
-        for (int y = 0; y < depth.Height; y += _options.PixelStride)
-        {
-            for (int x = 0; x < depth.Width; x += _options.PixelStride)
-            {
-                double z = depth.Data[y * depth.Width + x];
-                if (!(z >= _options.MinDepth && z <= _options.MaxDepth) || !depthCamera.TryUnproject(x, y, out var ray) || !(ray.Z > 0))
-                    continue;
-                points.Add(colorFromDepth.Apply(ray * (z / ray.Z)));
-            }
-        }
-        return points;
-    }
+    public IReadOnlyList<Vector3d> Points(Image<float> depth, CameraModel depthCamera, Se3 colorFromDepth) =>
+        DepthRegistration.Points(depth, depthCamera, colorFromDepth, _options.PixelStride, _options.MinDepth, _options.MaxDepth).ToList();
 
     /// <summary>
     /// Moves <paramref name="initialMapFromCamera"/> until <paramref name="pointsInCamera"/> (camera

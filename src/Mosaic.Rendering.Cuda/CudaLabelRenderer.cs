@@ -9,7 +9,7 @@ namespace Mosaic.Rendering.Cuda;
 /// The CUDA backend of <see cref="ILabelRenderer"/>: the same stages as <see cref="CpuLabelRenderer{T}"/>
 /// (project, bin and sort, rasterise, and for the loss a fixed-order float64 reduction) as kernels in
 /// float32. The map is uploaded once and stays on the device; per call only the pose goes up (and the
-/// per-label uncovered costs and the query when it changes) and only the images or the 32 + 2K sums come back.
+/// per-label uncovered costs and the query when it changes) and only the images or the 31 + 2K sums come back.
 /// </summary>
 /// <remarks>One instance serves one caller at a time, like the CPU backend.</remarks>
 public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
@@ -155,9 +155,9 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         {
             gradient = new double[6];
             for (int k = 0; k < 6; k++)
-                gradient[k] = sums[5 + k] / valid;
+                gradient[k] = sums[4 + k] / valid;
             normal = new double[36];
-            int u = 11;
+            int u = 10;
             for (int r = 0; r < 6; r++)
                 for (int c = r; c < 6; c++)
                     normal[6 * r + c] = normal[6 * c + r] = sums[u++] / valid;
@@ -170,7 +170,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             weightByLabel[k] = labelSums[2 * k + 1];
             lossByLabel[k] = weightByLabel[k] > 0 ? labelSums[2 * k] / weightByLabel[k] : double.NaN;
         }
-        return new LossEvaluation(sums[0] / valid, sums[4] / valid, covered > 0 ? sums[3] / covered : double.NaN, lossByLabel, weightByLabel,
+        return new LossEvaluation(sums[0] / valid, sums[3] / valid, lossByLabel, weightByLabel,
             covered / valid, valid, visible, gradient, normal);
     }
 

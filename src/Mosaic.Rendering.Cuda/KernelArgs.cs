@@ -33,10 +33,10 @@ internal unsafe struct KernelArgs
     public const int SplatSize = 8;
 
     /// <summary>Floats per pixel in the evaluation's per-pixel terms (<c>MOSAIC_PIXEL_TERMS</c>).</summary>
-    public const int PixelTermCount = 11;
+    public const int PixelTermCount = 10;
 
-    /// <summary>Sums the reduction produces (<c>MOSAIC_SUMS</c>): loss, valid, covered, covered loss, objective, gradient, normal triangle.</summary>
-    public const int SumCount = 32;
+    /// <summary>Sums the reduction produces (<c>MOSAIC_SUMS</c>): loss, valid, covered, objective, gradient, normal triangle.</summary>
+    public const int SumCount = 31;
 
     /// <summary>Most labels one query pixel may carry (<c>MOSAIC_MAX_SUPPORT</c>).</summary>
     public const int MaxSupport = 64;

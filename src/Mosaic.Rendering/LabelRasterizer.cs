@@ -243,7 +243,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         public T[] Alpha = [], Transmittance = [], DAlphaDq = [];
         public int[] Slot = [];
         public T[] SupportWeight = [], SupportH = [];
-        public double Loss, Objective, CoveredLoss;
+        public double Loss, Objective;
         public int Valid, Covered;
         public double[] CoveredLossByLabel = [], CoveredWeightByLabel = [];
         public readonly double[] Gradient = new double[6];
@@ -282,7 +282,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         int tilesX = projection.TilesX;
         int labelCount = query.LabelCount;
         var shifts = LossEvaluation.UncoveredShifts(labelCount, uncoveredLoss).Select(T.CreateChecked).ToArray();
-        double loss = 0, objective = 0, coveredLoss = 0;
+        double loss = 0, objective = 0;
         var coveredLossByLabel = new double[labelCount];
         var coveredWeightByLabel = new double[labelCount];
         int valid = 0, covered = 0;
@@ -353,7 +353,6 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                     if (double.CreateChecked(a) >= _coverageThreshold)
                     {
                         scratch.Covered++;
-                        scratch.CoveredLoss += lossValue;
                         for (int s = 0; s < supportLabels.Length; s++)
                         {
                             scratch.CoveredLossByLabel[supportLabels[s]] += supportWeights[s] * lossValue;
@@ -408,7 +407,6 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             {
                 loss += scratch.Loss;
                 objective += scratch.Objective;
-                coveredLoss += scratch.CoveredLoss;
                 for (int k = 0; k < labelCount; k++)
                 {
                     coveredLossByLabel[k] += scratch.CoveredLossByLabel[k];
@@ -441,7 +439,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         }
         for (int k = 0; k < labelCount; k++)
             coveredLossByLabel[k] = coveredWeightByLabel[k] > 0 ? coveredLossByLabel[k] / coveredWeightByLabel[k] : double.NaN;
-        return new LossEvaluation(loss / valid, objective / valid, covered > 0 ? coveredLoss / covered : double.NaN, coveredLossByLabel, coveredWeightByLabel,
+        return new LossEvaluation(loss / valid, objective / valid, coveredLossByLabel, coveredWeightByLabel,
             (double)covered / valid, valid, projection.Count, gradient, fullNormal);
     }
 }

@@ -14,7 +14,6 @@ namespace Mosaic.Rendering;
 /// Equals <paramref name="Loss"/> when no uncovered cost was given. <paramref name="Gradient"/> and
 /// <paramref name="NormalMatrix"/> are its derivatives.
 /// </param>
-/// <param name="CoveredLoss">Mean of L_p over the covered pixels; NaN when no pixel is covered.</param>
 /// <param name="CoveredLossByLabel">Per label k, the mean of L_p over covered pixels weighted by h_p(k); NaN for a label no covered pixel carries.</param>
 /// <param name="CoveredWeightByLabel">Per label k, Σ h_p(k) over the covered pixels (their number for one-hot queries).</param>
 /// <param name="Coverage">Share of the query's labelled pixels whose rendered A reaches the coverage threshold.</param>
@@ -28,7 +27,6 @@ namespace Mosaic.Rendering;
 public sealed record LossEvaluation(
     double Loss,
     double Objective,
-    double CoveredLoss,
     double[] CoveredLossByLabel,
     double[] CoveredWeightByLabel,
     double Coverage,
@@ -37,9 +35,29 @@ public sealed record LossEvaluation(
     double[]? Gradient,
     double[]? NormalMatrix)
 {
+    /// <summary>
+    /// Mean of L_p over the covered pixels; NaN when no pixel is covered. (Each pixel's h sums to 1, so
+    /// this is the per-label means weighted by <see cref="CoveredWeightByLabel"/>.)
+    /// </summary>
+    public double CoveredLoss
+    {
+        get
+        {
+            double sum = 0, weight = 0;
+            for (int k = 0; k < CoveredWeightByLabel.Length; k++)
+            {
+                if (CoveredWeightByLabel[k] <= 0)
+                    continue;
+                sum += CoveredWeightByLabel[k] * CoveredLossByLabel[k];
+                weight += CoveredWeightByLabel[k];
+            }
+            return weight > 0 ? sum / weight : double.NaN;
+        }
+    }
+
     /// <summary>The evaluation of a query without a single labelled pixel.</summary>
     internal static LossEvaluation Empty(int labelCount, int visibleGaussians, bool withGradient) =>
-        new(0, 0, double.NaN, Enumerable.Repeat(double.NaN, labelCount).ToArray(), new double[labelCount], 0, 0, visibleGaussians,
+        new(0, 0, Enumerable.Repeat(double.NaN, labelCount).ToArray(), new double[labelCount], 0, 0, visibleGaussians,
             withGradient ? new double[6] : null, withGradient ? new double[36] : null);
 
     /// <summary>

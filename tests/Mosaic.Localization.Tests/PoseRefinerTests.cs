@@ -78,9 +78,8 @@ public class PoseRefinerTests
     /// the map stops 10 degrees right of the view's axis, and the surfaces and their labels go on
     /// beyond that edge. Charging uncovered pixels log K pays the refinement for sliding the map's
     /// edge over them; charging them their label's covered mean loss does not. (Measured: 5.2, 2.2 and
-    /// 6.9 cm against 1.0, 1.1 and 2.6 cm. The uniform label noise of the last two cases is harder on
-    /// per-label charges than real segmentation noise: a single charge for all labels drifted 0.7 and
-    /// 1.0 cm there, but did worse on the real kitchen, README "Localizing a drive".)
+    /// 6.9 cm against 1.0, 1.1 and 2.6 cm. Uniform random label noise, as in the last two cases, is
+    /// harder on per-label charges than real segmentation noise, hence the 3 cm bound.)
     /// </summary>
     [Theory]
     [InlineData(1, 0.0)]

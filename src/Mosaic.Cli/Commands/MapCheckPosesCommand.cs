@@ -38,7 +38,6 @@ internal static class MapCheckPosesCommand
                 var checkOptions = new PoseCheckOptions { MinSupport = parse.GetValue(minSupport) };
                 checkOptions.Validate();
                 string outDir = parse.GetValue(output)!;
-                Directory.CreateDirectory(outDir);
                 var privacyMap = MapDirectory.Load(parse.GetValue(map)!);
                 IReadOnlyList<PoseCheckFrame>? frames = null;
                 AnsiConsole.Progress().Start(context =>
@@ -62,6 +61,7 @@ internal static class MapCheckPosesCommand
 
     private static void Write(IReadOnlyList<PoseCheckFrame> frames, string outDir)
     {
+        Directory.CreateDirectory(outDir);
         var csv = new StringBuilder("stamp,trusted,points,support,rms_before_cm,rms_after_cm,conditioning,iterations,converged,offset_x_cm,offset_y_cm,offset_z_cm,offset_cm,offset_deg\n");
         foreach (var f in frames)
         {

@@ -11,8 +11,8 @@
 
 #define MOSAIC_JACOBIAN_SIZE 30
 #define MOSAIC_SPLAT_SIZE 8
-#define MOSAIC_PIXEL_TERMS 11
-#define MOSAIC_SUMS 32
+#define MOSAIC_PIXEL_TERMS 10
+#define MOSAIC_SUMS 31
 #define MOSAIC_MAX_SUPPORT 64
 
 // Field order: 8-byte members first, then 4-byte ones, so that the C# mirror (KernelArgs.cs) has the

@@ -33,10 +33,9 @@ MOSAIC_KERNEL void mosaic_render(const MosaicArgs a)
     a.depth[p] = sum > 0 ? depth / sum : MOSAIC_NAN;
 }
 
-// LabelRasterizer.Evaluate: the pixel's loss, whether it is labelled and covered, its loss again where
-// it is covered, its objective (the loss plus beta_p (A - 1), beta_p = sum_k h_k uncovered_shifts[k])
-// and (with the Jacobians) the pose gradient g_p of the objective, as MOSAIC_PIXEL_TERMS floats:
-// loss, valid, covered, covered loss, objective, g_p[6].
+// LabelRasterizer.Evaluate: the pixel's loss, whether it is labelled and covered, its objective (the
+// loss plus beta_p (A - 1), beta_p = sum_k h_k uncovered_shifts[k]) and (with the Jacobians) the pose
+// gradient g_p of the objective, as MOSAIC_PIXEL_TERMS floats: loss, valid, covered, objective, g_p[6].
 // The backward pass walks the list back to front and recovers each transmittance as
 // T_i = T_{i+1} / (1 - alpha_i) instead of storing the contributors.
 MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
@@ -87,8 +86,7 @@ MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
     out[0] = loss;
     out[1] = 1;
     out[2] = covered ? 1.0f : 0.0f;
-    out[3] = covered ? loss : 0.0f;
-    out[4] = loss - beta * (1.0f - sum);
+    out[3] = loss - beta * (1.0f - sum);
     if (!a.with_jacobian || end == first)
         return;
 
@@ -123,5 +121,5 @@ MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
             g[k] += s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
     }
     for (int k = 0; k < 6; k++)
-        out[5 + k] = g[k];
+        out[4 + k] = g[k];
 }

@@ -1,19 +1,19 @@
 // Stage 4: the per-pixel terms summed in float64, in a fixed order (deterministic, unlike atomics):
-// loss, valid, covered, covered loss, objective, gradient (6) and the upper triangle of
-// sum g_p g_p^T (21), MOSAIC_SUMS values; then per label the covered pixels' loss and weight.
+// loss, valid, covered, objective, gradient (6) and the upper triangle of sum g_p g_p^T (21),
+// MOSAIC_SUMS values; then per label the covered pixels' loss and weight.
 
 MOSAIC_DEVICE double mosaic_pixel_sum_term(const float* terms, int c)
 {
-    if (c < 5 + 6)
+    if (c < 4 + 6)
         return (double)terms[c];
     // Upper triangle, row-major: (0,0) (0,1) .. (0,5) (1,1) ..
-    int u = c - 11, r = 0;
+    int u = c - 10, r = 0;
     while (u >= 6 - r)
     {
         u -= 6 - r;
         r++;
     }
-    return (double)terms[5 + r] * (double)terms[5 + r + u];
+    return (double)terms[4 + r] * (double)terms[4 + r + u];
 }
 
 // One thread per (chunk of chunk_size pixels, sum).
@@ -66,7 +66,7 @@ MOSAIC_KERNEL void mosaic_reduce_label_chunks(const MosaicArgs a)
         {
             if (a.query_labels[q] != k)
                 continue;
-            loss += (double)a.query_weights[q] * (double)terms[3];
+            loss += (double)a.query_weights[q] * (double)terms[0];
             weight += (double)a.query_weights[q];
         }
     }
