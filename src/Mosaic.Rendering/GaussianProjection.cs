@@ -26,7 +26,11 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
     public Splat2D<T>[] Splats = [];
     public int[] TileX0 = [], TileX1 = [], TileY0 = [], TileY1 = [];
 
-    /// <summary>Row-major 5×6 per visible Gaussian; valid only after a projection with a gradient.</summary>
+    /// <summary>
+    /// Row-major 5×6 per source Gaussian (index <see cref="Source"/>[v] for visible Gaussian v); valid
+    /// only for visible Gaussians after a projection with a gradient. Indexed by source so that it is
+    /// written while each Gaussian's projection is at hand, before compaction.
+    /// </summary>
     public T[] Jacobian = [];
 
     /// <summary>Tiles across and down the image of the last projection.</summary>
@@ -41,21 +45,25 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
         TilesX = (camera.Width + tileSize - 1) / tileSize;
         TilesY = (camera.Height + tileSize - 1) / tileSize;
 
-        // Pass 1 (parallel): project every Gaussian into per-source slots, then compact in source order
-        // so that results do not depend on thread scheduling.
+        // Project every Gaussian (and, with a gradient, write its Jacobian) into per-source slots in
+        // parallel, then compact in source order so that results do not depend on thread scheduling.
         var rawMeanX = _rawMeanX; var rawMeanY = _rawMeanY; var rawA = _rawA; var rawB = _rawB; var rawC = _rawC; var rawDepth = _rawDepth;
         var rawRect = _rawRect;
+        var jacobian = Jacobian;
+        var visible = _visible;
         Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, chunk =>
         {
             int end = Math.Min(n, (chunk + 1) * ChunkSize);
             for (int i = chunk * ChunkSize; i < end; i++)
             {
-                _visible[i] = false;
+                visible[i] = false;
                 if (!frame.TryProject(scene, i, out var g))
                     continue;
                 if (!frame.TryTileRect(g, TilesX, TilesY, out int x0, out int x1, out int y0, out int y1))
                     continue;
-                _visible[i] = true;
+                visible[i] = true;
+                if (withJacobian)
+                    frame.WriteJacobian(g, jacobian.AsSpan(JacobianSize * i, JacobianSize));
                 rawMeanX[i] = g.MeanX; rawMeanY[i] = g.MeanY; rawA[i] = g.ConicA; rawB[i] = g.ConicB; rawC[i] = g.ConicC; rawDepth[i] = g.Camera.Z;
                 rawRect[4 * i] = x0; rawRect[4 * i + 1] = x1; rawRect[4 * i + 2] = y0; rawRect[4 * i + 3] = y1;
             }
@@ -63,7 +71,7 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
         int count = 0;
         for (int i = 0; i < n; i++)
         {
-            if (!_visible[i])
+            if (!visible[i])
                 continue;
             Source[count] = i;
             Splats[count] = new Splat2D<T>
@@ -76,19 +84,6 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
             count++;
         }
         Count = count;
-
-        if (!withJacobian)
-            return;
-        // Pass 2 (parallel): pose Jacobians of the visible Gaussians only.
-        Parallel.For(0, (count + ChunkSize - 1) / ChunkSize, chunk =>
-        {
-            int end = Math.Min(count, (chunk + 1) * ChunkSize);
-            for (int v = chunk * ChunkSize; v < end; v++)
-            {
-                frame.TryProject(scene, Source[v], out var g);
-                frame.WriteJacobian(g, Jacobian.AsSpan(JacobianSize * v, JacobianSize));
-            }
-        });
     }
 
     private const int ChunkSize = 2048;
@@ -137,7 +132,7 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
     {
         private readonly M3<T> _r, _rt;
         private readonly V3<T> _t;
-        private readonly T _fx, _fy, _cx, _cy, _near, _far, _lowPass, _qMax, _limXNeg, _limXPos, _limYNeg, _limYPos;
+        private readonly T _fx, _fy, _cx, _cy, _near, _far, _lowPass, _qMax, _limXNeg, _limXPos, _limYNeg, _limYPos, _lastX, _lastY;
         private readonly int _width, _height, _tile;
 
         public CameraFrame(Se3 camFromMap, PinholeCamera camera, RenderSettings settings, int tileSize)
@@ -157,6 +152,7 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
             _limYNeg = C((camera.Cy + 0.5) / camera.Fy + marginY);
             _limYPos = C((camera.Height - 0.5 - camera.Cy) / camera.Fy + marginY);
             (_width, _height, _tile) = (camera.Width, camera.Height, tileSize);
+            (_lastX, _lastY) = (C(camera.Width - 1), C(camera.Height - 1));
         }
 
         private static T C(double v) => T.CreateChecked(v);
@@ -170,11 +166,16 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
                 result = default;
                 return false;
             }
-            var sc = _r * M3<T>.Symmetric(scene.Covariances.AsSpan(6 * i, 6)) * _rt;
             T iz = T.One / p.Z;
             T u = p.X * iz, v = p.Y * iz;
             bool uc = u < -_limXNeg || u > _limXPos, vc = v < -_limYNeg || v > _limYPos;
             T ul = T.Clamp(u, -_limXNeg, _limXPos), vl = T.Clamp(v, -_limYNeg, _limYPos);
+            if (!MayTouchImage(_fx * u + _cx, _fy * v + _cy, iz, ul, vl, scene.LargestVariances[i]))
+            {
+                result = default;
+                return false;
+            }
+            var sc = _r * M3<T>.Symmetric(scene.Covariances.AsSpan(6 * i, 6)) * _rt;
             var j0 = new V3<T>(_fx * iz, T.Zero, -_fx * ul * iz);
             var j1 = new V3<T>(T.Zero, _fy * iz, -_fy * vl * iz);
             var b0 = sc * j0;
@@ -194,6 +195,20 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
                 ConicA = s11 / det, ConicB = -s01 / det, ConicC = s00 / det,
             };
             return true;
+        }
+
+        /// <summary>
+        /// False only when the support ellipse certainly misses the image: its half-extent along x is
+        /// √(q_max Σxx) with Σxx = j0ᵀ Σc j0 + low-pass ≤ |j0|² λ_max + low-pass, and |j0|² = (f/z)² (1 + u²)
+        /// (likewise along y). Checked before the camera covariance is formed, which is most of a
+        /// Gaussian's projection cost, so off-screen Gaussians cost a transform and a division. The
+        /// bound is conservative by a pixel, so the visible set is exactly that of the full test.
+        /// </summary>
+        private bool MayTouchImage(T meanX, T meanY, T iz, T ul, T vl, T largestVariance)
+        {
+            T rx = T.Sqrt(_qMax * (_fx * _fx * iz * iz * (T.One + ul * ul) * largestVariance + _lowPass)) + T.One;
+            T ry = T.Sqrt(_qMax * (_fy * _fy * iz * iz * (T.One + vl * vl) * largestVariance + _lowPass)) + T.One;
+            return meanX + rx >= T.Zero && meanX - rx <= _lastX && meanY + ry >= T.Zero && meanY - ry <= _lastY;
         }
 
         /// <summary>
@@ -227,9 +242,13 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
             T det = g.S00 * g.S11 - g.S01 * g.S01;
             T ca = g.S11 / det, cb = -g.S01 / det, cc = g.S00 / det;
             T two = T.CreateChecked(2);
+            // dΣc/dφ_k = [e_k]× Σc − Σc [e_k]×, so J_aᵀ (dΣc/dφ_k) J_b = e_k · (b_b × J_a + b_a × J_b) with b = Σc J.
+            var r00 = two * V3<T>.Cross(b0, g.J0);
+            var r01 = V3<T>.Cross(b1, g.J0) + V3<T>.Cross(b0, g.J1);
+            var r11 = two * V3<T>.Cross(b1, g.J1);
             for (int k = 0; k < 6; k++)
             {
-                // Left perturbation of T_cam_map: dp/dρ_k = e_k, dp/dφ_k = e_k × p, dΣc/dφ_k = [e_k]× Σc − Σc [e_k]×.
+                // Left perturbation of T_cam_map: dp/dρ_k = e_k, dp/dφ_k = e_k × p.
                 V3<T> dp;
                 T dSj00 = T.Zero, dSj01 = T.Zero, dSj11 = T.Zero;
                 if (k < 3)
@@ -240,13 +259,7 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
                 {
                     var e = new V3<T>(k == 3 ? T.One : T.Zero, k == 4 ? T.One : T.Zero, k == 5 ? T.One : T.Zero);
                     dp = V3<T>.Cross(e, p);
-                    var skew = new M3<T>(T.Zero, -e.Z, e.Y, e.Z, T.Zero, -e.X, -e.Y, e.X, T.Zero);
-                    var dSc = skew * sc - sc * skew;
-                    var d0 = dSc * g.J0;
-                    var d1 = dSc * g.J1;
-                    dSj00 = V3<T>.Dot(g.J0, d0);
-                    dSj01 = V3<T>.Dot(g.J0, d1);
-                    dSj11 = V3<T>.Dot(g.J1, d1);
+                    (dSj00, dSj01, dSj11) = (V3<T>.Dot(e, r00), V3<T>.Dot(e, r01), V3<T>.Dot(e, r11));
                 }
                 T diz = -iz * iz * dp.Z;
                 T du = g.UClamped ? T.Zero : (dp.X - g.U * dp.Z) * iz;

@@ -279,6 +279,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             maxSupport = Math.Max(maxSupport, query.LabelsAt(p).Length);
         var splats = projection.Splats;
         var jacobian = projection.Jacobian;
+        var source = projection.Source;
         int tilesX = projection.TilesX;
         int labelCount = query.LabelCount;
         var shifts = LossEvaluation.UncoveredShifts(labelCount, uncoveredLoss).Select(T.CreateChecked).ToArray();
@@ -385,7 +386,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                         T s0 = -_two * f * (splatsOfTile.ConicA[i] * dx + conicB * dy);
                         T s1 = -_two * f * (conicB * dx + splatsOfTile.ConicC[i] * dy);
                         T s2 = f * dx * dx, s3 = f * _two * dx * dy, s4 = f * dy * dy;
-                        var jac = jacobian.AsSpan(GaussianProjection<T>.JacobianSize * splatsOfTile.Index[i], GaussianProjection<T>.JacobianSize);
+                        var jac = jacobian.AsSpan(GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]], GaussianProjection<T>.JacobianSize);
                         for (int k = 0; k < 6; k++)
                             g[k] += s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
                     }

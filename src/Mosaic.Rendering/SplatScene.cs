@@ -15,6 +15,9 @@ internal sealed class SplatScene<T> where T : unmanaged, IFloatingPointIeee754<T
     public T[] Means { get; }
     public T[] Covariances { get; }
     public T[] Opacities { get; }
+
+    /// <summary>Per Gaussian, the largest eigenvalue of Σ (its longest axis squared): bounds its footprint.</summary>
+    public T[] LargestVariances { get; }
     public ushort[] Labels { get; }
 
     public SplatScene(GaussianMap map)
@@ -28,6 +31,7 @@ internal sealed class SplatScene<T> where T : unmanaged, IFloatingPointIeee754<T
         Means = new T[3 * n];
         Covariances = new T[6 * n];
         Opacities = new T[n];
+        LargestVariances = new T[n];
         Labels = (ushort[])map.Labels.Clone();
         Span<double> r = stackalloc double[9];
         Span<double> s2 = stackalloc double[3];
@@ -43,6 +47,7 @@ internal sealed class SplatScene<T> where T : unmanaged, IFloatingPointIeee754<T
             r[6] = 2 * (qx * qz - qw * qy); r[7] = 2 * (qy * qz + qw * qx); r[8] = 1 - 2 * (qx * qx + qy * qy);
             for (int a = 0; a < 3; a++)
                 s2[a] = Math.Exp(2.0 * map.LogScales[3 * i + a]);
+            LargestVariances[i] = T.CreateChecked(Math.Max(s2[0], Math.Max(s2[1], s2[2])));
             int o = 6 * i;
             // Σ_ab = Σ_c R_ac s_c² R_bc
             int u = 0;

@@ -16,6 +16,8 @@ internal readonly struct V3<T>(T x, T y, T z) where T : unmanaged, IFloatingPoin
         new(a.Y * b.Z - a.Z * b.Y, a.Z * b.X - a.X * b.Z, a.X * b.Y - a.Y * b.X);
 
     public static V3<T> operator +(V3<T> a, V3<T> b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z);
+
+    public static V3<T> operator *(T s, V3<T> v) => new(s * v.X, s * v.Y, s * v.Z);
 }
 
 /// <summary>A row-major 3×3 matrix in the renderer's number type.</summary>
@@ -46,9 +48,4 @@ internal readonly struct M3<T>(T m00, T m01, T m02, T m10, T m11, T m12, T m20, 
         a.M20 * b.M00 + a.M21 * b.M10 + a.M22 * b.M20,
         a.M20 * b.M01 + a.M21 * b.M11 + a.M22 * b.M21,
         a.M20 * b.M02 + a.M21 * b.M12 + a.M22 * b.M22);
-
-    public static M3<T> operator -(M3<T> a, M3<T> b) => new(
-        a.M00 - b.M00, a.M01 - b.M01, a.M02 - b.M02,
-        a.M10 - b.M10, a.M11 - b.M11, a.M12 - b.M12,
-        a.M20 - b.M20, a.M21 - b.M21, a.M22 - b.M22);
 }
