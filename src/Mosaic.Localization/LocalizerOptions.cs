@@ -12,8 +12,8 @@ public sealed record LocalizerOptions
     /// <summary>Finest pyramid level of the final refinement; at least the segmenter's level.</summary>
     public int FinestLevel { get; init; } = 2;
 
-    /// <summary>Most Levenberg-Marquardt iterations per pyramid level.</summary>
-    public int MaxIterationsPerLevel { get; init; } = 10;
+    /// <summary>Most iterations per pyramid level; each is one evaluation with gradient (<see cref="RefinerOptions.MaxIterationsPerLevel"/>).</summary>
+    public int MaxIterationsPerLevel { get; init; } = 20;
 
     /// <summary>A level ends when an accepted step lowers the loss by less than this fraction ...</summary>
     public double RelativeLossTolerance { get; init; } = 1e-4;

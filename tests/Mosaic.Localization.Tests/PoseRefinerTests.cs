@@ -111,4 +111,62 @@ public class PoseRefinerTests
         var query = LabelDistributionImage.FromLabels(new Image<ushort>(10, 10), Room.Value.LabelCount);
         Assert.Contains("10x10", Assert.Throws<ArgumentException>(() => new PoseRefiner(Room.Value).Refine(query, Camera, Se3.Identity)).Message);
     }
+
+    [Theory]
+    [InlineData(10.0)]
+    [InlineData(0.1)]
+    public void The_step_length_corrects_a_normal_matrix_that_misjudges_the_curvature(double curvatureScale)
+    {
+        // A bowl in the pose tangent whose normal matrix is curvatureScale times its true curvature:
+        // the LM step is 1/curvatureScale of the step to the minimum. At a fixed length a 10x too steep
+        // matrix would leave a third of the error after 10 steps; a 10x too flat one would diverge.
+        var target = Se3.Exp(new Tangent(new Vector3d(0.4, -0.2, 0.1), new Vector3d(0.05, -0.1, 0.2)));
+        var bowl = new MisjudgedBowl(target.Inverse(), curvatureScale);
+        var camera = new PinholeCamera(8, 8, 10, 10, 4, 4);
+        var query = LabelDistributionImage.FromLabels(new Image<ushort>(8, 8), bowl.LabelCount);
+        var options = new RefinerOptions
+        {
+            CoarsestLevel = 0, FinestLevel = 0, MaxIterationsPerLevel = 10, CoverageNeutral = false,
+            RelativeLossTolerance = 0, MinTranslationStep = 1e-9, MinRotationStep = 1e-9,
+        };
+
+        var result = new PoseRefiner(bowl, options).Refine(query, camera, Se3.Identity);
+
+        var (t, r) = Se3.Distance(result.MapFromCamera, target);
+        Assert.True(t < 1e-5 && r < 1e-5, $"{t:E2} m, {r:E2} rad from the minimum after {result.Iterations} iterations");
+        Assert.Equal(1 + result.Iterations, bowl.Evaluations);
+    }
+
+    /// <summary>f(T) = ½ |log(T T*⁻¹)|², gradient by central differences, normal matrix scaled.</summary>
+    private sealed class MisjudgedBowl(Se3 minimum, double curvatureScale) : ILabelRenderer
+    {
+        public int Evaluations { get; private set; }
+
+        public int LabelCount => 2;
+
+        public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => throw new NotSupportedException();
+
+        public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
+        {
+            Evaluations++;
+            double F(Se3 pose) => 0.5 * (pose * minimum.Inverse()).Log().ToArray().Sum(v => v * v);
+            double[]? gradient = null, normal = null;
+            if (withGradient)
+            {
+                gradient = new double[6];
+                normal = new double[36];
+                for (int i = 0; i < 6; i++)
+                {
+                    var d = new double[6];
+                    d[i] = 1e-6;
+                    var plus = Tangent.FromArray(d);
+                    gradient[i] = (F(Se3.Exp(plus) * camFromMap) - F(Se3.Exp(-1 * plus) * camFromMap)) / 2e-6;
+                    normal[7 * i] = curvatureScale;
+                }
+            }
+            double f = F(camFromMap);
+            // Many pixels, so that only the step and iteration limits end the level.
+            return new LossEvaluation(f, f, [double.NaN, double.NaN], [0, 0], 1, 1_000_000_000, 0, gradient, normal);
+        }
+    }
 }
