@@ -165,13 +165,14 @@ public sealed class PoseRefiner
     /// optimum; on the synthetic room a quarter to a half of it near the optimum). The parabola through
     /// the objective at 0, its slope gᵀd there and the objective at μ gives the next μ: within [μ/4, 4μ]
     /// after an accepted step, within [μ/10, μ/2] after a rejected one. It starts at <paramref name="length"/>
-    /// (the previous level's) and is returned for the next level.
+    /// (the previous level's, returned for the next level) but not below 1: a level that ended because no
+    /// step descended hands on a length too short to be worth trying again.
     /// </summary>
     private (Se3 Pose, LossEvaluation Evaluation, int Iterations, bool Converged, double Length) RefineLevel(LabelDistributionImage query, PinholeCamera camera, Se3 pose, double[]? uncoveredLoss, double length)
     {
         var current = _renderer.Evaluate(pose, camera, query, withGradient: true, uncoveredLoss);
         double lambda = _options.InitialDamping;
-        length = Math.Max(length, MinStepLength);
+        length = Math.Max(length, 1);
         for (int iteration = 1; iteration <= _options.MaxIterationsPerLevel; iteration++)
         {
             var direction = SolveStep(current, lambda);
