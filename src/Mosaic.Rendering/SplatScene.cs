@@ -15,10 +15,10 @@ internal sealed class SplatScene<T> where T : unmanaged, IFloatingPointIeee754<T
     public T[] Means { get; }
     public T[] Covariances { get; }
     public T[] Opacities { get; }
+    public ushort[] Labels { get; }
 
     /// <summary>Per Gaussian, the largest eigenvalue of Σ (its longest axis squared): bounds its footprint.</summary>
     public T[] LargestVariances { get; }
-    public ushort[] Labels { get; }
 
     public SplatScene(GaussianMap map)
     {
