@@ -184,8 +184,8 @@ public sealed class PoseRefiner
             double fitted = FittedLength(current.Objective, Slope(current, direction.Value), length, trial.Objective);
             if (!(trial.Objective < current.Objective))
             {
-                // No descent even at 1/16 of the LM step: the objective is flat at this resolution.
                 length = Math.Clamp(fitted, length / 10, length / 2);
+                // No descent down to 1/16 of the LM step: the objective is flat at this resolution.
                 if (length < MinStepLength)
                     return (pose, current, iteration, true, length);
                 continue;
