@@ -161,8 +161,8 @@ public sealed class PoseRefiner
     /// One level: each iteration tries one step of length μ along the Levenberg-Marquardt direction d
     /// (one evaluation with gradient, which is the next iteration's as well when the step is accepted).
     /// μ is a correction to the empirical Fisher matrix, which misjudges the curvature by a factor that
-    /// persists from step to step (on the kitchen the steps wanted were 5-16 times the LM step far from the
-    /// optimum; on the synthetic room a quarter to a half of it near the optimum). The parabola through
+    /// persists from step to step (far from the optimum the steps wanted on the kitchen were several times
+    /// the LM step; near it on the synthetic room a fraction of it: README "Pose refinement"). The parabola through
     /// the objective at 0, its slope gᵀd there and the objective at μ gives the next μ: within [μ/4, 4μ]
     /// after an accepted step, within [μ/10, μ/2] after a rejected one. It starts at <paramref name="length"/>
     /// (the previous level's, returned for the next level) but not below 1: a level that ended because no
@@ -190,12 +190,12 @@ public sealed class PoseRefiner
                     return (pose, current, iteration, true, length);
                 continue;
             }
-            double decrease = current.Objective - trial.Objective;
+            double previous = current.Objective, decrease = previous - trial.Objective;
             (pose, current) = (trialPose, trial);
             length = Math.Clamp(fitted, length / 4, Math.Min(4 * length, MaxStepLength));
             lambda = Math.Max(lambda / 3, 1e-9);
             bool smallStep = step.Translation.Norm < _options.MinTranslationStep && step.Rotation.Norm < _options.MinRotationStep;
-            bool smallDecrease = decrease < _options.RelativeLossTolerance * Math.Abs(current.Objective + decrease)
+            bool smallDecrease = decrease < _options.RelativeLossTolerance * Math.Abs(previous)
                 || decrease * current.ValidPixels < MinSummedDecrease;
             if (smallStep || smallDecrease)
                 return (pose, current, iteration, true, length);

@@ -16,8 +16,8 @@ namespace Mosaic.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Throughput strategy: a refinement runs evaluations back to back, which is what repeated invocations
-/// measure. Single cold invocations (the monitoring strategy, used until 2026-11-29) add the thread
-/// pool's wake-up and the caches' refill to every call: 28 instead of 10 ms at 160×120 / 200k.
+/// measure. Single cold invocations (the monitoring strategy, used until 2026-11-29) time every call
+/// cold: 28 instead of 11 ms forward+backward at 160×120 / 200k.
 /// </remarks>
 [SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 10, iterationCount: 10)]
 [MemoryDiagnoser]
