@@ -171,6 +171,7 @@ public sealed class Localizer
             MinTranslationStep = _options.MinTranslationStep,
             MinRotationStep = _options.MinRotationStepDeg * Math.PI / 180,
             CoverageNeutral = _options.CoverageNeutral,
+            BiasCorrectionRounds = _options.BiasCorrectionRounds,
         });
         _hypothesisRefiner = new PoseRefiner(renderer, new RefinerOptions
         {

@@ -40,6 +40,19 @@ public sealed record RefinerOptions
     /// </summary>
     public bool CoverageNeutral { get; init; } = true;
 
+    /// <summary>
+    /// Rounds of the correction for the bias of a hard-label query (0: none). The objective's minimum
+    /// is not at the true pose: rendered label boundaries are soft and not symmetric (an occluding edge
+    /// fades over what is behind it), the query's are hard, so the cross-entropy moves the camera some
+    /// millimetres off (README "Pose refinement"). The correction measures that shift where it happens:
+    /// each round renders the map's hard labels at the current estimate (ignored where the query is),
+    /// refines against them at the finest level, and takes as the next estimate the refined pose moved
+    /// back by the shift that refinement made. Each round costs one render at the query's resolution
+    /// and a short finest-level refinement. It assumes the query's labels are the map's own, which
+    /// holds for synthetic queries and not for a segmenter's (README "Localizing a drive").
+    /// </summary>
+    public int BiasCorrectionRounds { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {
@@ -51,6 +64,8 @@ public sealed record RefinerOptions
             throw new ArgumentException("convergence tolerances must be non-negative");
         if (!(InitialDamping > 0))
             throw new ArgumentException($"initial_damping {InitialDamping} must be positive");
+        if (BiasCorrectionRounds is < 0 or > 10)
+            throw new ArgumentException($"bias_correction_rounds {BiasCorrectionRounds} must be between 0 and 10");
     }
 }
 
@@ -78,6 +93,7 @@ public sealed record LevelReport(int Level, int Width, int Height, int Iteration
 /// <param name="Iterations">Total LM iterations over all levels.</param>
 /// <param name="Converged">Whether the finest level ended on a convergence criterion.</param>
 /// <param name="Levels">Per-level reports, coarsest first.</param>
+/// <param name="Correction">The bias correction applied after the finest level; null without <see cref="RefinerOptions.BiasCorrectionRounds"/>.</param>
 public sealed record RefinementResult(
     Se3 MapFromCamera,
     double[]? Covariance,
@@ -85,7 +101,15 @@ public sealed record RefinementResult(
     double Coverage,
     int Iterations,
     bool Converged,
-    IReadOnlyList<LevelReport> Levels);
+    IReadOnlyList<LevelReport> Levels,
+    BiasCorrectionReport? Correction = null);
+
+/// <summary>What the bias correction (<see cref="RefinerOptions.BiasCorrectionRounds"/>) did.</summary>
+/// <param name="Shift">The left perturbation of T_cam_map from the refined pose to the returned one.</param>
+/// <param name="Rounds">Rounds run (fewer than asked when a round moved the estimate less than the step tolerances).</param>
+/// <param name="Iterations">Refinement iterations over all rounds (not counted in <see cref="RefinementResult.Iterations"/>).</param>
+/// <param name="Time">Wall time of the correction, including the renders and the evaluation at the returned pose.</param>
+public sealed record BiasCorrectionReport(Tangent Shift, int Rounds, int Iterations, TimeSpan Time);
 
 /// <summary>
 /// Segmentation-metric pose refinement (DESIGN.md §6): Levenberg-Marquardt over se(3) on the label
@@ -120,18 +144,62 @@ public sealed class PoseRefiner
         int iterations = 0;
         bool converged = false;
         double length = 1;
+        double[]? uncoveredLoss = null;
         for (int level = _options.CoarsestLevel; level >= _options.FinestLevel; level--)
         {
             var levelCamera = camera.AtLevel(level);
             var levelQuery = query.Downsample(1 << level);
             var clock = Stopwatch.StartNew();
-            var uncoveredLoss = _options.CoverageNeutral ? UncoveredLoss(levelQuery, levelCamera, camFromMap) : null;
+            uncoveredLoss = _options.CoverageNeutral ? UncoveredLoss(levelQuery, levelCamera, camFromMap) : null;
             (camFromMap, last, int levelIterations, converged, length) = RefineLevel(levelQuery, levelCamera, camFromMap, uncoveredLoss, length);
             iterations += levelIterations;
             levels.Add(new LevelReport(level, levelCamera.Width, levelCamera.Height, levelIterations,
                 levels.Count == 0 ? double.NaN : levels[^1].FinalLoss, last.Loss, uncoveredLoss, converged, clock.Elapsed));
         }
-        return new RefinementResult(camFromMap.Inverse(), Covariance(last!), last!.Loss, last.Coverage, iterations, converged, levels);
+        BiasCorrectionReport? correction = null;
+        if (_options.BiasCorrectionRounds > 0)
+        {
+            var clock = Stopwatch.StartNew();
+            var (corrected, rounds, correctionIterations) = CorrectBias(query, camera, camFromMap, length);
+            var shift = (corrected * camFromMap.Inverse()).Log();
+            camFromMap = corrected;
+            last = _renderer.Evaluate(camFromMap, camera.AtLevel(_options.FinestLevel), query.Downsample(1 << _options.FinestLevel), withGradient: true, uncoveredLoss);
+            correction = new BiasCorrectionReport(shift, rounds, correctionIterations, clock.Elapsed);
+        }
+        return new RefinementResult(camFromMap.Inverse(), Covariance(last!), last!.Loss, last.Coverage, iterations, converged, levels, correction);
+    }
+
+    /// <summary>
+    /// The bias correction (<see cref="RefinerOptions.BiasCorrectionRounds"/>) of <paramref name="refined"/>,
+    /// the pose the levels ended at. With S(c) the pose a finest-level refinement reaches from c against
+    /// the map's own labels at c, the true pose c* satisfies S(c*) ≈ <paramref name="refined"/>; each
+    /// round solves that by the fixed-point step c ← δ(c)⁻¹·refined, where δ(c) = S(c)·c⁻¹ is the shift
+    /// (a left perturbation). The first round assumes the shift at the refined pose is the shift at the
+    /// true one; later rounds measure it closer to the true pose, which matters where it changes
+    /// quickly with the pose (hard labels flip pixel by pixel).
+    /// </summary>
+    private (Se3 Pose, int Rounds, int Iterations) CorrectBias(LabelDistributionImage query, PinholeCamera camera, Se3 refined, double length)
+    {
+        var levelCamera = camera.AtLevel(_options.FinestLevel);
+        var estimate = refined;
+        int iterations = 0;
+        for (int round = 1; round <= _options.BiasCorrectionRounds; round++)
+        {
+            var own = _renderer.Render(estimate, camera).HardLabels();
+            for (int p = 0; p < own.Data.Length; p++)
+                if (query.LabelsAt(p).IsEmpty)
+                    own.Data[p] = Labels.Ignore;
+            var ownQuery = LabelDistributionImage.FromLabels(own, query.LabelCount).Downsample(1 << _options.FinestLevel);
+            var uncoveredLoss = _options.CoverageNeutral ? UncoveredLoss(ownQuery, levelCamera, estimate) : null;
+            var (shifted, _, levelIterations, _, _) = RefineLevel(ownQuery, levelCamera, estimate, uncoveredLoss, length);
+            iterations += levelIterations;
+            var next = (shifted * estimate.Inverse()).Inverse() * refined;
+            var (moved, turned) = Se3.Distance(next.Inverse(), estimate.Inverse());
+            estimate = next;
+            if (moved < _options.MinTranslationStep && turned < _options.MinRotationStep)
+                return (estimate, round, iterations);
+        }
+        return (estimate, _options.BiasCorrectionRounds, iterations);
     }
 
     /// <summary>
