@@ -12,7 +12,7 @@ namespace Mosaic.Benchmarks;
 /// <summary>
 /// CPU backend timings on the synthetic room: forward (loss only), forward + backward (loss,
 /// gradient, normal matrix) at one resolution, and a full coarse-to-fine refine from a 5 cm / 2 deg
-/// perturbation whose query has that resolution.
+/// perturbation whose query has that resolution, plain and with three rounds of bias correction.
 /// </summary>
 /// <remarks>
 /// Throughput strategy: a refinement runs evaluations back to back, which is what repeated invocations
@@ -26,6 +26,7 @@ public class RenderingBenchmarks
 {
     private CpuLabelRenderer<float> _renderer = null!;
     private PoseRefiner _refiner = null!;
+    private PoseRefiner _correctingRefiner = null!;
     private PinholeCamera _camera = null!;
     private LabelDistributionImage _query = null!;
     private Se3 _truth, _start;
@@ -46,7 +47,9 @@ public class RenderingBenchmarks
         _start = _truth * Se3.Exp(new Tangent(new Vector3d(0.03, -0.03, 0.028), new Vector3d(0.02, 0.02, -0.015)));
         // Pyramid: three levels, ending at half this resolution (at 160x120 for 160).
         int finest = Width switch { 640 => 1, 320 => 1, _ => 0 };
-        _refiner = new PoseRefiner(_renderer, new RefinerOptions { FinestLevel = finest, CoarsestLevel = finest + 2 });
+        var options = new RefinerOptions { FinestLevel = finest, CoarsestLevel = finest + 2 };
+        _refiner = new PoseRefiner(_renderer, options);
+        _correctingRefiner = new PoseRefiner(_renderer, options with { BiasCorrectionRounds = 3 });
     }
 
     [Benchmark]
@@ -57,4 +60,7 @@ public class RenderingBenchmarks
 
     [Benchmark]
     public double Refine() => _refiner.Refine(_query, _camera, _start).Loss;
+
+    [Benchmark]
+    public double RefineCorrected() => _correctingRefiner.Refine(_query, _camera, _start).Loss;
 }
