@@ -113,7 +113,7 @@ public static class EvaluationReport
 
     private static string Csv(EvaluationResult result)
     {
-        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,total_ms,odometry_translation_error_m,retrieval_translation_error_m\n");
+        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,total_ms,odometry_translation_error_m,retrieval_translation_error_m,bias_correction_m\n");
         var odometry = result.OdometryOnly.ToDictionary(b => b.Stamp);
         var retrieval = result.RetrievalOnly.ToDictionary(b => b.Stamp);
         foreach (var (mode, outcomes) in result.Modes)
@@ -126,7 +126,9 @@ public static class EvaluationReport
                     $"{Name(mode)},{o.Frame.Stamp},{r.State},{r.Accepted},{r.Seed},{r.Rejection},{o.Cause},{Number(o.TranslationError)},{Number(o.RotationErrorDeg)}," +
                     $"{Number(r.Refined?.Loss)},{Number(r.Refined?.Coverage)},{r.Refined?.Iterations ?? 0},{t.Segment.TotalMilliseconds:F1},{t.Retrieve.TotalMilliseconds:F1}," +
                     $"{t.Hypotheses.TotalMilliseconds:F1},{t.Refine.TotalMilliseconds:F1},{t.Total.TotalMilliseconds:F1}," +
-                    $"{Number(odometry.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)},{Number(retrieval.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}\n");
+                    $"{Number(odometry.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)},{Number(retrieval.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
+                    // The shift is a left perturbation of T_cam_map, about the camera's own centre: its translation is how far the centre moved.
+                    $"{Number(r.Refined?.Correction?.Shift.Translation.Norm)}\n");
             }
         }
         return csv.ToString();

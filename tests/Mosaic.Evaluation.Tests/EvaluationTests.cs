@@ -127,7 +127,11 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         var trackingJson = metrics.RootElement.GetProperty("modes").GetProperty("tracking");
         Assert.Equal(drive.Frames.Count, trackingJson.GetProperty("accuracy").GetProperty("frames").GetInt32());
         Assert.True(trackingJson.GetProperty("latency_ms").GetProperty("total").GetProperty("p50").GetDouble() > 0);
-        Assert.Equal(2 * drive.Frames.Count + 1, File.ReadAllLines(Path.Combine(dir, "frames.csv")).Length);
+        var rows = File.ReadAllLines(Path.Combine(dir, "frames.csv"));
+        Assert.Equal(2 * drive.Frames.Count + 1, rows.Length);
+        Assert.All(rows, row => Assert.Equal(rows[0].Split(',').Length, row.Split(',').Length));
+        Assert.EndsWith(",bias_correction_m", rows[0]);
+        Assert.All(rows.Skip(1), row => Assert.EndsWith(",", row)); // the correction is off by default
         Assert.Equal(drive.Frames.Count + 1, File.ReadAllLines(Path.Combine(dir, "estimate_tracking.tum")).Length);
         Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(dir, "trajectory.svg")));
         Assert.Contains("![error CDF](error_cdf.svg)", File.ReadAllText(Path.Combine(dir, "report.md")));
