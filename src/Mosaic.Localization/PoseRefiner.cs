@@ -145,10 +145,10 @@ public sealed class PoseRefiner
         bool converged = false;
         double length = 1;
         double[]? uncoveredLoss = null;
+        var (levelCamera, levelQuery) = (camera, query);
         for (int level = _options.CoarsestLevel; level >= _options.FinestLevel; level--)
         {
-            var levelCamera = camera.AtLevel(level);
-            var levelQuery = query.Downsample(1 << level);
+            (levelCamera, levelQuery) = (camera.AtLevel(level), query.Downsample(1 << level));
             var clock = Stopwatch.StartNew();
             uncoveredLoss = _options.CoverageNeutral ? UncoveredLoss(levelQuery, levelCamera, camFromMap) : null;
             (camFromMap, last, int levelIterations, converged, length) = RefineLevel(levelQuery, levelCamera, camFromMap, uncoveredLoss, length);
@@ -163,7 +163,8 @@ public sealed class PoseRefiner
             var (corrected, rounds, correctionIterations) = CorrectBias(query, camera, camFromMap, length);
             var shift = (corrected * camFromMap.Inverse()).Log();
             camFromMap = corrected;
-            last = _renderer.Evaluate(camFromMap, camera.AtLevel(_options.FinestLevel), query.Downsample(1 << _options.FinestLevel), withGradient: true, uncoveredLoss);
+            // The loss, coverage and covariance reported are those at the returned pose (the finest level's).
+            last = _renderer.Evaluate(camFromMap, levelCamera, levelQuery, withGradient: true, uncoveredLoss);
             correction = new BiasCorrectionReport(shift, rounds, correctionIterations, clock.Elapsed);
         }
         return new RefinementResult(camFromMap.Inverse(), Covariance(last!), last!.Loss, last.Coverage, iterations, converged, levels, correction);

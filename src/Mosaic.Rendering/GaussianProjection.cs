@@ -109,7 +109,9 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
     internal readonly struct Projected
     {
         public V3<T> Camera { get; init; }
-        public M3<T> CameraCovariance { get; init; }
+        /// <summary>Σc·J0 and Σc·J1 (camera covariance times the projection rows), reused by the Jacobian.</summary>
+        public V3<T> B0 { get; init; }
+        public V3<T> B1 { get; init; }
         public T InvZ { get; init; }
         public T U { get; init; }
         public T V { get; init; }
@@ -189,7 +191,7 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
             }
             result = new Projected
             {
-                Camera = p, CameraCovariance = sc, InvZ = iz, U = ul, V = vl, UClamped = uc, VClamped = vc,
+                Camera = p, B0 = b0, B1 = b1, InvZ = iz, U = ul, V = vl, UClamped = uc, VClamped = vc,
                 J0 = j0, J1 = j1, S00 = s00, S01 = s01, S11 = s11,
                 MeanX = _fx * u + _cx, MeanY = _fy * v + _cy,
                 ConicA = s11 / det, ConicB = -s01 / det, ConicC = s00 / det,
@@ -235,12 +237,9 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
         public void WriteJacobian(in Projected g, Span<T> jac)
         {
             var p = g.Camera;
-            var sc = g.CameraCovariance;
             T iz = g.InvZ;
-            var b0 = sc * g.J0;
-            var b1 = sc * g.J1;
-            T det = g.S00 * g.S11 - g.S01 * g.S01;
-            T ca = g.S11 / det, cb = -g.S01 / det, cc = g.S00 / det;
+            var (b0, b1) = (g.B0, g.B1);
+            T ca = g.ConicA, cb = g.ConicB, cc = g.ConicC;
             T two = T.CreateChecked(2);
             // dΣc/dφ_k = [e_k]× Σc − Σc [e_k]×, so J_aᵀ (dΣc/dφ_k) J_b = e_k · (b_b × J_a + b_a × J_b) with b = Σc J.
             var r00 = two * V3<T>.Cross(b0, g.J0);
