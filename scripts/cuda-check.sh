@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The CUDA backend's checks and benchmarks on a machine with an NVIDIA GPU but no .NET SDK.
 #
-#   scripts/cuda-check.sh pack          # here, with the SDK: writes artifacts/cuda-check/ (about 55 MB):
+#   scripts/cuda-check.sh pack          # here, with the SDK: writes artifacts/cuda-check/ (about 35 MB):
 #                                       #   app/ (mosaic, framework-dependent), dotnet-runtime.tar.xz (this
 #                                       #   machine's .NET runtime), map/ (the demo map of the bundled sample)
 #   scripts/cuda-check.sh run [OUT]     # there, from the repository root with artifacts/cuda-check/ beside it:
-#                                       #   unpacks the runtime to /tmp, runs `mosaic cuda check` (parity with the
-#                                       #   CPU backend) and `mosaic bench render` on CUDA and on the CPU; logs in OUT
+#                                       #   unpacks the runtime to /tmp; compiles the kernels with nvcc for their
+#                                       #   resource report (when nvcc is there); runs `mosaic cuda check` (parity
+#                                       #   with the CPU backend), `mosaic bench render` on CUDA (with a per-kernel
+#                                       #   profile) and on the CPU, and compute-sanitizer's memcheck (when there);
+#                                       #   one log, OUT/cuda-check.log
 #
 # The GPU machine needs the NVIDIA driver (libcuda.so.1) and NVRTC (a CUDA toolkit, or the nvidia-cuda-nvrtc
 # Python wheel; set MOSAIC_NVRTC=/path/to/libnvrtc.so.12 when it is somewhere unusual).
@@ -17,7 +20,7 @@ pack=artifacts/cuda-check
 case "${1:-}" in
   pack)
     rm -rf "$pack" && mkdir -p "$pack"
-    dotnet publish src/Mosaic.Cli -c Release -o "$pack/app" --nologo -v quiet
+    dotnet publish src/Mosaic.Cli -c Release -r linux-x64 --self-contained false -p:UseAppHost=false -o "$pack/app" --nologo -v quiet
     dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
     runtime="$(ls -d "$dotnet_root"/shared/Microsoft.NETCore.App/10.* | sort -V | tail -1)"
     tar -C "$dotnet_root" -cJf "$pack/dotnet-runtime.tar.xz" dotnet host "shared/Microsoft.NETCore.App/$(basename "$runtime")"
@@ -29,13 +32,34 @@ case "${1:-}" in
     out="${2:-cuda-check-out}"
     mkdir -p "$out" /tmp/mosaic-dotnet
     tar -C /tmp/mosaic-dotnet -xJf "$pack/dotnet-runtime.tar.xz"
-    export DOTNET_ROOT=/tmp/mosaic-dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 MOSAIC_CUDA_CACHE="$out/module-cache"
-    mosaic() { /tmp/mosaic-dotnet/dotnet "$pack/app/mosaic.dll" "$@"; }
-    (nvidia-smi || true) 2>&1 | tee "$out/nvidia-smi.txt"
+    export DOTNET_ROOT=/tmp/mosaic-dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 MOSAIC_CUDA_CACHE=/tmp/mosaic-module-cache
+    export PATH="$PATH:/usr/local/cuda/bin"
+    dotnet=/tmp/mosaic-dotnet/dotnet
+    mosaic=("$dotnet" "$pack/app/mosaic.dll")
+    log="$out/cuda-check.log"
     status=0
-    mosaic cuda check --map "$pack/map" 2>&1 | tee "$out/cuda-check.txt" || status=$?
-    mosaic bench render --backend cuda --gaussians 100000,500000,1000000 --repeats 20 2>&1 | tee "$out/bench-render-cuda.txt" || status=$?
-    mosaic bench render --backend cpu --gaussians 100000 --repeats 3 2>&1 | tee "$out/bench-render-cpu.txt" || status=$?
+    # Each step is bounded so that a hang in one still leaves the others' results.
+    step() { local limit=$1; shift; echo "== $*" | tee -a "$log"; timeout "$limit" "$@" 2>&1 | tee -a "$log" || status=1; }
+    step 20 nvidia-smi
+    if command -v nvcc >/dev/null; then
+      # The kernels' registers, stack and spills per kernel, from the same translation unit NVRTC compiles.
+      for f in prelude_nvrtc.cuh mosaic_kernels.cuh project.cu bin.cu raster.cu reduce.cu; do
+        printf '#line 1 "%s"\n' "$f"; cat "src/Mosaic.Rendering.Cuda/kernels/$f"
+      done >/tmp/mosaic_kernels.cu
+      step 120 nvcc -arch=sm_90 -std=c++17 -cubin -Xptxas -v -o /tmp/mosaic_kernels.cubin /tmp/mosaic_kernels.cu
+    fi
+    step 240 "${mosaic[@]}" cuda check --map "$pack/map"
+    step 240 "${mosaic[@]}" bench render --backend cuda --gaussians 100000,500000,1000000 --repeats 20 --profile
+    step 120 "${mosaic[@]}" bench render --backend cuda --map "$pack/map" --repeats 20 --profile
+    # Again, for the spread between two runs of the same thing; and with 8-pixel tiles.
+    step 120 "${mosaic[@]}" bench render --backend cuda --map "$pack/map" --repeats 20
+    step 120 "${mosaic[@]}" bench render --backend cuda --map "$pack/map" --repeats 20 --tile-size 8
+    step 240 "${mosaic[@]}" bench render --backend cpu --gaussians 100000,1000000 --repeats 3
+    step 120 "${mosaic[@]}" bench render --backend cpu --map "$pack/map" --repeats 3
+    if command -v compute-sanitizer >/dev/null; then
+      # Out-of-bounds and misaligned device accesses; the synthetic cases only, to bound the time.
+      step 180 compute-sanitizer --tool memcheck --print-limit 20 "$dotnet" "$pack/app/mosaic.dll" cuda check
+    fi
     exit $status
     ;;
   *)

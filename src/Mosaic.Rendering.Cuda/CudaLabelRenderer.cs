@@ -25,15 +25,20 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     private readonly DeviceBuffer<float> _means, _covariances, _opacities, _splats, _jacobians;
     private readonly DeviceBuffer<ushort> _labels, _queryLabels;
     private readonly DeviceBuffer<int> _rects, _tileCounts, _tileOffsets, _tileCursors, _binTotals, _queryOffsets;
-    private readonly DeviceBuffer<ulong> _keys;
+    private readonly DeviceBuffer<ulong> _keys, _sortedKeys;
     private readonly DeviceBuffer<float> _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _uncoveredShifts;
     private readonly DeviceBuffer<double> _partialSums, _sums, _labelPartialSums, _labelSums;
     private LabelDistributionImage? _uploadedQuery;
 
-    /// <summary>Opens the GPU of <paramref name="options"/> and uploads <paramref name="map"/>; throws <see cref="CudaException"/> when CUDA is unusable.</summary>
-    public static CudaLabelRenderer Create(GaussianMap map, RenderSettings? settings = null, CudaOptions? options = null)
+    /// <summary>
+    /// Opens the GPU of <paramref name="options"/> and uploads <paramref name="map"/>; throws <see cref="CudaException"/>
+    /// when CUDA is unusable. With <paramref name="profile"/>, every launch is waited for and timed (<see cref="Profile"/>), which makes calls slower.
+    /// </summary>
+    public static CudaLabelRenderer Create(GaussianMap map, RenderSettings? settings = null, CudaOptions? options = null, bool profile = false)
     {
-        var device = CudaDevice.Open(options ?? new CudaOptions());
+        KernelDevice device = CudaDevice.Open(options ?? new CudaOptions());
+        if (profile)
+            device = new ProfilingDevice(device);
         try
         {
             return new CudaLabelRenderer(device, map, settings);
@@ -56,7 +61,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _means = new(device); _covariances = new(device); _opacities = new(device); _splats = new(device); _jacobians = new(device);
         _labels = new(device); _queryLabels = new(device);
         _rects = new(device); _tileCounts = new(device); _tileOffsets = new(device); _tileCursors = new(device); _binTotals = new(device); _queryOffsets = new(device);
-        _keys = new(device);
+        _keys = new(device); _sortedKeys = new(device);
         _queryWeights = new(device); _labelWeights = new(device); _alpha = new(device); _depth = new(device); _pixelTerms = new(device);
         _partialSums = new(device); _sums = new(device);
         _uncoveredShifts = new(device); _labelPartialSums = new(device); _labelSums = new(device);
@@ -76,6 +81,15 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
 
     /// <inheritdoc />
     public int LabelCount { get; }
+
+    /// <summary>Visible Gaussians, tile-list entries and the longest tile list of the last call.</summary>
+    public BinningStats LastBinning { get; private set; }
+
+    /// <summary>Time per kernel and memory operation since the last <see cref="ResetProfile"/>; null unless created with profiling.</summary>
+    public IReadOnlyList<StageTime>? Profile => (_device as ProfilingDevice)?.Stages;
+
+    /// <summary>Starts the <see cref="Profile"/> afresh.</summary>
+    public void ResetProfile() => (_device as ProfilingDevice)?.Reset();
 
     /// <summary>The GPU and how its kernels were built, for logs.</summary>
     public string DeviceDescription => _device.Description;
@@ -187,6 +201,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _tileOffsets.Ensure(tiles + 1);
         _tileCursors.Ensure(tiles);
         _keys.Ensure(1);
+        _sortedKeys.Ensure(1);
         var args = Arguments(camFromMap, camera, tilesX, tilesY, withJacobian);
 
         _device.Launch("mosaic_project", _count, args);
@@ -196,15 +211,28 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _device.Launch("mosaic_scan_tiles", 1, args);
         Span<int> totals = stackalloc int[3];
         _binTotals.Download(totals);
-        if (totals[0] > _keys.Capacity)
-        {
-            _keys.Ensure(totals[0]);
-            args.Keys = _keys.Address;
-        }
+        int entries = totals[0], longest = totals[1];
+        LastBinning = new BinningStats(totals[2], entries, longest);
+        _keys.Ensure(entries);
+        _sortedKeys.Ensure(entries);
+        args.Keys = _keys.Address;
+        args.SortedKeys = _sortedKeys.Address;
         if (PoisonOutputs)
-            _keys.Fill(0xff, totals[0]);
+        {
+            _keys.Fill(0xff, entries);
+            _sortedKeys.Fill(0xff, entries);
+        }
         _device.Launch("mosaic_emit_keys", _count, args);
-        _device.Launch("mosaic_sort_tiles", tiles, args);
+        // Runs of SortRun sorted, then merged pairwise until one run spans the longest list; each launch
+        // writes the other buffer, and the last one written holds the sorted lists.
+        _device.Launch("mosaic_sort_runs", entries, args);
+        (args.Keys, args.SortedKeys) = (args.SortedKeys, args.Keys);
+        for (int width = KernelArgs.SortRun; width < longest; width *= 2)
+        {
+            args.SortWidth = width;
+            _device.Launch("mosaic_merge_runs", entries, args);
+            (args.Keys, args.SortedKeys) = (args.SortedKeys, args.Keys);
+        }
         return (args, totals[2]);
     }
 
@@ -281,7 +309,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         foreach (var buffer in new IDisposable[]
         {
             _means, _covariances, _opacities, _splats, _jacobians, _labels, _queryLabels, _rects, _tileCounts, _tileOffsets,
-            _tileCursors, _binTotals, _queryOffsets, _keys, _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _partialSums, _sums,
+            _tileCursors, _binTotals, _queryOffsets, _keys, _sortedKeys, _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _partialSums, _sums,
             _uncoveredShifts, _labelPartialSums, _labelSums,
         })
             buffer.Dispose();

@@ -12,7 +12,7 @@ internal unsafe struct KernelArgs
 {
     public ulong Means, Covariances, Opacities, Labels;
     public ulong Splats, Rects, Jacobians;
-    public ulong TileCounts, TileOffsets, TileCursors, BinTotals, Keys;
+    public ulong TileCounts, TileOffsets, TileCursors, BinTotals, Keys, SortedKeys;
     public ulong QueryOffsets, QueryLabels, QueryWeights;
     public ulong LabelWeights, Alpha, Depth, PixelTerms, PartialSums, Sums;
     public ulong UncoveredShifts, LabelPartialSums, LabelSums;
@@ -28,6 +28,7 @@ internal unsafe struct KernelArgs
     public int Width, Height, TileSize, TilesX, TilesY;
     public int WithJacobian;
     public int ChunkSize, Chunks;
+    public int SortWidth;
 
     /// <summary>Floats the splat record of one Gaussian holds (<c>MOSAIC_SPLAT_SIZE</c>).</summary>
     public const int SplatSize = 8;
@@ -40,6 +41,9 @@ internal unsafe struct KernelArgs
 
     /// <summary>Most labels one query pixel may carry (<c>MOSAIC_MAX_SUPPORT</c>).</summary>
     public const int MaxSupport = 64;
+
+    /// <summary>Entries the first sorting launch puts in order per run (<c>MOSAIC_SORT_RUN</c>); merge passes double it.</summary>
+    public const int SortRun = 32;
 
     /// <summary>Floats of one Gaussian's pose Jacobian (<c>MOSAIC_JACOBIAN_SIZE</c>).</summary>
     public const int JacobianSize = 30;

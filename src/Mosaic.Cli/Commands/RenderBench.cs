@@ -31,9 +31,10 @@ internal static class RenderBench
         var refine = new Option<string>("--refine-levels") { Description = "Coarsest..finest level of the timed refinement.", DefaultValueFactory = _ => "3..0" };
         var tileSize = new Option<int>("--tile-size") { Description = "Tile edge in pixels; 0 = the backend's default.", DefaultValueFactory = _ => 0 };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per measurement (the median is reported), after one warm-up.", DefaultValueFactory = _ => 5 };
+        var profile = new Option<bool>("--profile") { Description = "On CUDA, also time each kernel and copy of a loss+gradient evaluation (each waited for, so they add up to more than the unprofiled time)." };
         var command = new Command("render", "Loss and loss+gradient times per pyramid level and a full coarse-to-fine refinement time, on the synthetic room (K = 16) or a real map, on a compute backend.")
         {
-            backend, device, gaussians, map, levels, refine, tileSize, repeats,
+            backend, device, gaussians, map, levels, refine, tileSize, repeats, profile,
         };
         command.SetAction(parse =>
         {
@@ -67,7 +68,8 @@ internal static class RenderBench
                 return 2;
             }
 
-            var table = new Table().AddColumns("Gaussians", "image", "loss (ms)", "loss+gradient (ms)");
+            var table = new Table().AddColumns("Gaussians", "image", "visible", "tile entries (longest list)", "loss (ms)", "loss+gradient (ms)");
+            var profileTable = new Table().AddColumns("Gaussians", "image", "stage", "calls", "ms per evaluation");
             var refineTable = new Table().AddColumns("Gaussians", $"refine levels {refineLevels.Coarsest}..{refineLevels.Finest} (ms)", "iterations", "final error");
             foreach (var scene in scenes)
             {
@@ -95,13 +97,17 @@ internal static class RenderBench
                         var camera = scene.Camera.AtLevel(level);
                         var levelQuery = query.Downsample(1 << level);
                         double loss = Median(runs, () => renderer.Evaluate(start.Inverse(), camera, levelQuery, withGradient: false));
-                        double gradient = Median(runs, () => renderer.Evaluate(start.Inverse(), camera, levelQuery, withGradient: true));
-                        table.AddRow($"{scene.Map.Count:N0}", $"{camera.Width}x{camera.Height}", $"{loss:F1}", $"{gradient:F1}");
+                        LossEvaluation evaluation = null!;
+                        double gradient = Median(runs, () => evaluation = renderer.Evaluate(start.Inverse(), camera, levelQuery, withGradient: true));
+                        string entries = renderer is CudaLabelRenderer cuda ? $"{cuda.LastBinning.Entries:N0} ({cuda.LastBinning.LongestList:N0})" : "";
+                        table.AddRow($"{scene.Map.Count:N0}", $"{camera.Width}x{camera.Height}", $"{evaluation.VisibleGaussians:N0}", entries, $"{loss:F2}", $"{gradient:F2}");
+                        if (parse.GetValue(profile) && renderer is CudaLabelRenderer)
+                            AddProfile(profileTable, scene.Map, settings, parse.GetValue(device), runs, start.Inverse(), camera, levelQuery);
                     }
                     RefinementResult result = null!;
                     double time = Median(runs, () => result = refiner.Refine(query, scene.Camera, start));
                     var (dt, dr) = Se3.Distance(result.MapFromCamera, scene.Truth);
-                    refineTable.AddRow($"{scene.Map.Count:N0}", $"{time:F1}", $"{result.Iterations}", $"{dt * 100:F2} cm, {dr * 180 / Math.PI:F2} deg");
+                    refineTable.AddRow($"{scene.Map.Count:N0}", $"{time:F2}", $"{result.Iterations}", $"{dt * 100:F2} cm, {dr * 180 / Math.PI:F2} deg");
                 }
                 finally
                 {
@@ -111,10 +117,26 @@ internal static class RenderBench
             AnsiConsole.MarkupLineInterpolated($"compute backend: {parse.GetValue(backend)}, tile size {(settings.TileSize?.ToString(CultureInfo.InvariantCulture) ?? "default")}");
             AnsiConsole.Write(table);
             AnsiConsole.Write(refineTable);
+            if (profileTable.Rows.Count > 0)
+                AnsiConsole.Write(profileTable);
             AnsiConsole.MarkupLineInterpolated($"{Environment.ProcessorCount} logical cores; medians of {runs} runs after a warm-up; times include copying results back to the host.");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Adds the time per kernel and copy of one loss+gradient evaluation on a profiling CUDA renderer, averaged over <paramref name="runs"/> after a warm-up.</summary>
+    private static void AddProfile(Table table, GaussianMap map, RenderSettings settings, int device, int runs, Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query)
+    {
+        using var profiled = CudaLabelRenderer.Create(map, settings, new CudaOptions { Device = device }, profile: true);
+        profiled.Evaluate(camFromMap, camera, query, withGradient: true);
+        profiled.ResetProfile();
+        for (int i = 0; i < runs; i++)
+            profiled.Evaluate(camFromMap, camera, query, withGradient: true);
+        var stages = profiled.Profile!;
+        foreach (var stage in stages)
+            table.AddRow($"{map.Count:N0}", $"{camera.Width}x{camera.Height}", stage.Stage, $"{(double)stage.Calls / runs:0.#}", $"{stage.Total.TotalMilliseconds / runs:F3}");
+        table.AddRow($"{map.Count:N0}", $"{camera.Width}x{camera.Height}", "[bold]all stages[/]", "", $"{stages.Sum(s => s.Total.TotalMilliseconds) / runs:F3}");
     }
 
     /// <summary>A map, the full-resolution camera to render it with, and the true pose T_map_cam.</summary>

@@ -53,39 +53,70 @@ MOSAIC_KERNEL void mosaic_emit_keys(const MosaicArgs a)
             a.keys[mosaic_atomic_add(&a.tile_cursors[ty * a.tiles_x + tx], 1)] = key;
 }
 
-MOSAIC_DEVICE void mosaic_sift_down(unsigned long long* keys, int root, int n)
+// The tile whose list holds entry e: the last tile whose offset is at most e (empty tiles share the
+// offset of the next one).
+MOSAIC_DEVICE int mosaic_entry_tile(const MosaicArgs& a, int e)
 {
-    for (;;)
+    int lo = 0, hi = a.tiles_x * a.tiles_y;
+    while (hi - lo > 1)
     {
-        int child = 2 * root + 1;
-        if (child >= n)
-            return;
-        if (child + 1 < n && keys[child + 1] > keys[child])
-            child++;
-        if (keys[root] >= keys[child])
-            return;
-        unsigned long long swap = keys[root];
-        keys[root] = keys[child];
-        keys[child] = swap;
-        root = child;
+        int mid = (lo + hi) / 2;
+        if (a.tile_offsets[mid] <= e)
+            lo = mid;
+        else
+            hi = mid;
     }
+    return lo;
 }
 
-// One thread per tile, heap sort in place: O(n log n) without scratch memory or synchronisation.
-MOSAIC_KERNEL void mosaic_sort_tiles(const MosaicArgs a)
+// Sorting each tile's list front to back takes one thread per entry and a few launches: runs of
+// MOSAIC_SORT_RUN entries sorted by rank, then merge passes that double the run width. Keys are unique
+// (the index breaks depth ties), so every entry has a slot of its own in the output and the result does
+// not depend on scheduling. Each launch reads keys and writes sorted_keys; the host swaps them between
+// launches.
+
+// Entry e goes to its rank among the entries of its run.
+MOSAIC_KERNEL void mosaic_sort_runs(const MosaicArgs a)
 {
-    int t = (int)MOSAIC_GLOBAL_INDEX();
-    if (t >= a.tiles_x * a.tiles_y)
+    int e = (int)MOSAIC_GLOBAL_INDEX();
+    if (e >= a.tile_offsets[a.tiles_x * a.tiles_y])
         return;
-    unsigned long long* keys = a.keys + a.tile_offsets[t];
-    int n = a.tile_offsets[t + 1] - a.tile_offsets[t];
-    for (int root = n / 2 - 1; root >= 0; root--)
-        mosaic_sift_down(keys, root, n);
-    for (int end = n - 1; end > 0; end--)
+    int tile = mosaic_entry_tile(a, e);
+    int first = a.tile_offsets[tile], end = a.tile_offsets[tile + 1];
+    int run = first + (e - first) / MOSAIC_SORT_RUN * MOSAIC_SORT_RUN;
+    int run_end = run + MOSAIC_SORT_RUN < end ? run + MOSAIC_SORT_RUN : end;
+    unsigned long long key = a.keys[e];
+    int rank = 0;
+    for (int f = run; f < run_end; f++)
+        rank += a.keys[f] < key ? 1 : 0;
+    a.sorted_keys[run + rank] = key;
+}
+
+// Merges the sorted runs of sort_width entries pairwise within each tile: entry e's slot in the merged
+// pair is its index in its own run plus the number of smaller keys in the other run (binary search).
+MOSAIC_KERNEL void mosaic_merge_runs(const MosaicArgs a)
+{
+    int e = (int)MOSAIC_GLOBAL_INDEX();
+    if (e >= a.tile_offsets[a.tiles_x * a.tiles_y])
+        return;
+    int tile = mosaic_entry_tile(a, e);
+    int first = a.tile_offsets[tile], end = a.tile_offsets[tile + 1];
+    int width = a.sort_width;
+    int pair = first + (e - first) / (2 * width) * (2 * width);
+    int middle = pair + width < end ? pair + width : end;
+    int pair_end = pair + 2 * width < end ? pair + 2 * width : end;
+    bool in_left = e < middle;
+    int lo = in_left ? middle : pair, hi = in_left ? pair_end : middle;
+    int other = lo;
+    unsigned long long key = a.keys[e];
+    while (lo < hi)
     {
-        unsigned long long swap = keys[0];
-        keys[0] = keys[end];
-        keys[end] = swap;
-        mosaic_sift_down(keys, 0, end);
+        int mid = (lo + hi) / 2;
+        if (a.keys[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    int own_index = in_left ? e - pair : e - middle;
+    a.sorted_keys[pair + own_index + (lo - other)] = key;
 }

@@ -14,6 +14,7 @@
 #define MOSAIC_PIXEL_TERMS 10
 #define MOSAIC_SUMS 31
 #define MOSAIC_MAX_SUPPORT 64
+#define MOSAIC_SORT_RUN 32
 
 // Field order: 8-byte members first, then 4-byte ones, so that the C# mirror (KernelArgs.cs) has the
 // same layout without packing attributes. Change both together; a test compares the layouts.
@@ -29,12 +30,14 @@ struct MosaicArgs
     float* splats;
     int* rects;
     float* jacobians;
-    // Binning: per tile count, offsets (tiles + 1) and fill cursors; totals = entries, longest list, visible.
+    // Binning: per tile count, offsets (tiles + 1) and fill cursors; totals = entries, longest list, visible;
+    // the (depth, index) keys of the tile lists and the sort's output (they trade places between passes).
     int* tile_counts;
     int* tile_offsets;
     int* tile_cursors;
     int* bin_totals;
     unsigned long long* keys;
+    unsigned long long* sorted_keys;
     // The query's label distribution per pixel, compressed rows (offsets: pixels + 1).
     const int* query_offsets;
     const unsigned short* query_labels;
@@ -64,6 +67,7 @@ struct MosaicArgs
     int width, height, tile_size, tiles_x, tiles_y;
     int with_jacobian;
     int chunk_size, chunks;
+    int sort_width;
 };
 
 // One Gaussian in the camera: what the tile rectangle and the Jacobian need again.
@@ -252,5 +256,5 @@ MOSAIC_DEVICE int mosaic_support_slot(const MosaicArgs& a, int q0, int qn, unsig
 
 // Every kernel, for the emulated device's launch table.
 #define MOSAIC_KERNEL_LIST(X) \
-    X(mosaic_project) X(mosaic_count_tiles) X(mosaic_scan_tiles) X(mosaic_emit_keys) X(mosaic_sort_tiles) \
+    X(mosaic_project) X(mosaic_count_tiles) X(mosaic_scan_tiles) X(mosaic_emit_keys) X(mosaic_sort_runs) X(mosaic_merge_runs) \
     X(mosaic_render) X(mosaic_evaluate) X(mosaic_reduce_chunks) X(mosaic_reduce_final) X(mosaic_reduce_label_chunks) X(mosaic_reduce_label_final)
