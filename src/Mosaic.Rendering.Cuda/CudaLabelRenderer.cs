@@ -14,7 +14,8 @@ namespace Mosaic.Rendering.Cuda;
 /// <remarks>One instance serves one caller at a time, like the CPU backend.</remarks>
 public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
 {
-    private const int ChunkSize = 1024;
+    /// <summary>Pixels per first-level partial sum: short serial loops over many threads.</summary>
+    private const int ChunkSize = 32;
 
     /// <summary>Tile edge when the settings leave it open: one 16×16 thread block per tile.</summary>
     private const int DefaultTileSize = 16;
@@ -27,7 +28,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     private readonly DeviceBuffer<int> _rects, _tileCounts, _tileOffsets, _tileCursors, _binTotals, _queryOffsets;
     private readonly DeviceBuffer<ulong> _keys, _sortedKeys;
     private readonly DeviceBuffer<float> _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _uncoveredShifts;
-    private readonly DeviceBuffer<double> _partialSums, _sums, _labelPartialSums, _labelSums;
+    private readonly DeviceBuffer<double> _partialSums, _sums, _labelPartialSums, _labelSums, _reduceScratch;
     private LabelDistributionImage? _uploadedQuery;
 
     /// <summary>
@@ -64,7 +65,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _keys = new(device); _sortedKeys = new(device);
         _queryWeights = new(device); _labelWeights = new(device); _alpha = new(device); _depth = new(device); _pixelTerms = new(device);
         _partialSums = new(device); _sums = new(device);
-        _uncoveredShifts = new(device); _labelPartialSums = new(device); _labelSums = new(device);
+        _uncoveredShifts = new(device); _labelPartialSums = new(device); _labelSums = new(device); _reduceScratch = new(device);
 
         _means.Upload(scene.Means);
         _covariances.Upload(scene.Covariances);
@@ -136,6 +137,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _pixelTerms.Ensure((long)pixels * KernelArgs.PixelTermCount);
         _partialSums.Ensure((long)chunks * KernelArgs.SumCount);
         _labelPartialSums.Ensure(2L * chunks * LabelCount);
+        _reduceScratch.Ensure((long)(chunks + KernelArgs.ReduceGroup - 1) / KernelArgs.ReduceGroup * Math.Max(KernelArgs.SumCount, 2 * LabelCount));
         var (args, visible) = ProjectAndBin(camFromMap, camera, withGradient);
         args.ChunkSize = ChunkSize;
         args.Chunks = chunks;
@@ -149,14 +151,36 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         }
         _device.Launch("mosaic_evaluate", pixels, args);
         _device.Launch("mosaic_reduce_chunks", chunks * KernelArgs.SumCount, args);
-        _device.Launch("mosaic_reduce_final", KernelArgs.SumCount, args);
+        ReduceRows(args, _partialSums, chunks, KernelArgs.SumCount, _sums);
         _device.Launch("mosaic_reduce_label_chunks", chunks * LabelCount, args);
-        _device.Launch("mosaic_reduce_label_final", 2 * LabelCount, args);
+        ReduceRows(args, _labelPartialSums, chunks, 2 * LabelCount, _labelSums);
         Span<double> sums = stackalloc double[KernelArgs.SumCount];
         _sums.Download(sums);
         var labelSums = new double[2 * LabelCount];
         _labelSums.Download(labelSums);
         return ToEvaluation(sums, labelSums, visible, withGradient);
+    }
+
+    /// <summary>
+    /// Sums <paramref name="rows"/> rows of <paramref name="width"/> partial sums down to one row in
+    /// <paramref name="destination"/>, <see cref="KernelArgs.ReduceGroup"/> rows at a time. The partial
+    /// sums are overwritten: after the first pass they serve as the spare buffer.
+    /// </summary>
+    private void ReduceRows(KernelArgs args, DeviceBuffer<double> partials, int rows, int width, DeviceBuffer<double> destination)
+    {
+        ulong input = partials.Address, spare = _reduceScratch.Address;
+        args.ReduceWidth = width;
+        do
+        {
+            int outRows = (rows + KernelArgs.ReduceGroup - 1) / KernelArgs.ReduceGroup;
+            ulong output = outRows == 1 ? destination.Address : spare;
+            args.ReduceIn = input;
+            args.ReduceOut = output;
+            args.ReduceRows = rows;
+            _device.Launch("mosaic_reduce_rows", outRows * width, args);
+            (input, spare, rows) = (output, input, outRows);
+        }
+        while (rows > 1);
     }
 
     private LossEvaluation ToEvaluation(ReadOnlySpan<double> sums, double[] labelSums, int visible, bool withGradient)
@@ -252,8 +276,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             BinTotals = _binTotals.Address, Keys = _keys.Address,
             QueryOffsets = _queryOffsets.Address, QueryLabels = _queryLabels.Address, QueryWeights = _queryWeights.Address,
             LabelWeights = _labelWeights.Address, Alpha = _alpha.Address, Depth = _depth.Address, PixelTerms = _pixelTerms.Address,
-            PartialSums = _partialSums.Address, Sums = _sums.Address,
-            UncoveredShifts = _uncoveredShifts.Address, LabelPartialSums = _labelPartialSums.Address, LabelSums = _labelSums.Address,
+            PartialSums = _partialSums.Address, LabelPartialSums = _labelPartialSums.Address, UncoveredShifts = _uncoveredShifts.Address,
             CoverageThreshold = s.CoverageThreshold,
             Fx = (float)camera.Fx, Fy = (float)camera.Fy, Cx = (float)camera.Cx, Cy = (float)camera.Cy,
             NearPlane = (float)s.NearPlane, FarPlane = (float)s.FarPlane, LowPass = (float)s.LowPassVariance, QMax = (float)qMax,
@@ -310,7 +333,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         {
             _means, _covariances, _opacities, _splats, _jacobians, _labels, _queryLabels, _rects, _tileCounts, _tileOffsets,
             _tileCursors, _binTotals, _queryOffsets, _keys, _sortedKeys, _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _partialSums, _sums,
-            _uncoveredShifts, _labelPartialSums, _labelSums,
+            _uncoveredShifts, _labelPartialSums, _labelSums, _reduceScratch,
         })
             buffer.Dispose();
         _device.Dispose();

@@ -14,8 +14,9 @@ internal unsafe struct KernelArgs
     public ulong Splats, Rects, Jacobians;
     public ulong TileCounts, TileOffsets, TileCursors, BinTotals, Keys, SortedKeys;
     public ulong QueryOffsets, QueryLabels, QueryWeights;
-    public ulong LabelWeights, Alpha, Depth, PixelTerms, PartialSums, Sums;
-    public ulong UncoveredShifts, LabelPartialSums, LabelSums;
+    public ulong LabelWeights, Alpha, Depth, PixelTerms;
+    public ulong PartialSums, LabelPartialSums, ReduceIn, ReduceOut;
+    public ulong UncoveredShifts;
     public double CoverageThreshold;
     public fixed float R[9];
     public fixed float T[3];
@@ -29,6 +30,7 @@ internal unsafe struct KernelArgs
     public int WithJacobian;
     public int ChunkSize, Chunks;
     public int SortWidth;
+    public int ReduceRows, ReduceWidth;
 
     /// <summary>Floats the splat record of one Gaussian holds (<c>MOSAIC_SPLAT_SIZE</c>).</summary>
     public const int SplatSize = 8;
@@ -44,6 +46,9 @@ internal unsafe struct KernelArgs
 
     /// <summary>Entries the first sorting launch puts in order per run (<c>MOSAIC_SORT_RUN</c>); merge passes double it.</summary>
     public const int SortRun = 32;
+
+    /// <summary>Rows of partial sums one reduction pass adds up into one (<c>MOSAIC_REDUCE_GROUP</c>).</summary>
+    public const int ReduceGroup = 32;
 
     /// <summary>Floats of one Gaussian's pose Jacobian (<c>MOSAIC_JACOBIAN_SIZE</c>).</summary>
     public const int JacobianSize = 30;

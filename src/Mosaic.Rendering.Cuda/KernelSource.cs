@@ -19,7 +19,7 @@ public static class KernelSource
     public static IReadOnlyList<string> Kernels { get; } =
     [
         "mosaic_project", "mosaic_count_tiles", "mosaic_scan_tiles", "mosaic_emit_keys", "mosaic_sort_runs", "mosaic_merge_runs",
-        "mosaic_render", "mosaic_evaluate", "mosaic_reduce_chunks", "mosaic_reduce_final", "mosaic_reduce_label_chunks", "mosaic_reduce_label_final",
+        "mosaic_render", "mosaic_evaluate", "mosaic_reduce_chunks", "mosaic_reduce_label_chunks", "mosaic_reduce_rows",
     ];
 
     private static readonly Lazy<string> Assembled = new(Assemble);

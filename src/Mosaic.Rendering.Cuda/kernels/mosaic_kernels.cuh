@@ -15,6 +15,7 @@
 #define MOSAIC_SUMS 31
 #define MOSAIC_MAX_SUPPORT 64
 #define MOSAIC_SORT_RUN 32
+#define MOSAIC_REDUCE_GROUP 32
 
 // Field order: 8-byte members first, then 4-byte ones, so that the C# mirror (KernelArgs.cs) has the
 // same layout without packing attributes. Change both together; a test compares the layouts.
@@ -47,13 +48,14 @@ struct MosaicArgs
     float* alpha;
     float* depth;
     float* pixel_terms;
+    // Partial sums per chunk of pixels: MOSAIC_SUMS per chunk, and per label the covered pixels' loss and
+    // weight (2 per label); then the rows one reduction pass sums, and where it writes.
     double* partial_sums;
-    double* sums;
-    // Per label k: log K - u_k of the objective (all 0: the objective is the loss); the covered
-    // pixels' loss and weight (2 per label), per chunk and summed.
-    const float* uncovered_shifts;
     double* label_partial_sums;
-    double* label_sums;
+    const double* reduce_in;
+    double* reduce_out;
+    // Per label k: log K - u_k of the objective (all 0: the objective is the loss).
+    const float* uncovered_shifts;
     double coverage_threshold;
     // T_cam_map, row-major rotation and translation.
     float r[9];
@@ -68,6 +70,7 @@ struct MosaicArgs
     int with_jacobian;
     int chunk_size, chunks;
     int sort_width;
+    int reduce_rows, reduce_width;
 };
 
 // One Gaussian in the camera: what the tile rectangle and the Jacobian need again.
@@ -257,4 +260,4 @@ MOSAIC_DEVICE int mosaic_support_slot(const MosaicArgs& a, int q0, int qn, unsig
 // Every kernel, for the emulated device's launch table.
 #define MOSAIC_KERNEL_LIST(X) \
     X(mosaic_project) X(mosaic_count_tiles) X(mosaic_scan_tiles) X(mosaic_emit_keys) X(mosaic_sort_runs) X(mosaic_merge_runs) \
-    X(mosaic_render) X(mosaic_evaluate) X(mosaic_reduce_chunks) X(mosaic_reduce_final) X(mosaic_reduce_label_chunks) X(mosaic_reduce_label_final)
+    X(mosaic_render) X(mosaic_evaluate) X(mosaic_reduce_chunks) X(mosaic_reduce_label_chunks) X(mosaic_reduce_rows)

@@ -1,20 +1,8 @@
-// Stage 4: the per-pixel terms summed in float64, in a fixed order (deterministic, unlike atomics):
-// loss, valid, covered, objective, gradient (6) and the upper triangle of sum g_p g_p^T (21),
-// MOSAIC_SUMS values; then per label the covered pixels' loss and weight.
-
-MOSAIC_DEVICE double mosaic_pixel_sum_term(const float* terms, int c)
-{
-    if (c < 4 + 6)
-        return (double)terms[c];
-    // Upper triangle, row-major: (0,0) (0,1) .. (0,5) (1,1) ..
-    int u = c - 10, r = 0;
-    while (u >= 6 - r)
-    {
-        u -= 6 - r;
-        r++;
-    }
-    return (double)terms[4 + r] * (double)terms[4 + r + u];
-}
+// Stage 4: the per-pixel terms summed in float64 in a fixed order (deterministic, unlike atomics): loss,
+// valid, covered, objective, gradient (6) and the upper triangle of sum g_p g_p^T (21), MOSAIC_SUMS
+// values; and per label the covered pixels' loss and weight. First per chunk of chunk_size pixels, then
+// MOSAIC_REDUCE_GROUP rows of partial sums at a time until one row is left: many threads with short
+// serial loops, since one thread's loop over thousands of values waits on memory at every step.
 
 // One thread per (chunk of chunk_size pixels, sum).
 MOSAIC_KERNEL void mosaic_reduce_chunks(const MosaicArgs a)
@@ -27,22 +15,46 @@ MOSAIC_KERNEL void mosaic_reduce_chunks(const MosaicArgs a)
     int pixels = a.width * a.height;
     if (last > pixels)
         last = pixels;
+    // Sums 10.. are the upper triangle of g g^T, row-major: (0,0) (0,1) .. (0,5) (1,1) ..
+    int row = c, column = -1;
+    if (c >= 10)
+    {
+        int u = c - 10;
+        row = 0;
+        while (u >= 6 - row)
+        {
+            u -= 6 - row;
+            row++;
+        }
+        row += 4;
+        column = row + u;
+    }
     double sum = 0;
     for (int p = first; p < last; p++)
-        sum += mosaic_pixel_sum_term(a.pixel_terms + MOSAIC_PIXEL_TERMS * p, c);
+    {
+        const float* terms = a.pixel_terms + MOSAIC_PIXEL_TERMS * p;
+        sum += column < 0 ? (double)terms[row] : (double)terms[row] * (double)terms[column];
+    }
     a.partial_sums[id] = sum;
 }
 
-// One thread per sum.
-MOSAIC_KERNEL void mosaic_reduce_final(const MosaicArgs a)
+// One thread per (output row, column): row r of reduce_out is the sum of rows [r G, (r + 1) G) of the
+// reduce_rows rows of reduce_width values in reduce_in, G = MOSAIC_REDUCE_GROUP.
+MOSAIC_KERNEL void mosaic_reduce_rows(const MosaicArgs a)
 {
-    int c = (int)MOSAIC_GLOBAL_INDEX();
-    if (c >= MOSAIC_SUMS)
+    int id = (int)MOSAIC_GLOBAL_INDEX();
+    int width = a.reduce_width;
+    int out_rows = (a.reduce_rows + MOSAIC_REDUCE_GROUP - 1) / MOSAIC_REDUCE_GROUP;
+    if (id >= out_rows * width)
         return;
+    int row = id / width, c = id % width;
+    int first = row * MOSAIC_REDUCE_GROUP, last = first + MOSAIC_REDUCE_GROUP;
+    if (last > a.reduce_rows)
+        last = a.reduce_rows;
     double sum = 0;
-    for (int chunk = 0; chunk < a.chunks; chunk++)
-        sum += a.partial_sums[chunk * MOSAIC_SUMS + c];
-    a.sums[c] = sum;
+    for (int r = first; r < last; r++)
+        sum += a.reduce_in[(long long)r * width + c];
+    a.reduce_out[id] = sum;
 }
 
 // One thread per (chunk of chunk_size pixels, label): the covered pixels' loss and weight h_p(k).
@@ -72,16 +84,4 @@ MOSAIC_KERNEL void mosaic_reduce_label_chunks(const MosaicArgs a)
     }
     a.label_partial_sums[2 * id] = loss;
     a.label_partial_sums[2 * id + 1] = weight;
-}
-
-// One thread per (label, loss or weight).
-MOSAIC_KERNEL void mosaic_reduce_label_final(const MosaicArgs a)
-{
-    int c = (int)MOSAIC_GLOBAL_INDEX();
-    if (c >= 2 * a.label_count)
-        return;
-    double sum = 0;
-    for (int chunk = 0; chunk < a.chunks; chunk++)
-        sum += a.label_partial_sums[2 * chunk * a.label_count + c];
-    a.label_sums[c] = sum;
 }
