@@ -304,25 +304,14 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     {
         if (ReferenceEquals(query, _uploadedQuery))
             return;
-        int pixels = query.Width * query.Height;
-        var offsets = new int[pixels + 1];
-        for (int p = 0; p < pixels; p++)
-        {
-            int support = query.LabelsAt(p).Length;
-            if (support > KernelArgs.MaxSupport)
-                throw new ArgumentException($"query pixel {p} carries {support} labels; the CUDA backend takes at most {KernelArgs.MaxSupport}");
-            offsets[p + 1] = offsets[p] + support;
-        }
-        var labels = new ushort[Math.Max(1, offsets[pixels])];
-        var weights = new float[labels.Length];
-        for (int p = 0; p < pixels; p++)
-        {
-            query.LabelsAt(p).CopyTo(labels.AsSpan(offsets[p]));
-            query.WeightsAt(p).CopyTo(weights.AsSpan(offsets[p]));
-        }
+        var offsets = query.Offsets;
+        for (int p = 0; p + 1 < offsets.Length; p++)
+            if (offsets[p + 1] - offsets[p] > KernelArgs.MaxSupport)
+                throw new ArgumentException($"query pixel {p} carries {offsets[p + 1] - offsets[p]} labels; the CUDA backend takes at most {KernelArgs.MaxSupport}");
         _queryOffsets.Upload(offsets);
-        _queryLabels.Upload(labels);
-        _queryWeights.Upload(weights);
+        // A query that ignores every pixel has no entries; the buffers still need an address.
+        _queryLabels.Upload(query.AllLabels.Length > 0 ? query.AllLabels : [(ushort)0]);
+        _queryWeights.Upload(query.AllWeights.Length > 0 ? query.AllWeights : [0f]);
         _uploadedQuery = query;
     }
 

@@ -33,6 +33,18 @@ public sealed class LabelDistributionImage
         ValidPixelCount = valid;
     }
 
+    /// <summary>
+    /// The compressed rows: pixel p's labels and weights are entries [Offsets[p], Offsets[p + 1]) of
+    /// <see cref="AllLabels"/> and <see cref="AllWeights"/> (Width·Height + 1 offsets).
+    /// </summary>
+    public ReadOnlySpan<int> Offsets => _offsets;
+
+    /// <summary>Every pixel's labels, row after row (see <see cref="Offsets"/>).</summary>
+    public ReadOnlySpan<ushort> AllLabels => _labels;
+
+    /// <summary>Every pixel's weights, row after row (see <see cref="Offsets"/>).</summary>
+    public ReadOnlySpan<float> AllWeights => _weights;
+
     /// <summary>The labels with non-zero probability at pixel index <paramref name="pixel"/> (y·Width + x).</summary>
     public ReadOnlySpan<ushort> LabelsAt(int pixel) => _labels.AsSpan(_offsets[pixel], _offsets[pixel + 1] - _offsets[pixel]);
 
@@ -79,39 +91,49 @@ public sealed class LabelDistributionImage
         if (w == 0 || h == 0)
             throw new ArgumentOutOfRangeException(nameof(factor), $"a {Width}x{Height} image has no {factor}x{factor} blocks");
         var offsets = new int[w * h + 1];
-        var labels = new List<ushort>();
-        var weights = new List<float>();
-        var histogram = new Dictionary<ushort, float>();
+        // A block has no more distinct labels than entries, so the input's entry count bounds the output's.
+        var labels = new ushort[_labels.Length];
+        var weights = new float[_labels.Length];
+        var histogram = new float[LabelCount];
+        var seenInBlock = new int[LabelCount];
+        Array.Fill(seenInBlock, -1);
+        var present = new ushort[LabelCount];
         double minMass = minValidFraction * factor * factor;
+        int count = 0;
         for (int by = 0; by < h; by++)
         {
             for (int bx = 0; bx < w; bx++)
             {
-                histogram.Clear();
+                int block = by * w + bx, distinct = 0;
                 float mass = 0;
                 for (int y = by * factor; y < (by + 1) * factor; y++)
                 {
-                    for (int x = bx * factor; x < (bx + 1) * factor; x++)
+                    for (int i = _offsets[y * Width + bx * factor]; i < _offsets[y * Width + (bx + 1) * factor]; i++)
                     {
-                        int p = y * Width + x;
-                        for (int i = _offsets[p]; i < _offsets[p + 1]; i++)
+                        ushort label = _labels[i];
+                        if (seenInBlock[label] != block)
                         {
-                            histogram[_labels[i]] = histogram.GetValueOrDefault(_labels[i]) + _weights[i];
-                            mass += _weights[i];
+                            seenInBlock[label] = block;
+                            histogram[label] = 0;
+                            present[distinct++] = label;
                         }
+                        histogram[label] += _weights[i];
+                        mass += _weights[i];
                     }
                 }
                 if (mass > 0 && mass >= minMass)
                 {
-                    foreach (var (label, weight) in histogram.OrderBy(kv => kv.Key))
+                    var blockLabels = present.AsSpan(0, distinct);
+                    blockLabels.Sort();
+                    foreach (ushort label in blockLabels)
                     {
-                        labels.Add(label);
-                        weights.Add(weight / mass);
+                        labels[count] = label;
+                        weights[count++] = histogram[label] / mass;
                     }
                 }
-                offsets[by * w + bx + 1] = labels.Count;
+                offsets[block + 1] = count;
             }
         }
-        return new LabelDistributionImage(w, h, LabelCount, offsets, [.. labels], [.. weights]);
+        return new LabelDistributionImage(w, h, LabelCount, offsets, labels[..count], weights[..count]);
     }
 }
