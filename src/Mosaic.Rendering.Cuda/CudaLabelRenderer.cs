@@ -1,3 +1,4 @@
+using System.Numerics;
 using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
@@ -17,15 +18,13 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     /// <summary>Pixels per first-level partial sum: short serial loops over many threads.</summary>
     private const int ChunkSize = 32;
 
-    /// <summary>Tile edge when the settings leave it open: one 16×16 thread block per tile.</summary>
-    private const int DefaultTileSize = 16;
 
     private readonly KernelDevice _device;
     private readonly RenderSettings _settings;
     private readonly int _count;
     private readonly DeviceBuffer<float> _means, _covariances, _opacities, _splats, _jacobians;
     private readonly DeviceBuffer<ushort> _labels, _queryLabels;
-    private readonly DeviceBuffer<int> _rects, _tileCounts, _tileOffsets, _tileCursors, _binTotals, _queryOffsets;
+    private readonly DeviceBuffer<int> _rects, _tileCounts, _tileOffsets, _tileCursors, _tileGroups, _binTotals, _queryOffsets;
     private readonly DeviceBuffer<ulong> _keys, _sortedKeys;
     private readonly DeviceBuffer<float> _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _uncoveredShifts;
     private readonly DeviceBuffer<double> _partialSums, _sums, _labelPartialSums, _labelSums, _reduceScratch;
@@ -61,7 +60,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         LabelCount = scene.LabelCount;
         _means = new(device); _covariances = new(device); _opacities = new(device); _splats = new(device); _jacobians = new(device);
         _labels = new(device); _queryLabels = new(device);
-        _rects = new(device); _tileCounts = new(device); _tileOffsets = new(device); _tileCursors = new(device); _binTotals = new(device); _queryOffsets = new(device);
+        _rects = new(device); _tileCounts = new(device); _tileOffsets = new(device); _tileCursors = new(device); _tileGroups = new(device); _binTotals = new(device); _queryOffsets = new(device);
         _keys = new(device); _sortedKeys = new(device);
         _queryWeights = new(device); _labelWeights = new(device); _alpha = new(device); _depth = new(device); _pixelTerms = new(device);
         _partialSums = new(device); _sums = new(device);
@@ -213,26 +212,37 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     }
 
     /// <summary>
+    /// The tile edge when the settings leave it open: 16 pixels for a 640-pixel-wide image, halved with
+    /// each pyramid level down to 4. One thread per pixel walks its tile's whole list, and at coarse
+    /// levels a tile of fixed size covers more of the scene: on an H200 an 80×60 image with 16-pixel
+    /// tiles (lists of up to 4,400 entries) took longer to evaluate than the 640×480 one.
+    /// </summary>
+    internal static int DefaultTileSize(int width) => Math.Clamp((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, width / 40)), 4, 16);
+
+    /// <summary>
     /// Stages 1 and 2: projection (with Jacobians when asked) and sorted tile lists; returns the
     /// arguments for stage 3 and the number of visible Gaussians.
     /// </summary>
     private (KernelArgs Args, int Visible) ProjectAndBin(Se3 camFromMap, PinholeCamera camera, bool withJacobian)
     {
-        int tileSize = _settings.TileSize ?? DefaultTileSize;
+        int tileSize = _settings.TileSize ?? DefaultTileSize(camera.Width);
         int tilesX = (camera.Width + tileSize - 1) / tileSize, tilesY = (camera.Height + tileSize - 1) / tileSize;
         int tiles = tilesX * tilesY;
         _tileCounts.Ensure(tiles);
         _tileOffsets.Ensure(tiles + 1);
         _tileCursors.Ensure(tiles);
+        _tileGroups.Ensure(3 * ((tiles + KernelArgs.ScanGroup - 1) / KernelArgs.ScanGroup));
         _keys.Ensure(1);
         _sortedKeys.Ensure(1);
-        var args = Arguments(camFromMap, camera, tilesX, tilesY, withJacobian);
+        var args = Arguments(camFromMap, camera, tileSize, tilesX, tilesY, withJacobian);
 
         _device.Launch("mosaic_project", _count, args);
         _tileCounts.Fill(0, tiles);
         _binTotals.Fill(0, 3);
         _device.Launch("mosaic_count_tiles", _count, args);
+        _device.Launch("mosaic_scan_groups", (tiles + KernelArgs.ScanGroup - 1) / KernelArgs.ScanGroup, args);
         _device.Launch("mosaic_scan_tiles", 1, args);
+        _device.Launch("mosaic_scan_spread", tiles, args);
         Span<int> totals = stackalloc int[3];
         _binTotals.Download(totals);
         int entries = totals[0], longest = totals[1];
@@ -260,7 +270,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         return (args, totals[2]);
     }
 
-    private unsafe KernelArgs Arguments(Se3 camFromMap, PinholeCamera camera, int tilesX, int tilesY, bool withJacobian)
+    private unsafe KernelArgs Arguments(Se3 camFromMap, PinholeCamera camera, int tileSize, int tilesX, int tilesY, bool withJacobian)
     {
         var s = _settings;
         var m = camFromMap.Rotation.Matrix;
@@ -272,7 +282,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         {
             Means = _means.Address, Covariances = _covariances.Address, Opacities = _opacities.Address, Labels = _labels.Address,
             Splats = _splats.Address, Rects = _rects.Address, Jacobians = _jacobians.Address,
-            TileCounts = _tileCounts.Address, TileOffsets = _tileOffsets.Address, TileCursors = _tileCursors.Address,
+            TileCounts = _tileCounts.Address, TileOffsets = _tileOffsets.Address, TileCursors = _tileCursors.Address, TileGroups = _tileGroups.Address,
             BinTotals = _binTotals.Address, Keys = _keys.Address,
             QueryOffsets = _queryOffsets.Address, QueryLabels = _queryLabels.Address, QueryWeights = _queryWeights.Address,
             LabelWeights = _labelWeights.Address, Alpha = _alpha.Address, Depth = _depth.Address, PixelTerms = _pixelTerms.Address,
@@ -287,7 +297,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             Cut = (float)cut, InvNorm = (float)(1 / (1 - cut)), MaxAlpha = (float)s.MaxAlpha, MinTransmittance = (float)s.MinTransmittance,
             Epsilon = (float)s.LossEpsilon, KEpsilon = (float)(s.LossEpsilon * LabelCount),
             Count = _count, LabelCount = LabelCount,
-            Width = camera.Width, Height = camera.Height, TileSize = s.TileSize ?? DefaultTileSize, TilesX = tilesX, TilesY = tilesY,
+            Width = camera.Width, Height = camera.Height, TileSize = tileSize, TilesX = tilesX, TilesY = tilesY,
             WithJacobian = withJacobian ? 1 : 0,
         };
         double[] r = [m.M00, m.M01, m.M02, m.M10, m.M11, m.M12, m.M20, m.M21, m.M22];
@@ -321,7 +331,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         foreach (var buffer in new IDisposable[]
         {
             _means, _covariances, _opacities, _splats, _jacobians, _labels, _queryLabels, _rects, _tileCounts, _tileOffsets,
-            _tileCursors, _binTotals, _queryOffsets, _keys, _sortedKeys, _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _partialSums, _sums,
+            _tileCursors, _tileGroups, _binTotals, _queryOffsets, _keys, _sortedKeys, _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _partialSums, _sums,
             _uncoveredShifts, _labelPartialSums, _labelSums, _reduceScratch,
         })
             buffer.Dispose();

@@ -52,7 +52,7 @@ internal sealed unsafe partial class EmulatedDevice : KernelDevice
     /// <summary>The native argument block's size and field offsets, in the order of <c>mosaic_emu_layout</c>.</summary>
     public static ulong[] NativeLayout()
     {
-        var layout = new ulong[8];
+        var layout = new ulong[10];
         fixed (ulong* pointer = layout)
             mosaic_emu_layout(pointer);
         return layout;

@@ -12,7 +12,7 @@ internal unsafe struct KernelArgs
 {
     public ulong Means, Covariances, Opacities, Labels;
     public ulong Splats, Rects, Jacobians;
-    public ulong TileCounts, TileOffsets, TileCursors, BinTotals, Keys, SortedKeys;
+    public ulong TileCounts, TileOffsets, TileCursors, TileGroups, BinTotals, Keys, SortedKeys;
     public ulong QueryOffsets, QueryLabels, QueryWeights;
     public ulong LabelWeights, Alpha, Depth, PixelTerms;
     public ulong PartialSums, LabelPartialSums, ReduceIn, ReduceOut;
@@ -46,6 +46,9 @@ internal unsafe struct KernelArgs
 
     /// <summary>Entries the first sorting launch puts in order per run (<c>MOSAIC_SORT_RUN</c>); merge passes double it.</summary>
     public const int SortRun = 32;
+
+    /// <summary>Tiles per group of the parallel offset scan (<c>MOSAIC_SCAN_GROUP</c>).</summary>
+    public const int ScanGroup = 32;
 
     /// <summary>Rows of partial sums one reduction pass adds up into one (<c>MOSAIC_REDUCE_GROUP</c>).</summary>
     public const int ReduceGroup = 32;

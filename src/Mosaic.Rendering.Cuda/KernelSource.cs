@@ -18,7 +18,7 @@ public static class KernelSource
     /// <summary>The kernels the translation unit defines, in pipeline order (project, bin, rasterise, reduce).</summary>
     public static IReadOnlyList<string> Kernels { get; } =
     [
-        "mosaic_project", "mosaic_count_tiles", "mosaic_scan_tiles", "mosaic_emit_keys", "mosaic_sort_runs", "mosaic_merge_runs",
+        "mosaic_project", "mosaic_count_tiles", "mosaic_scan_groups", "mosaic_scan_tiles", "mosaic_scan_spread", "mosaic_emit_keys", "mosaic_sort_runs", "mosaic_merge_runs",
         "mosaic_render", "mosaic_evaluate", "mosaic_reduce_chunks", "mosaic_reduce_label_chunks", "mosaic_reduce_rows",
     ];
 

@@ -24,9 +24,21 @@ public class EmulatedParityTests
         Assert.Equal(Offset(nameof(KernelArgs.Count)), layout[5]);
         Assert.Equal(Offset(nameof(KernelArgs.Chunks)), layout[6]);
         Assert.Equal(Offset(nameof(KernelArgs.UncoveredShifts)), layout[7]);
+        Assert.Equal(Offset(nameof(KernelArgs.TileGroups)), layout[8]);
+        Assert.Equal(Offset(nameof(KernelArgs.ReduceWidth)), layout[9]);
 
         static ulong Offset(string field) => (ulong)System.Runtime.InteropServices.Marshal.OffsetOf<KernelArgs>(field);
     }
+
+    [Theory]
+    [InlineData(1280, 16)]
+    [InlineData(640, 16)]
+    [InlineData(320, 8)]
+    [InlineData(160, 4)]
+    [InlineData(80, 4)]
+    [InlineData(7, 4)]
+    public void Default_tiles_halve_with_each_pyramid_level_down_to_four_pixels(int width, int tileSize) =>
+        Assert.Equal(tileSize, CudaLabelRenderer.DefaultTileSize(width));
 
     [Theory]
     [InlineData(1)]

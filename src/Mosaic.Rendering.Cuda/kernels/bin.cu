@@ -16,25 +16,62 @@ MOSAIC_KERNEL void mosaic_count_tiles(const MosaicArgs a)
             mosaic_atomic_add(&a.tile_counts[ty * a.tiles_x + tx], 1);
 }
 
-// One thread: a few thousand tiles are summed faster than a parallel scan is launched.
-MOSAIC_KERNEL void mosaic_scan_tiles(const MosaicArgs a)
+// The tile counts become offsets in three launches with short serial loops (one thread walking a
+// thousand tiles waits on memory at every step): per group of MOSAIC_SCAN_GROUP tiles its entries and
+// longest list; the groups' offsets and the totals; each tile's offset within its group.
+
+// One thread per group g of tiles: tile_groups[g] = its entries, tile_groups[groups + g] = its longest list.
+MOSAIC_KERNEL void mosaic_scan_groups(const MosaicArgs a)
 {
-    if (MOSAIC_GLOBAL_INDEX() != 0)
+    int g = (int)MOSAIC_GLOBAL_INDEX();
+    int tiles = a.tiles_x * a.tiles_y, groups = (tiles + MOSAIC_SCAN_GROUP - 1) / MOSAIC_SCAN_GROUP;
+    if (g >= groups)
         return;
-    int tiles = a.tiles_x * a.tiles_y;
+    int last = (g + 1) * MOSAIC_SCAN_GROUP < tiles ? (g + 1) * MOSAIC_SCAN_GROUP : tiles;
     int total = 0, longest = 0;
-    for (int t = 0; t < tiles; t++)
+    for (int t = g * MOSAIC_SCAN_GROUP; t < last; t++)
     {
-        a.tile_offsets[t] = total;
-        a.tile_cursors[t] = total;
         int n = a.tile_counts[t];
         total += n;
         if (n > longest)
             longest = n;
     }
+    a.tile_groups[g] = total;
+    a.tile_groups[groups + g] = longest;
+}
+
+// One thread: tile_groups[2 groups + g] = the entries before group g; bin_totals = entries, longest list.
+MOSAIC_KERNEL void mosaic_scan_tiles(const MosaicArgs a)
+{
+    if (MOSAIC_GLOBAL_INDEX() != 0)
+        return;
+    int tiles = a.tiles_x * a.tiles_y, groups = (tiles + MOSAIC_SCAN_GROUP - 1) / MOSAIC_SCAN_GROUP;
+    int total = 0, longest = 0;
+    for (int g = 0; g < groups; g++)
+    {
+        a.tile_groups[2 * groups + g] = total;
+        total += a.tile_groups[g];
+        if (a.tile_groups[groups + g] > longest)
+            longest = a.tile_groups[groups + g];
+    }
     a.tile_offsets[tiles] = total;
     a.bin_totals[0] = total;
     a.bin_totals[1] = longest;
+}
+
+// One thread per tile: the offset of its list, where emit_keys starts filling it.
+MOSAIC_KERNEL void mosaic_scan_spread(const MosaicArgs a)
+{
+    int t = (int)MOSAIC_GLOBAL_INDEX();
+    int tiles = a.tiles_x * a.tiles_y, groups = (tiles + MOSAIC_SCAN_GROUP - 1) / MOSAIC_SCAN_GROUP;
+    if (t >= tiles)
+        return;
+    int g = t / MOSAIC_SCAN_GROUP;
+    int offset = a.tile_groups[2 * groups + g];
+    for (int i = g * MOSAIC_SCAN_GROUP; i < t; i++)
+        offset += a.tile_counts[i];
+    a.tile_offsets[t] = offset;
+    a.tile_cursors[t] = offset;
 }
 
 // Needs keys to hold bin_totals[0] entries. The order within a tile depends on the scheduling until sorted.

@@ -16,6 +16,7 @@
 #define MOSAIC_MAX_SUPPORT 64
 #define MOSAIC_SORT_RUN 32
 #define MOSAIC_REDUCE_GROUP 32
+#define MOSAIC_SCAN_GROUP 32
 
 // Field order: 8-byte members first, then 4-byte ones, so that the C# mirror (KernelArgs.cs) has the
 // same layout without packing attributes. Change both together; a test compares the layouts.
@@ -31,11 +32,13 @@ struct MosaicArgs
     float* splats;
     int* rects;
     float* jacobians;
-    // Binning: per tile count, offsets (tiles + 1) and fill cursors; totals = entries, longest list, visible;
-    // the (depth, index) keys of the tile lists and the sort's output (they trade places between passes).
+    // Binning: per tile count, offsets (tiles + 1) and fill cursors; per group of tiles its entries,
+    // longest list and offset; totals = entries, longest list, visible; the (depth, index) keys of the
+    // tile lists and the sort's output (they trade places between passes).
     int* tile_counts;
     int* tile_offsets;
     int* tile_cursors;
+    int* tile_groups;
     int* bin_totals;
     unsigned long long* keys;
     unsigned long long* sorted_keys;
@@ -259,5 +262,5 @@ MOSAIC_DEVICE int mosaic_support_slot(const MosaicArgs& a, int q0, int qn, unsig
 
 // Every kernel, for the emulated device's launch table.
 #define MOSAIC_KERNEL_LIST(X) \
-    X(mosaic_project) X(mosaic_count_tiles) X(mosaic_scan_tiles) X(mosaic_emit_keys) X(mosaic_sort_runs) X(mosaic_merge_runs) \
+    X(mosaic_project) X(mosaic_count_tiles) X(mosaic_scan_groups) X(mosaic_scan_tiles) X(mosaic_scan_spread) X(mosaic_emit_keys) X(mosaic_sort_runs) X(mosaic_merge_runs) \
     X(mosaic_render) X(mosaic_evaluate) X(mosaic_reduce_chunks) X(mosaic_reduce_label_chunks) X(mosaic_reduce_rows)

@@ -56,4 +56,6 @@ MOSAIC_EXPORT void mosaic_emu_layout(unsigned long long* out)
     out[5] = offsetof(MosaicArgs, count);
     out[6] = offsetof(MosaicArgs, chunks);
     out[7] = offsetof(MosaicArgs, uncovered_shifts);
+    out[8] = offsetof(MosaicArgs, tile_groups);
+    out[9] = offsetof(MosaicArgs, reduce_width);
 }
