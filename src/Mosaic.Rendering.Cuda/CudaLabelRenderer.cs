@@ -27,7 +27,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     private readonly DeviceBuffer<int> _rects, _tileCounts, _tileOffsets, _tileCursors, _tileGroups, _binTotals, _queryOffsets;
     private readonly DeviceBuffer<ulong> _keys, _sortedKeys;
     private readonly DeviceBuffer<float> _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _uncoveredShifts;
-    private readonly DeviceBuffer<double> _partialSums, _sums, _labelPartialSums, _labelSums, _reduceScratch;
+    private readonly DeviceBuffer<double> _partialSums, _sums, _reduceScratch;
     private LabelDistributionImage? _uploadedQuery;
 
     /// <summary>
@@ -64,7 +64,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _keys = new(device); _sortedKeys = new(device);
         _queryWeights = new(device); _labelWeights = new(device); _alpha = new(device); _depth = new(device); _pixelTerms = new(device);
         _partialSums = new(device); _sums = new(device);
-        _uncoveredShifts = new(device); _labelPartialSums = new(device); _labelSums = new(device); _reduceScratch = new(device);
+        _uncoveredShifts = new(device); _reduceScratch = new(device);
 
         _means.Upload(scene.Means);
         _covariances.Upload(scene.Covariances);
@@ -74,9 +74,8 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _rects.Ensure(4L * _count);
         _jacobians.Ensure((long)_count * KernelArgs.JacobianSize);
         _binTotals.Ensure(3);
-        _sums.Ensure(KernelArgs.SumCount);
+        _sums.Ensure(KernelArgs.SumCount + 2L * LabelCount);
         _uncoveredShifts.Ensure(LabelCount);
-        _labelSums.Ensure(2L * LabelCount);
     }
 
     /// <inheritdoc />
@@ -114,7 +113,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             _alpha.Fill(0xff, pixels);
             _depth.Fill(0xff, pixels);
         }
-        _device.Launch("mosaic_render", pixels, args);
+        _device.Launch("mosaic_render", PixelThreads(args), args);
         var result = new RenderedLabels(camera.Width, camera.Height, LabelCount);
         _labelWeights.Download(result.LabelWeights);
         _alpha.Download(result.Alpha);
@@ -134,31 +133,29 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _uncoveredShifts.Upload(LossEvaluation.UncoveredShifts(LabelCount, uncoveredLoss).Select(v => (float)v).ToArray());
         UploadQuery(query);
         _pixelTerms.Ensure((long)pixels * KernelArgs.PixelTermCount);
-        _partialSums.Ensure((long)chunks * KernelArgs.SumCount);
-        _labelPartialSums.Ensure(2L * chunks * LabelCount);
-        _reduceScratch.Ensure((long)(chunks + KernelArgs.ReduceGroup - 1) / KernelArgs.ReduceGroup * Math.Max(KernelArgs.SumCount, 2 * LabelCount));
+        int width = KernelArgs.SumCount + 2 * LabelCount;
+        _partialSums.Ensure((long)chunks * width);
+        _reduceScratch.Ensure((long)(chunks + KernelArgs.ReduceGroup - 1) / KernelArgs.ReduceGroup * width);
         var (args, visible) = ProjectAndBin(camFromMap, camera, withGradient);
         args.ChunkSize = ChunkSize;
         args.Chunks = chunks;
         if (PoisonOutputs)
         {
             _pixelTerms.Fill(0xff, (long)pixels * KernelArgs.PixelTermCount);
-            _partialSums.Fill(0xff, (long)chunks * KernelArgs.SumCount);
-            _sums.Fill(0xff, KernelArgs.SumCount);
-            _labelPartialSums.Fill(0xff, 2L * chunks * LabelCount);
-            _labelSums.Fill(0xff, 2L * LabelCount);
+            _partialSums.Fill(0xff, (long)chunks * width);
+            _sums.Fill(0xff, width);
         }
-        _device.Launch("mosaic_evaluate", pixels, args);
+        _device.Launch("mosaic_evaluate", PixelThreads(args), args);
         _device.Launch("mosaic_reduce_chunks", chunks * KernelArgs.SumCount, args);
-        ReduceRows(args, _partialSums, chunks, KernelArgs.SumCount, _sums);
         _device.Launch("mosaic_reduce_label_chunks", chunks * LabelCount, args);
-        ReduceRows(args, _labelPartialSums, chunks, 2 * LabelCount, _labelSums);
-        Span<double> sums = stackalloc double[KernelArgs.SumCount];
+        ReduceRows(args, _partialSums, chunks, width, _sums);
+        var sums = new double[width];
         _sums.Download(sums);
-        var labelSums = new double[2 * LabelCount];
-        _labelSums.Download(labelSums);
-        return ToEvaluation(sums, labelSums, visible, withGradient);
+        return ToEvaluation(sums, visible, withGradient);
     }
+
+    /// <summary>Threads of a per-pixel launch: whole tiles, so that a warp stays within one tile's list.</summary>
+    private static int PixelThreads(in KernelArgs args) => args.TilesX * args.TilesY * args.TileSize * args.TileSize;
 
     /// <summary>
     /// Sums <paramref name="rows"/> rows of <paramref name="width"/> partial sums down to one row in
@@ -182,7 +179,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         while (rows > 1);
     }
 
-    private LossEvaluation ToEvaluation(ReadOnlySpan<double> sums, double[] labelSums, int visible, bool withGradient)
+    private LossEvaluation ToEvaluation(double[] sums, int visible, bool withGradient)
     {
         int valid = (int)sums[1];
         if (valid == 0)
@@ -200,6 +197,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
                     normal[6 * r + c] = normal[6 * c + r] = sums[u++] / valid;
         }
         double covered = sums[2];
+        var labelSums = sums.AsSpan(KernelArgs.SumCount);
         var lossByLabel = new double[LabelCount];
         var weightByLabel = new double[LabelCount];
         for (int k = 0; k < LabelCount; k++)
@@ -286,7 +284,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             BinTotals = _binTotals.Address, Keys = _keys.Address,
             QueryOffsets = _queryOffsets.Address, QueryLabels = _queryLabels.Address, QueryWeights = _queryWeights.Address,
             LabelWeights = _labelWeights.Address, Alpha = _alpha.Address, Depth = _depth.Address, PixelTerms = _pixelTerms.Address,
-            PartialSums = _partialSums.Address, LabelPartialSums = _labelPartialSums.Address, UncoveredShifts = _uncoveredShifts.Address,
+            PartialSums = _partialSums.Address, UncoveredShifts = _uncoveredShifts.Address,
             CoverageThreshold = s.CoverageThreshold,
             Fx = (float)camera.Fx, Fy = (float)camera.Fy, Cx = (float)camera.Cx, Cy = (float)camera.Cy,
             NearPlane = (float)s.NearPlane, FarPlane = (float)s.FarPlane, LowPass = (float)s.LowPassVariance, QMax = (float)qMax,
@@ -332,7 +330,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         {
             _means, _covariances, _opacities, _splats, _jacobians, _labels, _queryLabels, _rects, _tileCounts, _tileOffsets,
             _tileCursors, _tileGroups, _binTotals, _queryOffsets, _keys, _sortedKeys, _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _partialSums, _sums,
-            _uncoveredShifts, _labelPartialSums, _labelSums, _reduceScratch,
+            _uncoveredShifts, _reduceScratch,
         })
             buffer.Dispose();
         _device.Dispose();

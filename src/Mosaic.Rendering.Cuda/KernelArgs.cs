@@ -15,7 +15,7 @@ internal unsafe struct KernelArgs
     public ulong TileCounts, TileOffsets, TileCursors, TileGroups, BinTotals, Keys, SortedKeys;
     public ulong QueryOffsets, QueryLabels, QueryWeights;
     public ulong LabelWeights, Alpha, Depth, PixelTerms;
-    public ulong PartialSums, LabelPartialSums, ReduceIn, ReduceOut;
+    public ulong PartialSums, ReduceIn, ReduceOut;
     public ulong UncoveredShifts;
     public double CoverageThreshold;
     public fixed float R[9];

@@ -51,10 +51,9 @@ struct MosaicArgs
     float* alpha;
     float* depth;
     float* pixel_terms;
-    // Partial sums per chunk of pixels: MOSAIC_SUMS per chunk, and per label the covered pixels' loss and
+    // Partial sums, one row per chunk of pixels: MOSAIC_SUMS, then per label the covered pixels' loss and
     // weight (2 per label); then the rows one reduction pass sums, and where it writes.
     double* partial_sums;
-    double* label_partial_sums;
     const double* reduce_in;
     double* reduce_out;
     // Per label k: log K - u_k of the objective (all 0: the objective is the loss).

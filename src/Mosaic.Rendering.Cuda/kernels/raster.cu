@@ -1,15 +1,27 @@
 // Stage 3: front-to-back compositing per pixel (one thread each) over its tile's list, with early stop.
 
-MOSAIC_DEVICE int mosaic_pixel_tile(const MosaicArgs& a, int px, int py) { return (py / a.tile_size) * a.tiles_x + px / a.tile_size; }
+// Threads take pixels tile by tile (a launch has tiles * tile_size^2 threads, row-major within a tile),
+// so that the threads of a warp walk the same tile list: no divergence between lists, and each splat
+// read serves the whole warp. False for the threads of edge tiles that fall outside the image.
+MOSAIC_DEVICE bool mosaic_thread_pixel(const MosaicArgs& a, int thread, int& p, int& tile)
+{
+    int area = a.tile_size * a.tile_size;
+    tile = thread / area;
+    if (tile >= a.tiles_x * a.tiles_y)
+        return false;
+    int local = thread - tile * area;
+    int px = tile % a.tiles_x * a.tile_size + local % a.tile_size, py = tile / a.tiles_x * a.tile_size + local / a.tile_size;
+    p = py * a.width + px;
+    return px < a.width && py < a.height;
+}
 
 // LabelRasterizer.Render: A_k, A and expected depth per pixel.
 MOSAIC_KERNEL void mosaic_render(const MosaicArgs a)
 {
-    int p = (int)MOSAIC_GLOBAL_INDEX();
-    if (p >= a.width * a.height)
+    int p, tile;
+    if (!mosaic_thread_pixel(a, (int)MOSAIC_GLOBAL_INDEX(), p, tile))
         return;
     int px = p % a.width, py = p / a.width;
-    int tile = mosaic_pixel_tile(a, px, py);
     float* weights = a.label_weights + (long long)p * a.label_count;
     for (int k = 0; k < a.label_count; k++)
         weights[k] = 0;
@@ -40,8 +52,8 @@ MOSAIC_KERNEL void mosaic_render(const MosaicArgs a)
 // T_i = T_{i+1} / (1 - alpha_i) instead of storing the contributors.
 MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
 {
-    int p = (int)MOSAIC_GLOBAL_INDEX();
-    if (p >= a.width * a.height)
+    int p, tile;
+    if (!mosaic_thread_pixel(a, (int)MOSAIC_GLOBAL_INDEX(), p, tile))
         return;
     float* out = a.pixel_terms + MOSAIC_PIXEL_TERMS * p;
     for (int k = 0; k < MOSAIC_PIXEL_TERMS; k++)
@@ -56,7 +68,6 @@ MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
         support_h[s] = a.query_weights[q0 + s];
     }
     int px = p % a.width, py = p / a.width;
-    int tile = mosaic_pixel_tile(a, px, py);
     int first = a.tile_offsets[tile], end = first;
     float trans = 1, sum = 0;
     for (int e = first; e < a.tile_offsets[tile + 1]; e++)

@@ -1,8 +1,9 @@
 // Stage 4: the per-pixel terms summed in float64 in a fixed order (deterministic, unlike atomics): loss,
 // valid, covered, objective, gradient (6) and the upper triangle of sum g_p g_p^T (21), MOSAIC_SUMS
-// values; and per label the covered pixels' loss and weight. First per chunk of chunk_size pixels, then
-// MOSAIC_REDUCE_GROUP rows of partial sums at a time until one row is left: many threads with short
-// serial loops, since one thread's loop over thousands of values waits on memory at every step.
+// values; then per label the covered pixels' loss and weight, 2 K values. Each chunk of chunk_size
+// pixels has one row of MOSAIC_SUMS + 2 K partial sums, and MOSAIC_REDUCE_GROUP rows at a time are
+// summed into one until one row is left: many threads with short serial loops, since one thread's
+// loop over thousands of values waits on memory at every step.
 
 // One thread per (chunk of chunk_size pixels, sum).
 MOSAIC_KERNEL void mosaic_reduce_chunks(const MosaicArgs a)
@@ -35,7 +36,7 @@ MOSAIC_KERNEL void mosaic_reduce_chunks(const MosaicArgs a)
         const float* terms = a.pixel_terms + MOSAIC_PIXEL_TERMS * p;
         sum += column < 0 ? (double)terms[row] : (double)terms[row] * (double)terms[column];
     }
-    a.partial_sums[id] = sum;
+    a.partial_sums[(long long)chunk * (MOSAIC_SUMS + 2 * a.label_count) + c] = sum;
 }
 
 // One thread per (output row, column): row r of reduce_out is the sum of rows [r G, (r + 1) G) of the
@@ -82,6 +83,7 @@ MOSAIC_KERNEL void mosaic_reduce_label_chunks(const MosaicArgs a)
             weight += (double)a.query_weights[q];
         }
     }
-    a.label_partial_sums[2 * id] = loss;
-    a.label_partial_sums[2 * id + 1] = weight;
+    double* row = a.partial_sums + (long long)chunk * (MOSAIC_SUMS + 2 * a.label_count) + MOSAIC_SUMS;
+    row[2 * k] = loss;
+    row[2 * k + 1] = weight;
 }
