@@ -26,6 +26,7 @@ internal static class RenderBench
         var backend = new Option<string>("--backend") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var device = new Option<int>("--device") { Description = "GPU ordinal.", DefaultValueFactory = _ => 0 };
         var gaussians = new Option<string>("--gaussians") { Description = "Comma-separated approximate sizes of the synthetic room (ignored with --map).", DefaultValueFactory = _ => "100000,500000,1000000" };
+        var poseSeed = new Option<int>("--pose-seed") { Description = "Seed of the synthetic room's camera pose (how much of the room is in view).", DefaultValueFactory = _ => 1 };
         var map = new Option<string?>("--map") { Description = "A map directory: render it from its middle keyframe at the full resolution of the camera it was built from, instead of the synthetic room." };
         var levels = new Option<string>("--levels") { Description = "Comma-separated pyramid levels to time the loss at (0 = 640x480 for the synthetic room).", DefaultValueFactory = _ => "0" };
         var refine = new Option<string>("--refine-levels") { Description = "Coarsest..finest level of the timed refinement.", DefaultValueFactory = _ => "3..0" };
@@ -34,7 +35,7 @@ internal static class RenderBench
         var profile = new Option<bool>("--profile") { Description = "On CUDA, also time each kernel and copy of a loss+gradient evaluation (each waited for, so they add up to more than the unprofiled time)." };
         var command = new Command("render", "Loss and loss+gradient times per pyramid level and a full coarse-to-fine refinement time, on the synthetic room (K = 16) or a real map, on a compute backend.")
         {
-            backend, device, gaussians, map, levels, refine, tileSize, repeats, profile,
+            backend, device, gaussians, poseSeed, map, levels, refine, tileSize, repeats, profile,
         };
         command.SetAction(parse =>
         {
@@ -60,7 +61,7 @@ internal static class RenderBench
                 scenes = parse.GetValue(map) is { } directory
                     ? [RealScene(MapDirectory.Load(directory))]
                     : parse.GetValue(gaussians)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                        .Select(size => SyntheticScene(int.Parse(size, CultureInfo.InvariantCulture))).ToList();
+                        .Select(size => SyntheticScene(int.Parse(size, CultureInfo.InvariantCulture), parse.GetValue(poseSeed))).ToList();
             }
             catch (Exception e) when (e is MapFormatException or IOException or FormatException or InvalidOperationException)
             {
@@ -169,8 +170,8 @@ internal static class RenderBench
     /// <summary>A map, the full-resolution camera to render it with, and the true pose T_map_cam.</summary>
     private sealed record Scene(GaussianMap Map, PinholeCamera Camera, Se3 Truth);
 
-    private static Scene SyntheticScene(int size) =>
-        new(SyntheticRoom.Generate(size, 16, 1), SyntheticRoom.Camera, SyntheticRoom.RandomCameraPose(new Random(1)));
+    private static Scene SyntheticScene(int size, int poseSeed) =>
+        new(SyntheticRoom.Generate(size, 16, 1), SyntheticRoom.Camera, SyntheticRoom.RandomCameraPose(new Random(poseSeed)));
 
     /// <summary>
     /// The map seen from its middle keyframe, with the keyframes' camera (level <c>retrieval.level</c>
