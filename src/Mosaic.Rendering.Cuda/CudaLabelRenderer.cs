@@ -18,7 +18,6 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     /// <summary>Pixels per first-level partial sum: short serial loops over many threads.</summary>
     private const int ChunkSize = 32;
 
-
     private readonly KernelDevice _device;
     private readonly RenderSettings _settings;
     private readonly int _count;
