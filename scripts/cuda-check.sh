@@ -4,12 +4,13 @@
 #   scripts/cuda-check.sh pack          # here, with the SDK: writes artifacts/cuda-check/ (about 35 MB):
 #                                       #   app/ (mosaic, framework-dependent), dotnet-runtime.tar.xz (this
 #                                       #   machine's .NET runtime), map/ (the demo map of the bundled sample)
-#   scripts/cuda-check.sh run [OUT]     # there, from the repository root with artifacts/cuda-check/ beside it:
+#   scripts/cuda-check.sh run [OUT [GROUP]]  # there, from the repository root with artifacts/cuda-check/ beside it:
 #                                       #   unpacks the runtime to /tmp; compiles the kernels with nvcc for their
 #                                       #   resource report (when nvcc is there); runs `mosaic cuda check` (parity
 #                                       #   with the CPU backend), `mosaic bench render` on CUDA (with a per-kernel
 #                                       #   profile) and on the CPU, and compute-sanitizer's memcheck (when there);
-#                                       #   one log, OUT/cuda-check.log
+#                                       #   then the real demo with CUDA and its evaluation on the CPU;
+#                                       #   one log, OUT/cuda-check.log. GROUP (check, bench or demo) runs one part.
 #
 # The GPU machine needs the NVIDIA driver (libcuda.so.1) and NVRTC (a CUDA toolkit, or the nvidia-cuda-nvrtc
 # Python wheel; set MOSAIC_NVRTC=/path/to/libnvrtc.so.12 when it is somewhere unusual).
@@ -40,27 +41,42 @@ case "${1:-}" in
     status=0
     # Each step is bounded so that a hang in one still leaves the others' results.
     step() { local limit=$1; shift; echo "== $*" | tee -a "$log"; timeout "$limit" "$@" 2>&1 | tee -a "$log" || status=1; }
+    group="${3:-all}"   # all, or one of: check, bench, demo
+    want() { [[ $group == all || $group == "$1" ]]; }
     step 20 nvidia-smi
-    if command -v nvcc >/dev/null; then
-      # The kernels' registers, stack and spills per kernel, from the same translation unit NVRTC compiles.
-      for f in prelude_nvrtc.cuh mosaic_kernels.cuh project.cu bin.cu raster.cu reduce.cu; do
-        printf '#line 1 "%s"\n' "$f"; cat "src/Mosaic.Rendering.Cuda/kernels/$f"
-      done >/tmp/mosaic_kernels.cu
-      step 120 nvcc -arch=sm_90 -std=c++17 -cubin -Xptxas -v -o /tmp/mosaic_kernels.cubin /tmp/mosaic_kernels.cu
+    if want check; then
+      if command -v nvcc >/dev/null; then
+        # The kernels' registers, stack and spills per kernel, from the same translation unit NVRTC compiles.
+        for f in prelude_nvrtc.cuh mosaic_kernels.cuh project.cu bin.cu raster.cu reduce.cu; do
+          printf '#line 1 "%s"\n' "$f"; cat "src/Mosaic.Rendering.Cuda/kernels/$f"
+        done >/tmp/mosaic_kernels.cu
+        step 120 nvcc -arch=sm_90 -std=c++17 -cubin -Xptxas -v -o /tmp/mosaic_kernels.cubin /tmp/mosaic_kernels.cu
+      fi
+      step 240 "${mosaic[@]}" cuda check --map "$pack/map"
     fi
-    step 240 "${mosaic[@]}" cuda check --map "$pack/map"
-    step 240 "${mosaic[@]}" bench render --backend cuda --gaussians 100000,500000,1000000 --repeats 20 --profile
-    # Views that see more of the room: pose 1 sees 1.6 % of the 1M Gaussians, poses 4 and 8 11-13 %.
-    step 120 "${mosaic[@]}" bench render --backend cuda --gaussians 1000000 --pose-seed 4 --repeats 20 --profile
-    step 120 "${mosaic[@]}" bench render --backend cuda --gaussians 1000000 --pose-seed 8 --repeats 20 --profile
-    step 120 "${mosaic[@]}" bench render --backend cuda --map "$pack/map" --levels 0,1,2,3 --repeats 20 --profile
-    # Again, for the spread between two runs of the same thing; and with 16-pixel tiles at every level.
-    step 120 "${mosaic[@]}" bench render --backend cuda --map "$pack/map" --repeats 20
-    step 120 "${mosaic[@]}" bench render --backend cuda --map "$pack/map" --repeats 20 --tile-size 16
-    step 240 "${mosaic[@]}" bench render --backend cpu --gaussians 100000,1000000 --repeats 3
-    step 120 "${mosaic[@]}" bench render --backend cpu --gaussians 1000000 --pose-seed 8 --repeats 3
-    step 120 "${mosaic[@]}" bench render --backend cpu --map "$pack/map" --repeats 3
-    if command -v compute-sanitizer >/dev/null; then
+    if want bench; then
+      step 240 "${mosaic[@]}" bench render --backend cuda --gaussians 100000,500000,1000000 --repeats 20 --profile
+      # Views that see more of the room: pose 1 sees 1.6 % of the 1M Gaussians, poses 4 and 8 10-12 %.
+      step 120 "${mosaic[@]}" bench render --backend cuda --gaussians 1000000 --pose-seed 4 --repeats 20 --profile
+      step 120 "${mosaic[@]}" bench render --backend cuda --gaussians 1000000 --pose-seed 8 --repeats 20 --profile
+      step 120 "${mosaic[@]}" bench render --backend cuda --map "$pack/map" --levels 0,1,2,3 --repeats 20 --profile
+      # Again, for the spread between two runs of the same thing; and with 16-pixel tiles at every level.
+      step 120 "${mosaic[@]}" bench render --backend cuda --map "$pack/map" --repeats 20
+      step 120 "${mosaic[@]}" bench render --backend cuda --map "$pack/map" --repeats 20 --tile-size 16
+      step 240 "${mosaic[@]}" bench render --backend cpu --gaussians 100000,1000000 --repeats 3
+      step 120 "${mosaic[@]}" bench render --backend cpu --gaussians 1000000 --pose-seed 8 --repeats 3
+      step 120 "${mosaic[@]}" bench render --backend cpu --map "$pack/map" --repeats 3
+    fi
+    if want demo; then
+      # The real demo with compute.backend auto (CUDA here), then its evaluation again on the CPU backend.
+      step 300 "${mosaic[@]}" demo --out /tmp/mosaic-demo
+      sed 's/^\( *backend:\) auto/\1 cpu /' config/mosaic.yaml >/tmp/mosaic-cpu.yaml
+      step 300 "${mosaic[@]}" eval --map /tmp/mosaic-demo/map --bag tests/data/redkitchen-sample --gt tests/data/redkitchen-sample.tum \
+        --start 10 --step 3 --params /tmp/mosaic-cpu.yaml --out /tmp/mosaic-demo/eval-cpu
+      cp /tmp/mosaic-demo/eval/metrics.json "$out/demo-cuda-metrics.json" || status=1
+      cp /tmp/mosaic-demo/eval-cpu/metrics.json "$out/demo-cpu-metrics.json" || status=1
+    fi
+    if want check && command -v compute-sanitizer >/dev/null; then
       # Out-of-bounds and misaligned device accesses; the synthetic cases only, to bound the time.
       step 180 compute-sanitizer --tool memcheck --print-limit 20 "$dotnet" "$pack/app/mosaic.dll" cuda check
     fi
