@@ -3,7 +3,8 @@
 #
 #   scripts/cuda-check.sh pack          # here, with the SDK: writes artifacts/cuda-check/ (about 35 MB):
 #                                       #   app/ (mosaic, framework-dependent), dotnet-runtime.tar.xz (this
-#                                       #   machine's .NET runtime), map/ (the demo map of the bundled sample)
+#                                       #   machine's .NET runtime), lib/ (zstd, lz4, turbojpeg), map/ (the demo
+#                                       #   map of the bundled sample)
 #   scripts/cuda-check.sh run [OUT [GROUP]]  # there, from the repository root with artifacts/cuda-check/ beside it:
 #                                       #   unpacks the runtime to /tmp; compiles the kernels with nvcc for their
 #                                       #   resource report (when nvcc is there); runs `mosaic cuda check` (parity
@@ -25,6 +26,11 @@ case "${1:-}" in
     dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
     runtime="$(ls -d "$dotnet_root"/shared/Microsoft.NETCore.App/10.* | sort -V | tail -1)"
     tar -C "$dotnet_root" -cJf "$pack/dotnet-runtime.tar.xz" dotnet host "shared/Microsoft.NETCore.App/$(basename "$runtime")"
+    # The codecs the bag reader loads at run time (README "Two commands"), which a GPU image may lack.
+    mkdir -p "$pack/lib"
+    for lib in libzstd.so.1 liblz4.so.1 libturbojpeg.so.0; do
+      cp -L "$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')" "$pack/lib/$lib"
+    done
     dotnet "$pack/app/mosaic.dll" map build --bag tests/data/redkitchen-sample --tum tests/data/redkitchen-sample.tum \
       --body-frame "" --end 9.99 --params config/mapping.yaml --out "$pack/map"
     du -sh "$pack"
@@ -36,7 +42,7 @@ case "${1:-}" in
     export DOTNET_ROOT=/tmp/mosaic-dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 MOSAIC_CUDA_CACHE=/tmp/mosaic-module-cache
     export PATH="$PATH:/usr/local/cuda/bin"
     dotnet=/tmp/mosaic-dotnet/dotnet
-    mosaic=("$dotnet" "$pack/app/mosaic.dll")
+    mosaic=(env LD_LIBRARY_PATH="$PWD/$pack/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$dotnet" "$pack/app/mosaic.dll")
     log="$out/cuda-check.log"
     status=0
     # Each step is bounded so that a hang in one still leaves the others' results.
