@@ -90,11 +90,13 @@ MOSAIC_KERNEL void mosaic_emit_keys(const MosaicArgs a)
             a.keys[mosaic_atomic_add(&a.tile_cursors[ty * a.tiles_x + tx], 1)] = key;
 }
 
-// The tile whose list holds entry e: the last tile whose offset is at most e (empty tiles share the
-// offset of the next one).
-MOSAIC_DEVICE int mosaic_entry_tile(const MosaicArgs& a, int e)
+// The tile list [first, end) that holds entry e: that of the last tile whose offset is at most e (empty
+// tiles share the offset of the next one). False past the last entry.
+MOSAIC_DEVICE bool mosaic_entry_list(const MosaicArgs& a, int e, int& first, int& end)
 {
     int lo = 0, hi = a.tiles_x * a.tiles_y;
+    if (e >= a.tile_offsets[hi])
+        return false;
     while (hi - lo > 1)
     {
         int mid = (lo + hi) / 2;
@@ -103,7 +105,9 @@ MOSAIC_DEVICE int mosaic_entry_tile(const MosaicArgs& a, int e)
         else
             hi = mid;
     }
-    return lo;
+    first = a.tile_offsets[lo];
+    end = a.tile_offsets[lo + 1];
+    return true;
 }
 
 // Sorting each tile's list front to back takes one thread per entry and a few launches: runs of
@@ -115,11 +119,9 @@ MOSAIC_DEVICE int mosaic_entry_tile(const MosaicArgs& a, int e)
 // Entry e goes to its rank among the entries of its run.
 MOSAIC_KERNEL void mosaic_sort_runs(const MosaicArgs a)
 {
-    int e = (int)MOSAIC_GLOBAL_INDEX();
-    if (e >= a.tile_offsets[a.tiles_x * a.tiles_y])
+    int e = (int)MOSAIC_GLOBAL_INDEX(), first, end;
+    if (!mosaic_entry_list(a, e, first, end))
         return;
-    int tile = mosaic_entry_tile(a, e);
-    int first = a.tile_offsets[tile], end = a.tile_offsets[tile + 1];
     int run = first + (e - first) / MOSAIC_SORT_RUN * MOSAIC_SORT_RUN;
     int run_end = run + MOSAIC_SORT_RUN < end ? run + MOSAIC_SORT_RUN : end;
     unsigned long long key = a.keys[e];
@@ -133,11 +135,9 @@ MOSAIC_KERNEL void mosaic_sort_runs(const MosaicArgs a)
 // pair is its index in its own run plus the number of smaller keys in the other run (binary search).
 MOSAIC_KERNEL void mosaic_merge_runs(const MosaicArgs a)
 {
-    int e = (int)MOSAIC_GLOBAL_INDEX();
-    if (e >= a.tile_offsets[a.tiles_x * a.tiles_y])
+    int e = (int)MOSAIC_GLOBAL_INDEX(), first, end;
+    if (!mosaic_entry_list(a, e, first, end))
         return;
-    int tile = mosaic_entry_tile(a, e);
-    int first = a.tile_offsets[tile], end = a.tile_offsets[tile + 1];
     int width = a.sort_width;
     int pair = first + (e - first) / (2 * width) * (2 * width);
     int middle = pair + width < end ? pair + width : end;
