@@ -10,6 +10,27 @@ namespace Mosaic.Node.Tests;
 [Collection(nameof(Sample))]
 public sealed class ShutdownTests(Sample sample)
 {
+    /// <summary>
+    /// Whether env can give the node SIGINT's default action (coreutils 8.31+). Tests started as a
+    /// background job without job control (`dotnet test &amp;` in a script) inherit SIGINT ignored, and
+    /// the node, like any process, keeps ignoring it: the test would then time out for its launcher's sake.
+    /// </summary>
+    private static bool ResetsSignals { get; } = EnvResetsSignals();
+
+    private static bool EnvResetsSignals()
+    {
+        try
+        {
+            using var env = Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "true"]) { RedirectStandardError = true })!;
+            env.WaitForExit();
+            return env.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
     [Theory]
     [InlineData(2, "SIGINT")]
     [InlineData(15, "SIGTERM")]
@@ -18,7 +39,10 @@ public sealed class ShutdownTests(Sample sample)
         using var temp = new TempDirectory();
         string config = temp.Combine("cyclonedds.xml");
         File.WriteAllText(config, Loopback.Config);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(ResetsSignals ? "env" : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (ResetsSignals)
+            foreach (var argument in new[] { "--default-signal=INT", "dotnet" })
+                start.ArgumentList.Add(argument);
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "mosaic.dll"), "node", "--ros-args", "-p", $"map:={sample.MapPath}" })
             start.ArgumentList.Add(argument);
         start.Environment["ROS_DOMAIN_ID"] = Loopback.NewDomain().ToString(System.Globalization.CultureInfo.InvariantCulture);
