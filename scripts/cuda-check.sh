@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CUDA backend's checks and benchmarks on a machine with an NVIDIA GPU but no .NET SDK.
 #
-#   scripts/cuda-check.sh pack          # here, with the SDK: writes artifacts/cuda-check/ (about 35 MB):
+#   scripts/cuda-check.sh pack          # here, with the SDK: writes artifacts/cuda-check/ (about 38 MB):
 #                                       #   app/ (mosaic, framework-dependent), dotnet-runtime.tar.xz (this
 #                                       #   machine's .NET runtime), lib/ (zstd, lz4, turbojpeg), map/ (the demo
 #                                       #   map of the bundled sample)

@@ -34,16 +34,27 @@ internal static class BenchCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1, Description = "Random seed." };
         var output = new Option<string?>("--out") { Description = "Also write the Markdown table to this file." };
         var biasCorrection = new Option<int>("--bias-correction") { Description = "Rounds of RefinerOptions.BiasCorrectionRounds (README \"Pose refinement\"); 0 = none.", DefaultValueFactory = _ => 0 };
+        var finestLevel = new Option<int>("--finest-level") { Description = "RefinerOptions.FinestLevel: the pyramid level refinement ends at (0 = 640x480).", DefaultValueFactory = _ => new RefinerOptions().FinestLevel };
         var command = new Command("basin", "Success rate of refinement from initial errors of 2/5/10/20/40 cm with 1/2/5/10/20 deg, clean and noisy queries.")
         {
-            trials, gaussians, seed, output, biasCorrection,
+            trials, gaussians, seed, output, biasCorrection, finestLevel,
         };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(trials);
             var camera = SyntheticRoom.Camera;
             int rounds = parse.GetValue(biasCorrection);
-            var setup = new SyntheticTrials(parse.GetValue(gaussians), 16, parse.GetValue(seed), camera, new RefinerOptions { BiasCorrectionRounds = rounds });
+            var options = new RefinerOptions { BiasCorrectionRounds = rounds, FinestLevel = parse.GetValue(finestLevel) };
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"mosaic bench basin: {e.Message}");
+                return 2;
+            }
+            var setup = new SyntheticTrials(parse.GetValue(gaussians), 16, parse.GetValue(seed), camera, options);
             var rows = new List<string>();
             AnsiConsole.Progress().Start(progress =>
             {
@@ -64,7 +75,7 @@ internal static class BenchCommand
                 }
             });
             var table = new StringBuilder();
-            table.AppendLine($"Synthetic room, {setup.Map.Count:N0} Gaussians, K = 16, camera {camera.Width}x{camera.Height}, {n} trials per row, default RefinerOptions (levels 3..1){(rounds > 0 ? $" with {rounds} rounds of bias correction" : "")}.");
+            table.AppendLine($"Synthetic room, {setup.Map.Count:N0} Gaussians, K = 16, camera {camera.Width}x{camera.Height}, {n} trials per row, RefinerOptions levels {options.CoarsestLevel}..{options.FinestLevel}{(rounds > 0 ? $" with {rounds} rounds of bias correction" : "")}.");
             table.AppendLine("Success: final error < 1 mm and 0.05 deg (clean), < 1 cm and 0.2 deg (noisy: 5% wrong labels, 10% ignored pixels).");
             table.AppendLine();
             table.AppendLine("| query | initial error | success | within 1 cm / 0.2 deg | median final error | median time |");
