@@ -105,7 +105,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _labelWeights.Ensure((long)pixels * LabelCount);
         _alpha.Ensure(pixels);
         _depth.Ensure(pixels);
-        var (args, _) = ProjectAndBin(camFromMap, camera, withJacobian: false);
+        var args = ProjectAndBin(camFromMap, camera, withJacobian: false);
         if (PoisonOutputs)
         {
             _labelWeights.Fill(0xff, (long)pixels * LabelCount);
@@ -135,7 +135,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         int width = KernelArgs.SumCount + 2 * LabelCount;
         _partialSums.Ensure((long)chunks * width);
         _reduceScratch.Ensure((long)(chunks + KernelArgs.ReduceGroup - 1) / KernelArgs.ReduceGroup * width);
-        var (args, visible) = ProjectAndBin(camFromMap, camera, withGradient);
+        var args = ProjectAndBin(camFromMap, camera, withGradient);
         args.ChunkSize = ChunkSize;
         args.Chunks = chunks;
         if (PoisonOutputs)
@@ -150,7 +150,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         ReduceRows(args, _partialSums, chunks, width, _sums);
         var sums = new double[width];
         _sums.Download(sums);
-        return ToEvaluation(sums, visible, withGradient);
+        return ToEvaluation(sums, LastBinning.Visible, withGradient);
     }
 
     /// <summary>Threads of a per-pixel launch: whole tiles, so that a warp stays within one tile's list.</summary>
@@ -218,9 +218,9 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
 
     /// <summary>
     /// Stages 1 and 2: projection (with Jacobians when asked) and sorted tile lists; returns the
-    /// arguments for stage 3 and the number of visible Gaussians.
+    /// arguments for stage 3 and sets <see cref="LastBinning"/>.
     /// </summary>
-    private (KernelArgs Args, int Visible) ProjectAndBin(Se3 camFromMap, PinholeCamera camera, bool withJacobian)
+    private KernelArgs ProjectAndBin(Se3 camFromMap, PinholeCamera camera, bool withJacobian)
     {
         int tileSize = _settings.TileSize ?? DefaultTileSize(camera.Width);
         int tilesX = (camera.Width + tileSize - 1) / tileSize, tilesY = (camera.Height + tileSize - 1) / tileSize;
@@ -264,7 +264,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             _device.Launch("mosaic_merge_runs", entries, args);
             (args.Keys, args.SortedKeys) = (args.SortedKeys, args.Keys);
         }
-        return (args, totals[2]);
+        return args;
     }
 
     private unsafe KernelArgs Arguments(Se3 camFromMap, PinholeCamera camera, int tileSize, int tilesX, int tilesY, bool withJacobian)
