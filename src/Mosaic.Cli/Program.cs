@@ -22,6 +22,7 @@ var root = new RootCommand("mosaic: privacy-preserving visual localization again
     BagCommand.Create(),
     MapCommand.Create(),
     EvalCommand.Create(),
+    CompareCommand.Create(),
     CudaCommand.Create(),
 };
 return root.Parse(ros.ProgramArguments.ToArray()).Invoke();

@@ -43,7 +43,7 @@ public static class EvaluationReport
             File.WriteAllText(path, text);
             written.Add(path);
         }
-        Save("metrics.json", Json(summary, context));
+        Save("metrics.json", MetricsJson(summary, context));
         Save("frames.csv", Csv(result));
         var frames = result.Modes.Values.First().Select(f => f.Frame).ToList();
         Save("ground_truth.tum", Tum(frames.Select(f => (f.Stamp, (Se3?)f.GroundTruth))));
@@ -75,7 +75,8 @@ public static class EvaluationReport
     /// <summary>"retrieval" / "tracking".</summary>
     public static string Name(EvaluationMode mode) => mode.ToString().ToLowerInvariant();
 
-    private static string Json(EvaluationSummary summary, IReadOnlyDictionary<string, string> context)
+    /// <summary>The text of metrics.json (what <see cref="StoredEvaluation.Load"/> reads back); non-finite numbers are written as null.</summary>
+    public static string MetricsJson(EvaluationSummary summary, IReadOnlyDictionary<string, string> context)
     {
         object Accuracy(AccuracySummary a) => new Dictionary<string, object?>
         {

@@ -127,6 +127,10 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         var trackingJson = metrics.RootElement.GetProperty("modes").GetProperty("tracking");
         Assert.Equal(drive.Frames.Count, trackingJson.GetProperty("accuracy").GetProperty("frames").GetInt32());
         Assert.True(trackingJson.GetProperty("latency_ms").GetProperty("total").GetProperty("p50").GetDouble() > 0);
+        var stored = StoredEvaluation.Load(dir); // what `mosaic compare` reads
+        var trackingSummary = summary.Modes.Single(m => m.Mode == EvaluationMode.Tracking).Accuracy;
+        Assert.Equal(trackingSummary.MedianTranslation, stored.Modes["tracking"].Accuracy.MedianTranslation, 6);
+        Assert.All(trackingSummary.Recalls.Zip(stored.Modes["tracking"].Accuracy.Recalls), r => Assert.Equal(r.First, r.Second, 6));
         var rows = File.ReadAllLines(Path.Combine(dir, "frames.csv"));
         Assert.Equal(2 * drive.Frames.Count + 1, rows.Length);
         Assert.All(rows, row => Assert.Equal(rows[0].Split(',').Length, row.Split(',').Length));

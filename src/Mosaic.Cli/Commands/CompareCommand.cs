@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Mosaic.Evaluation;
+using Spectre.Console;
+
+namespace Mosaic.Cli.Commands;
+
+/// <summary><c>mosaic compare</c>: several <c>mosaic eval</c> outputs side by side, grouped, with means and ranges.</summary>
+internal static class CompareCommand
+{
+    public static Command Create()
+    {
+        var runs = new Argument<string[]>("runs")
+        {
+            Description = "Evaluation output directories (of `mosaic eval --out`), each alone (DIR) or grouped (NAME=DIR,DIR,...: " +
+                "for instance one parameter file built with several seeds; the group's row shows the mean and, in brackets, the range).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var mode = new Option<string[]>("--mode")
+        {
+            Description = "Only these modes (retrieval, tracking, \"odometry only\", \"retrieval only\"); repeatable. Default: all.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var markdown = new Option<bool>("--markdown") { Description = "Print a Markdown table (for docs) instead of a console table." };
+        var command = new Command("compare", "Put evaluations side by side: per mode, each run or group of runs (mean and range), from their metrics.json.")
+        {
+            runs, mode, markdown,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var groups = parse.GetValue(runs)!.Select(ParseGroup).ToList();
+                var modes = parse.GetValue(mode) ?? [];
+                var unknown = modes.Where(m => !EvaluationComparison.ModeOrder.Contains(m)).ToList();
+                if (unknown.Count > 0)
+                    throw new ArgumentException($"unknown --mode {string.Join(", ", unknown)}: use {string.Join(", ", EvaluationComparison.ModeOrder)}");
+                var rows = EvaluationComparison.Compare(groups).Where(r => modes.Length == 0 || modes.Contains(r.Mode)).ToList();
+                if (parse.GetValue(markdown))
+                    Console.Write(Markdown(rows));
+                else
+                    AnsiConsole.Write(Table(rows));
+                return 0;
+            }
+            catch (Exception e) when (e is FileNotFoundException or FormatException or ArgumentException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>"NAME=DIR,DIR" or "DIR" (named after the directory).</summary>
+    private static (string Name, IReadOnlyList<StoredEvaluation> Runs) ParseGroup(string token)
+    {
+        int equals = token.IndexOf('=');
+        string name = equals > 0 ? token[..equals] : Path.GetFileName(Path.TrimEndingDirectorySeparator(token));
+        var paths = (equals > 0 ? token[(equals + 1)..] : token).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (paths.Length == 0)
+            throw new ArgumentException($"\"{token}\": no directory after the name");
+        return (name, paths.Select(StoredEvaluation.Load).ToList());
+    }
+
+    private static IEnumerable<string> Headers() =>
+        new[] { "mode", "run", "runs", "frames", "median cm", "median deg" }
+            .Concat(RecallThreshold.Standard.Select(t => t.ToString() + " %"))
+            .Append("latency p50 ms");
+
+    private static IEnumerable<string> Cells(GroupComparison row) =>
+        new[] { row.Mode, row.Group, row.Runs.ToString(CultureInfo.InvariantCulture), row.Frames.Format(0), row.MedianTranslation.Format(1, 100), row.MedianRotationDeg.Format(2) }
+            .Concat(row.Recalls.Select(r => r.Format(1, 100)))
+            .Append(row.LatencyP50Ms.Format(0));
+
+    private static Table Table(IReadOnlyList<GroupComparison> rows)
+    {
+        var table = new Table();
+        foreach (var (header, i) in Headers().Select((h, i) => (h, i)))
+            table.AddColumn(i < 2 ? new TableColumn(header) : new TableColumn(header).RightAligned());
+        foreach (var row in rows)
+            table.AddRow(Cells(row).Select(Markup.Escape).ToArray());
+        return table;
+    }
+
+    private static string Markdown(IReadOnlyList<GroupComparison> rows)
+    {
+        var md = new StringBuilder();
+        var headers = Headers().ToList();
+        md.Append("| ").AppendJoin(" | ", headers).Append(" |\n");
+        md.Append("|---|---|").AppendJoin("", Enumerable.Repeat("---:|", headers.Count - 2)).Append('\n');
+        foreach (var row in rows)
+            md.Append("| ").AppendJoin(" | ", Cells(row)).Append(" |\n");
+        return md.ToString();
+    }
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Mosaic.Evaluation;
+
+/// <summary>One mode (or baseline) of a stored evaluation.</summary>
+/// <param name="Accuracy">Its accuracy; medians are +∞ where metrics.json has null (more than half without a pose).</param>
+/// <param name="LatencyP50Ms">Median total latency per frame, ms; NaN for the baselines.</param>
+public sealed record StoredMode(AccuracySummary Accuracy, double LatencyP50Ms);
+
+/// <summary>
+/// An evaluation read back from the metrics.json that <see cref="EvaluationReport"/> wrote: every mode
+/// and baseline under the names the report uses ("retrieval", "tracking", "odometry only",
+/// "retrieval only").
+/// </summary>
+/// <param name="Path">The metrics.json read.</param>
+/// <param name="Modes">By name.</param>
+public sealed record StoredEvaluation(string Path, IReadOnlyDictionary<string, StoredMode> Modes)
+{
+    /// <summary>Reads <paramref name="directoryOrFile"/> (an evaluation directory or its metrics.json).</summary>
+    /// <exception cref="FileNotFoundException">There is no metrics.json.</exception>
+    /// <exception cref="FormatException">The file is not a metrics.json of <c>mosaic eval</c>; the message names the file and the field.</exception>
+    public static StoredEvaluation Load(string directoryOrFile)
+    {
+        string path = Directory.Exists(directoryOrFile) ? System.IO.Path.Combine(directoryOrFile, "metrics.json") : directoryOrFile;
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no such file (give an output directory of `mosaic eval`)", path);
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            var root = document.RootElement;
+            var modes = new Dictionary<string, StoredMode>();
+            foreach (var mode in Field(root, "modes", "").EnumerateObject())
+            {
+                string where = $"modes.{mode.Name}";
+                var accuracy = ReadAccuracy(Field(mode.Value, "accuracy", where), where + ".accuracy");
+                var total = Field(Field(mode.Value, "latency_ms", where), "total", where + ".latency_ms");
+                modes[mode.Name] = new StoredMode(accuracy, Number(Field(total, "p50", where + ".latency_ms.total"), double.NaN));
+            }
+            var baselines = Field(root, "baselines", "");
+            foreach (var (key, name) in new[] { ("odometry_only", "odometry only"), ("retrieval_only", "retrieval only") })
+                if (baselines.TryGetProperty(key, out var baseline) && baseline.ValueKind == JsonValueKind.Object)
+                    modes[name] = new StoredMode(ReadAccuracy(baseline, $"baselines.{key}"), double.NaN);
+            return new StoredEvaluation(path, modes);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new FormatException($"{path}: not a metrics.json of `mosaic eval`: {e.Message}", e);
+        }
+    }
+
+    private static AccuracySummary ReadAccuracy(JsonElement accuracy, string where)
+    {
+        int frames = Field(accuracy, "frames", where).GetInt32();
+        double translation = Number(Field(accuracy, "median_translation_cm", where), double.PositiveInfinity) / 100;
+        double rotation = Number(Field(accuracy, "median_rotation_deg", where), double.PositiveInfinity);
+        var recall = Field(accuracy, "recall", where);
+        var recalls = RecallThreshold.Standard.Select(t => Number(Field(recall, t.ToString(), where + ".recall"), double.NaN)).ToList();
+        return new AccuracySummary(frames, translation, rotation, recalls);
+    }
+
+    /// <summary>The field <paramref name="name"/> of the object at <paramref name="where"/> (a dotted path, "" for the root).</summary>
+    private static JsonElement Field(JsonElement element, string name, string where) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value
+        : throw new KeyNotFoundException($"{(where.Length == 0 ? "the top level" : where)} has no field \"{name}\"");
+
+    /// <summary>The number, or <paramref name="ifNull"/> where the report wrote null (a non-finite value).</summary>
+    private static double Number(JsonElement element, double ifNull) => element.ValueKind == JsonValueKind.Null ? ifNull : element.GetDouble();
+}
+
+/// <summary>Mean, least and largest of a set of runs' values (+∞ propagates; NaN when there is no value).</summary>
+/// <param name="Mean">Arithmetic mean.</param>
+/// <param name="Min">Least value.</param>
+/// <param name="Max">Largest value.</param>
+public readonly record struct Spread(double Mean, double Min, double Max)
+{
+    /// <summary>The spread of <paramref name="values"/>; NaN values (not measured) are left out.</summary>
+    public static Spread Of(IEnumerable<double> values)
+    {
+        var measured = values.Where(v => !double.IsNaN(v)).ToList();
+        return measured.Count == 0 ? new Spread(double.NaN, double.NaN, double.NaN) : new Spread(measured.Average(), measured.Min(), measured.Max());
+    }
+
+    /// <summary>"5.4" for one value, "5.4 (5.0-5.9)" for several, "-" when not measured, ∞ for infinite.</summary>
+    public string Format(int decimals, double scale = 1)
+    {
+        string F(double v) => double.IsNaN(v) ? "-" : double.IsFinite(v) ? (v * scale).ToString("F" + decimals, CultureInfo.InvariantCulture) : "∞";
+        return Min == Max || double.IsNaN(Mean) ? F(Mean) : $"{F(Mean)} ({F(Min)}-{F(Max)})";
+    }
+}
+
+/// <summary>One group of runs (e.g. one parameter file over several seeds) in one mode.</summary>
+/// <param name="Group">The group's name.</param>
+/// <param name="Mode">"retrieval", "tracking", "odometry only" or "retrieval only".</param>
+/// <param name="Runs">Runs that have this mode.</param>
+/// <param name="Frames">Frames per run (their spread: runs over different windows differ).</param>
+/// <param name="MedianTranslation">The runs' median translation errors, metres.</param>
+/// <param name="MedianRotationDeg">The runs' median rotation errors, degrees.</param>
+/// <param name="Recalls">Per <see cref="RecallThreshold.Standard"/>, the runs' recalls.</param>
+/// <param name="LatencyP50Ms">The runs' median total latency, ms.</param>
+public sealed record GroupComparison(string Group, string Mode, int Runs, Spread Frames, Spread MedianTranslation, Spread MedianRotationDeg,
+    IReadOnlyList<Spread> Recalls, Spread LatencyP50Ms);
+
+/// <summary>
+/// Puts several evaluations side by side, grouped (for instance the same parameters built with several
+/// seeds): per mode and group, the mean of each figure over the group's runs and its range. One run
+/// says little where the map builder's training varies from seed to seed (README "Localizing a drive").
+/// </summary>
+public static class EvaluationComparison
+{
+    /// <summary>The order modes are listed in.</summary>
+    public static IReadOnlyList<string> ModeOrder { get; } = ["retrieval", "tracking", "odometry only", "retrieval only"];
+
+    /// <summary>One row per mode (in <see cref="ModeOrder"/>) and group (in the given order) that has the mode.</summary>
+    public static IReadOnlyList<GroupComparison> Compare(IReadOnlyList<(string Name, IReadOnlyList<StoredEvaluation> Runs)> groups)
+    {
+        var modes = groups.SelectMany(g => g.Runs).SelectMany(r => r.Modes.Keys).Distinct()
+            .OrderBy(m => ModeOrder.Contains(m) ? ModeOrder.ToList().IndexOf(m) : int.MaxValue).ThenBy(m => m, StringComparer.Ordinal);
+        var rows = new List<GroupComparison>();
+        foreach (string mode in modes)
+        {
+            foreach (var (name, runs) in groups)
+            {
+                var present = runs.Where(r => r.Modes.ContainsKey(mode)).Select(r => r.Modes[mode]).ToList();
+                if (present.Count == 0)
+                    continue;
+                rows.Add(new GroupComparison(name, mode, present.Count,
+                    Spread.Of(present.Select(m => (double)m.Accuracy.Frames)),
+                    Spread.Of(present.Select(m => m.Accuracy.MedianTranslation)),
+                    Spread.Of(present.Select(m => m.Accuracy.MedianRotationDeg)),
+                    RecallThreshold.Standard.Select((_, i) => Spread.Of(present.Select(m => m.Accuracy.Recalls[i]))).ToList(),
+                    Spread.Of(present.Select(m => m.LatencyP50Ms))));
+            }
+        }
+        return rows;
+    }
+}

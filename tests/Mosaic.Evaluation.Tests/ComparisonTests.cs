@@ -1,0 +1,82 @@
+using Mosaic.Localization;
+using Mosaic.Ros.Tests;
+
+namespace Mosaic.Evaluation.Tests;
+
+public sealed class ComparisonTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static ModeSummary Mode(EvaluationMode mode, AccuracySummary accuracy, double latencyP50) => new(mode, accuracy,
+        new[] { "segment", "retrieve", "hypotheses", "refine", "total" }.Select(s => new LatencySummary(s, latencyP50, latencyP50 * 2, latencyP50 * 3)).ToList(),
+        0, 0, new Dictionary<FailureCause, int>(), new Dictionary<PoseSeed, int>());
+
+    /// <summary>Writes metrics.json as <c>mosaic eval</c> does and returns its directory.</summary>
+    private string Run(string name, double retrievalCm, double trackingCm, double latencyP50)
+    {
+        var summary = new EvaluationSummary(
+            [
+                Mode(EvaluationMode.Retrieval, new AccuracySummary(60, retrievalCm / 100, 1.5, [0.1, 0.4, 0.6, 0.65, 0.7]), latencyP50),
+                Mode(EvaluationMode.Tracking, new AccuracySummary(60, trackingCm / 100, 1.2, [0.2, 1, 1, 1, 1]), latencyP50 / 2),
+            ],
+            new AccuracySummary(60, 0.031, 1.22, [0.333, 0.85, 1, 0.733, 1]),
+            new AccuracySummary(60, double.PositiveInfinity, double.PositiveInfinity, [0, 0, 0, 0, 0.1]),
+            Dropped: 0);
+        string dir = _temp.Combine(name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "metrics.json"), EvaluationReport.MetricsJson(summary, new Dictionary<string, string>()));
+        return dir;
+    }
+
+    [Fact]
+    public void Metrics_read_back_equal_what_was_written_with_infinite_medians_as_infinity()
+    {
+        var stored = StoredEvaluation.Load(Run("a", 5.5, 3.6, 780));
+
+        Assert.Equal(["retrieval", "tracking", "odometry only", "retrieval only"], stored.Modes.Keys);
+        var retrieval = stored.Modes["retrieval"];
+        Assert.Equal(0.055, retrieval.Accuracy.MedianTranslation, 9);
+        Assert.Equal(1.5, retrieval.Accuracy.MedianRotationDeg);
+        Assert.Equal([0.1, 0.4, 0.6, 0.65, 0.7], retrieval.Accuracy.Recalls);
+        Assert.Equal(780, retrieval.LatencyP50Ms);
+        Assert.Equal(390, stored.Modes["tracking"].LatencyP50Ms);
+        Assert.True(double.IsNaN(stored.Modes["odometry only"].LatencyP50Ms));
+        Assert.Equal(double.PositiveInfinity, stored.Modes["retrieval only"].Accuracy.MedianTranslation);
+    }
+
+    [Fact]
+    public void A_group_shows_the_mean_and_range_of_its_runs_per_mode()
+    {
+        var seeds = new[] { Run("s1", 4.9, 2.6, 800), Run("s2", 7.7, 6.8, 830), Run("s3", 3.5, 1.3, 820) }.Select(StoredEvaluation.Load).ToList();
+        var single = StoredEvaluation.Load(Run("codebook", 5.5, 3.6, 780));
+
+        var rows = EvaluationComparison.Compare([("learned", seeds), ("codebook", [single])]);
+
+        Assert.Equal(["retrieval", "retrieval", "tracking", "tracking", "odometry only", "odometry only", "retrieval only", "retrieval only"], rows.Select(r => r.Mode));
+        var learned = rows[0];
+        Assert.Equal(("learned", 3), (learned.Group, learned.Runs));
+        Assert.Equal(0.0537, learned.MedianTranslation.Mean, 4);
+        Assert.Equal((0.035, 0.077), (learned.MedianTranslation.Min, learned.MedianTranslation.Max));
+        Assert.Equal("5.4 (3.5-7.7)", learned.MedianTranslation.Format(1, 100));
+        Assert.Equal("5.5", rows[1].MedianTranslation.Format(1, 100));
+        Assert.Equal("∞", rows[^1].MedianTranslation.Format(1, 100));
+        Assert.Equal("-", rows[^1].LatencyP50Ms.Format(0));
+    }
+
+    [Fact]
+    public void A_missing_or_foreign_file_is_a_clear_error_naming_it()
+    {
+        string empty = _temp.Combine("empty");
+        Directory.CreateDirectory(empty);
+        var missing = Assert.Throws<FileNotFoundException>(() => StoredEvaluation.Load(empty));
+        Assert.Contains(Path.Combine(empty, "metrics.json"), missing.Message);
+
+        string foreign = _temp.Combine("foreign.json");
+        File.WriteAllText(foreign, "{\"modes\": {\"tracking\": {\"accuracy\": {\"frames\": 3}}}}");
+        var error = Assert.Throws<FormatException>(() => StoredEvaluation.Load(foreign));
+        Assert.Contains(foreign, error.Message);
+        Assert.Contains("modes.tracking.accuracy has no field \"median_translation_cm\"", error.Message);
+    }
+}
