@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Mosaic.Cli.Commands;
 using Mosaic.Node;
+using Spectre.Console;
 
 // ROS 2 arguments (--ros-args ... [--]) are taken out first: System.CommandLine does not know them.
 RosArguments ros;
@@ -13,6 +14,11 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"mosaic: {e.Message}");
     return 2;
 }
+
+// Redirected output (a log file, CI) has no terminal width; Spectre.Console then assumes 80 columns and
+// wraps every table cell. Tables in logs read better unwrapped.
+if (Console.IsOutputRedirected)
+    AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns > 0 ? columns : 200;
 
 var root = new RootCommand("mosaic: privacy-preserving visual localization against labelled Gaussian maps")
 {
