@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Mosaic.Evaluation;
 
 /// <summary>One mode (or baseline) of a stored evaluation.</summary>
-/// <param name="Accuracy">Its accuracy; medians are +∞ where metrics.json has null (more than half without a pose).</param>
+/// <param name="Accuracy">Its accuracy; medians are +∞ where metrics.json has null (more than half without a pose), NaN without frames.</param>
 /// <param name="LatencyP50Ms">Median total latency per frame, ms; NaN for the baselines.</param>
 public sealed record StoredMode(AccuracySummary Accuracy, double LatencyP50Ms);
 
@@ -52,8 +52,10 @@ public sealed record StoredEvaluation(string Path, IReadOnlyDictionary<string, S
     private static AccuracySummary ReadAccuracy(JsonElement accuracy, string where)
     {
         int frames = Field(accuracy, "frames", where).GetInt32();
-        double translation = Number(Field(accuracy, "median_translation_cm", where), double.PositiveInfinity) / 100;
-        double rotation = Number(Field(accuracy, "median_rotation_deg", where), double.PositiveInfinity);
+        // The report writes a non-finite median as null: +∞ (more than half without a pose), or NaN (no frames).
+        double unmeasured = frames == 0 ? double.NaN : double.PositiveInfinity;
+        double translation = Number(Field(accuracy, "median_translation_cm", where), unmeasured) / 100;
+        double rotation = Number(Field(accuracy, "median_rotation_deg", where), unmeasured);
         var recall = Field(accuracy, "recall", where);
         var recalls = RecallThreshold.Standard.Select(t => Number(Field(recall, t.ToString(), where + ".recall"), double.NaN)).ToList();
         return new AccuracySummary(frames, translation, rotation, recalls);
