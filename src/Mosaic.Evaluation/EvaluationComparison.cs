@@ -110,14 +110,16 @@ public sealed record GroupComparison(string Group, string Mode, int Runs, Spread
 /// </summary>
 public static class EvaluationComparison
 {
-    /// <summary>The order modes are listed in.</summary>
-    public static IReadOnlyList<string> ModeOrder { get; } = ["retrieval", "tracking", "odometry only", "retrieval only"];
+    private static readonly string[] Order = ["retrieval", "tracking", "odometry only", "retrieval only"];
+
+    /// <summary>The order modes are listed in (other names follow, alphabetically).</summary>
+    public static IReadOnlyList<string> ModeOrder => Order;
 
     /// <summary>One row per mode (in <see cref="ModeOrder"/>) and group (in the given order) that has the mode.</summary>
     public static IReadOnlyList<GroupComparison> Compare(IReadOnlyList<(string Name, IReadOnlyList<StoredEvaluation> Runs)> groups)
     {
         var modes = groups.SelectMany(g => g.Runs).SelectMany(r => r.Modes.Keys).Distinct()
-            .OrderBy(m => ModeOrder.Contains(m) ? ModeOrder.ToList().IndexOf(m) : int.MaxValue).ThenBy(m => m, StringComparer.Ordinal);
+            .OrderBy(m => Array.IndexOf(Order, m) is int i and >= 0 ? i : int.MaxValue).ThenBy(m => m, StringComparer.Ordinal);
         var rows = new List<GroupComparison>();
         foreach (string mode in modes)
         {
