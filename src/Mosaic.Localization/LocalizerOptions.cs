@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Mosaic.Localization;
 
 /// <summary>
@@ -115,4 +117,27 @@ public sealed record LocalizerOptions
         if (MaxRejectedFrames < 1)
             throw new ArgumentException($"localizer.max_rejected_frames {MaxRejectedFrames} must be at least 1");
     }
+
+    /// <summary>
+    /// Settings that are valid but defeat their purpose against a map of <paramref name="labelCount"/>
+    /// labels, one sentence each (empty when there are none). The loss gate is in nats, and labels
+    /// that say nothing about the pose cost log K (chance); a <see cref="MaxLoss"/> near or above that
+    /// cannot reject a wrong pose. At K = 16 the default 3.0 is above chance (2.77), and tracking on
+    /// redkitchen accepted a relocalisation 1.5 m off (README "Localizing a drive").
+    /// </summary>
+    public IReadOnlyList<string> Warnings(int labelCount)
+    {
+        double chance = Math.Log(labelCount);
+        if (MaxLoss < MaxLossShareOfChance * chance)
+            return [];
+        return [string.Create(CultureInfo.InvariantCulture,
+            $"localizer.max_loss {MaxLoss:0.###} nats is {100 * MaxLoss / chance:F0} % of chance for a map of {labelCount} labels (log {labelCount} = {chance:F2} nats), " +
+            $"so the loss gate can hardly reject a wrong pose; set it to about {DefaultShareOfChance * chance:F1} (the default 3.0 is {100 * DefaultShareOfChance:F0} % of chance at K = 32)")];
+    }
+
+    /// <summary>Above this share of log K, <see cref="Warnings"/> warns about <see cref="MaxLoss"/>.</summary>
+    private const double MaxLossShareOfChance = 0.9;
+
+    /// <summary>The default <see cref="MaxLoss"/> as a share of chance at K = 32, where it was measured.</summary>
+    private static readonly double DefaultShareOfChance = 3.0 / Math.Log(32);
 }

@@ -262,7 +262,7 @@ public sealed class SegmenterOptions
     public string Kind { get; set; } = LearnedSegmenter.TypeName;
 
     /// <summary>Number of labels K.</summary>
-    public int LabelCount { get; set; } = 16;
+    public int LabelCount { get; set; } = 32;
 
     /// <summary>Pyramid level of segmentation and uplifting (1 = half resolution).</summary>
     public int Level { get; set; } = 1;

@@ -40,6 +40,20 @@ public sealed class ParametersTests : IDisposable
         Assert.Equal(new LocalizerOptions().MaxLoss, parameters.Localizer.MaxLoss);
     }
 
+    [Theory]
+    [InlineData(32, 3.0, false)] // 87 % of log 32: the measured default
+    [InlineData(16, 3.0, true)]  // above log 16 = 2.77: wrong poses pass
+    [InlineData(16, 2.4, false)]
+    [InlineData(64, 3.0, false)]
+    public void A_loss_gate_near_chance_for_the_maps_label_count_is_warned_about(int labelCount, double maxLoss, bool warned)
+    {
+        var warnings = new LocalizerOptions { MaxLoss = maxLoss }.Warnings(labelCount);
+
+        Assert.Equal(warned, warnings.Count == 1);
+        if (warned)
+            Assert.Contains($"localizer.max_loss 3 nats is 108 % of chance for a map of 16 labels (log 16 = 2.77 nats)", warnings[0]);
+    }
+
     [Fact]
     public void Unknown_and_out_of_range_parameters_are_errors_naming_them()
     {

@@ -61,6 +61,8 @@ internal static class EvalCommand
                 AnsiConsole.MarkupLine($"{drive.Frames.Count} query frames, map of {privacyMap.Gaussians.Count:N0} Gaussians, K = {privacyMap.Gaussians.LabelCount}, " +
                     $"{privacyMap.Keyframes?.Keyframes.Count ?? 0} keyframes; modes: {string.Join(", ", modes.Select(EvaluationReport.Name))}" +
                     (drive.WithoutGroundTruth > 0 ? $"; {drive.WithoutGroundTruth} images without ground truth skipped" : ""));
+                foreach (var warning in settings.Localizer.Warnings(privacyMap.Gaussians.LabelCount))
+                    AnsiConsole.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
                 var clock = Stopwatch.StartNew();
                 EvaluationResult? result = null;
                 AnsiConsole.Progress().Start(context =>
