@@ -59,7 +59,9 @@ public sealed record LocalizerOptions
     public double MinCoverage { get; init; } = 0.4;
 
     /// <summary>Gate: reject a pose whose final loss (mean cross-entropy, nats) is above this.</summary>
-    public double MaxLoss { get; init; } = 3.0;
+    public double MaxLoss { get; init; } = DefaultMaxLoss;
+
+    private const double DefaultMaxLoss = 3.0;
 
     /// <summary>Gate when tracking: reject a refinement that moves the camera more than this (metres) away from its seed.</summary>
     public double MaxCorrection { get; init; } = 0.25;
@@ -132,12 +134,12 @@ public sealed record LocalizerOptions
             return [];
         return [string.Create(CultureInfo.InvariantCulture,
             $"localizer.max_loss {MaxLoss:0.###} nats is {100 * MaxLoss / chance:F0} % of chance for a map of {labelCount} labels (log {labelCount} = {chance:F2} nats), " +
-            $"so the loss gate can hardly reject a wrong pose; set it to about {DefaultShareOfChance * chance:F1} (the default 3.0 is {100 * DefaultShareOfChance:F0} % of chance at K = 32)")];
+            $"so the loss gate can hardly reject a wrong pose; set it to about {DefaultShareOfChance * chance:F1} (the default {DefaultMaxLoss:0.###} is {100 * DefaultShareOfChance:F0} % of chance at K = 32)")];
     }
 
     /// <summary>Above this share of log K, <see cref="Warnings"/> warns about <see cref="MaxLoss"/>.</summary>
     private const double MaxLossShareOfChance = 0.9;
 
     /// <summary>The default <see cref="MaxLoss"/> as a share of chance at K = 32, where it was measured.</summary>
-    private static readonly double DefaultShareOfChance = 3.0 / Math.Log(32);
+    private static readonly double DefaultShareOfChance = DefaultMaxLoss / Math.Log(32);
 }

@@ -52,10 +52,10 @@ internal static class CompareCommand
         return command;
     }
 
-    /// <summary>"NAME=DIR,DIR" or "DIR" (named after the directory).</summary>
+    /// <summary>"NAME=DIR,DIR" or "DIR" (named after the directory; also when the path itself holds a '=').</summary>
     private static (string Name, IReadOnlyList<StoredEvaluation> Runs) ParseGroup(string token)
     {
-        int equals = token.IndexOf('=');
+        int equals = Directory.Exists(token) || File.Exists(token) ? -1 : token.IndexOf('=');
         string name = equals > 0 ? token[..equals] : Path.GetFileName(Path.TrimEndingDirectorySeparator(token));
         var paths = (equals > 0 ? token[(equals + 1)..] : token).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (paths.Length == 0)
