@@ -85,7 +85,7 @@ public sealed record LevelReport(int Level, int Width, int Height, int Iteration
 /// <param name="MapFromCamera">The refined camera pose T_map_cam.</param>
 /// <param name="Covariance">
 /// Row-major 6×6 covariance of the left-perturbation tangent (ρ, φ) of T_cam_map at the finest level:
-/// the inverse of Σ_p g_p g_pᵀ. Pixels are not independent, so it is optimistic; use it to compare
+/// the inverse of the summed Fisher information Σ_p F_p (<see cref="LossEvaluation.NormalMatrix"/>). Pixels are not independent, so it is optimistic; use it to compare
 /// frames and directions, not as a calibrated uncertainty. Null when the normal matrix is singular.
 /// </param>
 /// <param name="Loss">Final loss at the finest level.</param>
@@ -229,8 +229,8 @@ public sealed class PoseRefiner
     /// <summary>
     /// One level: each iteration tries one step of length μ along the Levenberg-Marquardt direction d
     /// (one evaluation with gradient, which is the next iteration's as well when the step is accepted).
-    /// μ is a correction to the empirical Fisher matrix, which misjudges the curvature by a factor that
-    /// persists from step to step (far from the optimum the steps wanted on the kitchen were several times
+    /// μ is a correction to the Fisher matrix, which misjudges the curvature by a factor that
+    /// persists from step to step (with the empirical Fisher used until 2026-11-30, far from the optimum the steps wanted on the kitchen were several times
     /// the LM step; near it on the synthetic room a fraction of it: README "Pose refinement"). The parabola through
     /// the objective at 0, its slope gᵀd there and the objective at μ gives the next μ: within [μ/4, 4μ]
     /// after an accepted step, within [μ/10, μ/2] after a rejected one. It starts at <paramref name="length"/>

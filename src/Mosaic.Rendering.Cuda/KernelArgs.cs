@@ -36,7 +36,7 @@ internal unsafe struct KernelArgs
     public const int SplatSize = 8;
 
     /// <summary>Floats per pixel in the evaluation's per-pixel terms (<c>MOSAIC_PIXEL_TERMS</c>).</summary>
-    public const int PixelTermCount = 10;
+    public const int PixelTermCount = 31;
 
     /// <summary>Sums the reduction produces (<c>MOSAIC_SUMS</c>): loss, valid, covered, objective, gradient, normal triangle.</summary>
     public const int SumCount = 31;

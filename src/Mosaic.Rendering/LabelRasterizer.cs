@@ -8,15 +8,16 @@ namespace Mosaic.Rendering;
 /// <summary>
 /// Stage 3 of rendering: front-to-back alpha compositing per pixel over its tile's Gaussians, with
 /// early stop. <see cref="Render"/> writes images; <see cref="Evaluate"/> computes the label loss and,
-/// in a backward pass per pixel (back to front), the pixel's pose gradient g_p, summed into the
-/// gradient and the normal matrix.
+/// in the same pass, the pose gradients ∇A_k of the labels present at the pixel, from which follow the
+/// pixel's objective gradient and its Fisher information, summed into the gradient and the normal matrix.
 /// </summary>
 /// <remarks>
 /// Per pixel: α_i = min(α_max, o_i (exp(−q/2) − c)/(1 − c)) for q = dᵀ C d &lt; q_max (c = exp(−q_max/2)),
 /// T_1 = 1, w_i = α_i T_i, T_{i+1} = T_i (1 − α_i); A = Σ w_i, A_k = Σ_{l_i = k} w_i.
 /// Loss L_p = −Σ_k h_k log(A_k + ε) + log(A + Kε) (Σ h_k = 1). The objective adds β_p (A − 1) with
-/// β_p = Σ_k h_k (log K − u_k), so that an uncovered pixel costs Σ_k h_k u_k instead of log K. With
-/// c_i = ∂/∂w_i = 1/(A + Kε) + β_p − h_{l_i}/(A_{l_i} + ε): ∂/∂α_i = c_i T_i − (Σ_{j&gt;i} c_j w_j)/(1 − α_i).
+/// β_p = Σ_k h_k (log K − u_k), so that an uncovered pixel costs Σ_k h_k u_k instead of log K.
+/// ∇w_i = T_i ∇α_i − w_i Σ_{j&lt;i} ∇α_j/(1 − α_j), so one front-to-back pass carrying that sum gives
+/// every ∇A_k: no backward pass, and the cost per contributor does not grow with the labels present.
 /// </remarks>
 internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -239,33 +240,27 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
     private sealed class Scratch
     {
         public readonly TileSplats<T> Tile = new();
-        public int[] Position = [];
-        public T[] Alpha = [], Transmittance = [], DAlphaDq = [];
-        public int[] Slot = [];
-        public T[] SupportWeight = [], SupportH = [];
+        /// <summary>Per label, its slot among the labels present at the current pixel; −1 when absent.</summary>
+        public int[] SlotOfLabel = [];
+        /// <summary>Per slot: the label, A_k, and ∇A_k (6 per slot).</summary>
+        public int[] PresentLabel = [];
+        public T[] LabelWeight = [], LabelGradient = [];
         public double Loss, Objective;
         public int Valid, Covered;
         public double[] CoveredLossByLabel = [], CoveredWeightByLabel = [];
         public readonly double[] Gradient = new double[6];
         public readonly double[] Normal = new double[21];
 
-        public void Ensure(int contributors, int support, int labelCount)
+        public void Ensure(int labelCount)
         {
-            if (CoveredLossByLabel.Length != labelCount)
-                (CoveredLossByLabel, CoveredWeightByLabel) = (new double[labelCount], new double[labelCount]);
-            if (Position.Length < contributors)
-            {
-                Position = new int[contributors];
-                Alpha = new T[contributors];
-                Transmittance = new T[contributors];
-                DAlphaDq = new T[contributors];
-                Slot = new int[contributors];
-            }
-            if (SupportWeight.Length < support)
-            {
-                SupportWeight = new T[support];
-                SupportH = new T[support];
-            }
+            if (SlotOfLabel.Length == labelCount)
+                return;
+            SlotOfLabel = Enumerable.Repeat(-1, labelCount).ToArray();
+            PresentLabel = new int[labelCount];
+            LabelWeight = new T[labelCount];
+            LabelGradient = new T[6 * labelCount];
+            CoveredLossByLabel = new double[labelCount];
+            CoveredWeightByLabel = new double[labelCount];
         }
     }
 
@@ -274,15 +269,13 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
     {
         if (query.Width != camera.Width || query.Height != camera.Height)
             throw new ArgumentException($"query is {query.Width}x{query.Height} but the camera is {camera.Width}x{camera.Height}");
-        int maxSupport = 1;
-        for (int p = 0; p < query.Width * query.Height; p++)
-            maxSupport = Math.Max(maxSupport, query.LabelsAt(p).Length);
         var splats = projection.Splats;
         var jacobian = projection.Jacobian;
         var source = projection.Source;
         int tilesX = projection.TilesX;
         int labelCount = query.LabelCount;
         var shifts = LossEvaluation.UncoveredShifts(labelCount, uncoveredLoss).Select(T.CreateChecked).ToArray();
+        double epsilon = double.CreateChecked(_epsilon);
         double loss = 0, objective = 0;
         var coveredLossByLabel = new double[labelCount];
         var coveredWeightByLabel = new double[labelCount];
@@ -293,12 +286,12 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
 
         Parallel.For(0, tilesX * projection.TilesY, () => new Scratch(), (tile, _, scratch) =>
         {
-            var list = bins.ListOf(tile);
-            scratch.Ensure(list.Length, maxSupport, labelCount);
+            scratch.Ensure(labelCount);
             var splatsOfTile = scratch.Tile;
-            splatsOfTile.Load(list, splats);
+            splatsOfTile.Load(bins.ListOf(tile), splats);
             var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
-            Span<T> g = stackalloc T[6];
+            Span<T> dAlpha = stackalloc T[6], carried = stackalloc T[6];
+            Span<double> g = stackalloc double[6], labelGradient = stackalloc double[6], gradA = stackalloc double[6];
             for (int py = y0; py < y1; py++)
             {
                 for (int px = x0; px < x1; px++)
@@ -308,33 +301,49 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                     if (supportLabels.Length == 0)
                         continue;
                     var supportWeights = query.WeightsAt(p);
-                    for (int s = 0; s < supportLabels.Length; s++)
-                    {
-                        scratch.SupportWeight[s] = T.Zero;
-                        scratch.SupportH[s] = T.CreateChecked(supportWeights[s]);
-                    }
 
-                    // Forward, front to back, remembering each contributor for the backward pass.
+                    // One pass, front to back: A_k for every label present and, with the gradient,
+                    // ∇A_k = Σ_{l_i = k} ∇w_i, where ∇w_i = T_i ∇α_i − w_i Σ_{j<i} ∇α_j / (1 − α_j).
                     T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
                     T trans = T.One, a = T.Zero;
-                    int count = 0;
+                    int present = 0;
+                    carried.Clear(); // Σ_{j<i} ∇α_j / (1 − α_j)
                     for (int i = 0; i < splatsOfTile.Count; i++)
                     {
                         if (!TryAlpha(splatsOfTile, i, pxT, pyT, out T alpha, out T dAlphaDq))
                             continue;
                         T w = alpha * trans;
                         a += w;
-                        int slot = supportLabels.IndexOf(splatsOfTile.Label[i]);
-                        if (slot >= 0)
-                            scratch.SupportWeight[slot] += w;
+                        int label = splatsOfTile.Label[i];
+                        int m = scratch.SlotOfLabel[label];
+                        if (m < 0)
+                        {
+                            m = present++;
+                            scratch.SlotOfLabel[label] = m;
+                            scratch.PresentLabel[m] = label;
+                            scratch.LabelWeight[m] = T.Zero;
+                            if (withGradient)
+                                scratch.LabelGradient.AsSpan(6 * m, 6).Clear();
+                        }
+                        scratch.LabelWeight[m] += w;
                         if (withGradient)
                         {
-                            scratch.Position[count] = i;
-                            scratch.Alpha[count] = alpha;
-                            scratch.Transmittance[count] = trans;
-                            scratch.DAlphaDq[count] = dAlphaDq;
-                            scratch.Slot[count] = slot;
-                            count++;
+                            var gradientOfLabel = scratch.LabelGradient.AsSpan(6 * m, 6);
+                            if (dAlphaDq == T.Zero)
+                            {
+                                for (int k = 0; k < 6; k++)
+                                    gradientOfLabel[k] -= w * carried[k];
+                            }
+                            else
+                            {
+                                AlphaGradient(splatsOfTile, i, pxT, pyT, dAlphaDq, jacobian.AsSpan(GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]], GaussianProjection<T>.JacobianSize), dAlpha);
+                                T inverse = T.One / (T.One - alpha);
+                                for (int k = 0; k < 6; k++)
+                                {
+                                    gradientOfLabel[k] += trans * dAlpha[k] - w * carried[k];
+                                    carried[k] += dAlpha[k] * inverse;
+                                }
+                            }
                         }
                         trans *= T.One - alpha;
                         if (trans < _minTransmittance)
@@ -344,8 +353,10 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                     T pixelLoss = T.Log(a + _kEpsilon), beta = T.Zero;
                     for (int s = 0; s < supportLabels.Length; s++)
                     {
-                        pixelLoss -= scratch.SupportH[s] * T.Log(scratch.SupportWeight[s] + _epsilon);
-                        beta += scratch.SupportH[s] * shifts[supportLabels[s]];
+                        int m = scratch.SlotOfLabel[supportLabels[s]];
+                        T supportWeight = m >= 0 ? scratch.LabelWeight[m] : T.Zero;
+                        pixelLoss -= T.CreateChecked(supportWeights[s]) * T.Log(supportWeight + _epsilon);
+                        beta += T.CreateChecked(supportWeights[s]) * shifts[supportLabels[s]];
                     }
                     double lossValue = double.CreateChecked(pixelLoss);
                     scratch.Loss += lossValue;
@@ -360,44 +371,11 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                             scratch.CoveredWeightByLabel[supportLabels[s]] += supportWeights[s];
                         }
                     }
-                    if (!withGradient || count == 0)
-                        continue;
-
-                    // Backward, back to front.
-                    T cA = T.One / (a + _kEpsilon) + beta;
-                    g.Clear();
-                    T behind = T.Zero; // Σ_{j>i} c_j w_j
-                    for (int n = count - 1; n >= 0; n--)
-                    {
-                        int slot = scratch.Slot[n];
-                        T c = slot >= 0 ? cA - scratch.SupportH[slot] / (scratch.SupportWeight[slot] + _epsilon) : cA;
-                        T alpha = scratch.Alpha[n];
-                        T w = alpha * scratch.Transmittance[n];
-                        T dLdAlpha = c * scratch.Transmittance[n] - behind / (T.One - alpha);
-                        behind += c * w;
-                        T dAlphaDq = scratch.DAlphaDq[n];
-                        if (dAlphaDq == T.Zero)
-                            continue;
-                        int i = scratch.Position[n];
-                        T dx = pxT - splatsOfTile.MeanX[i], dy = pyT - splatsOfTile.MeanY[i];
-                        T conicB = splatsOfTile.ConicB[i];
-                        T f = dLdAlpha * dAlphaDq;
-                        // dq/d(mean x, mean y, conic a, b, c)
-                        T s0 = -_two * f * (splatsOfTile.ConicA[i] * dx + conicB * dy);
-                        T s1 = -_two * f * (conicB * dx + splatsOfTile.ConicC[i] * dy);
-                        T s2 = f * dx * dx, s3 = f * _two * dx * dy, s4 = f * dy * dy;
-                        var jac = jacobian.AsSpan(GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]], GaussianProjection<T>.JacobianSize);
-                        for (int k = 0; k < 6; k++)
-                            g[k] += s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
-                    }
-                    int u = 0;
-                    for (int r = 0; r < 6; r++)
-                    {
-                        double gr = double.CreateChecked(g[r]);
-                        scratch.Gradient[r] += gr;
-                        for (int c = r; c < 6; c++)
-                            scratch.Normal[u++] += gr * double.CreateChecked(g[c]);
-                    }
+                    if (withGradient && present > 0)
+                        AddPixelDerivatives(scratch, present, double.CreateChecked(a + _kEpsilon), epsilon, double.CreateChecked(beta),
+                            supportLabels, supportWeights, g, labelGradient, gradA);
+                    for (int m = 0; m < present; m++)
+                        scratch.SlotOfLabel[scratch.PresentLabel[m]] = -1;
                 }
             }
             return scratch;
@@ -442,5 +420,68 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             coveredLossByLabel[k] = coveredWeightByLabel[k] > 0 ? coveredLossByLabel[k] / coveredWeightByLabel[k] : double.NaN;
         return new LossEvaluation(loss / valid, objective / valid, coveredLossByLabel, coveredWeightByLabel,
             (double)covered / valid, valid, projection.Count, gradient, fullNormal);
+    }
+
+    /// <summary>∇α = dα/dq · dq/dξ of splat <paramref name="i"/> at pixel (px, py), through the splat's 5×6 projection Jacobian.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AlphaGradient(TileSplats<T> tile, int i, T px, T py, T dAlphaDq, ReadOnlySpan<T> jac, Span<T> result)
+    {
+        T dx = px - tile.MeanX[i], dy = py - tile.MeanY[i];
+        T conicB = tile.ConicB[i];
+        // dq/d(mean x, mean y, conic a, b, c), times dα/dq
+        T s0 = -_two * dAlphaDq * (tile.ConicA[i] * dx + conicB * dy);
+        T s1 = -_two * dAlphaDq * (conicB * dx + tile.ConicC[i] * dy);
+        T s2 = dAlphaDq * dx * dx, s3 = dAlphaDq * _two * dx * dy, s4 = dAlphaDq * dy * dy;
+        for (int k = 0; k < 6; k++)
+            result[k] = s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
+    }
+
+    /// <summary>
+    /// Adds one pixel's objective gradient and Fisher information to <paramref name="scratch"/>, from A_k and
+    /// ∇A_k of the <paramref name="present"/> labels present (<paramref name="total"/> = A + Kε). With
+    /// P_k = (A_k + ε)/(A + Kε): g = (1/(A + Kε) + β) ∇A − Σ_k h_k ∇A_k/(A_k + ε), and
+    /// F = Σ_k P_k ∇log P_k ∇log P_kᵀ over all K labels, which (Σ_k ∇A_k = ∇A, Σ_k P_k = 1) is
+    /// Σ_k ∇A_k ∇A_kᵀ / ((A_k + ε)(A + Kε)) − ∇A ∇Aᵀ/(A + Kε)²: absent labels add nothing.
+    /// </summary>
+    private static void AddPixelDerivatives(Scratch scratch, int present, double total, double epsilon, double beta,
+        ReadOnlySpan<ushort> supportLabels, ReadOnlySpan<float> supportWeights, Span<double> g, Span<double> labelGradient, Span<double> gradA)
+    {
+        gradA.Clear();
+        for (int m = 0; m < present; m++)
+        {
+            double shifted = double.CreateChecked(scratch.LabelWeight[m]) + epsilon;
+            for (int k = 0; k < 6; k++)
+            {
+                labelGradient[k] = double.CreateChecked(scratch.LabelGradient[6 * m + k]);
+                gradA[k] += labelGradient[k];
+            }
+            AddOuter(scratch.Normal, 1 / (shifted * total), labelGradient);
+        }
+        AddOuter(scratch.Normal, -1 / (total * total), gradA);
+        for (int k = 0; k < 6; k++)
+            g[k] = (1 / total + beta) * gradA[k];
+        for (int s = 0; s < supportLabels.Length; s++)
+        {
+            int m = scratch.SlotOfLabel[supportLabels[s]];
+            if (m < 0)
+                continue;
+            double c = supportWeights[s] / (double.CreateChecked(scratch.LabelWeight[m]) + epsilon);
+            for (int k = 0; k < 6; k++)
+                g[k] -= c * double.CreateChecked(scratch.LabelGradient[6 * m + k]);
+        }
+        for (int k = 0; k < 6; k++)
+            scratch.Gradient[k] += g[k];
+    }
+
+    /// <summary>Adds <paramref name="weight"/> · v vᵀ to the upper triangle <paramref name="sums"/> (21 values, row-major).</summary>
+    private static void AddOuter(double[] sums, double weight, ReadOnlySpan<double> v)
+    {
+        int u = 0;
+        for (int r = 0; r < 6; r++)
+        {
+            double wr = weight * v[r];
+            for (int c = r; c < 6; c++)
+                sums[u++] += wr * v[c];
+        }
     }
 }

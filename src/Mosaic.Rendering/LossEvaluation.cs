@@ -21,8 +21,10 @@ namespace Mosaic.Rendering;
 /// <param name="VisibleGaussians">Gaussians that survived culling.</param>
 /// <param name="Gradient">dObjective/dξ (6), or null.</param>
 /// <param name="NormalMatrix">
-/// Row-major 6×6 (1/N) Σ_p g_p g_pᵀ of the per-pixel objective gradients g_p: the empirical Fisher
-/// information, a Gauss-Newton approximation of the Hessian of a cross-entropy; or null.
+/// Row-major 6×6 (1/N) Σ_p F_p, where F_p = Σ_k P_k ∇log P_k ∇log P_kᵀ is the Fisher information of pixel
+/// p's rendered label distribution P_k = (A_k + ε)/(A + Kε): the expected Hessian of its cross-entropy
+/// (the Gauss-Newton matrix of a categorical likelihood), which does not depend on the query's labels;
+/// or null.
 /// </param>
 public sealed record LossEvaluation(
     double Loss,

@@ -146,7 +146,10 @@ public class LocalizerTests
     public void Blind_frames_are_rejected_then_it_is_lost_then_it_relocalises()
     {
         var truth = Walk(12);
-        var localizer = Create(Keyframes([truth[0]]), Options with { MaxRejectedFrames = 2 });
+        // The only keyframe shows another part of the room: relocalising must not take it over the prediction.
+        var elsewhere = SyntheticRoom.RandomCameraPose(new Random(112));
+        Assert.True(Se3.Distance(elsewhere, truth[3]).Translation > 0.5, "the keyframe must be a wrong hypothesis");
+        var localizer = Create(Keyframes([elsewhere]), Options with { MaxRejectedFrames = 2 });
         localizer.SetInitialPose(truth[0]);
         Assert.True(localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0])).Accepted);
         var black = new RgbImage(Camera.Intrinsics.Width, Camera.Intrinsics.Height, new byte[3 * Camera.Intrinsics.Width * Camera.Intrinsics.Height]);

@@ -4,7 +4,7 @@ using Mosaic.Core.Imaging;
 namespace Mosaic.Rendering.Tests;
 
 /// <summary>
-/// The analytic pose gradient and normal matrix against central finite differences in float64.
+/// The analytic pose gradient and normal matrix (the Fisher information) against central finite differences in float64.
 /// Compositing runs to the end (MinTransmittance = 0) because the early stop is a deliberate
 /// discontinuity of at most 1e-4 in A that finite differences would pick up.
 /// </summary>
@@ -55,31 +55,58 @@ public class GradientTests
         }
     }
 
-    [Fact]
-    public void Normal_matrix_is_the_mean_outer_product_of_finite_difference_pixel_gradients()
+    [Theory]
+    [InlineData(31, false)]
+    [InlineData(32, false)]
+    [InlineData(33, true)]
+    public void Normal_matrix_is_the_mean_Fisher_information_of_finite_difference_label_distributions(int seed, bool histogramQuery)
     {
-        var rng = new Random(31);
-        var map = TestScenes.RandomScene(31, count: 100, labelCount: 4);
+        var rng = new Random(seed);
+        var map = TestScenes.RandomScene(seed, count: 100, labelCount: 4);
         var pose = TestScenes.RandomPose(rng);
-        var query = TestScenes.Query(map, TestScenes.RandomPose(rng), 32);
-        var analytic = new CpuLabelRenderer<double>(map, Exact).Evaluate(pose, TestScenes.Camera, query, withGradient: true).NormalMatrix!;
+        var query = TestScenes.Query(map, TestScenes.RandomPose(rng), seed);
+        var camera = TestScenes.Camera;
+        if (histogramQuery)
+            (query, camera) = (query.Downsample(2), camera.AtLevel(1));
+        var analytic = new CpuLabelRenderer<double>(map, Exact).Evaluate(pose, camera, query, withGradient: true).NormalMatrix!;
 
-        int n = TestScenes.Camera.Width * TestScenes.Camera.Height;
-        var pixelGradients = new double[n, 6];
-        for (int k = 0; k < 6; k++)
+        // F = (1/N) Σ_p Σ_k P_k ∇log P_k ∇log P_kᵀ over the labelled pixels, P_k = (A_k + ε)/(A + Kε):
+        // it does not depend on the query's labels, only on which pixels carry one.
+        int n = camera.Width * camera.Height, labels = map.LabelCount;
+        double epsilon = Exact.LossEpsilon;
+        double[] Probabilities(ReferenceRenderer.Image image)
         {
-            var plus = ReferenceRenderer.PixelLosses(ReferenceRenderer.Render(map, Perturb(pose, k, Step), TestScenes.Camera, Exact), query, Exact.LossEpsilon);
-            var minus = ReferenceRenderer.PixelLosses(ReferenceRenderer.Render(map, Perturb(pose, k, -Step), TestScenes.Camera, Exact), query, Exact.LossEpsilon);
+            var result = new double[n * labels];
             for (int p = 0; p < n; p++)
-                pixelGradients[p, k] = double.IsNaN(plus[p]) ? 0 : (plus[p] - minus[p]) / (2 * Step);
+                for (int k = 0; k < labels; k++)
+                    result[p * labels + k] = (image.LabelWeights[p * labels + k] + epsilon) / (image.Alpha[p] + labels * epsilon);
+            return result;
+        }
+        var atPose = Probabilities(ReferenceRenderer.Render(map, pose, camera, Exact));
+        var logGradients = new double[n * labels, 6];
+        for (int j = 0; j < 6; j++)
+        {
+            var plus = Probabilities(ReferenceRenderer.Render(map, Perturb(pose, j, Step), camera, Exact));
+            var minus = Probabilities(ReferenceRenderer.Render(map, Perturb(pose, j, -Step), camera, Exact));
+            for (int e = 0; e < n * labels; e++)
+                logGradients[e, j] = (Math.Log(plus[e]) - Math.Log(minus[e])) / (2 * Step);
         }
         var numeric = new double[36];
         for (int p = 0; p < n; p++)
-            for (int r = 0; r < 6; r++)
-                for (int c = 0; c < 6; c++)
-                    numeric[6 * r + c] += pixelGradients[p, r] * pixelGradients[p, c] / query.ValidPixelCount;
+        {
+            if (query.LabelsAt(p).IsEmpty)
+                continue;
+            for (int k = 0; k < labels; k++)
+            {
+                int e = p * labels + k;
+                for (int r = 0; r < 6; r++)
+                    for (int c = 0; c < 6; c++)
+                        numeric[6 * r + c] += atPose[e] * logGradients[e, r] * logGradients[e, c] / query.ValidPixelCount;
+            }
+        }
 
         double scale = numeric.Max(Math.Abs);
+        Assert.True(scale > 1e-3, "the scene must produce curvature");
         for (int i = 0; i < 36; i++)
             Assert.True(Math.Abs(analytic[i] - numeric[i]) < 1e-3 * scale, $"element ({i / 6},{i % 6}): analytic {analytic[i]:G8}, numeric {numeric[i]:G8}");
     }

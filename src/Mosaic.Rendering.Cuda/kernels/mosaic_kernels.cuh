@@ -11,9 +11,10 @@
 
 #define MOSAIC_JACOBIAN_SIZE 30
 #define MOSAIC_SPLAT_SIZE 8
-#define MOSAIC_PIXEL_TERMS 10
+#define MOSAIC_PIXEL_TERMS 31
 #define MOSAIC_SUMS 31
 #define MOSAIC_MAX_SUPPORT 64
+#define MOSAIC_MAX_PRESENT 64
 #define MOSAIC_SORT_RUN 32
 #define MOSAIC_REDUCE_GROUP 32
 #define MOSAIC_SCAN_GROUP 32
@@ -249,15 +250,6 @@ MOSAIC_DEVICE bool mosaic_alpha(const MosaicArgs& a, const float* s, float dx, f
 
 // The map Gaussian of a tile list entry: the low 32 bits of its (depth, index) key.
 MOSAIC_DEVICE int mosaic_entry(const MosaicArgs& a, int e) { return (int)(a.keys[e] & 0xffffffffull); }
-
-// Which slot of the pixel's query support holds label l, or -1.
-MOSAIC_DEVICE int mosaic_support_slot(const MosaicArgs& a, int q0, int qn, unsigned short l)
-{
-    for (int s = 0; s < qn; s++)
-        if (a.query_labels[q0 + s] == l)
-            return s;
-    return -1;
-}
 
 // Every kernel, for the emulated device's launch table.
 #define MOSAIC_KERNEL_LIST(X) \

@@ -47,9 +47,12 @@ MOSAIC_KERNEL void mosaic_render(const MosaicArgs a)
 
 // LabelRasterizer.Evaluate: the pixel's loss, whether it is labelled and covered, its objective (the
 // loss plus beta_p (A - 1), beta_p = sum_k h_k uncovered_shifts[k]) and (with the Jacobians) the pose
-// gradient g_p of the objective, as MOSAIC_PIXEL_TERMS floats: loss, valid, covered, objective, g_p[6].
-// The backward pass walks the list back to front and recovers each transmittance as
-// T_i = T_{i+1} / (1 - alpha_i) instead of storing the contributors.
+// gradient g_p of the objective and the upper triangle of its Fisher information F_p, as
+// MOSAIC_PIXEL_TERMS floats: loss, valid, covered, objective, g_p[6], F_p[21]. One front-to-back pass
+// gives A_k and grad A_k of the labels present, as grad w_i = T_i grad alpha_i - w_i sum_{j<i} grad alpha_j / (1 - alpha_j).
+// The query's labels take the first slots, so the loss and gradient are exact; a pixel whose
+// contributors carry more than MOSAIC_MAX_PRESENT labels in all (possible only with K > 64) leaves
+// the rest out of F_p's sum over labels.
 MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
 {
     int p, tile;
@@ -61,51 +64,21 @@ MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
     int q0 = a.query_offsets[p], qn = a.query_offsets[p + 1] - q0;
     if (qn == 0)
         return;
-    float support_weight[MOSAIC_MAX_SUPPORT], support_h[MOSAIC_MAX_SUPPORT];
-    for (int s = 0; s < qn; s++)
+    unsigned short present_label[MOSAIC_MAX_PRESENT];
+    float present_weight[MOSAIC_MAX_PRESENT], present_gradient[6 * MOSAIC_MAX_PRESENT];
+    int present = qn;
+    for (int m = 0; m < qn; m++)
     {
-        support_weight[s] = 0;
-        support_h[s] = a.query_weights[q0 + s];
+        present_label[m] = a.query_labels[q0 + m];
+        present_weight[m] = 0;
+        for (int k = 0; k < 6; k++)
+            present_gradient[6 * m + k] = 0;
     }
+    float gradient_a[6] = { 0, 0, 0, 0, 0, 0 };
+    float carried[6] = { 0, 0, 0, 0, 0, 0 }; // sum over j < i of grad alpha_j / (1 - alpha_j)
     int px = p % a.width, py = p / a.width;
-    int first = a.tile_offsets[tile], end = first;
     float trans = 1, sum = 0;
-    for (int e = first; e < a.tile_offsets[tile + 1]; e++)
-    {
-        int i = mosaic_entry(a, e);
-        const float* s = a.splats + MOSAIC_SPLAT_SIZE * i;
-        float alpha, dalpha_dq;
-        if (!mosaic_alpha(a, s, (float)px - s[0], (float)py - s[1], alpha, dalpha_dq))
-            continue;
-        float w = alpha * trans;
-        sum += w;
-        int slot = mosaic_support_slot(a, q0, qn, a.labels[i]);
-        if (slot >= 0)
-            support_weight[slot] += w;
-        end = e + 1;
-        trans *= 1.0f - alpha;
-        if (trans < a.min_transmittance)
-            break;
-    }
-    float loss = logf(sum + a.k_epsilon), beta = 0;
-    for (int s = 0; s < qn; s++)
-    {
-        loss -= support_h[s] * logf(support_weight[s] + a.epsilon);
-        beta += support_h[s] * a.uncovered_shifts[a.query_labels[q0 + s]];
-    }
-    bool covered = (double)sum >= a.coverage_threshold;
-    out[0] = loss;
-    out[1] = 1;
-    out[2] = covered ? 1.0f : 0.0f;
-    out[3] = loss - beta * (1.0f - sum);
-    if (!a.with_jacobian || end == first)
-        return;
-
-    float c_a = 1.0f / (sum + a.k_epsilon) + beta;
-    float g[6] = { 0, 0, 0, 0, 0, 0 };
-    float behind = 0; // sum over j > i of c_j w_j
-    float t_after = trans;
-    for (int e = end - 1; e >= first; e--)
+    for (int e = a.tile_offsets[tile]; e < a.tile_offsets[tile + 1]; e++)
     {
         int i = mosaic_entry(a, e);
         const float* s = a.splats + MOSAIC_SPLAT_SIZE * i;
@@ -113,24 +86,94 @@ MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
         float alpha, dalpha_dq;
         if (!mosaic_alpha(a, s, dx, dy, alpha, dalpha_dq))
             continue;
-        float t_before = t_after / (1.0f - alpha);
-        t_after = t_before;
-        int slot = mosaic_support_slot(a, q0, qn, a.labels[i]);
-        float c = slot >= 0 ? c_a - support_h[slot] / (support_weight[slot] + a.epsilon) : c_a;
-        float w = alpha * t_before;
-        float dl_dalpha = c * t_before - behind / (1.0f - alpha);
-        behind += c * w;
-        if (dalpha_dq == 0)
-            continue;
-        float f = dl_dalpha * dalpha_dq;
-        // dq/d(mean x, mean y, conic a, b, c)
-        float s0 = -2.0f * f * (s[2] * dx + s[3] * dy);
-        float s1 = -2.0f * f * (s[3] * dx + s[4] * dy);
-        float s2 = f * dx * dx, s3 = f * 2.0f * dx * dy, s4 = f * dy * dy;
-        const float* jac = a.jacobians + MOSAIC_JACOBIAN_SIZE * i;
-        for (int k = 0; k < 6; k++)
-            g[k] += s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
+        float w = alpha * trans;
+        sum += w;
+        int m = 0;
+        while (m < present && present_label[m] != a.labels[i])
+            m++;
+        if (m == present && present < MOSAIC_MAX_PRESENT)
+        {
+            present_label[m] = a.labels[i];
+            present_weight[m] = 0;
+            for (int k = 0; k < 6; k++)
+                present_gradient[6 * m + k] = 0;
+            present++;
+        }
+        if (m < present)
+            present_weight[m] += w;
+        if (a.with_jacobian)
+        {
+            float grad_w[6];
+            if (dalpha_dq == 0)
+            {
+                for (int k = 0; k < 6; k++)
+                    grad_w[k] = -w * carried[k];
+            }
+            else
+            {
+                // dq/d(mean x, mean y, conic a, b, c), times dalpha/dq
+                float s0 = -2.0f * dalpha_dq * (s[2] * dx + s[3] * dy);
+                float s1 = -2.0f * dalpha_dq * (s[3] * dx + s[4] * dy);
+                float s2 = dalpha_dq * dx * dx, s3 = dalpha_dq * 2.0f * dx * dy, s4 = dalpha_dq * dy * dy;
+                const float* jac = a.jacobians + MOSAIC_JACOBIAN_SIZE * i;
+                float inverse = 1.0f / (1.0f - alpha);
+                for (int k = 0; k < 6; k++)
+                {
+                    float grad_alpha = s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
+                    grad_w[k] = trans * grad_alpha - w * carried[k];
+                    carried[k] += grad_alpha * inverse;
+                }
+            }
+            for (int k = 0; k < 6; k++)
+            {
+                gradient_a[k] += grad_w[k];
+                if (m < present)
+                    present_gradient[6 * m + k] += grad_w[k];
+            }
+        }
+        trans *= 1.0f - alpha;
+        if (trans < a.min_transmittance)
+            break;
     }
+    float loss = logf(sum + a.k_epsilon), beta = 0;
+    for (int s = 0; s < qn; s++)
+    {
+        loss -= a.query_weights[q0 + s] * logf(present_weight[s] + a.epsilon);
+        beta += a.query_weights[q0 + s] * a.uncovered_shifts[a.query_labels[q0 + s]];
+    }
+    bool covered = (double)sum >= a.coverage_threshold;
+    out[0] = loss;
+    out[1] = 1;
+    out[2] = covered ? 1.0f : 0.0f;
+    out[3] = loss - beta * (1.0f - sum);
+    if (!a.with_jacobian)
+        return;
+
+    // g = (1/(A + K eps) + beta) grad A - sum_k h_k grad A_k / (A_k + eps);
+    // F = sum_k grad A_k grad A_k^T / ((A_k + eps)(A + K eps)) - grad A grad A^T / (A + K eps)^2.
+    float total = sum + a.k_epsilon;
+    float c_a = 1.0f / total + beta;
     for (int k = 0; k < 6; k++)
-        out[4 + k] = g[k];
+        out[4 + k] = c_a * gradient_a[k];
+    for (int s = 0; s < qn; s++)
+    {
+        float c = a.query_weights[q0 + s] / (present_weight[s] + a.epsilon);
+        for (int k = 0; k < 6; k++)
+            out[4 + k] -= c * present_gradient[6 * s + k];
+    }
+    float* fisher = out + 10;
+    for (int m = 0; m < present; m++)
+    {
+        float scale = 1.0f / ((present_weight[m] + a.epsilon) * total);
+        const float* gm = present_gradient + 6 * m;
+        int u = 0;
+        for (int r = 0; r < 6; r++)
+            for (int c = r; c < 6; c++)
+                fisher[u++] += scale * gm[r] * gm[c];
+    }
+    float inverse_square = 1.0f / (total * total);
+    int u = 0;
+    for (int r = 0; r < 6; r++)
+        for (int c = r; c < 6; c++)
+            fisher[u++] -= inverse_square * gradient_a[r] * gradient_a[c];
 }

@@ -1,5 +1,5 @@
 // Stage 4: the per-pixel terms summed in float64 in a fixed order (deterministic, unlike atomics): loss,
-// valid, covered, objective, gradient (6) and the upper triangle of sum g_p g_p^T (21), MOSAIC_SUMS
+// valid, covered, objective, gradient (6) and the upper triangle of the Fisher information (21), MOSAIC_SUMS
 // values; then per label the covered pixels' loss and weight, 2 K values. Each chunk of chunk_size
 // pixels has one row of MOSAIC_SUMS + 2 K partial sums, and MOSAIC_REDUCE_GROUP rows at a time are
 // summed into one until one row is left: many threads with short serial loops, since one thread's
@@ -16,26 +16,9 @@ MOSAIC_KERNEL void mosaic_reduce_chunks(const MosaicArgs a)
     int pixels = a.width * a.height;
     if (last > pixels)
         last = pixels;
-    // Sums 10.. are the upper triangle of g g^T, row-major: (0,0) (0,1) .. (0,5) (1,1) ..
-    int row = c, column = -1;
-    if (c >= 10)
-    {
-        int u = c - 10;
-        row = 0;
-        while (u >= 6 - row)
-        {
-            u -= 6 - row;
-            row++;
-        }
-        row += 4;
-        column = row + u;
-    }
     double sum = 0;
     for (int p = first; p < last; p++)
-    {
-        const float* terms = a.pixel_terms + MOSAIC_PIXEL_TERMS * p;
-        sum += column < 0 ? (double)terms[row] : (double)terms[row] * (double)terms[column];
-    }
+        sum += (double)a.pixel_terms[MOSAIC_PIXEL_TERMS * p + c];
     a.partial_sums[(long long)chunk * (MOSAIC_SUMS + 2 * a.label_count) + c] = sum;
 }
 
