@@ -133,6 +133,8 @@ public sealed class Localizer
     private readonly KeyframeDatabase? _keyframes;
     private readonly LocalizerOptions _options;
     private readonly PoseRefiner _refiner;
+    /// <summary>The final refinement from <see cref="LocalizerOptions.TrackingCoarsestLevel"/>, for odometry predictions.</summary>
+    private readonly PoseRefiner _trackingRefiner;
     private readonly PoseRefiner _hypothesisRefiner;
     private Undistorter? _undistorter;
 
@@ -162,7 +164,7 @@ public sealed class Localizer
         _segmenter = segmenter;
         _keyframes = keyframes;
         int coarsest = _options.CoarsestLevel - segmenter.Level;
-        _refiner = new PoseRefiner(renderer, new RefinerOptions
+        var final = new RefinerOptions
         {
             CoarsestLevel = coarsest,
             FinestLevel = _options.FinestLevel - segmenter.Level,
@@ -172,7 +174,9 @@ public sealed class Localizer
             MinRotationStep = _options.MinRotationStepDeg * Math.PI / 180,
             CoverageNeutral = _options.CoverageNeutral,
             BiasCorrectionRounds = _options.BiasCorrectionRounds,
-        });
+        };
+        _refiner = new PoseRefiner(renderer, final);
+        _trackingRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level });
         _hypothesisRefiner = new PoseRefiner(renderer, new RefinerOptions
         {
             CoarsestLevel = coarsest,
@@ -259,7 +263,8 @@ public sealed class Localizer
         clock.Restart();
         if (start is { } from)
         {
-            refined = _refiner.Refine(query, camera, from);
+            var refiner = gateCorrection && seed == PoseSeed.Odometry ? _trackingRefiner : _refiner;
+            refined = refiner.Refine(query, camera, from);
             rejection = Gate(refined, gateCorrection ? from : null);
         }
         var refineTime = clock.Elapsed;

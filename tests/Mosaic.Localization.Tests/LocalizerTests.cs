@@ -84,6 +84,21 @@ public class LocalizerTests
         Assert.Equal(TimeSpan.Zero, results[1].Times.Hypotheses);
     }
 
+    [Fact]
+    public void An_odometry_prediction_is_refined_from_the_tracking_level_and_an_initial_pose_from_the_coarsest()
+    {
+        var truth = Walk(11);
+        var localizer = Create(options: Options with { TrackingCoarsestLevel = 1 });
+        localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
+
+        var results = truth.Take(2).Select((pose, i) => localizer.Process(new LocalizerFrame(i, Photo(pose), Camera, pose))).ToList();
+
+        Assert.Equal([PoseSeed.InitialPose, PoseSeed.Odometry], results.Select(r => r.Seed));
+        Assert.Equal([3, 1], results.Select(r => r.Refined!.Levels[0].Level));
+        Assert.True(results[1].Accepted, results[1].Rejection.ToString());
+        Assert.True(Se3.Distance(results[1].MapFromCamera!.Value, truth[1]).Translation < 0.01);
+    }
+
     /// <summary>
     /// With the ideal segmenter the query's labels are the map's own, the case the bias correction is
     /// for: it reaches the final refinement and brings every tracked frame to within 1.5 mm, where the

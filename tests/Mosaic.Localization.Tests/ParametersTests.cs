@@ -67,5 +67,9 @@ public sealed class ParametersTests : IDisposable
         var range = Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path));
         Assert.Contains("odometry.source 'wheels'", range.Message);
         Assert.Contains("bad.yaml", range.Message);
+
+        File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      tracking_coarsest_level: 5\n");
+        Assert.Contains("localizer.tracking_coarsest_level 5 must be in [finest_level, coarsest_level] = [2, 4]",
+            Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
     }
 }
