@@ -122,7 +122,7 @@ public sealed record LocalizationResult(
 /// <summary>
 /// The localization pipeline, one frame at a time: segment → seed → refine → accept/reject
 /// (DESIGN.md §6, §8). Seeds are an explicit initial pose, the previous pose moved by odometry, or
-/// the top-k keyframes by global descriptor (each refined coarsely, the best refined fully). Quality
+/// the top-k keyframes by global descriptor (each refined coarsely, the best on down to the finest level). Quality
 /// gates (coverage, loss, size of the correction against odometry) accept or reject; after
 /// <see cref="LocalizerOptions.MaxRejectedFrames"/> rejections in a row it relocalises by retrieval.
 /// Plain algorithm: no I/O, no logging; not thread-safe (one frame at a time).
@@ -136,6 +136,8 @@ public sealed class Localizer
     /// <summary>The final refinement from <see cref="LocalizerOptions.TrackingCoarsestLevel"/>, for odometry predictions.</summary>
     private readonly PoseRefiner _trackingRefiner;
     private readonly PoseRefiner _hypothesisRefiner;
+    /// <summary>The final refinement of the best retrieval hypothesis, from the level below <see cref="LocalizerOptions.HypothesisLevels"/>.</summary>
+    private readonly PoseRefiner _fromHypothesisRefiner;
     private Undistorter? _undistorter;
 
     private Se3? _pose;
@@ -177,16 +179,9 @@ public sealed class Localizer
         };
         _refiner = new PoseRefiner(renderer, final);
         _trackingRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level });
-        _hypothesisRefiner = new PoseRefiner(renderer, new RefinerOptions
-        {
-            CoarsestLevel = coarsest,
-            FinestLevel = coarsest - _options.HypothesisLevels + 1,
-            MaxIterationsPerLevel = _options.MaxIterationsPerLevel,
-            RelativeLossTolerance = _options.RelativeLossTolerance,
-            MinTranslationStep = _options.MinTranslationStep,
-            MinRotationStep = _options.MinRotationStepDeg * Math.PI / 180,
-            CoverageNeutral = _options.CoverageNeutral,
-        });
+        _hypothesisRefiner = new PoseRefiner(renderer, final with { FinestLevel = coarsest - _options.HypothesisLevels + 1, BiasCorrectionRounds = 0 });
+        // The best hypothesis has been refined at the coarsest levels already; the final refinement goes on from there.
+        _fromHypothesisRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = Math.Max(final.FinestLevel, coarsest - _options.HypothesisLevels) });
     }
 
     /// <summary>A localizer for a map built by <c>mosaic map build</c> (its segmenter and keyframes).</summary>
@@ -263,7 +258,9 @@ public sealed class Localizer
         clock.Restart();
         if (start is { } from)
         {
-            var refiner = gateCorrection && seed == PoseSeed.Odometry ? _trackingRefiner : _refiner;
+            var refiner = relocalising ? _fromHypothesisRefiner
+                : gateCorrection && seed == PoseSeed.Odometry ? _trackingRefiner
+                : _refiner;
             refined = refiner.Refine(query, camera, from);
             rejection = Gate(refined, gateCorrection ? from : null);
         }

@@ -60,7 +60,7 @@ public sealed record LocalizerOptions
     /// <summary>See <see cref="RetrievalSeparation"/>.</summary>
     public double RetrievalSeparationDeg { get; init; } = 10;
 
-    /// <summary>Each retrieval hypothesis is refined at this many of the coarsest levels before the best is refined fully.</summary>
+    /// <summary>Each retrieval hypothesis is refined at this many of the coarsest levels; the best one's refinement then goes on from the level below them.</summary>
     public int HypothesisLevels { get; init; } = 1;
 
     /// <summary>Gate: reject a pose whose final share of labelled query pixels covered by the map is below this.</summary>

@@ -141,6 +141,8 @@ public class LocalizerTests
         var (t, r) = Se3.Distance(result.MapFromCamera!.Value, truth);
         Assert.True(t < 0.01 && r < 0.3 * Math.PI / 180, $"{t * 100:F2} cm, {r * 180 / Math.PI:F2} deg");
         Assert.True(result.Times.Hypotheses > TimeSpan.Zero);
+        // The hypotheses were refined at the coarsest level; the final refinement goes on below it.
+        Assert.Equal(Options.CoarsestLevel - Options.HypothesisLevels, result.Refined!.Levels[0].Level);
     }
 
     [Fact]
