@@ -179,7 +179,7 @@ public sealed class Localizer
         };
         _refiner = new PoseRefiner(renderer, final);
         _trackingRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level });
-        _hypothesisRefiner = new PoseRefiner(renderer, final with { FinestLevel = coarsest - _options.HypothesisLevels + 1, BiasCorrectionRounds = 0 });
+        _hypothesisRefiner = new PoseRefiner(renderer, final with { FinestLevel = coarsest - _options.HypothesisLevels + 1, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 });
         // The best hypothesis has been refined at the coarsest levels already; the final refinement goes on from there.
         _fromHypothesisRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = Math.Max(final.FinestLevel, coarsest - _options.HypothesisLevels) });
     }

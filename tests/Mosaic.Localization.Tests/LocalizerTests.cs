@@ -145,6 +145,37 @@ public class LocalizerTests
         Assert.Equal(Options.CoarsestLevel - Options.HypothesisLevels, result.Refined!.Levels[0].Level);
     }
 
+    /// <summary>Counts evaluations with gradient per image width.</summary>
+    private sealed class CountingRenderer(ILabelRenderer inner) : ILabelRenderer
+    {
+        public Dictionary<int, int> GradientEvaluations { get; } = [];
+        public int LabelCount => inner.LabelCount;
+        public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
+
+        public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
+        {
+            if (withGradient)
+                GradientEvaluations[camera.Width] = GradientEvaluations.GetValueOrDefault(camera.Width) + 1;
+            return inner.Evaluate(camFromMap, camera, query, withGradient, uncoveredLoss);
+        }
+    }
+
+    [Fact]
+    public void Each_hypothesis_is_refined_with_at_most_its_own_iteration_limit()
+    {
+        var truth = SyntheticRoom.RandomCameraPose(new Random(21));
+        var keyframes = Keyframes(Enumerable.Range(30, 6).Select(s => SyntheticRoom.RandomCameraPose(new Random(s))).Append(Nudge(truth, 0.08, 4)));
+        var counting = new CountingRenderer(Room.Value);
+        var localizer = new Localizer(counting, new PaletteSegmenter(), keyframes, Options with { HypothesisMaxIterations = 2 });
+
+        var result = localizer.Process(new LocalizerFrame(0, Photo(truth), Camera));
+
+        // Only the hypotheses are refined at the coarsest level: one evaluation at the start, then at most one per iteration.
+        int coarsestWidth = Camera.Intrinsics.AtLevel(Options.CoarsestLevel).Width;
+        Assert.InRange(counting.GradientEvaluations[coarsestWidth], result.Hypotheses.Count + 1, result.Hypotheses.Count * (1 + 2));
+        Assert.True(result.Accepted, result.Rejection.ToString());
+    }
+
     [Fact]
     public void Retrieval_ranks_the_keyframe_of_the_same_view_first()
     {

@@ -68,6 +68,8 @@ public sealed class ParametersTests : IDisposable
         Assert.Contains("odometry.source 'wheels'", range.Message);
         Assert.Contains("bad.yaml", range.Message);
 
+        File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      hypothesis_max_iterations: 0\n");
+        Assert.Contains("localizer.hypothesis_max_iterations 0 must be at least 1", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
         File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      tracking_coarsest_level: 5\n");
         Assert.Contains("localizer.tracking_coarsest_level 5 must be in [finest_level, coarsest_level] = [2, 4]",
             Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
