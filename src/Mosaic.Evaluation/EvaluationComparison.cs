@@ -38,7 +38,7 @@ public sealed record StoredEvaluation(string Path, IReadOnlyDictionary<string, S
                 modes[mode.Name] = new StoredMode(accuracy, Number(Field(total, "p50", where + ".latency_ms.total"), double.NaN));
             }
             var baselines = Field(root, "baselines", "");
-            foreach (var (key, name) in new[] { ("odometry_only", "odometry only"), ("retrieval_only", "retrieval only") })
+            foreach (var (key, name) in new[] { ("odometry_only", EvaluationReport.OdometryOnly), ("retrieval_only", EvaluationReport.RetrievalOnly) })
                 if (baselines.TryGetProperty(key, out var baseline) && baseline.ValueKind == JsonValueKind.Object)
                     modes[name] = new StoredMode(ReadAccuracy(baseline, $"baselines.{key}"), double.NaN);
             return new StoredEvaluation(path, modes);
@@ -110,7 +110,7 @@ public sealed record GroupComparison(string Group, string Mode, int Runs, Spread
 /// </summary>
 public static class EvaluationComparison
 {
-    private static readonly string[] Order = ["retrieval", "tracking", "odometry only", "retrieval only"];
+    private static readonly string[] Order = ["retrieval", "tracking", EvaluationReport.OdometryOnly, EvaluationReport.RetrievalOnly];
 
     /// <summary>The order modes are listed in (other names follow, alphabetically).</summary>
     public static IReadOnlyList<string> ModeOrder => Order;

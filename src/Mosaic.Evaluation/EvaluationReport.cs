@@ -27,9 +27,15 @@ public sealed record EvaluationSummary(IReadOnlyList<ModeSummary> Modes, Accurac
 /// </summary>
 public static class EvaluationReport
 {
+    /// <summary>The name of the odometry-only baseline in tables, plots and <see cref="StoredEvaluation"/>.</summary>
+    public const string OdometryOnly = "odometry only";
+
+    /// <summary>The name of the retrieval-only baseline in tables, plots and <see cref="StoredEvaluation"/>.</summary>
+    public const string RetrievalOnly = "retrieval only";
+
     private static readonly Dictionary<string, string> Colors = new()
     {
-        ["ground truth"] = "#222222", ["retrieval"] = "#1f77b4", ["tracking"] = "#d62728", ["odometry only"] = "#2ca02c", ["retrieval only"] = "#9467bd",
+        ["ground truth"] = "#222222", ["retrieval"] = "#1f77b4", ["tracking"] = "#d62728", [OdometryOnly] = "#2ca02c", [RetrievalOnly] = "#9467bd",
     };
 
     /// <summary>Writes every file; returns the paths written.</summary>
@@ -68,8 +74,8 @@ public static class EvaluationReport
             yield return ($"Mosaic, {Name(mode.Mode)} mode", mode.Accuracy, $"{total.P50:F0} / {total.P95:F0}");
         }
         if (summary.OdometryOnly is { } odometry)
-            yield return ("odometry only (baseline)", odometry, "-");
-        yield return ("retrieval only (baseline)", summary.RetrievalOnly, "-");
+            yield return ($"{OdometryOnly} (baseline)", odometry, "-");
+        yield return ($"{RetrievalOnly} (baseline)", summary.RetrievalOnly, "-");
     }
 
     /// <summary>"retrieval" / "tracking".</summary>
@@ -149,7 +155,7 @@ public static class EvaluationReport
         var chart = new SvgChart { Title = "Trajectory, top view (principal plane of the ground truth)", XLabel = "m", YLabel = "m", EqualAspect = true };
         chart.Line("ground truth", Colors["ground truth"], frames.Select(f => Project(f.GroundTruth.Translation)).ToList());
         if (result.OdometryOnly.Count > 0)
-            chart.Line("odometry only", Colors["odometry only"], result.OdometryOnly.Select(b => b.Pose is { } p ? Project(p.Translation) : (double.NaN, double.NaN)).ToList());
+            chart.Line(OdometryOnly, Colors[OdometryOnly], result.OdometryOnly.Select(b => b.Pose is { } p ? Project(p.Translation) : (double.NaN, double.NaN)).ToList());
         foreach (var (mode, outcomes) in result.Modes)
             chart.Points($"{Name(mode)} (accepted)", Colors[Name(mode)], outcomes.Where(o => o.Result.Accepted).Select(o => Project(o.Result.MapFromCamera!.Value.Translation)).ToList());
         return chart.ToSvg();
@@ -162,8 +168,8 @@ public static class EvaluationReport
         double Cm(double m) => Math.Min(m * 100, 100);
         var chart = new SvgChart { Title = "Translation error over time (clipped at 100 cm)", XLabel = "s since the first query", YLabel = "error, cm", YRange = (0, 100) };
         if (result.OdometryOnly.Count > 0)
-            chart.Line("odometry only", Colors["odometry only"], result.OdometryOnly.Select(b => (Seconds(b.Stamp), Cm(b.TranslationError))).ToList());
-        chart.Points("retrieval only", Colors["retrieval only"], result.RetrievalOnly.Select(b => (Seconds(b.Stamp), Cm(b.TranslationError))).ToList());
+            chart.Line(OdometryOnly, Colors[OdometryOnly], result.OdometryOnly.Select(b => (Seconds(b.Stamp), Cm(b.TranslationError))).ToList());
+        chart.Points(RetrievalOnly, Colors[RetrievalOnly], result.RetrievalOnly.Select(b => (Seconds(b.Stamp), Cm(b.TranslationError))).ToList());
         foreach (var (mode, outcomes) in result.Modes)
             chart.Line(Name(mode), Colors[Name(mode)], outcomes.Select(o => (Seconds(o.Frame.Stamp), Cm(o.TranslationError))).ToList());
         return chart.ToSvg();
@@ -179,8 +185,8 @@ public static class EvaluationReport
         }
         var chart = new SvgChart { Title = "Translation error CDF (share of all frames within x)", XLabel = "translation error, cm (log)", YLabel = "share of frames", LogX = true, YRange = (0, 1) };
         if (result.OdometryOnly.Count > 0)
-            chart.Line("odometry only", Colors["odometry only"], Cdf(result.OdometryOnly.Select(b => b.TranslationError)));
-        chart.Line("retrieval only", Colors["retrieval only"], Cdf(result.RetrievalOnly.Select(b => b.TranslationError)));
+            chart.Line(OdometryOnly, Colors[OdometryOnly], Cdf(result.OdometryOnly.Select(b => b.TranslationError)));
+        chart.Line(RetrievalOnly, Colors[RetrievalOnly], Cdf(result.RetrievalOnly.Select(b => b.TranslationError)));
         foreach (var (mode, outcomes) in result.Modes)
             chart.Line(Name(mode), Colors[Name(mode)], Cdf(outcomes.Select(o => o.TranslationError)));
         return chart.ToSvg();

@@ -172,7 +172,7 @@ public class LocalizerTests
 
         // Only the hypotheses are refined at the coarsest level: one evaluation at the start, then at most one per iteration.
         int coarsestWidth = Camera.Intrinsics.AtLevel(Options.CoarsestLevel).Width;
-        Assert.InRange(counting.GradientEvaluations[coarsestWidth], result.Hypotheses.Count + 1, result.Hypotheses.Count * (1 + 2));
+        Assert.InRange(counting.GradientEvaluations[coarsestWidth], result.Hypotheses.Count, result.Hypotheses.Count * (1 + 2));
         Assert.True(result.Accepted, result.Rejection.ToString());
     }
 
