@@ -38,7 +38,7 @@ internal sealed class SyntheticTrials
     /// <summary>Query labels rendered at <paramref name="truth"/>; with noise, 5% wrong labels and 10% ignored pixels.</summary>
     public LabelDistributionImage Query(Se3 truth, Random rng, bool noise)
     {
-        var labels = _renderer.Render(truth.Inverse(), _camera).HardLabels();
+        var labels = _renderer.RenderHardLabels(truth.Inverse(), _camera);
         if (noise)
         {
             for (int p = 0; p < labels.Data.Length; p++)

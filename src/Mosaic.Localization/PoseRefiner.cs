@@ -160,7 +160,7 @@ public sealed class PoseRefiner
         if (_options.BiasCorrectionRounds > 0)
         {
             var clock = Stopwatch.StartNew();
-            var (corrected, rounds, correctionIterations) = CorrectBias(query, camera, camFromMap, length);
+            var (corrected, rounds, correctionIterations) = CorrectBias(query, camera, camFromMap, uncoveredLoss);
             var shift = (corrected * camFromMap.Inverse()).Log();
             camFromMap = corrected;
             // The loss, coverage and covariance reported are those at the returned pose (the finest level's).
@@ -177,24 +177,28 @@ public sealed class PoseRefiner
     /// round solves that by the fixed-point step c ← δ(c)⁻¹·refined, where δ(c) = S(c)·c⁻¹ is the shift
     /// (a left perturbation). The first round assumes the shift at the refined pose is the shift at the
     /// true one; later rounds measure it closer to the true pose, which matters where it changes
-    /// quickly with the pose (hard labels flip pixel by pixel).
+    /// quickly with the pose (hard labels flip pixel by pixel). S uses the finest level's objective,
+    /// <paramref name="uncoveredLoss"/> included: the one that carried the query to <paramref name="refined"/>.
     /// </summary>
-    private (Se3 Pose, int Rounds, int Iterations) CorrectBias(LabelDistributionImage query, PinholeCamera camera, Se3 refined, double length)
+    private (Se3 Pose, int Rounds, int Iterations) CorrectBias(LabelDistributionImage query, PinholeCamera camera, Se3 refined, double[]? uncoveredLoss)
     {
         var levelCamera = camera.AtLevel(_options.FinestLevel);
         var estimate = refined;
         int iterations = 0;
         for (int round = 1; round <= _options.BiasCorrectionRounds; round++)
         {
-            var own = _renderer.Render(estimate, camera).HardLabels();
+            var own = _renderer.RenderHardLabels(estimate, camera);
             for (int p = 0; p < own.Data.Length; p++)
                 if (query.LabelsAt(p).IsEmpty)
                     own.Data[p] = Labels.Ignore;
             var ownQuery = LabelDistributionImage.FromLabels(own, query.LabelCount).Downsample(1 << _options.FinestLevel);
-            var uncoveredLoss = _options.CoverageNeutral ? UncoveredLoss(ownQuery, levelCamera, estimate) : null;
-            var (shifted, _, levelIterations, _, _) = RefineLevel(ownQuery, levelCamera, estimate, uncoveredLoss, length);
+            // S(estimate) is a minimum, whichever pose in its basin the refinement starts from. Starting
+            // at the refined pose, where S(c*) lies, takes fewer iterations than starting at the estimate
+            // from round 2 on, and gives every round the same starting point, so the rounds' shifts differ
+            // by what the labels change, not by where each refinement happened to stop.
+            var (reached, _, levelIterations, _, _) = RefineLevel(ownQuery, levelCamera, refined, uncoveredLoss, length: 1);
             iterations += levelIterations;
-            var next = (shifted * estimate.Inverse()).Inverse() * refined;
+            var next = (reached * estimate.Inverse()).Inverse() * refined;
             var (moved, turned) = Se3.Distance(next.Inverse(), estimate.Inverse());
             estimate = next;
             if (moved < _options.MinTranslationStep && turned < _options.MinRotationStep)

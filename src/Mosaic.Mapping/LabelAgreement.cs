@@ -98,7 +98,7 @@ public sealed class LabelAgreement
         {
             var query = segmenter.Segment(frame.Color);
             query = undistorter?.ResampleNearest(query) ?? query;
-            tally.Add(query, renderer.Render(frame.MapFromColor.Inverse(), colorAtLevel.Intrinsics).HardLabels());
+            tally.Add(query, renderer.RenderHardLabels(frame.MapFromColor.Inverse(), colorAtLevel.Intrinsics));
             progress?.Report((double)++done / frames.Count);
         }
         return tally.Result();

@@ -205,8 +205,7 @@ public sealed class MapBuilder
         double coverage = 0;
         for (int i = 0; i < images.Count; i++)
         {
-            var rendered = renderer.Render(images[i].MapFromColor.Inverse(), retrievalCamera);
-            var labels = rendered.HardLabels();
+            var labels = renderer.RenderHardLabels(images[i].MapFromColor.Inverse(), retrievalCamera);
             coverage += labels.Data.Count(l => l != Labels.Ignore) / (double)labels.Data.Length;
             database.Add(new Keyframe(images[i].Stamp, images[i].MapFromColor, GlobalDescriptor.Compute(labels, k)));
             progress?.Report(new BuildProgress(Stages[6], (double)(i + 1) / images.Count));

@@ -63,7 +63,7 @@ public static class MapEvaluation
         {
             var image = frame.Color.AtLevel(segmenter.Level);
             var camFromMap = frame.MapFromColor.Inverse();
-            var labels = renderer.Render(camFromMap, camera).HardLabels();
+            var labels = renderer.RenderHardLabels(camFromMap, camera);
             var features = new float[image.Rgb.Length];
             for (int p = 0; p < labels.Data.Length; p++)
             {

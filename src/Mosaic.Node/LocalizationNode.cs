@@ -472,7 +472,7 @@ public sealed class LocalizationNode
     {
         var query = result.QueryLabels;
         var pinhole = camera.Intrinsics.AtLevel(_localizer.Segmenter.Level);
-        var rendered = _renderer.Render(mapFromCamera.Inverse(), pinhole).HardLabels();
+        var rendered = _renderer.RenderHardLabels(mapFromCamera.Inverse(), pinhole);
         foreach (var (labels, publisher) in new[] { (query, _debugQueryPublisher!), (rendered, _debugRenderedPublisher!) })
         {
             var rgb = LabelPalette.Colorize(labels);

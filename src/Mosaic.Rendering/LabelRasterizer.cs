@@ -117,6 +117,59 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>
+    /// The label with the largest A_k at each pixel whose A reaches <paramref name="minAlpha"/>, <see cref="Labels.Ignore"/>
+    /// elsewhere: <see cref="RenderedLabels.HardLabels"/> of <see cref="Render"/>, the same to the bit
+    /// (weights summed in float in the same order, ties to the lower label), without the K weights per pixel.
+    /// </summary>
+    public Image<ushort> RenderHardLabels(GaussianProjection<T> projection, TileBins bins, PinholeCamera camera, int labelCount, double minAlpha)
+    {
+        var image = new Image<ushort>(camera.Width, camera.Height);
+        var splats = projection.Splats;
+        int tilesX = projection.TilesX;
+        Parallel.For(0, tilesX * projection.TilesY, () => (Tile: new TileSplats<T>(), Weights: new float[labelCount], Present: new int[labelCount]), (tile, loopState, scratch) =>
+        {
+            var (splatsOfTile, weights, presentLabels) = scratch;
+            splatsOfTile.Load(bins.ListOf(tile), splats);
+            var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
+            for (int py = y0; py < y1; py++)
+            {
+                for (int px = x0; px < x1; px++)
+                {
+                    T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
+                    T trans = T.One, a = T.Zero;
+                    int present = 0;
+                    for (int i = 0; i < splatsOfTile.Count; i++)
+                    {
+                        if (!TryAlpha(splatsOfTile, i, pxT, pyT, out T alpha, out _))
+                            continue;
+                        T w = alpha * trans;
+                        a += w;
+                        int label = splatsOfTile.Label[i];
+                        if (weights[label] == 0)
+                            presentLabels[present++] = label;
+                        weights[label] += float.CreateChecked(w);
+                        trans *= T.One - alpha;
+                        if (trans < _minTransmittance)
+                            break;
+                    }
+                    int best = -1;
+                    for (int m = 0; m < present; m++)
+                    {
+                        int label = presentLabels[m];
+                        if (best < 0 || weights[label] > weights[best] || (weights[label] == weights[best] && label < best))
+                            best = label;
+                    }
+                    for (int m = 0; m < present; m++)
+                        weights[presentLabels[m]] = 0;
+                    image.Data[py * camera.Width + px] = best >= 0 && float.CreateChecked(a) >= minAlpha ? (ushort)best : Labels.Ignore;
+                }
+            }
+            return scratch;
+        }, _ => { });
+        return image;
+    }
+
+    /// <summary>
     /// Tiles are split into this many fixed partitions, each summing into its own buffer, merged in a
     /// fixed order: per-Gaussian sums are then the same on every machine whatever its core count.
     /// </summary>

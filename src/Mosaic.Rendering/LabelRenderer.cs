@@ -20,6 +20,13 @@ public interface ILabelRenderer
     RenderedLabels Render(Se3 camFromMap, PinholeCamera camera);
 
     /// <summary>
+    /// The map's hard labels from pose T_cam_map: <see cref="RenderedLabels.HardLabels"/> of
+    /// <see cref="Render"/>. Backends may skip the K weights per pixel that <see cref="Render"/> writes.
+    /// </summary>
+    Image<ushort> RenderHardLabels(Se3 camFromMap, PinholeCamera camera, double minAlpha = RenderedLabels.DefaultMinAlpha)
+        => Render(camFromMap, camera).HardLabels(minAlpha);
+
+    /// <summary>
     /// The label loss of <paramref name="query"/> (same size as <paramref name="camera"/>) at pose
     /// T_cam_map and, when <paramref name="withGradient"/>, the gradient and normal matrix of the objective.
     /// </summary>
@@ -78,6 +85,14 @@ public sealed class CpuLabelRenderer<T> : ILabelRenderer where T : unmanaged, IF
         _projection.Project(_scene, camFromMap, camera, _settings, _tileSize, withJacobian: false);
         _bins.Build(_projection);
         return _rasterizer.Render(_projection, _bins, camera, _scene.LabelCount);
+    }
+
+    /// <inheritdoc />
+    public Image<ushort> RenderHardLabels(Se3 camFromMap, PinholeCamera camera, double minAlpha = RenderedLabels.DefaultMinAlpha)
+    {
+        _projection.Project(_scene, camFromMap, camera, _settings, _tileSize, withJacobian: false);
+        _bins.Build(_projection);
+        return _rasterizer.RenderHardLabels(_projection, _bins, camera, _scene.LabelCount, minAlpha);
     }
 
     /// <inheritdoc />

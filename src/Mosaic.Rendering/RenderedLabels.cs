@@ -34,11 +34,14 @@ public sealed class RenderedLabels
         Depth = new float[width * height];
     }
 
+    /// <summary>The A a pixel needs for a hard label: half covered.</summary>
+    public const double DefaultMinAlpha = 0.5;
+
     /// <summary>
     /// The label with the largest weight at each pixel whose A reaches <paramref name="minAlpha"/>;
     /// <see cref="Labels.Ignore"/> elsewhere.
     /// </summary>
-    public Image<ushort> HardLabels(double minAlpha = 0.5)
+    public Image<ushort> HardLabels(double minAlpha = DefaultMinAlpha)
     {
         var image = new Image<ushort>(Width, Height);
         for (int p = 0; p < Width * Height; p++)

@@ -101,7 +101,7 @@ public class PoseRefinerTests
     /// <summary>
     /// A view whose bias (13.6 mm here) changes quickly with the pose: one round, which takes the shift
     /// at the refined pose for the shift at the true one, leaves 1.9 mm; further rounds measure it at
-    /// the corrected estimate and converge (0.8 mm after two rounds, 0.3 mm after three).
+    /// the corrected estimate and converge (0.8 mm after two rounds, 0.4 mm after three).
     /// </summary>
     [Fact]
     public void Further_rounds_of_bias_correction_converge_where_one_is_not_enough()
@@ -115,6 +115,30 @@ public class PoseRefinerTests
         var (t, r) = Se3.Distance(three.MapFromCamera, truth);
         Assert.True(t < 0.001 && r < 0.05 * Math.PI / 180, $"after three rounds {t * 1000:F2} mm, {r * 180 / Math.PI:F3} deg off");
         Assert.Equal(3, three.Correction!.Rounds);
+    }
+
+    /// <summary>
+    /// Every round of the correction refines from the pose the levels ended at, with the finest level's
+    /// uncovered costs: the same objective from the same start, so that rounds differ only by the labels
+    /// rendered at their estimates.
+    /// </summary>
+    [Fact]
+    public void Each_correction_round_refines_from_the_refined_pose_with_the_finest_levels_objective()
+    {
+        var (truth, query) = View(14);
+        var recorder = new RecordingRenderer(Room.Value);
+        var result = new PoseRefiner(recorder, new RefinerOptions { CoarsestLevel = 2, FinestLevel = 1, BiasCorrectionRounds = 3 }).Refine(query, Camera, truth);
+
+        // The correction's shift is a left perturbation of T_cam_map from the refined pose to the returned one.
+        var refined = Se3.Exp(-1 * result.Correction!.Shift) * result.MapFromCamera.Inverse();
+        Assert.Equal(result.Correction.Rounds, recorder.FirstEvaluationsAfterRender.Count);
+        Assert.Equal(3, recorder.FirstEvaluationsAfterRender.Count);
+        foreach (var (pose, uncoveredLoss) in recorder.FirstEvaluationsAfterRender)
+        {
+            var (t, r) = Se3.Distance(pose, refined);
+            Assert.True(t < 1e-9 && r < 1e-9, $"a round started {t * 1000:F4} mm, {r:E1} rad from the refined pose");
+            Assert.Equal(result.Levels[^1].UncoveredLoss!, uncoveredLoss!);
+        }
     }
 
     /// <summary>
@@ -180,6 +204,32 @@ public class PoseRefinerTests
         var (t, r) = Se3.Distance(result.MapFromCamera, target);
         Assert.True(t < 1e-5 && r < 1e-5, $"{t:E2} m, {r:E2} rad from the minimum after {result.Iterations} iterations");
         Assert.Equal(1 + result.Iterations, bowl.Evaluations);
+    }
+
+    /// <summary>Records, for each hard-label render, the pose and uncovered costs of the evaluation that follows it.</summary>
+    private sealed class RecordingRenderer(ILabelRenderer inner) : ILabelRenderer
+    {
+        private bool _rendered;
+
+        public List<(Se3 Pose, IReadOnlyList<double>? UncoveredLoss)> FirstEvaluationsAfterRender { get; } = [];
+
+        public int LabelCount => inner.LabelCount;
+
+        public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
+
+        public Image<ushort> RenderHardLabels(Se3 camFromMap, PinholeCamera camera, double minAlpha = RenderedLabels.DefaultMinAlpha)
+        {
+            _rendered = true;
+            return inner.RenderHardLabels(camFromMap, camera, minAlpha);
+        }
+
+        public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
+        {
+            if (_rendered)
+                FirstEvaluationsAfterRender.Add((camFromMap, uncoveredLoss));
+            _rendered = false;
+            return inner.Evaluate(camFromMap, camera, query, withGradient, uncoveredLoss);
+        }
     }
 
     /// <summary>f(T) = ½ |log(T T*⁻¹)|², gradient by central differences, normal matrix scaled.</summary>

@@ -29,6 +29,26 @@ public class ForwardTests
         Assert.Contains(slow.Alpha, a => a > 0.5); // the scene is actually seen
     }
 
+    [Theory]
+    [InlineData(1, 0.5)]
+    [InlineData(2, 0.5)]
+    [InlineData(3, 0.7)]
+    [InlineData(4, 0.9)]
+    public void Hard_label_render_is_the_hard_labels_of_the_full_render(int seed, double minAlpha)
+    {
+        // Many Gaussians of few labels, so that pixels see several labels and ties at the coverage edge occur.
+        var map = TestScenes.RandomScene(seed, count: 300, labelCount: 3);
+        var pose = TestScenes.RandomPose(new Random(seed));
+        var renderer = new CpuLabelRenderer<float>(map);
+
+        var expected = renderer.Render(pose, TestScenes.Camera).HardLabels(minAlpha);
+        var hard = renderer.RenderHardLabels(pose, TestScenes.Camera, minAlpha);
+
+        Assert.Equal(expected.Data, hard.Data);
+        Assert.Contains(hard.Data, l => l == Labels.Ignore);
+        Assert.True(hard.Data.Where(l => l != Labels.Ignore).Distinct().Count() > 1, "the view shows more than one label");
+    }
+
     [Fact]
     public void Tile_size_does_not_change_the_image()
     {

@@ -112,7 +112,7 @@ internal static class BenchCommand
             var renderer = new CpuLabelRenderer<float>(map);
             var camera = SyntheticRoom.Camera;
             var truth = SyntheticRoom.RandomCameraPose(new Random(1));
-            var query = LabelDistributionImage.FromLabels(renderer.Render(truth.Inverse(), camera).HardLabels(), 16);
+            var query = LabelDistributionImage.FromLabels(renderer.RenderHardLabels(truth.Inverse(), camera), 16);
             var result = new PoseRefiner(renderer).Refine(query, camera, truth);
             Console.WriteLine($"Gaussians: {map.Count:N0}; refine iterations: {result.Iterations}; wall time {clock.Elapsed.TotalSeconds:F1} s");
             Console.WriteLine($"Peak resident set (VmHWM): {Units.PeakResidentBytes() / 1048576.0:F0} MiB; managed heap now: {GC.GetTotalMemory(false) / 1048576.0:F0} MiB");

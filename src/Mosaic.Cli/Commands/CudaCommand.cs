@@ -54,7 +54,7 @@ internal static class CudaCommand
         for (int i = 0; i < 3; i++)
         {
             var truth = SyntheticRoom.RandomCameraPose(rng).Inverse();
-            var query = LabelDistributionImage.FromLabels(cpuRoom.Render(truth, SyntheticRoom.Camera).HardLabels(), 16);
+            var query = LabelDistributionImage.FromLabels(cpuRoom.RenderHardLabels(truth, SyntheticRoom.Camera), 16);
             cases.Add(($"synthetic room {room.Count:N0} G, pose {i + 1}", room, Nudge(truth), SyntheticRoom.Camera, query));
         }
         if (mapPath is string path)
@@ -65,7 +65,7 @@ internal static class CudaCommand
             foreach (int k in new[] { 0, keyframes.Keyframes.Count / 2, keyframes.Keyframes.Count - 1 })
             {
                 var truth = keyframes.Keyframes[k].MapFromCamera.Inverse();
-                var query = LabelDistributionImage.FromLabels(cpuReal.Render(truth, keyframes.Camera).HardLabels(), real.Gaussians.LabelCount);
+                var query = LabelDistributionImage.FromLabels(cpuReal.RenderHardLabels(truth, keyframes.Camera), real.Gaussians.LabelCount);
                 cases.Add(($"{Path.GetFileName(Path.GetFullPath(path))} {real.Gaussians.Count:N0} G, keyframe {k}", real.Gaussians, Nudge(truth), keyframes.Camera, query));
             }
         }

@@ -88,7 +88,7 @@ internal static class RenderBench
                 {
                     var renderer = compute.Renderer;
                     var camFromMap = scene.Truth.Inverse();
-                    var query = LabelDistributionImage.FromLabels(renderer.Render(camFromMap, scene.Camera).HardLabels(), scene.Map.LabelCount);
+                    var query = LabelDistributionImage.FromLabels(renderer.RenderHardLabels(camFromMap, scene.Camera), scene.Map.LabelCount);
                     var start = scene.Truth * Se3.Exp(new Tangent(new Vector3d(0.03, -0.02, 0.02), new Vector3d(0.01, 0.02, -0.01)));
                     var timed = new TimedRenderer(renderer);
                     var refiner = new PoseRefiner(timed, new RefinerOptions { CoarsestLevel = refineLevels.Coarsest, FinestLevel = refineLevels.Finest });
@@ -156,6 +156,8 @@ internal static class RenderBench
         public void Reset() => (Evaluations, Time) = (0, TimeSpan.Zero);
 
         public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
+
+        public Image<ushort> RenderHardLabels(Se3 camFromMap, PinholeCamera camera, double minAlpha = RenderedLabels.DefaultMinAlpha) => inner.RenderHardLabels(camFromMap, camera, minAlpha);
 
         public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
         {
