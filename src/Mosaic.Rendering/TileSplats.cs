@@ -17,6 +17,9 @@ internal sealed class TileSplats<T> where T : unmanaged, IFloatingPointIeee754<T
     public T[] MeanX = [], MeanY = [], ConicA = [], ConicB = [], ConicC = [], Opacity = [], Depth = [];
     public ushort[] Label = [];
 
+    /// <summary>Per splat, α and dα/dq at the pixel being composited (<see cref="LabelRasterizer{T}"/> fills them).</summary>
+    public T[] Alpha = [], AlphaSlope = [];
+
     public void Load(ReadOnlySpan<int> list, Splat2D<T>[] splats)
     {
         int n = list.Length;
@@ -27,6 +30,7 @@ internal sealed class TileSplats<T> where T : unmanaged, IFloatingPointIeee754<T
             MeanX = new T[size]; MeanY = new T[size]; ConicA = new T[size]; ConicB = new T[size]; ConicC = new T[size];
             Opacity = new T[size]; Depth = new T[size];
             Label = new ushort[size];
+            Alpha = new T[size]; AlphaSlope = new T[size];
         }
         for (int i = 0; i < n; i++)
         {
