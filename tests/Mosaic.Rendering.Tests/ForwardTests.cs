@@ -27,6 +27,13 @@ public class ForwardTests
                 Assert.True(Math.Abs(fast.Depth[p] - slow.Depth[p]) < 1e-4 * Math.Max(1, slow.Depth[p]), $"depth at pixel {p}");
         }
         Assert.Contains(slow.Alpha, a => a > 0.5); // the scene is actually seen
+
+        // The float renderer computes α eight splats at a time where a tile has that many: make sure it does here.
+        var projection = new GaussianProjection<float>();
+        projection.Project(new SplatScene<float>(map), pose, TestScenes.Camera, settings, CpuLabelRenderer<float>.DefaultTileSize, withJacobian: false);
+        var bins = new TileBins();
+        bins.Build(projection);
+        Assert.True(bins.MaxEntriesPerTile >= 16, $"longest tile list {bins.MaxEntriesPerTile}");
     }
 
     [Theory]
