@@ -46,9 +46,10 @@ public sealed record RefinerOptions
     /// fades over what is behind it), the query's are hard, so the cross-entropy moves the camera some
     /// millimetres off (README "Pose refinement"). The correction measures that shift where it happens:
     /// each round renders the map's hard labels at the current estimate (ignored where the query is),
-    /// refines against them at the finest level, and takes as the next estimate the refined pose moved
-    /// back by the shift that refinement made. Each round costs one render at the query's resolution
-    /// and a short finest-level refinement. It assumes the query's labels are the map's own, which
+    /// refines against them at the finest level (from the refined pose, with the finest level's
+    /// objective), and takes as the next estimate the refined pose moved back by the shift from the
+    /// estimate to where that refinement ends. Each round costs one hard-label render at the query's
+    /// resolution and a short finest-level refinement. It assumes the query's labels are the map's own, which
     /// holds for synthetic queries and not for a segmenter's (README "Localizing a drive").
     /// </summary>
     public int BiasCorrectionRounds { get; init; }
@@ -195,7 +196,8 @@ public sealed class PoseRefiner
             // S(estimate) is a minimum, whichever pose in its basin the refinement starts from. Starting
             // at the refined pose, where S(c*) lies, takes fewer iterations than starting at the estimate
             // from round 2 on, and gives every round the same starting point, so the rounds' shifts differ
-            // by what the labels change, not by where each refinement happened to stop.
+            // by what the labels change, not by where each refinement happened to stop. The step length
+            // starts afresh: the finest level's last one fitted another objective.
             var (reached, _, levelIterations, _, _) = RefineLevel(ownQuery, levelCamera, refined, uncoveredLoss, length: 1);
             iterations += levelIterations;
             var next = (reached * estimate.Inverse()).Inverse() * refined;

@@ -75,8 +75,9 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>
     /// <see cref="TryAlpha"/> for every splat of <paramref name="tile"/> at pixel (px, py) at once, into
-    /// <see cref="TileSplats{T}.Alpha"/> (0 outside the support) and <see cref="TileSplats{T}.AlphaSlope"/>. Eight splats per instruction for float where the machine
-    /// has 256-bit vectors; their exp may differ from the scalar one in the last bit.
+    /// <see cref="TileSplats{T}.Alpha"/> (0 outside the support) and <see cref="TileSplats{T}.AlphaSlope"/>:
+    /// eight splats per instruction for float where the machine has 256-bit vectors, whose exp may
+    /// differ from the scalar one in the last bit; one at a time otherwise and for the rest of the list.
     /// </summary>
     private void Alphas(TileSplats<T> tile, T px, T py)
     {
@@ -181,9 +182,9 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         var image = new Image<ushort>(camera.Width, camera.Height);
         var splats = projection.Splats;
         int tilesX = projection.TilesX;
-        Parallel.For(0, tilesX * projection.TilesY, () => (Tile: new TileSplats<T>(), Weights: new float[labelCount], Present: new int[labelCount]), (tile, loopState, scratch) =>
+        Parallel.For(0, tilesX * projection.TilesY, () => (Tile: new TileSplats<T>(), Weights: new float[labelCount], Seen: new bool[labelCount], Present: new int[labelCount]), (tile, loopState, scratch) =>
         {
-            var (splatsOfTile, weights, presentLabels) = scratch;
+            var (splatsOfTile, weights, seen, presentLabels) = scratch;
             splatsOfTile.Load(bins.ListOf(tile), splats);
             var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
             for (int py = y0; py < y1; py++)
@@ -202,8 +203,8 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                         T w = alpha * trans;
                         a += w;
                         int label = splatsOfTile.Label[i];
-                        if (weights[label] == 0)
-                            presentLabels[present++] = label;
+                        if (!seen[label])
+                            (seen[label], presentLabels[present++]) = (true, label);
                         weights[label] += float.CreateChecked(w);
                         trans *= T.One - alpha;
                         if (trans < _minTransmittance)
@@ -217,7 +218,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                             best = label;
                     }
                     for (int m = 0; m < present; m++)
-                        weights[presentLabels[m]] = 0;
+                        (weights[presentLabels[m]], seen[presentLabels[m]]) = (0, false);
                     image.Data[py * camera.Width + px] = best >= 0 && float.CreateChecked(a) >= minAlpha ? (ushort)best : Labels.Ignore;
                 }
             }
