@@ -17,6 +17,12 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
     /// <summary>Number of elements per Gaussian in <see cref="Jacobian"/>.</summary>
     public const int JacobianSize = 30;
 
+    /// <summary>
+    /// Values after the last Gaussian's Jacobian, so that the rasterizer may read each 6-value row as
+    /// 8 values (the last two unused).
+    /// </summary>
+    public const int JacobianPadding = 2;
+
     // Per source Gaussian (before compaction).
     private bool[] _visible = [];
 
@@ -101,8 +107,8 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
             Splats = new Splat2D<T>[n];
             TileX0 = new int[n]; TileX1 = new int[n]; TileY0 = new int[n]; TileY1 = new int[n];
         }
-        if (withJacobian && Jacobian.Length < JacobianSize * n)
-            Jacobian = new T[JacobianSize * n];
+        if (withJacobian && Jacobian.Length < JacobianSize * n + JacobianPadding)
+            Jacobian = new T[JacobianSize * n + JacobianPadding];
     }
 
     /// <summary>One Gaussian in the camera: everything the Jacobian needs again.</summary>

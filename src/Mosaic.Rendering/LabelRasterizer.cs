@@ -302,6 +302,9 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         }
     }
 
+    /// <summary>Values per label slot in the per-pixel ∇A_k: 6, padded to 8 for 256-bit vectors.</summary>
+    private const int GradientStride = 8;
+
     /// <summary>Most (slot, value) pairs one pixel may give <see cref="Uplift"/>.</summary>
     public const int MaxValuesPerPixel = 64;
 
@@ -373,7 +376,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             SlotOfLabel = Enumerable.Repeat(-1, labelCount).ToArray();
             PresentLabel = new int[labelCount];
             LabelWeight = new T[labelCount];
-            LabelGradient = new T[6 * labelCount];
+            LabelGradient = new T[GradientStride * labelCount];
             CoveredLossByLabel = new double[labelCount];
             CoveredWeightByLabel = new double[labelCount];
         }
@@ -405,7 +408,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             var splatsOfTile = scratch.Tile;
             splatsOfTile.Load(bins.ListOf(tile), splats);
             var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
-            Span<T> dAlpha = stackalloc T[6], carried = stackalloc T[6];
+            Span<T> dAlpha = stackalloc T[GradientStride], carried = stackalloc T[GradientStride];
             Span<double> g = stackalloc double[6], labelGradient = stackalloc double[6], gradA = stackalloc double[6];
             for (int py = y0; py < y1; py++)
             {
@@ -440,16 +443,22 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                             scratch.PresentLabel[m] = label;
                             scratch.LabelWeight[m] = T.Zero;
                             if (withGradient)
-                                scratch.LabelGradient.AsSpan(6 * m, 6).Clear();
+                                scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride).Clear();
                         }
                         scratch.LabelWeight[m] += w;
                         if (withGradient)
                         {
-                            var gradientOfLabel = scratch.LabelGradient.AsSpan(6 * m, 6);
+                            var gradientOfLabel = scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride);
                             if (dAlphaDq == T.Zero)
                             {
                                 for (int k = 0; k < 6; k++)
                                     gradientOfLabel[k] -= w * carried[k];
+                            }
+                            else if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+                            {
+                                AddAlphaGradient(splatsOfTile, i, pxT, pyT, dAlphaDq, jacobian, GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]],
+                                    float.CreateTruncating(trans), float.CreateTruncating(w), float.CreateTruncating(T.One / (T.One - alpha)),
+                                    MemoryMarshal.Cast<T, float>(gradientOfLabel), MemoryMarshal.Cast<T, float>(carried));
                             }
                             else
                             {
@@ -554,6 +563,29 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>
+    /// The float, 256-bit form of one contributor's update in <see cref="Evaluate"/>: ∇α_i as in
+    /// <see cref="AlphaGradient"/>, then ∇A_{l_i} += T_i ∇α_i − w_i c and c += ∇α_i/(1 − α_i), where c is
+    /// the carried sum. Each 6-value row is read as 8 values (<see cref="GaussianProjection{T}.JacobianPadding"/>);
+    /// lanes 6 and 7 carry whatever follows and are never read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddAlphaGradient(TileSplats<T> tile, int i, T px, T py, T dAlphaDq, T[] jacobian, int offset,
+        float trans, float w, float inverse, Span<float> gradientOfLabel, Span<float> carried)
+    {
+        T dx = px - tile.MeanX[i], dy = py - tile.MeanY[i];
+        T conicB = tile.ConicB[i];
+        float s0 = float.CreateTruncating(-_two * dAlphaDq * (tile.ConicA[i] * dx + conicB * dy));
+        float s1 = float.CreateTruncating(-_two * dAlphaDq * (conicB * dx + tile.ConicC[i] * dy));
+        float s2 = float.CreateTruncating(dAlphaDq * dx * dx), s3 = float.CreateTruncating(dAlphaDq * _two * dx * dy), s4 = float.CreateTruncating(dAlphaDq * dy * dy);
+        var jac = MemoryMarshal.Cast<T, float>(jacobian.AsSpan(offset, GaussianProjection<T>.JacobianSize + GaussianProjection<T>.JacobianPadding));
+        var dAlpha = s0 * Vector256.Create(jac[..8]) + s1 * Vector256.Create(jac.Slice(6, 8)) + s2 * Vector256.Create(jac.Slice(12, 8))
+            + s3 * Vector256.Create(jac.Slice(18, 8)) + s4 * Vector256.Create(jac.Slice(24, 8));
+        var sum = Vector256.Create((ReadOnlySpan<float>)carried);
+        (Vector256.Create((ReadOnlySpan<float>)gradientOfLabel) + trans * dAlpha - w * sum).CopyTo(gradientOfLabel);
+        (sum + dAlpha * inverse).CopyTo(carried);
+    }
+
+    /// <summary>
     /// Adds one pixel's objective gradient and Fisher information to <paramref name="scratch"/>, from A_k and
     /// ∇A_k of the <paramref name="present"/> labels present (<paramref name="total"/> = A + Kε). With
     /// P_k = (A_k + ε)/(A + Kε): g = (1/(A + Kε) + β) ∇A − Σ_k h_k ∇A_k/(A_k + ε), and
@@ -569,7 +601,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             double shifted = double.CreateChecked(scratch.LabelWeight[m]) + epsilon;
             for (int k = 0; k < 6; k++)
             {
-                labelGradient[k] = double.CreateChecked(scratch.LabelGradient[6 * m + k]);
+                labelGradient[k] = double.CreateChecked(scratch.LabelGradient[GradientStride * m + k]);
                 gradA[k] += labelGradient[k];
             }
             AddOuter(scratch.Normal, 1 / (shifted * total), labelGradient);
@@ -584,7 +616,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                 continue;
             double c = supportWeights[s] / (double.CreateChecked(scratch.LabelWeight[m]) + epsilon);
             for (int k = 0; k < 6; k++)
-                g[k] -= c * double.CreateChecked(scratch.LabelGradient[6 * m + k]);
+                g[k] -= c * double.CreateChecked(scratch.LabelGradient[GradientStride * m + k]);
         }
         for (int k = 0; k < 6; k++)
             scratch.Gradient[k] += g[k];
