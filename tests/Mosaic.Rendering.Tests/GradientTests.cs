@@ -1,5 +1,6 @@
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
 
 namespace Mosaic.Rendering.Tests;
 
@@ -161,6 +162,31 @@ public class GradientTests
             Close(byDefault.Gradient![k], tiled.Gradient![k], $"gradient {k}");
         for (int k = 0; k < 36; k++)
             Close(byDefault.NormalMatrix![k], tiled.NormalMatrix![k], $"normal matrix {k}");
+    }
+
+    /// <summary>
+    /// The float path reads each Jacobian row as eight values; for the map's last Gaussian that reaches
+    /// past its 30 values, which the projection's padding must cover. One Gaussian in view is that case.
+    /// </summary>
+    [Fact]
+    public void Float_gradient_of_a_single_gaussian_agrees_with_the_float64_gradient()
+    {
+        var map = new GaussianMap(1, 2);
+        map.Positions[0] = 0.05f;
+        map.Positions[2] = 1.0f;
+        for (int a = 0; a < 3; a++)
+            map.LogScales[a] = MathF.Log(0.1f);
+        map.Rotations[0] = 1;
+        map.OpacityLogits[0] = 1;
+        var query = LabelDistributionImage.FromLabels(new Image<ushort>(TestScenes.Camera.Width, TestScenes.Camera.Height), 2);
+
+        var single = new CpuLabelRenderer<float>(map).Evaluate(Se3.Identity, TestScenes.Camera, query, true);
+        var full = new CpuLabelRenderer<double>(map).Evaluate(Se3.Identity, TestScenes.Camera, query, true);
+
+        double scale = full.Gradient!.Max(Math.Abs);
+        Assert.True(scale > 0, "the Gaussian should pull on the pose");
+        for (int k = 0; k < 6; k++)
+            Assert.True(Math.Abs(single.Gradient![k] - full.Gradient![k]) < 1e-3 * scale, $"component {k}: {single.Gradient[k]} vs {full.Gradient[k]}");
     }
 
     [Fact]
