@@ -552,14 +552,19 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AlphaGradient(TileSplats<T> tile, int i, T px, T py, T dAlphaDq, ReadOnlySpan<T> jac, Span<T> result)
     {
-        T dx = px - tile.MeanX[i], dy = py - tile.MeanY[i];
-        T conicB = tile.ConicB[i];
-        // dq/d(mean x, mean y, conic a, b, c), times dα/dq
-        T s0 = -_two * dAlphaDq * (tile.ConicA[i] * dx + conicB * dy);
-        T s1 = -_two * dAlphaDq * (conicB * dx + tile.ConicC[i] * dy);
-        T s2 = dAlphaDq * dx * dx, s3 = dAlphaDq * _two * dx * dy, s4 = dAlphaDq * dy * dy;
+        var (s0, s1, s2, s3, s4) = AlphaSlopes(tile, i, px, py, dAlphaDq);
         for (int k = 0; k < 6; k++)
             result[k] = s0 * jac[k] + s1 * jac[6 + k] + s2 * jac[12 + k] + s3 * jac[18 + k] + s4 * jac[24 + k];
+    }
+
+    /// <summary>dα/d(mean x, mean y, conic a, b, c) of splat <paramref name="i"/> at pixel (px, py): dq/d(...) times dα/dq.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private (T, T, T, T, T) AlphaSlopes(TileSplats<T> tile, int i, T px, T py, T dAlphaDq)
+    {
+        T dx = px - tile.MeanX[i], dy = py - tile.MeanY[i];
+        T conicB = tile.ConicB[i];
+        return (-_two * dAlphaDq * (tile.ConicA[i] * dx + conicB * dy), -_two * dAlphaDq * (conicB * dx + tile.ConicC[i] * dy),
+            dAlphaDq * dx * dx, dAlphaDq * _two * dx * dy, dAlphaDq * dy * dy);
     }
 
     /// <summary>
@@ -572,14 +577,11 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
     private void AddAlphaGradient(TileSplats<T> tile, int i, T px, T py, T dAlphaDq, T[] jacobian, int offset,
         float trans, float w, float inverse, Span<float> gradientOfLabel, Span<float> carried)
     {
-        T dx = px - tile.MeanX[i], dy = py - tile.MeanY[i];
-        T conicB = tile.ConicB[i];
-        float s0 = float.CreateTruncating(-_two * dAlphaDq * (tile.ConicA[i] * dx + conicB * dy));
-        float s1 = float.CreateTruncating(-_two * dAlphaDq * (conicB * dx + tile.ConicC[i] * dy));
-        float s2 = float.CreateTruncating(dAlphaDq * dx * dx), s3 = float.CreateTruncating(dAlphaDq * _two * dx * dy), s4 = float.CreateTruncating(dAlphaDq * dy * dy);
+        var (s0, s1, s2, s3, s4) = AlphaSlopes(tile, i, px, py, dAlphaDq);
         var jac = MemoryMarshal.Cast<T, float>(jacobian.AsSpan(offset, GaussianProjection<T>.JacobianSize + GaussianProjection<T>.JacobianPadding));
-        var dAlpha = s0 * Vector256.Create(jac[..8]) + s1 * Vector256.Create(jac.Slice(6, 8)) + s2 * Vector256.Create(jac.Slice(12, 8))
-            + s3 * Vector256.Create(jac.Slice(18, 8)) + s4 * Vector256.Create(jac.Slice(24, 8));
+        var dAlpha = float.CreateTruncating(s0) * Vector256.Create(jac[..8]) + float.CreateTruncating(s1) * Vector256.Create(jac.Slice(6, 8))
+            + float.CreateTruncating(s2) * Vector256.Create(jac.Slice(12, 8)) + float.CreateTruncating(s3) * Vector256.Create(jac.Slice(18, 8))
+            + float.CreateTruncating(s4) * Vector256.Create(jac.Slice(24, 8));
         var sum = Vector256.Create((ReadOnlySpan<float>)carried);
         (Vector256.Create((ReadOnlySpan<float>)gradientOfLabel) + trans * dAlpha - w * sum).CopyTo(gradientOfLabel);
         (sum + dAlpha * inverse).CopyTo(carried);
