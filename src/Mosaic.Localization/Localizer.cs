@@ -136,6 +136,10 @@ public sealed class Localizer
     /// <summary>The final refinement from <see cref="LocalizerOptions.TrackingCoarsestLevel"/>, for odometry predictions.</summary>
     private readonly PoseRefiner _trackingRefiner;
     private readonly PoseRefiner _hypothesisRefiner;
+    /// <summary>The full map's renderer, which scores hypotheses refined on a coarsened map; null when they are refined on the full map.</summary>
+    private readonly ILabelRenderer? _hypothesisScorer;
+    /// <summary>The level (relative to the segmenter's) at which hypotheses end their refinement and are ranked.</summary>
+    private readonly int _hypothesisLevel;
     /// <summary>The final refinement of the best retrieval hypothesis, from the level below <see cref="LocalizerOptions.HypothesisLevels"/>.</summary>
     private readonly PoseRefiner _fromHypothesisRefiner;
     private Undistorter? _undistorter;
@@ -151,9 +155,12 @@ public sealed class Localizer
     /// <summary>
     /// A localizer against the map behind <paramref name="renderer"/>, segmenting queries with
     /// <paramref name="segmenter"/> (the map's own) and relocalising with <paramref name="keyframes"/>
-    /// (null: only initial poses can start it).
+    /// (null: only initial poses can start it). <paramref name="hypothesisRenderer"/>, when given,
+    /// renders a coarsened version of the same map on which retrieval hypotheses are refined
+    /// (<see cref="LocalizerOptions.HypothesisMapVoxel"/>; <see cref="ForMap"/> makes it); without it
+    /// they are refined on the full map.
     /// </summary>
-    public Localizer(ILabelRenderer renderer, ISegmenter segmenter, KeyframeDatabase? keyframes, LocalizerOptions? options = null)
+    public Localizer(ILabelRenderer renderer, ISegmenter segmenter, KeyframeDatabase? keyframes, LocalizerOptions? options = null, ILabelRenderer? hypothesisRenderer = null)
     {
         _options = options ?? new LocalizerOptions();
         _options.Validate();
@@ -179,19 +186,31 @@ public sealed class Localizer
         };
         _refiner = new PoseRefiner(renderer, final);
         _trackingRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level });
-        _hypothesisRefiner = new PoseRefiner(renderer, final with { FinestLevel = coarsest - _options.HypothesisLevels + 1, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 });
+        _hypothesisLevel = coarsest - _options.HypothesisLevels + 1;
+        _hypothesisScorer = hypothesisRenderer is null ? null : renderer;
+        _hypothesisRefiner = new PoseRefiner(hypothesisRenderer ?? renderer, final with { FinestLevel = _hypothesisLevel, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 });
         // The best hypothesis has been refined at the coarsest levels already; the final refinement goes on from there.
         _fromHypothesisRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = Math.Max(final.FinestLevel, coarsest - _options.HypothesisLevels) });
     }
 
-    /// <summary>A localizer for a map built by <c>mosaic map build</c> (its segmenter and keyframes).</summary>
+    /// <summary>
+    /// A localizer for a map built by <c>mosaic map build</c> (its segmenter and keyframes), rendered by
+    /// <paramref name="renderer"/> (default: the CPU backend). With the CPU backend the retrieval
+    /// hypotheses are refined on the map coarsened to <see cref="LocalizerOptions.HypothesisMapVoxel"/>;
+    /// other backends refine them on the full map, which a GPU renders fast at the hypotheses' size.
+    /// </summary>
     /// <exception cref="ArgumentException">The map carries no segmenter.</exception>
     public static Localizer ForMap(PrivacyMap map, LocalizerOptions? options = null, ILabelRenderer? renderer = null)
     {
         if (map.SegmenterDefinition is null)
             throw new ArgumentException("the map carries no segmenter.yaml; build it with `mosaic map build`");
         var segmenter = Segmenters.Load(map.SegmenterDefinition, "segmenter.yaml");
-        return new Localizer(renderer ?? new CpuLabelRenderer<float>(map.Gaussians), segmenter, map.Keyframes, options);
+        options ??= new LocalizerOptions();
+        var cpu = renderer is null ? new CpuLabelRenderer<float>(map.Gaussians) : renderer as CpuLabelRenderer<float>;
+        var hypothesisRenderer = cpu is not null && options.HypothesisMapVoxel > 0
+            ? new CpuLabelRenderer<float>(map.Gaussians.Coarsened(options.HypothesisMapVoxel), cpu.Settings)
+            : null;
+        return new Localizer(renderer ?? cpu!, segmenter, map.Keyframes, options, hypothesisRenderer);
     }
 
     /// <summary>The state after the last frame.</summary>
@@ -372,17 +391,23 @@ public sealed class Localizer
             if (!nearChosen)
                 chosen.Add(candidate);
         }
-        var hypotheses = chosen.Select(c =>
-        {
-            var result = _hypothesisRefiner.Refine(query, camera, c.Keyframe.MapFromCamera);
-            return new RetrievalHypothesis(c.Keyframe, c.Similarity, result.MapFromCamera, result.Loss, result.Coverage);
-        }).ToList();
+        var hypotheses = chosen.Select(c => Hypothesis(c.Keyframe, c.Similarity, c.Keyframe.MapFromCamera, query, camera)).ToList();
         if (prediction is { } predicted)
-        {
-            var result = _hypothesisRefiner.Refine(query, camera, predicted);
-            hypotheses.Add(new RetrievalHypothesis(null, double.NaN, result.MapFromCamera, result.Loss, result.Coverage));
-        }
+            hypotheses.Add(Hypothesis(null, double.NaN, predicted, query, camera));
         return hypotheses;
+    }
+
+    /// <summary>
+    /// One hypothesis refined coarsely, with the full map's loss and coverage at its refined pose: a
+    /// coarsened map's own loss is lower and ranks differently.
+    /// </summary>
+    private RetrievalHypothesis Hypothesis(Keyframe? keyframe, double similarity, Se3 start, LabelDistributionImage query, PinholeCamera camera)
+    {
+        var result = _hypothesisRefiner.Refine(query, camera, start);
+        if (_hypothesisScorer is null)
+            return new RetrievalHypothesis(keyframe, similarity, result.MapFromCamera, result.Loss, result.Coverage);
+        var score = _hypothesisScorer.Evaluate(result.MapFromCamera.Inverse(), camera.AtLevel(_hypothesisLevel), query.Downsample(1 << _hypothesisLevel), withGradient: false);
+        return new RetrievalHypothesis(keyframe, similarity, result.MapFromCamera, score.Loss, score.Coverage);
     }
 
     /// <summary>Lowest loss among hypotheses that pass the coverage gate; failing that, the best covered.</summary>

@@ -145,19 +145,45 @@ public class LocalizerTests
         Assert.Equal(Options.CoarsestLevel - Options.HypothesisLevels, result.Refined!.Levels[0].Level);
     }
 
-    /// <summary>Counts evaluations with gradient per image width.</summary>
+    /// <summary>Counts evaluations with and without gradient per image width.</summary>
     private sealed class CountingRenderer(ILabelRenderer inner) : ILabelRenderer
     {
         public Dictionary<int, int> GradientEvaluations { get; } = [];
+        public Dictionary<int, int> LossEvaluations { get; } = [];
         public int LabelCount => inner.LabelCount;
         public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
 
         public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
         {
-            if (withGradient)
-                GradientEvaluations[camera.Width] = GradientEvaluations.GetValueOrDefault(camera.Width) + 1;
+            var counts = withGradient ? GradientEvaluations : LossEvaluations;
+            counts[camera.Width] = counts.GetValueOrDefault(camera.Width) + 1;
             return inner.Evaluate(camFromMap, camera, query, withGradient, uncoveredLoss);
         }
+    }
+
+    [Fact]
+    public void Hypotheses_are_refined_on_the_coarse_map_and_ranked_by_the_full_maps_loss()
+    {
+        var truth = SyntheticRoom.RandomCameraPose(new Random(21));
+        var keyframes = Keyframes(Enumerable.Range(30, 6).Select(s => SyntheticRoom.RandomCameraPose(new Random(s))).Append(Nudge(truth, 0.08, 4)));
+        var full = new CountingRenderer(Room.Value);
+        var coarse = new CountingRenderer(new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Coarsened(0.06)));
+        var localizer = new Localizer(full, new PaletteSegmenter(), keyframes, Options, hypothesisRenderer: coarse);
+
+        var result = localizer.Process(new LocalizerFrame(0, Photo(truth), Camera));
+
+        int coarsestWidth = Camera.Intrinsics.AtLevel(Options.CoarsestLevel).Width;
+        Assert.True(coarse.GradientEvaluations[coarsestWidth] >= result.Hypotheses.Count);
+        Assert.Equal([coarsestWidth], coarse.GradientEvaluations.Keys);
+        // The full map refines no hypothesis; it scores each once where its refinement ended.
+        Assert.False(full.GradientEvaluations.ContainsKey(coarsestWidth));
+        Assert.Equal(result.Hypotheses.Count, full.LossEvaluations[coarsestWidth]);
+        var best = result.Hypotheses.Single(h => h.Refined == result.SeedMapFromCamera);
+        var query = LabelDistributionImage.FromLabels(result.QueryLabels, K).Downsample(1 << Options.CoarsestLevel);
+        Assert.Equal(Room.Value.Evaluate(best.Refined.Inverse(), Camera.Intrinsics.AtLevel(Options.CoarsestLevel), query, withGradient: false).Loss, best.Loss, 6);
+        Assert.True(result.Accepted, result.Rejection.ToString());
+        var (t, r) = Se3.Distance(result.MapFromCamera!.Value, truth);
+        Assert.True(t < 0.01 && r < 0.3 * Math.PI / 180, $"{t * 100:F2} cm, {r * 180 / Math.PI:F2} deg");
     }
 
     [Fact]
