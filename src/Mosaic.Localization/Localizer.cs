@@ -136,7 +136,7 @@ public sealed class Localizer
     /// <summary>The final refinement from <see cref="LocalizerOptions.TrackingCoarsestLevel"/>, for odometry predictions.</summary>
     private readonly PoseRefiner _trackingRefiner;
     private readonly PoseRefiner _hypothesisRefiner;
-    /// <summary>The full map's renderer, which scores hypotheses refined on a coarsened map; null when they are refined on the full map.</summary>
+    /// <summary>The full map's renderer, which scores hypotheses refined on the coarse copy of the map; null when they are refined on the full map.</summary>
     private readonly ILabelRenderer? _hypothesisScorer;
     /// <summary>The level (relative to the segmenter's) at which hypotheses end their refinement and are ranked.</summary>
     private readonly int _hypothesisLevel;
@@ -155,12 +155,12 @@ public sealed class Localizer
     /// <summary>
     /// A localizer against the map behind <paramref name="renderer"/>, segmenting queries with
     /// <paramref name="segmenter"/> (the map's own) and relocalising with <paramref name="keyframes"/>
-    /// (null: only initial poses can start it). <paramref name="hypothesisRenderer"/>, when given,
-    /// renders a coarsened version of the same map on which retrieval hypotheses are refined
-    /// (<see cref="LocalizerOptions.HypothesisMapVoxel"/>; <see cref="ForMap"/> makes it); without it
-    /// they are refined on the full map.
+    /// (null: only initial poses can start it). <paramref name="coarseRenderer"/>, when given,
+    /// renders a coarsened copy of the same map, on which every refinement's levels from
+    /// <see cref="LocalizerOptions.CoarseMapLevel"/> up run (<see cref="LocalizerOptions.CoarseMapVoxel"/>;
+    /// <see cref="ForMap"/> makes it); without it every level is refined on the full map.
     /// </summary>
-    public Localizer(ILabelRenderer renderer, ISegmenter segmenter, KeyframeDatabase? keyframes, LocalizerOptions? options = null, ILabelRenderer? hypothesisRenderer = null)
+    public Localizer(ILabelRenderer renderer, ISegmenter segmenter, KeyframeDatabase? keyframes, LocalizerOptions? options = null, ILabelRenderer? coarseRenderer = null)
     {
         _options = options ?? new LocalizerOptions();
         _options.Validate();
@@ -183,21 +183,22 @@ public sealed class Localizer
             MinRotationStep = _options.MinRotationStepDeg * Math.PI / 180,
             CoverageNeutral = _options.CoverageNeutral,
             BiasCorrectionRounds = _options.BiasCorrectionRounds,
+            CoarseMapLevel = _options.CoarseMapLevel - segmenter.Level,
         };
-        _refiner = new PoseRefiner(renderer, final);
-        _trackingRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level });
+        _refiner = new PoseRefiner(renderer, final, coarseRenderer);
+        _trackingRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level }, coarseRenderer);
         _hypothesisLevel = coarsest - _options.HypothesisLevels + 1;
-        _hypothesisScorer = hypothesisRenderer is null ? null : renderer;
-        _hypothesisRefiner = new PoseRefiner(hypothesisRenderer ?? renderer, final with { FinestLevel = _hypothesisLevel, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 });
+        _hypothesisScorer = coarseRenderer is not null && _hypothesisLevel >= final.CoarseMapLevel ? renderer : null;
+        _hypothesisRefiner = new PoseRefiner(renderer, final with { FinestLevel = _hypothesisLevel, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 }, coarseRenderer);
         // The best hypothesis has been refined at the coarsest levels already; the final refinement goes on from there.
-        _fromHypothesisRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = Math.Max(final.FinestLevel, coarsest - _options.HypothesisLevels) });
+        _fromHypothesisRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = Math.Max(final.FinestLevel, coarsest - _options.HypothesisLevels) }, coarseRenderer);
     }
 
     /// <summary>
     /// A localizer for a map built by <c>mosaic map build</c> (its segmenter and keyframes), rendered by
-    /// <paramref name="renderer"/> (default: the CPU backend). With the CPU backend the retrieval
-    /// hypotheses are refined on the map coarsened to <see cref="LocalizerOptions.HypothesisMapVoxel"/>;
-    /// other backends refine them on the full map, which a GPU renders fast at the hypotheses' size.
+    /// <paramref name="renderer"/> (default: the CPU backend). With the CPU backend the coarse levels
+    /// are refined on the map coarsened to <see cref="LocalizerOptions.CoarseMapVoxel"/>; other backends
+    /// refine every level on the full map, which a GPU renders fast at the coarse levels' size.
     /// </summary>
     /// <exception cref="ArgumentException">The map carries no segmenter.</exception>
     public static Localizer ForMap(PrivacyMap map, LocalizerOptions? options = null, ILabelRenderer? renderer = null)
@@ -207,10 +208,10 @@ public sealed class Localizer
         var segmenter = Segmenters.Load(map.SegmenterDefinition, "segmenter.yaml");
         options ??= new LocalizerOptions();
         var cpu = renderer is null ? new CpuLabelRenderer<float>(map.Gaussians) : renderer as CpuLabelRenderer<float>;
-        var hypothesisRenderer = cpu is not null && options.HypothesisMapVoxel > 0
-            ? new CpuLabelRenderer<float>(map.Gaussians.Coarsened(options.HypothesisMapVoxel), cpu.Settings)
+        var coarseRenderer = cpu is not null && options.CoarseMapVoxel > 0
+            ? new CpuLabelRenderer<float>(map.Gaussians.Coarsened(options.CoarseMapVoxel), cpu.Settings)
             : null;
-        return new Localizer(renderer ?? cpu!, segmenter, map.Keyframes, options, hypothesisRenderer);
+        return new Localizer(renderer ?? cpu!, segmenter, map.Keyframes, options, coarseRenderer);
     }
 
     /// <summary>The state after the last frame.</summary>
@@ -398,8 +399,8 @@ public sealed class Localizer
     }
 
     /// <summary>
-    /// One hypothesis refined coarsely, with the full map's loss and coverage at its refined pose: a
-    /// coarsened map's own loss is lower and ranks differently.
+    /// One hypothesis refined coarsely, with the full map's loss and coverage at its refined pose: the
+    /// coarse copy's own loss is lower and ranks differently.
     /// </summary>
     private RetrievalHypothesis Hypothesis(Keyframe? keyframe, double similarity, Se3 start, LabelDistributionImage query, PinholeCamera camera)
     {

@@ -54,6 +54,12 @@ public sealed record RefinerOptions
     /// </summary>
     public int BiasCorrectionRounds { get; init; }
 
+    /// <summary>
+    /// Levels at or coarser than this are refined on the coarse renderer given to the
+    /// <see cref="PoseRefiner"/>, when it was given one; the finer levels on the full map.
+    /// </summary>
+    public int CoarseMapLevel { get; init; } = int.MaxValue;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {
@@ -67,6 +73,8 @@ public sealed record RefinerOptions
             throw new ArgumentException($"initial_damping {InitialDamping} must be positive");
         if (BiasCorrectionRounds is < 0 or > 10)
             throw new ArgumentException($"bias_correction_rounds {BiasCorrectionRounds} must be between 0 and 10");
+        if (CoarseMapLevel < 0)
+            throw new ArgumentException($"coarse_map_level {CoarseMapLevel} must be non-negative");
     }
 }
 
@@ -120,15 +128,25 @@ public sealed record BiasCorrectionReport(Tangent Shift, int Rounds, int Iterati
 public sealed class PoseRefiner
 {
     private readonly ILabelRenderer _renderer;
+    private readonly ILabelRenderer? _coarseRenderer;
     private readonly RefinerOptions _options;
 
-    /// <summary>Refines against the map behind <paramref name="renderer"/>.</summary>
-    public PoseRefiner(ILabelRenderer renderer, RefinerOptions? options = null)
+    /// <summary>
+    /// Refines against the map behind <paramref name="renderer"/>. <paramref name="coarseRenderer"/>,
+    /// when given, renders a coarsened copy of the same map, on which the levels from
+    /// <see cref="RefinerOptions.CoarseMapLevel"/> up are refined: at those resolutions a pixel spans
+    /// several centimetres, and the copy renders nearly the same labels from a fraction of the Gaussians.
+    /// </summary>
+    public PoseRefiner(ILabelRenderer renderer, RefinerOptions? options = null, ILabelRenderer? coarseRenderer = null)
     {
         _renderer = renderer;
+        _coarseRenderer = coarseRenderer;
         _options = options ?? new RefinerOptions();
         _options.Validate();
     }
+
+    /// <summary>The renderer that refines <paramref name="level"/>.</summary>
+    private ILabelRenderer RendererAt(int level) => _coarseRenderer is not null && level >= _options.CoarseMapLevel ? _coarseRenderer : _renderer;
 
     /// <summary>
     /// Refines <paramref name="initialMapFromCamera"/> so that the map's labels rendered through
@@ -151,8 +169,9 @@ public sealed class PoseRefiner
         {
             (levelCamera, levelQuery) = (camera.AtLevel(level), query.Downsample(1 << level));
             var clock = Stopwatch.StartNew();
-            uncoveredLoss = _options.CoverageNeutral ? UncoveredLoss(levelQuery, levelCamera, camFromMap) : null;
-            (camFromMap, last, int levelIterations, converged, length) = RefineLevel(levelQuery, levelCamera, camFromMap, uncoveredLoss, length);
+            var renderer = RendererAt(level);
+            uncoveredLoss = _options.CoverageNeutral ? UncoveredLoss(renderer, levelQuery, levelCamera, camFromMap) : null;
+            (camFromMap, last, int levelIterations, converged, length) = RefineLevel(renderer, levelQuery, levelCamera, camFromMap, uncoveredLoss, length);
             iterations += levelIterations;
             levels.Add(new LevelReport(level, levelCamera.Width, levelCamera.Height, levelIterations,
                 levels.Count == 0 ? double.NaN : levels[^1].FinalLoss, last.Loss, uncoveredLoss, converged, clock.Elapsed));
@@ -165,7 +184,7 @@ public sealed class PoseRefiner
             var shift = (corrected * camFromMap.Inverse()).Log();
             camFromMap = corrected;
             // The loss, coverage and covariance reported are those at the returned pose (the finest level's).
-            last = _renderer.Evaluate(camFromMap, levelCamera, levelQuery, withGradient: true, uncoveredLoss);
+            last = RendererAt(_options.FinestLevel).Evaluate(camFromMap, levelCamera, levelQuery, withGradient: true, uncoveredLoss);
             correction = new BiasCorrectionReport(shift, rounds, correctionIterations, clock.Elapsed);
         }
         return new RefinementResult(camFromMap.Inverse(), Covariance(last!), last!.Loss, last.Coverage, iterations, converged, levels, correction);
@@ -184,11 +203,12 @@ public sealed class PoseRefiner
     private (Se3 Pose, int Rounds, int Iterations) CorrectBias(LabelDistributionImage query, PinholeCamera camera, Se3 refined, double[]? uncoveredLoss)
     {
         var levelCamera = camera.AtLevel(_options.FinestLevel);
+        var renderer = RendererAt(_options.FinestLevel);
         var estimate = refined;
         int iterations = 0;
         for (int round = 1; round <= _options.BiasCorrectionRounds; round++)
         {
-            var own = _renderer.RenderHardLabels(estimate, camera);
+            var own = renderer.RenderHardLabels(estimate, camera);
             for (int p = 0; p < own.Data.Length; p++)
                 if (query.LabelsAt(p).IsEmpty)
                     own.Data[p] = Labels.Ignore;
@@ -198,7 +218,7 @@ public sealed class PoseRefiner
             // from round 2 on, and gives every round the same starting point, so the rounds' shifts differ
             // by what the labels change, not by where each refinement happened to stop. The step length
             // starts afresh: the finest level's last one fitted another objective.
-            var (reached, _, levelIterations, _, _) = RefineLevel(ownQuery, levelCamera, refined, uncoveredLoss, length: 1);
+            var (reached, _, levelIterations, _, _) = RefineLevel(renderer, ownQuery, levelCamera, refined, uncoveredLoss, length: 1);
             iterations += levelIterations;
             var next = (reached * estimate.Inverse()).Inverse() * refined;
             var (moved, turned) = Se3.Distance(next.Inverse(), estimate.Inverse());
@@ -215,9 +235,9 @@ public sealed class PoseRefiner
     /// pixels' worth (a label seen on a few pixels gets little say) and capped at log K (chance);
     /// null (log K) when the map covers nothing.
     /// </summary>
-    private double[]? UncoveredLoss(LabelDistributionImage query, PinholeCamera camera, Se3 pose)
+    private static double[]? UncoveredLoss(ILabelRenderer renderer, LabelDistributionImage query, PinholeCamera camera, Se3 pose)
     {
-        var start = _renderer.Evaluate(pose, camera, query, withGradient: false);
+        var start = renderer.Evaluate(pose, camera, query, withGradient: false);
         if (!double.IsFinite(start.CoveredLoss))
             return null;
         double chance = Math.Log(query.LabelCount);
@@ -243,9 +263,9 @@ public sealed class PoseRefiner
     /// (the previous level's, returned for the next level) but not below 1: a level that ended because no
     /// step descended hands on a length too short to be worth trying again.
     /// </summary>
-    private (Se3 Pose, LossEvaluation Evaluation, int Iterations, bool Converged, double Length) RefineLevel(LabelDistributionImage query, PinholeCamera camera, Se3 pose, double[]? uncoveredLoss, double length)
+    private (Se3 Pose, LossEvaluation Evaluation, int Iterations, bool Converged, double Length) RefineLevel(ILabelRenderer renderer, LabelDistributionImage query, PinholeCamera camera, Se3 pose, double[]? uncoveredLoss, double length)
     {
-        var current = _renderer.Evaluate(pose, camera, query, withGradient: true, uncoveredLoss);
+        var current = renderer.Evaluate(pose, camera, query, withGradient: true, uncoveredLoss);
         double lambda = _options.InitialDamping;
         length = Math.Max(length, 1);
         for (int iteration = 1; iteration <= _options.MaxIterationsPerLevel; iteration++)
@@ -255,7 +275,7 @@ public sealed class PoseRefiner
                 return (pose, current, iteration, true, length);
             var step = length * direction.Value;
             var trialPose = Se3.Exp(step) * pose;
-            var trial = _renderer.Evaluate(trialPose, camera, query, withGradient: true, uncoveredLoss);
+            var trial = renderer.Evaluate(trialPose, camera, query, withGradient: true, uncoveredLoss);
             double fitted = FittedLength(current.Objective, Slope(current, direction.Value), length, trial.Objective);
             if (!(trial.Objective < current.Objective))
             {

@@ -168,7 +168,7 @@ public class LocalizerTests
         var keyframes = Keyframes(Enumerable.Range(30, 6).Select(s => SyntheticRoom.RandomCameraPose(new Random(s))).Append(Nudge(truth, 0.08, 4)));
         var full = new CountingRenderer(Room.Value);
         var coarse = new CountingRenderer(new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Coarsened(0.06)));
-        var localizer = new Localizer(full, new PaletteSegmenter(), keyframes, Options, hypothesisRenderer: coarse);
+        var localizer = new Localizer(full, new PaletteSegmenter(), keyframes, Options, coarseRenderer: coarse);
 
         var result = localizer.Process(new LocalizerFrame(0, Photo(truth), Camera));
 
@@ -183,6 +183,33 @@ public class LocalizerTests
         Assert.Equal(Room.Value.Evaluate(best.Refined.Inverse(), Camera.Intrinsics.AtLevel(Options.CoarsestLevel), query, withGradient: false).Loss, best.Loss, 6);
         Assert.True(result.Accepted, result.Rejection.ToString());
         var (t, r) = Se3.Distance(result.MapFromCamera!.Value, truth);
+        Assert.True(t < 0.01 && r < 0.3 * Math.PI / 180, $"{t * 100:F2} cm, {r * 180 / Math.PI:F2} deg");
+    }
+
+    [Fact]
+    public void A_tracking_frame_is_refined_on_the_coarse_map_down_to_the_coarse_map_level_and_on_the_full_map_below()
+    {
+        var truth = Walk(11);
+        var full = new CountingRenderer(Room.Value);
+        var coarse = new CountingRenderer(new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Coarsened(0.06)));
+        var options = Options with { TrackingCoarsestLevel = 2, CoarseMapLevel = 2 };
+        var localizer = new Localizer(full, new PaletteSegmenter(), null, options, coarseRenderer: coarse);
+        localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
+        localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0]));
+        var (coarseBefore, fullBefore) = (new Dictionary<int, int>(coarse.GradientEvaluations), new Dictionary<int, int>(full.GradientEvaluations));
+
+        var tracked = localizer.Process(new LocalizerFrame(1, Photo(truth[1]), Camera, truth[1]));
+
+        int Width(int level) => Camera.Intrinsics.AtLevel(level).Width;
+        Dictionary<int, int> Added(Dictionary<int, int> after, Dictionary<int, int> before) =>
+            after.Where(e => e.Value > before.GetValueOrDefault(e.Key)).ToDictionary(e => e.Key, e => e.Value - before.GetValueOrDefault(e.Key));
+        Assert.Equal(PoseSeed.Odometry, tracked.Seed);
+        Assert.Equal([Width(2)], Added(coarse.GradientEvaluations, coarseBefore).Keys);
+        Assert.Equal([Width(1), Width(0)], Added(full.GradientEvaluations, fullBefore).Keys.Order());
+        // The initial pose's refinement used the coarse copy at levels 3 and 2 only.
+        Assert.Equal([Width(3), Width(2)], coarseBefore.Keys.Order());
+        Assert.True(tracked.Accepted, tracked.Rejection.ToString());
+        var (t, r) = Se3.Distance(tracked.MapFromCamera!.Value, truth[1]);
         Assert.True(t < 0.01 && r < 0.3 * Math.PI / 180, $"{t * 100:F2} cm, {r * 180 / Math.PI:F2} deg");
     }
 

@@ -32,7 +32,7 @@ internal static class RenderBench
         var refine = new Option<string>("--refine-levels") { Description = "Coarsest..finest level of the timed refinement.", DefaultValueFactory = _ => "3..0" };
         var tileSize = new Option<int>("--tile-size") { Description = "Tile edge in pixels; 0 = the backend's default.", DefaultValueFactory = _ => 0 };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per measurement (the median is reported), after one warm-up.", DefaultValueFactory = _ => 5 };
-        var coarsen = new Option<double>("--coarsen") { Description = "Time the map coarsened to cubes of this edge in metres (localizer.hypothesis_map_voxel); 0 = as it is.", DefaultValueFactory = _ => 0 };
+        var coarsen = new Option<double>("--coarsen") { Description = "Time the map coarsened to cubes of this edge in metres (localizer.coarse_map_voxel); 0 = as it is.", DefaultValueFactory = _ => 0 };
         var profile = new Option<bool>("--profile") { Description = "On CUDA, also time each kernel and copy of a loss+gradient evaluation (each waited for, so they add up to more than the unprofiled time)." };
         var command = new Command("render", "Loss and loss+gradient times per pyramid level and a full coarse-to-fine refinement time, on the synthetic room (K = 16) or a real map, on a compute backend.")
         {
