@@ -142,6 +142,57 @@ public class LearnedSegmenterTests
         Assert.True(Boundaries(smoothed.Segment(frame)) < 0.8 * Boundaries(plain.Segment(frame)));
     }
 
+    /// <summary>
+    /// The smoothed labels against the slow, obvious reference: each pixel's softmax from the head one
+    /// pixel at a time, each label's probability averaged over the clipped window directly, then the most
+    /// likely label. The frame is cropped to 634×474 (317×237 at the working level) so no row is a
+    /// multiple of a vector's width, and segmented twice, since the buffers are pooled between calls.
+    /// </summary>
+    [Fact]
+    public void Smoothed_labels_are_the_most_likely_labels_of_the_window_averaged_probabilities()
+    {
+        const int radius = 2, k = 8, hidden = 16;
+        var plain = RandomSegmenter(k);
+        var smoothed = Assert.IsType<LearnedSegmenter>(Segmenters.Load(plain.Definition().Replace("output_smoothing: 0", $"output_smoothing: {radius}"), "segmenter.yaml"));
+        var full = Frame(300);
+        var rgb = new byte[634 * 474 * 3];
+        for (int y = 0; y < 474; y++)
+            full.Rgb.AsSpan(y * full.Width * 3, 634 * 3).CopyTo(rgb.AsSpan(y * 634 * 3));
+        var frame = new RgbImage(634, 474, rgb);
+
+        var first = smoothed.Segment(Frame(0));
+        var labels = smoothed.Segment(frame);
+
+        var level = frame.AtLevel(1);
+        int w = level.Width, h = level.Height, d = LearnedSegmenter.FeatureCount;
+        Assert.Equal((317, 237), (labels.Width, labels.Height));
+        var features = LearnedSegmenter.Features(level);
+        smoothed.Standardise(features);
+        var head = LabelHead<float>.Random(d, hidden, k, new Random(5)); // RandomSegmenter's head
+        var probabilities = new float[w * h * k];
+        for (int p = 0; p < w * h; p++)
+        {
+            var pixel = probabilities.AsSpan(p * k, k);
+            head.Forward(features.AsSpan(p * d, d), new float[hidden], pixel);
+            LabelHead<float>.Softmax(pixel);
+        }
+        int differ = 0;
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                var mean = new double[k];
+                for (int v = Math.Max(0, y - radius); v <= Math.Min(h - 1, y + radius); v++)
+                    for (int u = Math.Max(0, x - radius); u <= Math.Min(w - 1, x + radius); u++)
+                        for (int c = 0; c < k; c++)
+                            mean[c] += probabilities[(v * w + u) * k + c];
+                differ += Array.IndexOf(mean, mean.Max()) == labels.Data[y * w + x] ? 0 : 1;
+            }
+        }
+        Assert.True(differ <= 10, $"{differ} of {w * h} pixels differ"); // near-ties: float summation order only
+        Assert.Equal(first.Data, smoothed.Segment(Frame(0)).Data);
+    }
+
     [Fact]
     public void Labels_are_at_the_working_level_and_the_definition_round_trips()
     {

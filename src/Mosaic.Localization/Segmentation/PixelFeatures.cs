@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Mosaic.Core.Imaging;
 
 namespace Mosaic.Localization.Segmentation;
@@ -8,6 +11,12 @@ namespace Mosaic.Localization.Segmentation;
 /// </summary>
 public static class PixelFeatures
 {
+    /// <summary>
+    /// Image-sized scratch buffers. A fresh one costs more than a box filter over it (a large-object
+    /// allocation, zeroed), and a segmentation needs one per label at once, more than the shared pool keeps.
+    /// </summary>
+    internal static readonly ArrayPool<float> ImagePool = ArrayPool<float>.Create(maxArrayLength: 1 << 24, maxArraysPerBucket: 512);
+
     /// <summary>
     /// Grey-world chromaticity and lightness of every pixel: each channel is divided by its image
     /// mean (which cancels a global gain and white balance), then r = c_R/s, g = c_G/s and
@@ -66,7 +75,7 @@ public static class PixelFeatures
     {
         if (radius == 0)
             return;
-        var temp = new float[image.Length];
+        var temp = ImagePool.Rent(w * h);
         for (int y = 0; y < h; y++)
             BoxLine(image.AsSpan(y * w, w), temp.AsSpan(y * w, w), radius);
         // Columns: a running sum of whole rows, so memory is read row by row.
@@ -76,22 +85,38 @@ public static class PixelFeatures
         {
             int wantLo = Math.Max(0, y - radius), wantHi = Math.Min(h - 1, y + radius);
             while (hi < wantHi)
-            {
-                var row = temp.AsSpan(++hi * w, w);
-                for (int x = 0; x < w; x++)
-                    sum[x] += row[x];
-            }
+                AddRow(temp.AsSpan(++hi * w, w), sum, 1);
             while (lo < wantLo)
-            {
-                var row = temp.AsSpan(lo++ * w, w);
-                for (int x = 0; x < w; x++)
-                    sum[x] -= row[x];
-            }
-            double inverse = 1.0 / (hi - lo + 1);
-            var output = image.AsSpan(y * w, w);
-            for (int x = 0; x < w; x++)
-                output[x] = (float)(sum[x] * inverse);
+                AddRow(temp.AsSpan(lo++ * w, w), sum, -1);
+            ScaleRow(sum, 1.0 / (hi - lo + 1), image.AsSpan(y * w, w));
         }
+        ImagePool.Return(temp);
+    }
+
+    /// <summary>sum[x] += sign · row[x] in double precision, vectorised (the same sums as one pixel at a time).</summary>
+    private static void AddRow(ReadOnlySpan<float> row, Span<double> sum, int sign)
+    {
+        var rows = MemoryMarshal.Cast<float, Vector<float>>(row);
+        var sums = MemoryMarshal.Cast<double, Vector<double>>(sum);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Vector.Widen(rows[i], out var low, out var high);
+            (sums[2 * i], sums[2 * i + 1]) = sign > 0 ? (sums[2 * i] + low, sums[2 * i + 1] + high) : (sums[2 * i] - low, sums[2 * i + 1] - high);
+        }
+        for (int x = rows.Length * Vector<float>.Count; x < row.Length; x++)
+            sum[x] += sign > 0 ? row[x] : -row[x];
+    }
+
+    /// <summary>output[x] = (float)(sum[x] · scale), vectorised.</summary>
+    private static void ScaleRow(ReadOnlySpan<double> sum, double scale, Span<float> output)
+    {
+        var sums = MemoryMarshal.Cast<double, Vector<double>>(sum);
+        var outputs = MemoryMarshal.Cast<float, Vector<float>>(output);
+        var factor = new Vector<double>(scale);
+        for (int i = 0; i < outputs.Length; i++)
+            outputs[i] = Vector.Narrow(sums[2 * i] * factor, sums[2 * i + 1] * factor);
+        for (int x = outputs.Length * Vector<float>.Count; x < output.Length; x++)
+            output[x] = (float)(sum[x] * scale);
     }
 
     private static void BoxLine(ReadOnlySpan<float> input, Span<float> output, int radius)
