@@ -134,8 +134,10 @@ public sealed class LearnedSegmenter : ISegmenter
         var maps = FeatureMaps(level);
         int w = level.Width, h = level.Height, d = FeatureCount, k = LabelCount;
         var labels = new Image<ushort>(w, h);
-        // Label-major probability images, so each can be box-filtered on its own.
-        var probabilities = OutputSmoothing > 0 ? Enumerable.Range(0, k).Select(_ => PixelFeatures.ImagePool.Rent(w * h)).ToArray() : null;
+        int radius = OutputSmoothing;
+        // With smoothing, each label's probabilities are box-filtered along the rows here, one row of
+        // pixels at a time, and along the columns below, where the most likely label is taken.
+        var rowMeans = radius > 0 ? Enumerable.Range(0, k).Select(_ => PixelFeatures.ImagePool.Rent(w * h)).ToArray() : null;
         Parallel.For(0, h, () => (Input: new float[d * w], Hidden: new float[_head.HiddenCount * w], Logits: new float[k * w], Column: new float[2 * w]), (y, _, run) =>
         {
             for (int f = 0; f < d; f++)
@@ -146,30 +148,30 @@ public sealed class LearnedSegmenter : ISegmenter
                     target[x] = (source[x] - _mean[f]) * _scale[f];
             }
             _head.ForwardRun(run.Input, w, run.Hidden, run.Logits);
-            if (probabilities is null)
+            if (rowMeans is null)
             {
                 MostLikely(run.Logits, k, labels.Data.AsSpan(y * w, w));
                 return run;
             }
             Softmax(run.Logits, k, run.Column);
             for (int c = 0; c < k; c++)
-                run.Logits.AsSpan(c * w, w).CopyTo(probabilities[c].AsSpan(y * w, w));
+                PixelFeatures.BoxRow(run.Logits.AsSpan(c * w, w), rowMeans[c].AsSpan(y * w, w), radius);
             return run;
         }, _ => { });
-        if (probabilities is null)
+        if (rowMeans is null)
             return labels;
-        Parallel.For(0, k, c => PixelFeatures.BoxFilter(probabilities[c], w, h, OutputSmoothing));
-        Parallel.For(0, h, () => new float[k * w], (y, _, row) =>
+        Parallel.For(0, (w + StripWidth - 1) / StripWidth, strip =>
         {
-            for (int c = 0; c < k; c++)
-                probabilities[c].AsSpan(y * w, w).CopyTo(row.AsSpan(c * w, w));
-            MostLikely(row, k, labels.Data.AsSpan(y * w, w));
-            return row;
-        }, _ => { });
-        foreach (var buffer in probabilities)
+            int x0 = strip * StripWidth, width = Math.Min(StripWidth, w - x0);
+            PixelFeatures.ColumnMeans(rowMeans, w, h, radius, x0, width, (y, means) => MostLikely(means, k, labels.Data.AsSpan(y * w + x0, width)));
+        });
+        foreach (var buffer in rowMeans)
             PixelFeatures.ImagePool.Return(buffer);
         return labels;
     }
+
+    /// <summary>Columns per parallel strip of the smoothing's column pass: the running sums of all labels stay in cache.</summary>
+    private const int StripWidth = 64;
 
     /// <summary>
     /// The label of each pixel of a run: the first of the largest of its <paramref name="k"/> values,

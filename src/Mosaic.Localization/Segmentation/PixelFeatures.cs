@@ -77,20 +77,40 @@ public static class PixelFeatures
             return;
         var temp = ImagePool.Rent(w * h);
         for (int y = 0; y < h; y++)
-            BoxLine(image.AsSpan(y * w, w), temp.AsSpan(y * w, w), radius);
-        // Columns: a running sum of whole rows, so memory is read row by row.
-        var sum = new double[w];
+            BoxRow(image.AsSpan(y * w, w), temp.AsSpan(y * w, w), radius);
+        ColumnMeans([temp], w, h, radius, 0, w, (y, means) => means.CopyTo(image.AsSpan(y * w, w)));
+        ImagePool.Return(temp);
+    }
+
+    /// <summary>Receives the window means of one row of a column strip (see <see cref="ColumnMeans"/>).</summary>
+    internal delegate void RowMeans(int y, Span<float> means);
+
+    /// <summary>
+    /// The means over (2r+1)-row windows (clipped at the borders) of columns [x0, x0 + width) of each
+    /// of <paramref name="images"/>, row by row: <paramref name="consume"/> gets, for each row y, the
+    /// means image-major (image i's at i · width). Running double sums of whole rows, so memory is read
+    /// row by row; strips of columns are independent and can run in parallel with the same results.
+    /// </summary>
+    internal static void ColumnMeans(float[][] images, int w, int h, int radius, int x0, int width, RowMeans consume)
+    {
+        int n = images.Length;
+        var sums = new double[n * width];
+        var means = new float[n * width];
         int lo = 0, hi = -1;
         for (int y = 0; y < h; y++)
         {
             int wantLo = Math.Max(0, y - radius), wantHi = Math.Min(h - 1, y + radius);
-            while (hi < wantHi)
-                AddRow(temp.AsSpan(++hi * w, w), sum, 1);
-            while (lo < wantLo)
-                AddRow(temp.AsSpan(lo++ * w, w), sum, -1);
-            ScaleRow(sum, 1.0 / (hi - lo + 1), image.AsSpan(y * w, w));
+            for (; hi < wantHi; hi++)
+                for (int i = 0; i < n; i++)
+                    AddRow(images[i].AsSpan((hi + 1) * w + x0, width), sums.AsSpan(i * width, width), 1);
+            for (; lo < wantLo; lo++)
+                for (int i = 0; i < n; i++)
+                    AddRow(images[i].AsSpan(lo * w + x0, width), sums.AsSpan(i * width, width), -1);
+            double inverse = 1.0 / (hi - lo + 1);
+            for (int i = 0; i < n; i++)
+                ScaleRow(sums.AsSpan(i * width, width), inverse, means.AsSpan(i * width, width));
+            consume(y, means);
         }
-        ImagePool.Return(temp);
     }
 
     /// <summary>sum[x] += sign · row[x] in double precision, vectorised (the same sums as one pixel at a time).</summary>
@@ -119,7 +139,8 @@ public static class PixelFeatures
             output[x] = (float)(sum[x] * scale);
     }
 
-    private static void BoxLine(ReadOnlySpan<float> input, Span<float> output, int radius)
+    /// <summary>The means of <paramref name="input"/> over (2r+1)-pixel windows, clipped at the ends.</summary>
+    internal static void BoxRow(ReadOnlySpan<float> input, Span<float> output, int radius)
     {
         int n = input.Length;
         double sum = 0;
