@@ -257,7 +257,7 @@ public sealed class SegmenterOptions
     /// <summary>
     /// learned: <see cref="LearnedSegmenter"/>, trained on the keyframes for cross-view consistency (the
     /// default: it localizes better, README "Localizing a drive"); color_codebook: the learning-free
-    /// <see cref="ColorCodebookSegmenter"/>, four times cheaper per query and the same for every seed.
+    /// <see cref="ColorCodebookSegmenter"/>, three times cheaper per query and the same for every seed.
     /// </summary>
     public string Kind { get; set; } = LearnedSegmenter.TypeName;
 
