@@ -114,8 +114,9 @@ public sealed class LearnedSegmenter : ISegmenter
                     square[p] = MathF.Sqrt(MathF.Max(square[p] - mean4[p] * mean4[p], 0));
                 maps[texture + 2] = square;
             },
-            () => PixelFeatures.BoxFilter(maps[texture + 3] = absX, w, h, 3),
-            () => PixelFeatures.BoxFilter(maps[texture + 4] = absY, w, h, 3));
+            () => PixelFeatures.BoxFilter(absX, w, h, 3),
+            () => PixelFeatures.BoxFilter(absY, w, h, 3));
+        (maps[texture + 3], maps[texture + 4]) = (absX, absY);
         return maps;
     }
 
@@ -138,7 +139,7 @@ public sealed class LearnedSegmenter : ISegmenter
         // With smoothing, each label's probabilities are box-filtered along the rows here, one row of
         // pixels at a time, and along the columns below, where the most likely label is taken.
         var rowMeans = radius > 0 ? Enumerable.Range(0, k).Select(_ => PixelFeatures.ImagePool.Rent(w * h)).ToArray() : null;
-        Parallel.For(0, h, () => (Input: new float[d * w], Hidden: new float[_head.HiddenCount * w], Logits: new float[k * w], Column: new float[2 * w]), (y, _, run) =>
+        Parallel.For(0, h, () => (Input: new float[d * w], Hidden: new float[_head.HiddenCount * w], Logits: new float[k * w], PerPixel: new float[2 * w]), (y, _, run) =>
         {
             for (int f = 0; f < d; f++)
             {
@@ -153,7 +154,7 @@ public sealed class LearnedSegmenter : ISegmenter
                 MostLikely(run.Logits, k, labels.Data.AsSpan(y * w, w));
                 return run;
             }
-            Softmax(run.Logits, k, run.Column);
+            SoftmaxRun(run.Logits, k, run.PerPixel);
             for (int c = 0; c < k; c++)
                 PixelFeatures.BoxRow(run.Logits.AsSpan(c * w, w), rowMeans[c].AsSpan(y * w, w), radius);
             return run;
@@ -210,7 +211,7 @@ public sealed class LearnedSegmenter : ISegmenter
     /// In-place softmax over the <paramref name="k"/> label-major logits of each pixel of a run, label by
     /// label so memory is read in order; <paramref name="buffer"/> holds two values per pixel.
     /// </summary>
-    private static void Softmax(Span<float> logits, int k, Span<float> buffer)
+    private static void SoftmaxRun(Span<float> logits, int k, Span<float> buffer)
     {
         int w = buffer.Length / 2;
         var max = buffer[..w];
