@@ -183,7 +183,7 @@ public sealed class Localizer
             MinRotationStep = _options.MinRotationStepDeg * Math.PI / 180,
             CoverageNeutral = _options.CoverageNeutral,
             BiasCorrectionRounds = _options.BiasCorrectionRounds,
-            CoarseMapLevel = _options.CoarseMapLevel - segmenter.Level,
+            CoarseMapLevel = Math.Max(_options.CoarseMapLevel, _options.FinestLevel + 1) - segmenter.Level,
         };
         _refiner = new PoseRefiner(renderer, final, coarseRenderer);
         _trackingRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level }, coarseRenderer);

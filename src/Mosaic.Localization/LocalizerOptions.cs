@@ -85,8 +85,8 @@ public sealed record LocalizerOptions
 
     /// <summary>
     /// Pyramid levels at or coarser than this are refined on the coarse copy of the map
-    /// (<see cref="CoarseMapVoxel"/>); it must be coarser than <see cref="FinestLevel"/>, so the pose
-    /// the gates judge always comes from the full map.
+    /// (<see cref="CoarseMapVoxel"/>), but never <see cref="FinestLevel"/>: the loss, coverage and
+    /// covariance the gates judge and the pose is published with always come from the full map.
     /// </summary>
     public int CoarseMapLevel { get; init; } = 3;
 
@@ -145,8 +145,8 @@ public sealed record LocalizerOptions
             throw new ArgumentException($"localizer.hypothesis_max_iterations {HypothesisMaxIterations} must be at least 1");
         if (!(CoarseMapVoxel >= 0) || !double.IsFinite(CoarseMapVoxel))
             throw new ArgumentException($"localizer.coarse_map_voxel {CoarseMapVoxel} must be a length of at least 0 (0: the full map)");
-        if (CoarseMapLevel <= FinestLevel || CoarseMapLevel > 8)
-            throw new ArgumentException($"localizer.coarse_map_level {CoarseMapLevel} must be in [finest_level + 1, 8] = [{FinestLevel + 1}, 8]: the finest level is refined on the full map");
+        if (CoarseMapLevel < 1 || CoarseMapLevel > 8)
+            throw new ArgumentException($"localizer.coarse_map_level {CoarseMapLevel} must be in [1, 8] (the finest level is always refined on the full map)");
         if (HypothesisLevels < 1 || HypothesisLevels > CoarsestLevel - FinestLevel + 1)
             throw new ArgumentException($"localizer.hypothesis_levels {HypothesisLevels} must be in [1, {CoarsestLevel - FinestLevel + 1}] (the refinement's level count)");
         if (!(MinCoverage >= 0 && MinCoverage <= 1))

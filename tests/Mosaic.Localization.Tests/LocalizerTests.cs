@@ -214,6 +214,23 @@ public class LocalizerTests
     }
 
     [Fact]
+    public void The_finest_level_is_refined_on_the_full_map_even_when_the_coarse_map_level_reaches_it()
+    {
+        var truth = Walk(11);
+        var full = new CountingRenderer(Room.Value);
+        var coarse = new CountingRenderer(new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Coarsened(0.06)));
+        var localizer = new Localizer(full, new PaletteSegmenter(), null, Options with { CoarseMapLevel = 1 }, coarseRenderer: coarse);
+        localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
+
+        var result = localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0]));
+
+        int Width(int level) => Camera.Intrinsics.AtLevel(level).Width;
+        Assert.Equal([Width(3), Width(2), Width(1)], coarse.GradientEvaluations.Keys.Order());
+        Assert.Equal([Width(0)], full.GradientEvaluations.Keys);
+        Assert.True(result.Accepted, result.Rejection.ToString());
+    }
+
+    [Fact]
     public void Each_hypothesis_is_refined_with_at_most_its_own_iteration_limit()
     {
         var truth = SyntheticRoom.RandomCameraPose(new Random(21));

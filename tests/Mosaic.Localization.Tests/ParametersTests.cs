@@ -72,8 +72,8 @@ public sealed class ParametersTests : IDisposable
         Assert.Contains("localizer.hypothesis_max_iterations 0 must be at least 1", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
         File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      coarse_map_voxel: -0.04\n");
         Assert.Contains("localizer.coarse_map_voxel -0.04 must be a length of at least 0", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
-        File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      coarse_map_level: 2\n");
-        Assert.Contains("localizer.coarse_map_level 2 must be in [finest_level + 1, 8] = [3, 8]", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
+        File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      coarse_map_level: 0\n");
+        Assert.Contains("localizer.coarse_map_level 0 must be in [1, 8]", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
         File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      tracking_coarsest_level: 5\n");
         Assert.Contains("localizer.tracking_coarsest_level 5 must be in [finest_level, coarsest_level] = [2, 4]",
             Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
