@@ -74,27 +74,36 @@ public sealed class LearnedSegmenter : ISegmenter
     /// The raw features of every pixel of <paramref name="image"/> (already at the working level),
     /// pixel-major, <see cref="FeatureCount"/> per pixel.
     /// </summary>
-    public static float[] Features(RgbImage image) => PixelFeatures.Interleave(FeatureMaps(image));
+    public static float[] Features(RgbImage image)
+    {
+        var maps = RentFeatureMaps(image);
+        var features = PixelFeatures.Interleave(maps, image.Width * image.Height);
+        ReturnFeatureMaps(maps);
+        return features;
+    }
 
-    /// <summary>The raw features of <paramref name="image"/> (already at the working level), one image per feature.</summary>
-    public static float[][] FeatureMaps(RgbImage image)
+    /// <summary>
+    /// The raw features of <paramref name="image"/> (already at the working level), one image per
+    /// feature, in arrays from <see cref="PixelFeatures.ImagePool"/> (longer than the image; give them
+    /// back with <see cref="ReturnFeatureMaps"/>): fresh image-sized arrays cost more than the filters.
+    /// </summary>
+    private static float[][] RentFeatureMaps(RgbImage image)
     {
         int w = image.Width, h = image.Height, n = w * h;
         var (r, g, l) = PixelFeatures.GreyWorld(image);
-        // Each feature is its own filter of r, g, l or of the lightness gradient, so they run in parallel;
-        // a query frame's features took 14 ms on one core.
+        // Each feature is its own filter of r, g, l or of the lightness gradient, so they run in parallel.
         var maps = new float[FeatureCount][];
         ReadOnlySpan<int> radii = [1, 3, 8];
         var smoothed = new (float[] Source, int Radius)[3 * radii.Length];
         for (int i = 0; i < radii.Length; i++)
             (smoothed[3 * i], smoothed[3 * i + 1], smoothed[3 * i + 2]) = ((r, radii[i]), (g, radii[i]), (l, radii[i]));
-        Parallel.For(0, smoothed.Length, i => maps[i] = PixelFeatures.BoxFiltered(smoothed[i].Source, w, h, smoothed[i].Radius));
+        Parallel.For(0, smoothed.Length, i => maps[i] = RentBoxFiltered(smoothed[i].Source, w, h, smoothed[i].Radius));
         var l1 = maps[2];
         var (gx, gy) = PixelFeatures.Gradient(l1, w, h);
-        var magnitude = new float[n];
-        var absX = new float[n];
-        var absY = new float[n];
-        var square = new float[n];
+        var magnitude = PixelFeatures.ImagePool.Rent(n);
+        var absX = PixelFeatures.ImagePool.Rent(n);
+        var absY = PixelFeatures.ImagePool.Rent(n);
+        var square = PixelFeatures.ImagePool.Rent(n);
         for (int p = 0; p < n; p++)
         {
             magnitude[p] = MathF.Sqrt(gx[p] * gx[p] + gy[p] * gy[p]);
@@ -104,20 +113,36 @@ public sealed class LearnedSegmenter : ISegmenter
         }
         int texture = smoothed.Length;
         Parallel.Invoke(
-            () => maps[texture] = PixelFeatures.BoxFiltered(magnitude, w, h, 2),
-            () => maps[texture + 1] = PixelFeatures.BoxFiltered(magnitude, w, h, 6),
+            () => maps[texture] = RentBoxFiltered(magnitude, w, h, 2),
+            () => maps[texture + 1] = RentBoxFiltered(magnitude, w, h, 6),
             () =>
             {
-                var mean4 = PixelFeatures.BoxFiltered(l1, w, h, 4);
+                var mean4 = RentBoxFiltered(l1, w, h, 4);
                 PixelFeatures.BoxFilter(square, w, h, 4);
                 for (int p = 0; p < n; p++)
                     square[p] = MathF.Sqrt(MathF.Max(square[p] - mean4[p] * mean4[p], 0));
-                maps[texture + 2] = square;
+                PixelFeatures.ImagePool.Return(mean4);
             },
             () => PixelFeatures.BoxFilter(absX, w, h, 3),
             () => PixelFeatures.BoxFilter(absY, w, h, 3));
-        (maps[texture + 3], maps[texture + 4]) = (absX, absY);
+        PixelFeatures.ImagePool.Return(magnitude);
+        (maps[texture + 2], maps[texture + 3], maps[texture + 4]) = (square, absX, absY);
         return maps;
+    }
+
+    private static void ReturnFeatureMaps(float[][] maps)
+    {
+        foreach (var map in maps)
+            PixelFeatures.ImagePool.Return(map);
+    }
+
+    /// <summary>The first w·h values of <paramref name="image"/> box-filtered, in an array from the pool.</summary>
+    private static float[] RentBoxFiltered(float[] image, int w, int h, int radius)
+    {
+        var result = PixelFeatures.ImagePool.Rent(w * h);
+        image.AsSpan(0, w * h).CopyTo(result);
+        PixelFeatures.BoxFilter(result, w, h, radius);
+        return result;
     }
 
     /// <summary>Standardises raw features in place with the stored mean and scale.</summary>
@@ -132,7 +157,7 @@ public sealed class LearnedSegmenter : ISegmenter
     public Image<ushort> Segment(RgbImage image)
     {
         var level = image.AtLevel(Level);
-        var maps = FeatureMaps(level);
+        var maps = RentFeatureMaps(level);
         int w = level.Width, h = level.Height, d = FeatureCount, k = LabelCount;
         var labels = new Image<ushort>(w, h);
         int radius = OutputSmoothing;
@@ -159,6 +184,7 @@ public sealed class LearnedSegmenter : ISegmenter
                 PixelFeatures.BoxRow(run.Logits.AsSpan(c * w, w), rowMeans[c].AsSpan(y * w, w), radius);
             return run;
         }, _ => { });
+        ReturnFeatureMaps(maps);
         if (rowMeans is null)
             return labels;
         Parallel.For(0, (w + StripWidth - 1) / StripWidth, strip =>

@@ -49,8 +49,8 @@ public static class PixelFeatures
     /// <summary>Central-difference gradient (x, y) of <paramref name="image"/>, clamped at the borders.</summary>
     public static (float[] Gx, float[] Gy) Gradient(float[] image, int w, int h)
     {
-        var gx = new float[image.Length];
-        var gy = new float[image.Length];
+        var gx = new float[w * h];
+        var gy = new float[w * h];
         for (int y = 0; y < h; y++)
         {
             for (int x = 0; x < w; x++)
@@ -156,10 +156,13 @@ public static class PixelFeatures
         }
     }
 
-    /// <summary>Interleaves per-pixel maps into one pixel-major array: result[p · maps.Count + f] = maps[f][p].</summary>
-    public static float[] Interleave(IReadOnlyList<float[]> maps)
+    /// <summary>
+    /// Interleaves per-pixel maps into one pixel-major array: result[p · maps.Count + f] = maps[f][p],
+    /// for the first <paramref name="pixels"/> values of each map (default: all of them).
+    /// </summary>
+    public static float[] Interleave(IReadOnlyList<float[]> maps, int pixels = -1)
     {
-        int n = maps[0].Length, d = maps.Count;
+        int n = pixels < 0 ? maps[0].Length : pixels, d = maps.Count;
         var result = new float[n * d];
         for (int f = 0; f < d; f++)
         {
