@@ -133,7 +133,7 @@ public sealed class Localizer
     private readonly KeyframeDatabase? _keyframes;
     private readonly LocalizerOptions _options;
     private readonly PoseRefiner _refiner;
-    /// <summary>The final refinement from <see cref="LocalizerOptions.TrackingCoarsestLevel"/>, for odometry predictions.</summary>
+    /// <summary>The final refinement of odometry predictions: from <see cref="LocalizerOptions.TrackingCoarsestLevel"/>, stopping at <see cref="LocalizerOptions.TrackingRelativeLossTolerance"/>.</summary>
     private readonly PoseRefiner _trackingRefiner;
     private readonly PoseRefiner _hypothesisRefiner;
     /// <summary>The full map's renderer, which scores hypotheses refined on the coarse copy of the map; null when they are refined on the full map.</summary>
@@ -186,7 +186,11 @@ public sealed class Localizer
             CoarseMapLevel = Math.Max(_options.CoarseMapLevel, _options.FinestLevel + 1) - segmenter.Level,
         };
         _refiner = new PoseRefiner(renderer, final, coarseRenderer);
-        _trackingRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level }, coarseRenderer);
+        _trackingRefiner = new PoseRefiner(renderer, final with
+        {
+            CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level,
+            RelativeLossTolerance = _options.TrackingRelativeLossTolerance,
+        }, coarseRenderer);
         _hypothesisLevel = coarsest - _options.HypothesisLevels + 1;
         _hypothesisScorer = coarseRenderer is not null && _hypothesisLevel >= final.CoarseMapLevel ? renderer : null;
         _hypothesisRefiner = new PoseRefiner(renderer, final with { FinestLevel = _hypothesisLevel, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 }, coarseRenderer);

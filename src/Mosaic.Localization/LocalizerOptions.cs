@@ -28,6 +28,15 @@ public sealed record LocalizerOptions
     /// <summary>A level ends when an accepted step lowers the loss by less than this fraction ...</summary>
     public double RelativeLossTolerance { get; init; } = 1e-4;
 
+    /// <summary>
+    /// <see cref="RelativeLossTolerance"/> of a tracking frame's refinement from the odometry prediction,
+    /// which starts close: on redkitchen 1e-3 took such a frame about 25 % less time and moved no pose
+    /// by more than 2.3 mm. A retrieval hypothesis starts far off, and stopping its final refinement
+    /// that early at 80×60 left two split-1 frames 33-38 cm off that 1e-4 placed within 2.4 cm
+    /// (README "Localizing a drive"), so the other refinements keep <see cref="RelativeLossTolerance"/>.
+    /// </summary>
+    public double TrackingRelativeLossTolerance { get; init; } = 1e-3;
+
     /// <summary>... or moves the camera less than this (metres) ...</summary>
     public double MinTranslationStep { get; init; } = 1e-4;
 
@@ -77,7 +86,7 @@ public sealed record LocalizerOptions
     /// and retrieval hypotheses refined there are ranked by the full map's loss where they end; 0
     /// refines every level on the full map. At 80×60 and below a pixel spans several centimetres, so the
     /// coarse copy renders nearly the same labels from a fraction of the Gaussians: on redkitchen, 4 cm
-    /// cut the hypotheses' time by about 3 times and a tracking frame's by 30 %, with the same poses
+    /// cut the hypotheses' time by about 3 times and a tracking frame's by about 25 %, with the same poses
     /// (README "Localizing a drive"). The CPU backend only: <see cref="Localizer.ForMap"/> leaves a GPU
     /// renderer on the full map.
     /// </summary>
@@ -133,8 +142,8 @@ public sealed record LocalizerOptions
             throw new ArgumentException($"localizer.tracking_coarsest_level {TrackingCoarsestLevel} must be in [finest_level, coarsest_level] = [{FinestLevel}, {CoarsestLevel}]");
         if (MaxIterationsPerLevel < 1)
             throw new ArgumentException($"localizer.max_iterations_per_level {MaxIterationsPerLevel} must be at least 1");
-        if (!(RelativeLossTolerance >= 0) || !(MinTranslationStep >= 0) || !(MinRotationStepDeg >= 0))
-            throw new ArgumentException("localizer.relative_loss_tolerance, min_translation_step and min_rotation_step_deg must be non-negative");
+        if (!(RelativeLossTolerance >= 0) || !(TrackingRelativeLossTolerance >= 0) || !(MinTranslationStep >= 0) || !(MinRotationStepDeg >= 0))
+            throw new ArgumentException("localizer.relative_loss_tolerance, tracking_relative_loss_tolerance, min_translation_step and min_rotation_step_deg must be non-negative");
         if (BiasCorrectionRounds is < 0 or > 10)
             throw new ArgumentException($"localizer.bias_correction_rounds {BiasCorrectionRounds} must be between 0 and 10");
         if (RetrievalCandidates < 1)

@@ -99,6 +99,24 @@ public class LocalizerTests
         Assert.True(Se3.Distance(results[1].MapFromCamera!.Value, truth[1]).Translation < 0.01);
     }
 
+    [Fact]
+    public void Only_an_odometry_prediction_stops_at_the_tracking_loss_tolerance()
+    {
+        var truth = Walk(11);
+        IReadOnlyList<int> Iterations(double trackingTolerance)
+        {
+            var localizer = Create(options: Options with { TrackingRelativeLossTolerance = trackingTolerance });
+            localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
+            return truth.Take(2).Select((pose, i) => localizer.Process(new LocalizerFrame(i, Photo(pose), Camera, pose)).Refined!.Iterations).ToList();
+        }
+
+        var strict = Iterations(0);
+        var loose = Iterations(0.5); // a level ends at its first accepted step unless it halves the loss
+
+        Assert.Equal(strict[0], loose[0]); // the initial pose's refinement keeps relative_loss_tolerance
+        Assert.True(loose[1] < strict[1], $"tracking frame: {loose[1]} iterations with the loose tolerance, {strict[1]} with none");
+    }
+
     /// <summary>
     /// With the ideal segmenter the query's labels are the map's own, the case the bias correction is
     /// for: it reaches the final refinement and brings every tracked frame to within 1.5 mm, where the
