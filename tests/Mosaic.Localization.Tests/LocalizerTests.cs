@@ -18,6 +18,8 @@ public class LocalizerTests
     private const int K = 16;
     private static readonly CameraModel Camera = new(SyntheticRoom.Camera.AtLevel(1), DistortionModel.None);
     private static readonly Lazy<CpuLabelRenderer<float>> Room = new(() => new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7)));
+    /// <summary>The room coarsened to 6 cm cubes: the localizer's coarse copy of the map.</summary>
+    private static readonly Lazy<CpuLabelRenderer<float>> CoarseRoom = new(() => new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Coarsened(0.06)));
     private static readonly LocalizerOptions Options = new() { CoarsestLevel = 3, FinestLevel = 0, MaxIterationsPerLevel = 15 };
 
     /// <summary>Reads palette colours back as labels (black = ignore): the ideal segmenter.</summary>
@@ -184,8 +186,7 @@ public class LocalizerTests
     {
         var truth = SyntheticRoom.RandomCameraPose(new Random(21));
         var keyframes = Keyframes(Enumerable.Range(30, 6).Select(s => SyntheticRoom.RandomCameraPose(new Random(s))).Append(Nudge(truth, 0.08, 4)));
-        var full = new CountingRenderer(Room.Value);
-        var coarse = new CountingRenderer(new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Coarsened(0.06)));
+        var (full, coarse) = (new CountingRenderer(Room.Value), new CountingRenderer(CoarseRoom.Value));
         var localizer = new Localizer(full, new PaletteSegmenter(), keyframes, Options, coarseRenderer: coarse);
 
         var result = localizer.Process(new LocalizerFrame(0, Photo(truth), Camera));
@@ -208,8 +209,7 @@ public class LocalizerTests
     public void A_tracking_frame_is_refined_on_the_coarse_map_down_to_the_coarse_map_level_and_on_the_full_map_below()
     {
         var truth = Walk(11);
-        var full = new CountingRenderer(Room.Value);
-        var coarse = new CountingRenderer(new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Coarsened(0.06)));
+        var (full, coarse) = (new CountingRenderer(Room.Value), new CountingRenderer(CoarseRoom.Value));
         var options = Options with { TrackingCoarsestLevel = 2, CoarseMapLevel = 2 };
         var localizer = new Localizer(full, new PaletteSegmenter(), null, options, coarseRenderer: coarse);
         localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
@@ -235,8 +235,7 @@ public class LocalizerTests
     public void The_finest_level_is_refined_on_the_full_map_even_when_the_coarse_map_level_reaches_it()
     {
         var truth = Walk(11);
-        var full = new CountingRenderer(Room.Value);
-        var coarse = new CountingRenderer(new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Coarsened(0.06)));
+        var (full, coarse) = (new CountingRenderer(Room.Value), new CountingRenderer(CoarseRoom.Value));
         var localizer = new Localizer(full, new PaletteSegmenter(), null, Options with { CoarseMapLevel = 1 }, coarseRenderer: coarse);
         localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
 
