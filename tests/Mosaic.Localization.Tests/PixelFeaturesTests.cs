@@ -12,7 +12,8 @@ public class PixelFeaturesTests
     {
         var random = new Random(w * 100 + h);
         var image = Enumerable.Range(0, w * h).Select(_ => (float)random.NextDouble()).ToArray();
-        var filtered = PixelFeatures.BoxFiltered(image, w, h, radius);
+        var filtered = (float[])image.Clone();
+        PixelFeatures.BoxFilter(filtered, w, h, radius);
         for (int y = 0; y < h; y++)
         {
             for (int x = 0; x < w; x++)

@@ -62,14 +62,6 @@ public static class PixelFeatures
         return (gx, gy);
     }
 
-    /// <summary>A copy of <paramref name="image"/> averaged over (2r+1)² windows, the window clipped at the borders.</summary>
-    public static float[] BoxFiltered(float[] image, int w, int h, int radius)
-    {
-        var result = (float[])image.Clone();
-        BoxFilter(result, w, h, radius);
-        return result;
-    }
-
     /// <summary>In-place mean over a (2r+1)² window, the window clipped at the borders.</summary>
     public static void BoxFilter(float[] image, int w, int h, int radius)
     {
