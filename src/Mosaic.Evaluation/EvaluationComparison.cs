@@ -93,7 +93,7 @@ public readonly record struct Spread(double Mean, double Min, double Max)
 
 /// <summary>One group of runs (e.g. one parameter file over several seeds) in one mode.</summary>
 /// <param name="Group">The group's name.</param>
-/// <param name="Mode">"retrieval", "tracking", "odometry only" or "retrieval only".</param>
+/// <param name="Mode">"retrieval", "tracking", "from-truth", "odometry only" or "retrieval only".</param>
 /// <param name="Runs">Runs that have this mode.</param>
 /// <param name="Frames">Frames per run (their spread: runs over different windows differ).</param>
 /// <param name="MedianTranslation">The runs' median translation errors, metres.</param>
@@ -110,7 +110,7 @@ public sealed record GroupComparison(string Group, string Mode, int Runs, Spread
 /// </summary>
 public static class EvaluationComparison
 {
-    private static readonly string[] Order = ["retrieval", "tracking", EvaluationReport.OdometryOnly, EvaluationReport.RetrievalOnly];
+    private static readonly string[] Order = ["retrieval", "tracking", "from-truth", EvaluationReport.OdometryOnly, EvaluationReport.RetrievalOnly];
 
     /// <summary>The order modes are listed in (other names follow, alphabetically).</summary>
     public static IReadOnlyList<string> ModeOrder => Order;

@@ -14,7 +14,7 @@ public sealed record EvaluationSummary(IReadOnlyList<ModeSummary> Modes, Accurac
 {
     /// <summary>Summarises a result.</summary>
     public static EvaluationSummary Of(EvaluationResult result) => new(
-        result.Modes.Select(m => ModeSummary.Of(m.Key, m.Value)).ToList(),
+        result.Modes.Select(m => ModeSummary.Of(m.Key, m.Value, result.Modes.GetValueOrDefault(EvaluationMode.FromTruth))).ToList(),
         result.OdometryOnly.Count == 0 ? null : AccuracySummary.Of(result.OdometryOnly.Select(b => (b.TranslationError, b.RotationErrorDeg)).ToList()),
         AccuracySummary.Of(result.RetrievalOnly.Select(b => (b.TranslationError, b.RotationErrorDeg)).ToList()),
         result.Dropped.Count);
@@ -35,7 +35,7 @@ public static class EvaluationReport
 
     private static readonly Dictionary<string, string> Colors = new()
     {
-        ["ground truth"] = "#222222", ["retrieval"] = "#1f77b4", ["tracking"] = "#d62728", [OdometryOnly] = "#2ca02c", [RetrievalOnly] = "#9467bd",
+        ["ground truth"] = "#222222", ["retrieval"] = "#1f77b4", ["tracking"] = "#d62728", ["from-truth"] = "#ff7f0e", [OdometryOnly] = "#2ca02c", [RetrievalOnly] = "#9467bd",
     };
 
     /// <summary>Writes every file; returns the paths written.</summary>
@@ -78,8 +78,12 @@ public static class EvaluationReport
         yield return ($"{RetrievalOnly} (baseline)", summary.RetrievalOnly, "-");
     }
 
-    /// <summary>"retrieval" / "tracking".</summary>
-    public static string Name(EvaluationMode mode) => mode.ToString().ToLowerInvariant();
+    /// <summary>"retrieval", "tracking" or "from-truth": the mode's name in tables, files and metrics.json.</summary>
+    public static string Name(EvaluationMode mode) => mode switch
+    {
+        EvaluationMode.FromTruth => "from-truth",
+        _ => mode.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>The text of metrics.json (what <see cref="StoredEvaluation.Load"/> reads back); non-finite numbers are written as null.</summary>
     public static string MetricsJson(EvaluationSummary summary, IReadOnlyDictionary<string, string> context)
@@ -103,6 +107,7 @@ public static class EvaluationReport
                 ["frames_rejected"] = m.Rejected,
                 ["frames_without_pose"] = m.WithoutPose,
                 ["failures_by_cause"] = m.Causes.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
+                ["failures_outside_from_truth_by_cause"] = m.CausesOutsideFromTruth?.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["frames_by_seed"] = m.Seeds.ToDictionary(s => Snake(s.Key.ToString()), s => s.Value),
             }),
             ["baselines"] = new Dictionary<string, object?>
@@ -120,9 +125,10 @@ public static class EvaluationReport
 
     private static string Csv(EvaluationResult result)
     {
-        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,total_ms,odometry_translation_error_m,retrieval_translation_error_m,bias_correction_m\n");
+        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,total_ms,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m\n");
         var odometry = result.OdometryOnly.ToDictionary(b => b.Stamp);
         var retrieval = result.RetrievalOnly.ToDictionary(b => b.Stamp);
+        var fromTruth = result.Modes.GetValueOrDefault(EvaluationMode.FromTruth)?.ToDictionary(o => o.Frame.Stamp);
         foreach (var (mode, outcomes) in result.Modes)
         {
             foreach (var o in outcomes)
@@ -134,6 +140,7 @@ public static class EvaluationReport
                     $"{Number(r.Refined?.Loss)},{Number(r.Refined?.Coverage)},{r.Refined?.Iterations ?? 0},{t.Segment.TotalMilliseconds:F1},{t.Retrieve.TotalMilliseconds:F1}," +
                     $"{t.Hypotheses.TotalMilliseconds:F1},{t.Refine.TotalMilliseconds:F1},{t.Total.TotalMilliseconds:F1}," +
                     $"{Number(odometry.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)},{Number(retrieval.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
+                    $"{Number(fromTruth?.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     // The shift is a left perturbation of T_cam_map, about the camera's own centre: its translation is how far the centre moved.
                     $"{Number(r.Refined?.Correction?.Shift.Translation.Norm)}\n");
             }
@@ -199,6 +206,10 @@ public static class EvaluationReport
             md.Append(CultureInfo.InvariantCulture, $"- {key}: `{value}`\n");
         md.Append("\nErrors are of the camera pose against the ground truth; a frame without a pose counts as infinitely wrong.\n\n");
         md.Append(MetricsTable(summary));
+        if (summary.Modes.Any(m => m.Mode == EvaluationMode.FromTruth))
+            md.Append("\nThe from-truth mode refines every frame from its own true pose: no seed could do better, so a frame outside " +
+                "the threshold there is lost to the map, its labels or the ground truth itself, not to seeding. The cause tables " +
+                "below count such frames in their last column.\n");
         foreach (var mode in summary.Modes)
         {
             md.Append(CultureInfo.InvariantCulture, $"\n## {Name(mode.Mode)} mode\n\n");
@@ -207,9 +218,19 @@ public static class EvaluationReport
                 md.Append(CultureInfo.InvariantCulture, $"| {l.Stage} | {l.P50:F0} | {l.P95:F0} | {l.Max:F0} |\n");
             md.Append(CultureInfo.InvariantCulture, $"\nRejected by the gates: {mode.Rejected}; without a pose: {mode.WithoutPose}. ");
             md.Append("Seeds: " + string.Join(", ", mode.Seeds.Select(s => $"{s.Key} {s.Value}")) + ".\n\n");
-            md.Append(CultureInfo.InvariantCulture, $"Frames outside {Evaluator.SuccessTranslation * 100:0} cm / {Evaluator.SuccessRotationDeg:0} deg, by cause:\n\n| cause | frames |\n|---|---:|\n");
-            foreach (var (cause, count) in mode.Causes)
-                md.Append(CultureInfo.InvariantCulture, $"| {CauseText(cause)} | {count} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"Frames outside {Evaluator.SuccessTranslation * 100:0} cm / {Evaluator.SuccessRotationDeg:0} deg, by cause:\n\n");
+            if (mode.CausesOutsideFromTruth is { } outside)
+            {
+                md.Append("| cause | frames | of which outside from the truth too |\n|---|---:|---:|\n");
+                foreach (var (cause, count) in mode.Causes)
+                    md.Append(CultureInfo.InvariantCulture, $"| {CauseText(cause)} | {count} | {outside[cause]} |\n");
+            }
+            else
+            {
+                md.Append("| cause | frames |\n|---|---:|\n");
+                foreach (var (cause, count) in mode.Causes)
+                    md.Append(CultureInfo.InvariantCulture, $"| {CauseText(cause)} | {count} |\n");
+            }
         }
         md.Append("\n## Plots\n\n![trajectory](trajectory.svg)\n\n![error over time](error_over_time.svg)\n\n![error CDF](error_cdf.svg)\n");
         md.Append("\nPer-frame numbers: `frames.csv`. Trajectories (TUM, camera in map): `estimate_*.tum`, `baseline_*.tum`, `ground_truth.tum`.\n");

@@ -11,6 +11,13 @@ public enum EvaluationMode
 
     /// <summary>The drive in order with odometry, started from the first frame's true pose (as an operator's /initialpose would).</summary>
     Tracking,
+
+    /// <summary>
+    /// Every frame on its own, refined from its own true pose (the localizer is reset and given the
+    /// ground truth as its initial pose; no odometry): what the best possible seed would reach. A frame
+    /// that fails here fails for the map, the labels or the ground truth, not for seeding.
+    /// </summary>
+    FromTruth,
 }
 
 /// <summary>Why a frame missed the success threshold (<see cref="Evaluator.SuccessTranslation"/>, <see cref="Evaluator.SuccessRotationDeg"/>).</summary>
@@ -98,6 +105,12 @@ public static class Evaluator
                 if (mode == EvaluationMode.Retrieval)
                 {
                     localizer.Reset();
+                    input = new LocalizerFrame(frame.Stamp, image, drive.Camera);
+                }
+                else if (mode == EvaluationMode.FromTruth)
+                {
+                    localizer.Reset();
+                    localizer.SetInitialPose(frame.GroundTruth);
                     input = new LocalizerFrame(frame.Stamp, image, drive.Camera);
                 }
                 else

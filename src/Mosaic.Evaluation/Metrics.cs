@@ -66,11 +66,19 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 /// <param name="WithoutPose">Frames with no pose at all.</param>
 /// <param name="Causes">Frames outside 5cm/5° by cause.</param>
 /// <param name="Seeds">Frames by the seed their refinement started from.</param>
+/// <param name="CausesOutsideFromTruth">
+/// Of <paramref name="Causes"/>, the frames that are outside 5cm/5° in <see cref="EvaluationMode.FromTruth"/>
+/// too (no seed would have saved them); null when that mode did not run, and for that mode itself.
+/// </param>
 public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, IReadOnlyList<LatencySummary> Latency, int Rejected, int WithoutPose,
-    IReadOnlyDictionary<FailureCause, int> Causes, IReadOnlyDictionary<Localization.PoseSeed, int> Seeds)
+    IReadOnlyDictionary<FailureCause, int> Causes, IReadOnlyDictionary<Localization.PoseSeed, int> Seeds,
+    IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null)
 {
-    /// <summary>Summarises one mode's frames.</summary>
-    public static ModeSummary Of(EvaluationMode mode, IReadOnlyList<FrameOutcome> frames)
+    /// <summary>
+    /// Summarises one mode's frames; <paramref name="fromTruth"/>, the same drive's frames in
+    /// <see cref="EvaluationMode.FromTruth"/>, when that mode ran.
+    /// </summary>
+    public static ModeSummary Of(EvaluationMode mode, IReadOnlyList<FrameOutcome> frames, IReadOnlyList<FrameOutcome>? fromTruth = null)
     {
         var times = frames.Select(f => f.Result.Times).ToList();
         var latency = new List<LatencySummary>
@@ -81,9 +89,17 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
             LatencySummary.Of("refine", times.Select(t => t.Refine.TotalMilliseconds)),
             LatencySummary.Of("total", times.Select(t => t.Total.TotalMilliseconds)),
         };
+        var causes = Enum.GetValues<FailureCause>().Where(c => c != FailureCause.None).ToList();
+        IReadOnlyDictionary<FailureCause, int>? outsideFromTruth = null;
+        if (fromTruth is not null && mode != EvaluationMode.FromTruth)
+        {
+            var failedFromTruth = fromTruth.Where(f => f.Cause != FailureCause.None).Select(f => f.Frame.Stamp).ToHashSet();
+            outsideFromTruth = causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c && failedFromTruth.Contains(f.Frame.Stamp)));
+        }
         return new ModeSummary(mode, AccuracySummary.Of(frames.Select(f => (f.TranslationError, f.RotationErrorDeg)).ToList()), latency,
             frames.Count(f => !f.Result.Accepted), frames.Count(f => f.Result.MapFromCamera is null),
-            Enum.GetValues<FailureCause>().Where(c => c != FailureCause.None).ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
-            frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()));
+            causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
+            frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()),
+            outsideFromTruth);
     }
 }

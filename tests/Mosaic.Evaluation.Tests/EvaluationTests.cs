@@ -102,7 +102,7 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
     {
         var drive = Queries(step: 12); // 5 queries spread over frames 300-595
         var renderer = new CpuLabelRenderer<float>(sample.Map.Gaussians);
-        var modes = new[] { EvaluationMode.Retrieval, EvaluationMode.Tracking };
+        var modes = new[] { EvaluationMode.Retrieval, EvaluationMode.Tracking, EvaluationMode.FromTruth };
 
         var result = Evaluator.Run(drive, modes, () => Localizer.ForMap(sample.Map, new LocalizerOptions(), renderer));
 
@@ -114,14 +114,24 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         // Measured on this sample: every tracked frame within 15 cm (the README table has the full numbers).
         Assert.All(tracking, o => Assert.True(o.TranslationError < 0.15, $"tracking frame {o.Frame.Stamp}: {o.TranslationError * 100:F1} cm"));
         Assert.All(result.Modes[EvaluationMode.Retrieval], o => Assert.Contains(o.Result.Seed, new[] { PoseSeed.Retrieval, PoseSeed.None }));
+        Assert.All(result.Modes[EvaluationMode.FromTruth], o =>
+        {
+            Assert.Equal(PoseSeed.InitialPose, o.Result.Seed);
+            Assert.Equal(o.Frame.GroundTruth, o.Result.SeedMapFromCamera);
+        });
         Assert.Equal(0, result.OdometryOnly[0].TranslationError, 9);
         Assert.Equal(drive.Frames.Count, result.RetrievalOnly.Count);
 
         var summary = EvaluationSummary.Of(result);
+        var retrievalSummary = summary.Modes.Single(m => m.Mode == EvaluationMode.Retrieval);
+        var fromTruthFailures = result.Modes[EvaluationMode.FromTruth].Where(o => o.Cause != FailureCause.None).Select(o => o.Frame.Stamp).ToHashSet();
+        Assert.Equal(result.Modes[EvaluationMode.Retrieval].Count(o => o.Cause != FailureCause.None && fromTruthFailures.Contains(o.Frame.Stamp)),
+            retrievalSummary.CausesOutsideFromTruth!.Values.Sum());
+        Assert.Null(summary.Modes.Single(m => m.Mode == EvaluationMode.FromTruth).CausesOutsideFromTruth);
         string dir = _temp.Combine("eval");
         var written = EvaluationReport.Write(dir, result, summary, new Dictionary<string, string> { ["bag"] = Sample.Bag });
 
-        foreach (var name in new[] { "metrics.json", "frames.csv", "report.md", "trajectory.svg", "error_over_time.svg", "error_cdf.svg", "ground_truth.tum", "estimate_tracking.tum", "estimate_retrieval.tum", "baseline_odometry.tum", "baseline_retrieval.tum" })
+        foreach (var name in new[] { "metrics.json", "frames.csv", "report.md", "trajectory.svg", "error_over_time.svg", "error_cdf.svg", "ground_truth.tum", "estimate_tracking.tum", "estimate_retrieval.tum", "estimate_from-truth.tum", "baseline_odometry.tum", "baseline_retrieval.tum" })
             Assert.Contains(Path.Combine(dir, name), written);
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "metrics.json")));
         var trackingJson = metrics.RootElement.GetProperty("modes").GetProperty("tracking");
@@ -132,11 +142,15 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         Assert.Equal(trackingSummary.MedianTranslation, stored.Modes["tracking"].Accuracy.MedianTranslation, 6);
         Assert.All(trackingSummary.Recalls.Zip(stored.Modes["tracking"].Accuracy.Recalls), r => Assert.Equal(r.First, r.Second, 6));
         var rows = File.ReadAllLines(Path.Combine(dir, "frames.csv"));
-        Assert.Equal(2 * drive.Frames.Count + 1, rows.Length);
+        Assert.Equal(3 * drive.Frames.Count + 1, rows.Length);
         Assert.All(rows, row => Assert.Equal(rows[0].Split(',').Length, row.Split(',').Length));
         Assert.EndsWith(",bias_correction_m", rows[0]);
         Assert.All(rows.Skip(1), row => Assert.EndsWith(",", row)); // the correction is off by default
         Assert.Equal(drive.Frames.Count + 1, File.ReadAllLines(Path.Combine(dir, "estimate_tracking.tum")).Length);
+        Assert.Contains(",from_truth_translation_error_m,", rows[0]);
+        Assert.Equal(summary.Modes.Single(m => m.Mode == EvaluationMode.Tracking).CausesOutsideFromTruth!.Values.Sum(),
+            trackingJson.GetProperty("failures_outside_from_truth_by_cause").EnumerateObject().Sum(c => c.Value.GetInt32()));
+        Assert.Equal(summary.Modes.Single(m => m.Mode == EvaluationMode.FromTruth).Accuracy.MedianTranslation, stored.Modes["from-truth"].Accuracy.MedianTranslation, 6);
         Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(dir, "trajectory.svg")));
         Assert.Contains("![error CDF](error_cdf.svg)", File.ReadAllText(Path.Combine(dir, "report.md")));
     }

@@ -19,7 +19,7 @@ internal static class CompareCommand
         };
         var mode = new Option<string[]>("--mode")
         {
-            Description = "Only these modes (retrieval, tracking, \"odometry only\", \"retrieval only\"); repeatable. Default: all.",
+            Description = "Only these modes (retrieval, tracking, from-truth, \"odometry only\", \"retrieval only\"); repeatable. Default: all.",
             AllowMultipleArgumentsPerToken = true,
         };
         var markdown = new Option<bool>("--markdown") { Description = "Print a Markdown table (for docs) instead of a console table." };

@@ -106,7 +106,7 @@ internal static class DemoCommand
         if (File.Exists(Path.Combine(map, "map.yaml")))
             Directory.Delete(map, recursive: true);
         string[] build = ["map", "build", "--bag", sample, "--out", map, "--tum", tum, "--body-frame", "", "--end", (QueryStart - 0.01).ToString(CultureInfo.InvariantCulture), "--params", "config/mapping.yaml"];
-        string[] evaluate = ["eval", "--map", map, "--bag", sample, "--gt", tum, "--start", QueryStart.ToString(CultureInfo.InvariantCulture), "--step", step.ToString(CultureInfo.InvariantCulture), "--params", "config/mosaic.yaml", "--out", eval];
+        string[] evaluate = ["eval", "--map", map, "--bag", sample, "--gt", tum, "--start", QueryStart.ToString(CultureInfo.InvariantCulture), "--step", step.ToString(CultureInfo.InvariantCulture), "--params", "config/mosaic.yaml", "--mode", "all", "--out", eval];
         foreach (var args in new[] { build, evaluate })
         {
             AnsiConsole.MarkupLine($"[bold]$ mosaic {Markup.Escape(string.Join(' ', args.Select(a => a.Length == 0 ? "\"\"" : a)))}[/]");

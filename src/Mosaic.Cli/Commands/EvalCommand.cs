@@ -22,8 +22,13 @@ internal static class EvalCommand
         var gt = new Option<string?>("--gt") { Description = "Ground truth as a TUM file (timestamp tx ty tz qx qy qz qw) in the map frame." };
         var gtTopic = new Option<string?>("--gt-topic") { Description = "Ground truth as a pose topic in the bag (Odometry, PoseStamped, PoseWithCovarianceStamped) in the map frame." };
         var gtBody = new Option<string?>("--gt-body-frame") { Description = "Frame the ground-truth poses are of. Default: the camera frame for --gt, frames.base for --gt-topic." };
-        var mode = new Option<string>("--mode") { Description = "retrieval (every frame alone), tracking (odometry, from the first true pose) or both.", DefaultValueFactory = _ => "both" };
-        mode.AcceptOnlyFromAmong("retrieval", "tracking", "both");
+        var mode = new Option<string>("--mode")
+        {
+            Description = "retrieval (every frame alone), tracking (odometry, from the first true pose), both, from-truth (every frame " +
+                "refined from its own true pose: what the best seed would reach) or all three.",
+            DefaultValueFactory = _ => "both",
+        };
+        mode.AcceptOnlyFromAmong("retrieval", "tracking", "both", "from-truth", "all");
         var start = new Option<double>("--start") { Description = "Window start, seconds from the bag start.", DefaultValueFactory = _ => 0 };
         var end = new Option<double>("--end") { Description = "Window end, seconds from the bag start; negative = to the end.", DefaultValueFactory = _ => -1 };
         var step = new Option<int>("--step") { Description = "Use every n-th image of the window.", DefaultValueFactory = _ => 1 };
@@ -45,6 +50,8 @@ internal static class EvalCommand
                 {
                     "retrieval" => [EvaluationMode.Retrieval],
                     "tracking" => [EvaluationMode.Tracking],
+                    "from-truth" => [EvaluationMode.FromTruth],
+                    "all" => [EvaluationMode.Retrieval, EvaluationMode.Tracking, EvaluationMode.FromTruth],
                     _ => new[] { EvaluationMode.Retrieval, EvaluationMode.Tracking },
                 };
                 string bagPath = parse.GetValue(bag)!, outDir = parse.GetValue(output)!;
@@ -121,7 +128,8 @@ internal static class EvalCommand
         foreach (var mode in summary.Modes)
         {
             var failures = mode.Causes.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}");
-            AnsiConsole.MarkupLine(Markup.Escape($"{EvaluationReport.Name(mode.Mode)}: {mode.Rejected} rejected, {mode.WithoutPose} without pose; outside 5cm/5deg: {(failures.Any() ? string.Join(", ", failures) : "none")}"));
+            string fromTruth = mode.CausesOutsideFromTruth is { } outside && failures.Any() ? $"; {outside.Values.Sum()} of them outside from the truth too" : "";
+            AnsiConsole.MarkupLine(Markup.Escape($"{EvaluationReport.Name(mode.Mode)}: {mode.Rejected} rejected, {mode.WithoutPose} without pose; outside 5cm/5deg: {(failures.Any() ? string.Join(", ", failures) : "none")}{fromTruth}"));
         }
     }
 }
