@@ -280,7 +280,7 @@ public sealed class SegmenterOptions
     public int PixelStride { get; set; } = 3;
 
     /// <summary>learned: edge (m) of the voxels whose pixels count as seeing the same surface.</summary>
-    public double CorrespondenceVoxel { get; set; } = 0.12;
+    public double CorrespondenceVoxel { get; set; } = 0.06;
 
     /// <summary>learned: self-labelling rounds.</summary>
     public int Rounds { get; set; } = 10;

@@ -55,11 +55,12 @@ public sealed class LearnedSegmenterRealDataTests(SampleSegmenters sample) : ICl
         string measured = $"learned {learned.Agreement:P1}, kappa {learned.Kappa:F3}, {learned.EffectiveLabels:F1} labels; " +
             $"codebook {codebook.Agreement:P1}, kappa {codebook.Kappa:F3}, {codebook.EffectiveLabels:F1} labels";
         Assert.Equal(30, learned.Frames);
-        // Measured on this sample: 57.8 % against 47.5 %, kappa 0.555 against 0.429.
+        // Measured on this sample: 54.4 % against 47.5 %, kappa 0.520 against 0.429 (57.8 % and 0.555 with the
+        // 12 cm correspondence voxels used until 2026-11-30, which localized worse: README, learned segmenter).
         Assert.True(learned.Agreement >= codebook.Agreement + 0.05, measured);
         // Chance-corrected, so using fewer labels cannot explain the gain.
         Assert.True(learned.Kappa >= codebook.Kappa + 0.08, measured);
-        // The balanced training holds at query time (21.1 labels; 8 with too few Sinkhorn rounds), which is
+        // The balanced training holds at query time (22.0 labels; 8 with too few Sinkhorn rounds), which is
         // what pins poses: the README's seed table.
         Assert.True(learned.EffectiveLabels >= 16, measured);
     }

@@ -33,7 +33,7 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (room and poses).", DefaultValueFactory = _ => 1 };
         var saveMap = new Option<string?>("--save-map") { Description = "Also write the generated room as a privacy map directory." };
 
-        var command = new Command("demo", "Show pose refinement working: perturb poses, refine, print a table.")
+        var command = new Command("demo", "The real demo: build a map from the bundled sample drive's first half and evaluate its second half (retrieval, tracking, from-truth); --synthetic: refine perturbed poses in a generated room.")
         {
             synthetic, sample, output, step, trials, gaussians, labels, translation, rotation, noise, seed, saveMap,
         };

@@ -25,7 +25,7 @@ public sealed record LearnedSegmenterOptions
     public int PixelStride { get; init; } = 3;
 
     /// <summary>Edge (m) of the voxels whose pixels count as seeing the same surface.</summary>
-    public double CorrespondenceVoxel { get; init; } = 0.12;
+    public double CorrespondenceVoxel { get; init; } = 0.06;
 
     /// <summary>Self-labelling rounds: each re-derives the targets from the current head, then trains on them.</summary>
     public int Rounds { get; init; } = 10;
