@@ -14,13 +14,17 @@ public sealed class ComparisonTests : IDisposable
         0, 0, new Dictionary<FailureCause, int>(), new Dictionary<PoseSeed, int>());
 
     /// <summary>Writes metrics.json as <c>mosaic eval</c> does and returns its directory.</summary>
-    private string Run(string name, double retrievalCm, double trackingCm, double latencyP50)
+    private string Run(string name, double retrievalCm, double trackingCm, double latencyP50, double? fromTruthCm = null)
     {
+        var modes = new List<ModeSummary>
+        {
+            Mode(EvaluationMode.Retrieval, new AccuracySummary(60, retrievalCm / 100, 1.5, [0.1, 0.4, 0.6, 0.65, 0.7]), latencyP50),
+            Mode(EvaluationMode.Tracking, new AccuracySummary(60, trackingCm / 100, 1.2, [0.2, 1, 1, 1, 1]), latencyP50 / 2),
+        };
+        if (fromTruthCm is { } cm)
+            modes.Add(Mode(EvaluationMode.FromTruth, new AccuracySummary(60, cm / 100, 1.1, [0.15, 0.55, 0.7, 0.7, 0.7]), latencyP50 / 3));
         var summary = new EvaluationSummary(
-            [
-                Mode(EvaluationMode.Retrieval, new AccuracySummary(60, retrievalCm / 100, 1.5, [0.1, 0.4, 0.6, 0.65, 0.7]), latencyP50),
-                Mode(EvaluationMode.Tracking, new AccuracySummary(60, trackingCm / 100, 1.2, [0.2, 1, 1, 1, 1]), latencyP50 / 2),
-            ],
+            modes,
             new AccuracySummary(60, 0.031, 1.22, [0.333, 0.85, 1, 0.733, 1]),
             new AccuracySummary(60, double.PositiveInfinity, double.PositiveInfinity, [0, 0, 0, 0, 0.1]),
             Dropped: 0);
@@ -63,6 +67,20 @@ public sealed class ComparisonTests : IDisposable
         Assert.Equal("5.5", rows[1].MedianTranslation.Format(1, 100));
         Assert.Equal("∞", rows[^1].MedianTranslation.Format(1, 100));
         Assert.Equal("-", rows[^1].LatencyP50Ms.Format(0));
+    }
+
+    [Fact]
+    public void The_from_truth_mode_is_read_back_by_its_name_and_listed_after_the_localizer_modes()
+    {
+        var withBound = StoredEvaluation.Load(Run("all", 4.1, 1.4, 300, fromTruthCm: 3.7));
+        var without = StoredEvaluation.Load(Run("both", 4.8, 1.6, 300));
+
+        Assert.Equal(0.037, withBound.Modes["from-truth"].Accuracy.MedianTranslation, 9);
+        Assert.Contains("from-truth", EvaluationComparison.ModeOrder); // what `mosaic compare --mode` accepts
+        var rows = EvaluationComparison.Compare([("6 cm", [withBound]), ("12 cm", [without])]);
+        Assert.Equal(["retrieval", "retrieval", "tracking", "tracking", "from-truth", "odometry only", "odometry only", "retrieval only", "retrieval only"],
+            rows.Select(r => r.Mode));
+        Assert.Equal("6 cm", rows[4].Group);
     }
 
     [Fact]
