@@ -219,18 +219,10 @@ public static class EvaluationReport
             md.Append(CultureInfo.InvariantCulture, $"\nRejected by the gates: {mode.Rejected}; without a pose: {mode.WithoutPose}. ");
             md.Append("Seeds: " + string.Join(", ", mode.Seeds.Select(s => $"{s.Key} {s.Value}")) + ".\n\n");
             md.Append(CultureInfo.InvariantCulture, $"Frames outside {Evaluator.SuccessTranslation * 100:0} cm / {Evaluator.SuccessRotationDeg:0} deg, by cause:\n\n");
-            if (mode.CausesOutsideFromTruth is { } outside)
-            {
-                md.Append("| cause | frames | of which outside from the truth too |\n|---|---:|---:|\n");
-                foreach (var (cause, count) in mode.Causes)
-                    md.Append(CultureInfo.InvariantCulture, $"| {CauseText(cause)} | {count} | {outside[cause]} |\n");
-            }
-            else
-            {
-                md.Append("| cause | frames |\n|---|---:|\n");
-                foreach (var (cause, count) in mode.Causes)
-                    md.Append(CultureInfo.InvariantCulture, $"| {CauseText(cause)} | {count} |\n");
-            }
+            var outside = mode.CausesOutsideFromTruth;
+            md.Append(outside is null ? "| cause | frames |\n|---|---:|\n" : "| cause | frames | of which outside from the truth too |\n|---|---:|---:|\n");
+            foreach (var (cause, count) in mode.Causes)
+                md.Append(CultureInfo.InvariantCulture, $"| {CauseText(cause)} | {count} |{(outside is null ? "" : $" {outside[cause]} |")}\n");
         }
         md.Append("\n## Plots\n\n![trajectory](trajectory.svg)\n\n![error over time](error_over_time.svg)\n\n![error CDF](error_cdf.svg)\n");
         md.Append("\nPer-frame numbers: `frames.csv`. Trajectories (TUM, camera in map): `estimate_*.tum`, `baseline_*.tum`, `ground_truth.tum`.\n");

@@ -123,11 +123,7 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         Assert.Equal(drive.Frames.Count, result.RetrievalOnly.Count);
 
         var summary = EvaluationSummary.Of(result);
-        var retrievalSummary = summary.Modes.Single(m => m.Mode == EvaluationMode.Retrieval);
-        var fromTruthFailures = result.Modes[EvaluationMode.FromTruth].Where(o => o.Cause != FailureCause.None).Select(o => o.Frame.Stamp).ToHashSet();
-        Assert.Equal(result.Modes[EvaluationMode.Retrieval].Count(o => o.Cause != FailureCause.None && fromTruthFailures.Contains(o.Frame.Stamp)),
-            retrievalSummary.CausesOutsideFromTruth!.Values.Sum());
-        Assert.Null(summary.Modes.Single(m => m.Mode == EvaluationMode.FromTruth).CausesOutsideFromTruth);
+        Assert.NotNull(summary.Modes.Single(m => m.Mode == EvaluationMode.Retrieval).CausesOutsideFromTruth); // counted: MetricsTests
         string dir = _temp.Combine("eval");
         var written = EvaluationReport.Write(dir, result, summary, new Dictionary<string, string> { ["bag"] = Sample.Bag });
 

@@ -1,3 +1,6 @@
+using Mosaic.Core.Imaging;
+using Mosaic.Localization;
+
 namespace Mosaic.Evaluation.Tests;
 
 public class MetricsTests
@@ -29,6 +32,34 @@ public class MetricsTests
         Assert.Equal(50, latency.P50);
         Assert.Equal(95, latency.P95);
         Assert.Equal(100, latency.Max);
+    }
+
+    private static FrameOutcome Outcome(long stamp, FailureCause cause) => new(
+        new QueryFrame(stamp, Core.Geometry.Se3.Identity, null),
+        new LocalizationResult(stamp, LocalizerState.Tracking, cause == FailureCause.None, null, null, PoseSeed.Retrieval, null, null, Rejection.None,
+            new StageTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero), [], new Image<ushort>(1, 1)),
+        cause == FailureCause.None ? 0.01 : 1, 1, cause);
+
+    [Fact]
+    public void Failures_are_counted_as_outside_from_the_truth_only_where_the_same_frame_failed_from_its_true_pose()
+    {
+        var retrieval = new[]
+        {
+            Outcome(1, FailureCause.NoPose), Outcome(2, FailureCause.NoPose), Outcome(3, FailureCause.RetrievalWrong), Outcome(4, FailureCause.None),
+        };
+        var fromTruth = new[]
+        {
+            Outcome(1, FailureCause.NoPose), Outcome(2, FailureCause.None), Outcome(3, FailureCause.RefinementOff), Outcome(4, FailureCause.RefinementOff),
+        };
+
+        var summary = ModeSummary.Of(EvaluationMode.Retrieval, retrieval, fromTruth);
+
+        Assert.Equal(2, summary.Causes[FailureCause.NoPose]);
+        Assert.Equal(1, summary.CausesOutsideFromTruth![FailureCause.NoPose]); // frame 2 a right seed would have saved
+        Assert.Equal(1, summary.CausesOutsideFromTruth[FailureCause.RetrievalWrong]); // frame 3 fails from the truth too
+        Assert.Equal(0, summary.CausesOutsideFromTruth[FailureCause.RefinementOff]); // frame 4 succeeded in retrieval
+        Assert.Null(ModeSummary.Of(EvaluationMode.Retrieval, retrieval).CausesOutsideFromTruth);
+        Assert.Null(ModeSummary.Of(EvaluationMode.FromTruth, fromTruth, fromTruth).CausesOutsideFromTruth);
     }
 
     [Fact]
