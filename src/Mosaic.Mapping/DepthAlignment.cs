@@ -73,35 +73,25 @@ public sealed record DepthAlignmentResult(Se3 MapFromCamera, int Points, double 
 public sealed class DepthAlignment
 {
     private readonly DepthAlignmentOptions _options;
-    private readonly Vector3d[] _centres;
+    private readonly CentreGrid _grid;
     private readonly Vector3d[] _normals;
-    private readonly Dictionary<(int, int, int), int[]> _cells;
-    private readonly double _cellSize;
 
     /// <summary>Indexes <paramref name="map"/>'s Gaussians for pairing.</summary>
     public DepthAlignment(GaussianMap map, DepthAlignmentOptions? options = null)
     {
         _options = options ?? new DepthAlignmentOptions();
         _options.Validate();
-        _cellSize = _options.MaxDistance;
-        _centres = new Vector3d[map.Count];
+        _grid = new CentreGrid(map, _options.MaxDistance);
         _normals = new Vector3d[map.Count];
-        var cells = new Dictionary<(int, int, int), List<int>>();
         for (int i = 0; i < map.Count; i++)
         {
-            _centres[i] = new Vector3d(map.Positions[3 * i], map.Positions[3 * i + 1], map.Positions[3 * i + 2]);
             var rotation = new Quaterniond(map.Rotations[4 * i], map.Rotations[4 * i + 1], map.Rotations[4 * i + 2], map.Rotations[4 * i + 3]).Normalized().ToMatrix();
             int thinnest = 0;
             for (int axis = 1; axis < 3; axis++)
                 if (map.LogScales[3 * i + axis] < map.LogScales[3 * i + thinnest])
                     thinnest = axis;
             _normals[i] = rotation.Column(thinnest);
-            var cell = Cell(_centres[i]);
-            if (!cells.TryGetValue(cell, out var list))
-                cells[cell] = list = [];
-            list.Add(i);
         }
-        _cells = cells.ToDictionary(c => c.Key, c => c.Value.ToArray());
     }
 
     /// <summary>
@@ -156,11 +146,11 @@ public sealed class DepthAlignment
         foreach (var point in points)
         {
             var q = pose.Apply(point);
-            int nearest = Nearest(q);
+            int nearest = _grid.Nearest(q);
             if (nearest < 0)
                 continue;
             var n = _normals[nearest];
-            double r = Vector3d.Dot(n, q - _centres[nearest]);
+            double r = Vector3d.Dot(n, q - _grid.Centre(nearest));
             // d r / d(ρ, φ) for q' = exp(φ×) q + ρ: (n, q × n).
             var qn = Vector3d.Cross(q, n);
             (j[0], j[1], j[2], j[3], j[4], j[5]) = (n.X, n.Y, n.Z, qn.X, qn.Y, qn.Z);
@@ -180,31 +170,6 @@ public sealed class DepthAlignment
                 normal[a, b] = normal[b, a];
         return new Linearisation(normal, gradient, paired, paired == 0 ? double.NaN : Math.Sqrt(squares / paired), paired == 0 ? 1 : depth / paired);
     }
-
-    /// <summary>The nearest Gaussian centre within the pairing distance, or −1.</summary>
-    private int Nearest(Vector3d q)
-    {
-        var (cx, cy, cz) = Cell(q);
-        int best = -1;
-        double bestDistance = _options.MaxDistance * _options.MaxDistance;
-        for (int dx = -1; dx <= 1; dx++)
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dz = -1; dz <= 1; dz++)
-                {
-                    if (!_cells.TryGetValue((cx + dx, cy + dy, cz + dz), out var members))
-                        continue;
-                    foreach (int i in members)
-                    {
-                        double d = (_centres[i] - q).SquaredNorm;
-                        if (d < bestDistance)
-                            (bestDistance, best) = (d, i);
-                    }
-                }
-        return best;
-    }
-
-    private (int, int, int) Cell(Vector3d p) =>
-        ((int)Math.Floor(p.X / _cellSize), (int)Math.Floor(p.Y / _cellSize), (int)Math.Floor(p.Z / _cellSize));
 
     /// <summary>Eigenvalue ratio of the normal matrix with its rotation block expressed as motion at the mean depth.</summary>
     private static double Conditioning(Matrix<double> normal, double meanDepth)

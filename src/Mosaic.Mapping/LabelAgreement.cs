@@ -13,7 +13,20 @@ namespace Mosaic.Mapping;
 /// <param name="EffectiveLabels">exp(entropy) of the query labels' histogram: how many labels the segmenter really uses (K when all are equally common). Agreement is easy with few labels, so read the two together.</param>
 /// <param name="Kappa">Cohen's κ of the same pixels: agreement beyond what two independent labellings with these label frequencies would reach by chance, (p_o − p_e)/(1 − p_e). Comparable across segmenters that use labels unevenly.</param>
 /// <param name="PerFrame">Agreement of each frame, in order (NaN where the map covers none of it).</param>
-public sealed record LabelAgreementResult(int Frames, double Agreement, double Coverage, double EffectiveLabels, double Kappa, IReadOnlyList<double> PerFrame);
+/// <param name="Surface">How the map's own labels at the measured surfaces compare on the same pixels; null where no depth was given.</param>
+public sealed record LabelAgreementResult(int Frames, double Agreement, double Coverage, double EffectiveLabels, double Kappa, IReadOnlyList<double> PerFrame,
+    SurfaceAgreement? Surface = null);
+
+/// <summary>
+/// The agreement a segmenter could reach at best: the map's labels at the surfaces the query's depth
+/// measures (<see cref="SurfaceLabels"/>) against the map rendered at the true pose. Where these differ,
+/// no segmenter can agree, because the render shows a different surface or a different part of one
+/// (pose error, depth noise, label boundaries blurred by the rendering).
+/// </summary>
+/// <param name="Share">Share of the compared pixels (labelled in both query and render) whose depth reading lands on a map surface.</param>
+/// <param name="Agreement">On those pixels: how often the surface's own label equals the rendered label.</param>
+/// <param name="SegmenterAgreement">On the same pixels: how often the segmented query label equals the rendered label.</param>
+public sealed record SurfaceAgreement(double Share, double Agreement, double SegmenterAgreement);
 
 /// <summary>
 /// Label agreement between a map and a drive: how often the map's segmenter, run on a query image,
@@ -25,15 +38,23 @@ public sealed class LabelAgreement
     private readonly long[] _histogram, _queryBoth, _renderedBoth;
     private readonly List<double> _perFrame = [];
     private long _agree, _both, _covered, _pixels;
+    private long _surfaceBoth, _surfaceAgree, _segmenterAgreeOnSurface;
+    private bool _hasSurface;
 
     /// <summary>An empty tally for <paramref name="labelCount"/> labels.</summary>
     public LabelAgreement(int labelCount) => (_histogram, _queryBoth, _renderedBoth) = (new long[labelCount], new long[labelCount], new long[labelCount]);
 
-    /// <summary>Adds one frame: the segmented query and the map's hard labels at the true pose, same size.</summary>
-    public void Add(Image<ushort> query, Image<ushort> rendered)
+    /// <summary>
+    /// Adds one frame: the segmented query and the map's hard labels at the true pose, and optionally the
+    /// map's labels at the query's measured surfaces (<see cref="SurfaceLabels"/>), all the same size.
+    /// </summary>
+    public void Add(Image<ushort> query, Image<ushort> rendered, Image<ushort>? surface = null)
     {
         if (query.Width != rendered.Width || query.Height != rendered.Height)
             throw new ArgumentException($"query labels are {query.Width}x{query.Height} but the rendered labels {rendered.Width}x{rendered.Height}");
+        if (surface is not null && (surface.Width != rendered.Width || surface.Height != rendered.Height))
+            throw new ArgumentException($"surface labels are {surface.Width}x{surface.Height} but the rendered labels {rendered.Width}x{rendered.Height}");
+        _hasSurface |= surface is not null;
         long agree = 0, both = 0;
         for (int p = 0; p < query.Data.Length; p++)
         {
@@ -50,6 +71,13 @@ public sealed class LabelAgreement
             _renderedBoth[r]++;
             if (q == r)
                 agree++;
+            if (surface is null || surface.Data[p] == Labels.Ignore)
+                continue;
+            _surfaceBoth++;
+            if (surface.Data[p] == r)
+                _surfaceAgree++;
+            if (q == r)
+                _segmenterAgreeOnSurface++;
         }
         _pixels += query.Data.Length;
         _agree += agree;
@@ -68,13 +96,21 @@ public sealed class LabelAgreement
         for (int c = 0; c < _histogram.Length; c++)
             chance += (double)_queryBoth[c] / _both * _renderedBoth[c] / _both;
         return new LabelAgreementResult(_perFrame.Count, observed, _pixels == 0 ? double.NaN : (double)_covered / _pixels,
-            total == 0 ? double.NaN : Math.Exp(entropy), (observed - chance) / (1 - chance), [.. _perFrame]);
+            total == 0 ? double.NaN : Math.Exp(entropy), (observed - chance) / (1 - chance), [.. _perFrame],
+            _hasSurface ? new SurfaceAgreement((double)_surfaceBoth / _both, (double)_surfaceAgree / _surfaceBoth, (double)_segmenterAgreeOnSurface / _surfaceBoth) : null);
     }
+
+    /// <summary>
+    /// Search radius (m) of <see cref="SurfaceLabels"/> in <see cref="Measure"/>: twice the default fusion
+    /// voxel, so a reading finds its own voxel's Gaussian despite depth noise of a centimetre.
+    /// </summary>
+    public const double SurfaceRadius = 0.04;
 
     /// <summary>
     /// Measures <paramref name="map"/> on every <paramref name="step"/>-th frame of the drive in
     /// <paramref name="bagPath"/> within <paramref name="options"/>' sync window, with the ground-truth
     /// pose from <paramref name="options"/>' pose source. Frames that are keyframes of the map are skipped.
+    /// The frames' depth gives the <see cref="SurfaceAgreement"/> too.
     /// </summary>
     /// <exception cref="MappingInputException">The map has no segmenter, or the window holds no usable frame.</exception>
     public static LabelAgreementResult Measure(PrivacyMap map, string bagPath, MappingOptions options, int step, IProgress<double>? progress = null)
@@ -92,13 +128,17 @@ public sealed class LabelAgreement
         var colorAtLevel = source.ColorCamera.AtLevel(segmenter.Level);
         var undistorter = colorAtLevel.IsPinhole ? null : new Undistorter(colorAtLevel, colorAtLevel.Intrinsics);
         var renderer = new CpuLabelRenderer<float>(map.Gaussians);
+        var grid = new CentreGrid(map.Gaussians, SurfaceRadius);
+        var pinhole = new CameraModel(colorAtLevel.Intrinsics, DistortionModel.None);
         var tally = new LabelAgreement(map.Gaussians.LabelCount);
         int done = 0;
         foreach (var frame in source.ReadFrames(frames))
         {
             var query = segmenter.Segment(frame.Color);
             query = undistorter?.ResampleNearest(query) ?? query;
-            tally.Add(query, renderer.RenderHardLabels(frame.MapFromColor.Inverse(), colorAtLevel.Intrinsics));
+            var depth = DepthRegistration.Register(frame.Depth, frame.DepthCamera, frame.ColorFromDepth, pinhole);
+            var surface = SurfaceLabels.Lookup(grid, map.Gaussians.Labels, depth, colorAtLevel.Intrinsics, frame.MapFromColor);
+            tally.Add(query, renderer.RenderHardLabels(frame.MapFromColor.Inverse(), colorAtLevel.Intrinsics), surface);
             progress?.Report((double)++done / frames.Count);
         }
         return tally.Result();

@@ -99,6 +99,7 @@ public static class MapEvaluation
             throw new MappingInputException($"{bagPath}: no held-out frame in the chosen window");
         var sampleIndices = Enumerable.Range(0, samples).Select(i => (int)((i + 0.5) * heldOut.Count / samples)).ToHashSet();
         var agreement = new LabelAgreement(k);
+        var surfaces = new CentreGrid(map.Gaussians, LabelAgreement.SurfaceRadius);
         var depthErrors = new List<float>();
         var scores = new double[4, 2];
         var scoreCounts = new int[4, 2];
@@ -111,9 +112,9 @@ public static class MapEvaluation
             var camFromMap = frame.MapFromColor.Inverse();
             var rendered = renderer.Render(camFromMap, camera);
             var labels = rendered.HardLabels();
-            agreement.Add(query, labels);
-            var mask = labels.Data.Select(l => l != Labels.Ignore).ToArray();
             var measured = DepthRegistration.Register(frame.Depth, frame.DepthCamera, frame.ColorFromDepth, new CameraModel(camera, DistortionModel.None));
+            agreement.Add(query, labels, SurfaceLabels.Lookup(surfaces, map.Gaussians.Labels, measured, camera, frame.MapFromColor));
+            var mask = labels.Data.Select(l => l != Labels.Ignore).ToArray();
             for (int p = 0; p < measured.Length; p++)
                 if (mask[p] && !float.IsNaN(measured[p]) && !float.IsNaN(rendered.Depth[p]))
                     depthErrors.Add(Math.Abs(rendered.Depth[p] - measured[p]));

@@ -77,6 +77,11 @@ internal static class MapCommand
         grid.AddRow("Cohen's kappa:", string.Create(CultureInfo.InvariantCulture, $"{r.Kappa:F3} (agreement beyond chance for these label frequencies)"));
         grid.AddRow("Coverage:", $"{r.Coverage:P1} of pixels rendered from the map");
         grid.AddRow("Labels used:", string.Create(CultureInfo.InvariantCulture, $"{r.EffectiveLabels:F1} of {k} effective (exp of the query label entropy; fewer labels make agreement easier)"));
+        if (r.Surface is { } s)
+        {
+            grid.AddRow("Best possible:", $"[bold]{s.Agreement:P1}[/] on the {s.Share:P1} of these pixels whose depth lands on the map (the map's own label at that surface vs the render)");
+            grid.AddRow("Segmenter there:", $"{s.SegmenterAgreement:P1} on the same pixels");
+        }
     }
 
     /// <summary>The --params file, or the defaults, with the command-line overrides applied.</summary>

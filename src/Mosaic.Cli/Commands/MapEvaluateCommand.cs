@@ -86,6 +86,12 @@ internal static class MapEvaluateCommand
             ["effective_labels"] = r.Labels.EffectiveLabels,
             ["kappa"] = r.Labels.Kappa,
             ["median_depth_error_m"] = r.MedianDepthError,
+            ["best_possible_agreement"] = new
+            {
+                share_of_compared_pixels = r.Labels.Surface!.Share,
+                agreement = r.Labels.Surface.Agreement,
+                segmenter_agreement = r.Labels.Surface.SegmenterAgreement,
+            },
             ["inversion"] = new Dictionary<string, object>
             {
                 ["flat_mean_colour"] = new { psnr_db = r.FlatColor.Psnr, ssim = r.FlatColor.Ssim },
