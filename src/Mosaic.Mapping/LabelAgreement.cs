@@ -18,10 +18,11 @@ public sealed record LabelAgreementResult(int Frames, double Agreement, double C
     SurfaceAgreement? Surface = null);
 
 /// <summary>
-/// The agreement a segmenter could reach at best: the map's labels at the surfaces the query's depth
-/// measures (<see cref="SurfaceLabels"/>) against the map rendered at the true pose. Where these differ,
-/// no segmenter can agree, because the render shows a different surface or a different part of one
-/// (pose error, depth noise, label boundaries blurred by the rendering).
+/// The agreement a segmenter that labelled every surface exactly as the map does would reach: the map's
+/// labels at the surfaces the query's depth measures (<see cref="SurfaceLabels"/>) against the map
+/// rendered at the true pose. Where these differ, the render shows a different surface or a different
+/// part of one (pose error, depth noise, label boundaries blurred by the rendering), and a segmenter
+/// agrees there only by chance.
 /// </summary>
 /// <param name="Share">Share of the compared pixels (labelled in both query and render) whose depth reading lands on a map surface.</param>
 /// <param name="Agreement">On those pixels: how often the surface's own label equals the rendered label.</param>
