@@ -31,7 +31,8 @@ internal static class MapCommand
         var end = new Option<double?>("--end") { Description = "Query window end, seconds from the bag start." };
         var step = new Option<int>("--step") { Description = "Measure every n-th frame of the window.", DefaultValueFactory = _ => 1 };
         var command = new Command("label-agreement",
-            "How often the map's segmenter labels a query pixel as the map does at the true pose (frames that are keyframes of the map are skipped).")
+            "How often the map's segmenter labels a query pixel as the map does at the true pose, and, from the query's depth, how often a segmenter " +
+            "that labelled every surface as the map does would (frames that are keyframes of the map are skipped).")
         {
             map, bag, parameters, tum, body, start, end, step,
         };
