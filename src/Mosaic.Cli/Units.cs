@@ -2,9 +2,12 @@ using System.Globalization;
 
 namespace Mosaic.Cli;
 
-/// <summary>How command reports print sizes and memory.</summary>
+/// <summary>How command reports print sizes, memory and stamps.</summary>
 internal static class Units
 {
+    /// <summary>A stamp (ns) as seconds with all nine decimals, as TUM files and CSV columns carry it.</summary>
+    public static string StampSeconds(long stamp) => $"{stamp / 1_000_000_000}.{stamp % 1_000_000_000:D9}";
+
     /// <summary>A byte count with a binary unit (B, KiB, MiB, GiB).</summary>
     public static string FormatBytes(long bytes) => bytes switch
     {

@@ -12,10 +12,18 @@ namespace Mosaic.Mapping;
 /// <param name="Coverage">Share of pixels the map covers (A ≥ 0.5) at the true pose.</param>
 /// <param name="EffectiveLabels">exp(entropy) of the query labels' histogram: how many labels the segmenter really uses (K when all are equally common). Agreement is easy with few labels, so read the two together.</param>
 /// <param name="Kappa">Cohen's κ of the same pixels: agreement beyond what two independent labellings with these label frequencies would reach by chance, (p_o − p_e)/(1 − p_e). Comparable across segmenters that use labels unevenly.</param>
-/// <param name="PerFrame">Agreement of each frame, in order (NaN where the map covers none of it).</param>
+/// <param name="PerFrame">Each frame's figures, in the order added.</param>
 /// <param name="Surface">How the map's own labels at the measured surfaces compare on the same pixels; null where no depth was given.</param>
-public sealed record LabelAgreementResult(int Frames, double Agreement, double Coverage, double EffectiveLabels, double Kappa, IReadOnlyList<double> PerFrame,
+public sealed record LabelAgreementResult(int Frames, double Agreement, double Coverage, double EffectiveLabels, double Kappa, IReadOnlyList<FrameAgreement> PerFrame,
     SurfaceAgreement? Surface = null);
+
+/// <summary>One frame of a <see cref="LabelAgreement"/> tally.</summary>
+/// <param name="Stamp">The query image's stamp (ns), as given to <see cref="LabelAgreement.Add"/>.</param>
+/// <param name="Agreement">Share of the frame's pixels labelled in both whose labels agree; NaN where the map covers none of it.</param>
+/// <param name="Coverage">Share of the frame's pixels the map covers.</param>
+/// <param name="BestPossible">The frame's <see cref="SurfaceAgreement.Agreement"/>; NaN without surface labels or where none lands on the map.</param>
+/// <param name="SegmenterOnSurface">The frame's <see cref="SurfaceAgreement.SegmenterAgreement"/>; NaN likewise.</param>
+public sealed record FrameAgreement(long Stamp, double Agreement, double Coverage, double BestPossible, double SegmenterOnSurface);
 
 /// <summary>
 /// The agreement a segmenter that labelled every surface exactly as the map does would reach: the map's
@@ -37,7 +45,7 @@ public sealed record SurfaceAgreement(double Share, double Agreement, double Seg
 public sealed class LabelAgreement
 {
     private readonly long[] _histogram, _queryBoth, _renderedBoth;
-    private readonly List<double> _perFrame = [];
+    private readonly List<FrameAgreement> _perFrame = [];
     private long _agree, _both, _covered, _pixels;
     private long _surfaceBoth, _surfaceAgree, _segmenterAgreeOnSurface;
     private bool _hasSurface;
@@ -47,16 +55,17 @@ public sealed class LabelAgreement
 
     /// <summary>
     /// Adds one frame: the segmented query and the map's hard labels at the true pose, and optionally the
-    /// map's labels at the query's measured surfaces (<see cref="SurfaceLabels"/>), all the same size.
+    /// map's labels at the query's measured surfaces (<see cref="SurfaceLabels"/>), all the same size;
+    /// <paramref name="stamp"/> only labels the frame's row in <see cref="LabelAgreementResult.PerFrame"/>.
     /// </summary>
-    public void Add(Image<ushort> query, Image<ushort> rendered, Image<ushort>? surface = null)
+    public void Add(Image<ushort> query, Image<ushort> rendered, Image<ushort>? surface = null, long stamp = 0)
     {
         if (query.Width != rendered.Width || query.Height != rendered.Height)
             throw new ArgumentException($"query labels are {query.Width}x{query.Height} but the rendered labels {rendered.Width}x{rendered.Height}");
         if (surface is not null && (surface.Width != rendered.Width || surface.Height != rendered.Height))
             throw new ArgumentException($"surface labels are {surface.Width}x{surface.Height} but the rendered labels {rendered.Width}x{rendered.Height}");
         _hasSurface |= surface is not null;
-        long agree = 0, both = 0;
+        long agree = 0, both = 0, covered = 0, surfaceBoth = 0, surfaceAgree = 0, segmenterAgreeOnSurface = 0;
         for (int p = 0; p < query.Data.Length; p++)
         {
             ushort q = query.Data[p], r = rendered.Data[p];
@@ -64,7 +73,7 @@ public sealed class LabelAgreement
                 _histogram[q]++;
             if (r == Labels.Ignore)
                 continue;
-            _covered++;
+            covered++;
             if (q == Labels.Ignore || q >= _histogram.Length || r >= _histogram.Length)
                 continue;
             both++;
@@ -74,16 +83,22 @@ public sealed class LabelAgreement
                 agree++;
             if (surface is null || surface.Data[p] == Labels.Ignore)
                 continue;
-            _surfaceBoth++;
+            surfaceBoth++;
             if (surface.Data[p] == r)
-                _surfaceAgree++;
+                surfaceAgree++;
             if (q == r)
-                _segmenterAgreeOnSurface++;
+                segmenterAgreeOnSurface++;
         }
+        _covered += covered;
+        _surfaceBoth += surfaceBoth;
+        _surfaceAgree += surfaceAgree;
+        _segmenterAgreeOnSurface += segmenterAgreeOnSurface;
         _pixels += query.Data.Length;
         _agree += agree;
         _both += both;
-        _perFrame.Add(both == 0 ? double.NaN : (double)agree / both);
+        static double Share(long part, long whole) => whole == 0 ? double.NaN : (double)part / whole;
+        _perFrame.Add(new FrameAgreement(stamp, Share(agree, both), Share(covered, query.Data.Length),
+            Share(surfaceAgree, surfaceBoth), Share(segmenterAgreeOnSurface, surfaceBoth)));
     }
 
     /// <summary>The tally so far.</summary>
@@ -139,7 +154,7 @@ public sealed class LabelAgreement
             query = undistorter?.ResampleNearest(query) ?? query;
             var depth = DepthRegistration.Register(frame.Depth, frame.DepthCamera, frame.ColorFromDepth, pinhole);
             var surface = SurfaceLabels.Lookup(grid, map.Gaussians.Labels, depth, colorAtLevel.Intrinsics, frame.MapFromColor);
-            tally.Add(query, renderer.RenderHardLabels(frame.MapFromColor.Inverse(), colorAtLevel.Intrinsics), surface);
+            tally.Add(query, renderer.RenderHardLabels(frame.MapFromColor.Inverse(), colorAtLevel.Intrinsics), surface, frame.Stamp);
             progress?.Report((double)++done / frames.Count);
         }
         return tally.Result();

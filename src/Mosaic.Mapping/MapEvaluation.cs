@@ -113,7 +113,7 @@ public static class MapEvaluation
             var rendered = renderer.Render(camFromMap, camera);
             var labels = rendered.HardLabels();
             var measured = DepthRegistration.Register(frame.Depth, frame.DepthCamera, frame.ColorFromDepth, new CameraModel(camera, DistortionModel.None));
-            agreement.Add(query, labels, SurfaceLabels.Lookup(surfaces, map.Gaussians.Labels, measured, camera, frame.MapFromColor));
+            agreement.Add(query, labels, SurfaceLabels.Lookup(surfaces, map.Gaussians.Labels, measured, camera, frame.MapFromColor), frame.Stamp);
             var mask = labels.Data.Select(l => l != Labels.Ignore).ToArray();
             for (int p = 0; p < measured.Length; p++)
                 if (mask[p] && !float.IsNaN(measured[p]) && !float.IsNaN(rendered.Depth[p]))

@@ -95,11 +95,16 @@ public class SurfaceLabelsTests
         Image<ushort> Row(params ushort[] labels) => new(labels.Length, 1, labels);
 
         // Compared (both labelled): pixels 0-3; of them 0-2 have a surface label.
-        tally.Add(query: Row(1, 1, 2, 3, I, 1), rendered: Row(0, 1, 1, 3, 2, I), surface: Row(0, 2, 1, I, 2, 1));
+        tally.Add(query: Row(1, 1, 2, 3, I, 1), rendered: Row(0, 1, 1, 3, 2, I), surface: Row(0, 2, 1, I, 2, 1), stamp: 7);
+        // A second frame the map does not cover: it counts for coverage only.
+        tally.Add(query: Row(0, 1, 2, 3, 0, 1), rendered: Row(I, I, I, I, I, I), surface: Row(0, 1, 2, 3, 0, 1), stamp: 9);
         var result = tally.Result();
 
         Assert.Equal(2 / 4.0, result.Agreement);
+        Assert.Equal(5 / 12.0, result.Coverage);
         Assert.Equal(new SurfaceAgreement(Share: 3 / 4.0, Agreement: 2 / 3.0, SegmenterAgreement: 1 / 3.0), result.Surface);
+        Assert.Equal(new FrameAgreement(7, Agreement: 2 / 4.0, Coverage: 5 / 6.0, BestPossible: 2 / 3.0, SegmenterOnSurface: 1 / 3.0), result.PerFrame[0]);
+        Assert.Equal(new FrameAgreement(9, double.NaN, Coverage: 0, double.NaN, double.NaN), result.PerFrame[1]);
     }
 
     [Fact]

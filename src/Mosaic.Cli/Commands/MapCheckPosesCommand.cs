@@ -68,7 +68,7 @@ internal static class MapCheckPosesCommand
             var a = f.Alignment;
             var offset = f.Offset;
             csv.Append(CultureInfo.InvariantCulture,
-                $"{Seconds(f.Stamp)},{f.Trusted},{a.Points},{a.Support:F4},{a.RmsBefore * 100:F3},{a.RmsAfter * 100:F3},{a.Conditioning:G4},{a.Iterations},{a.Converged}," +
+                $"{Units.StampSeconds(f.Stamp)},{f.Trusted},{a.Points},{a.Support:F4},{a.RmsBefore * 100:F3},{a.RmsAfter * 100:F3},{a.Conditioning:G4},{a.Iterations},{a.Converged}," +
                 $"{offset.Translation.X * 100:F3},{offset.Translation.Y * 100:F3},{offset.Translation.Z * 100:F3},{offset.Translation.Norm * 100:F3},{Degrees(offset):F4}\n");
         }
         File.WriteAllText(Path.Combine(outDir, "check_poses.csv"), csv.ToString());
@@ -126,5 +126,4 @@ internal static class MapCheckPosesCommand
 
     private static double Degrees(Se3 offset) => offset.Rotation.Angle * 180 / Math.PI;
 
-    private static string Seconds(long stamp) => $"{stamp / 1_000_000_000}.{stamp % 1_000_000_000:D9}";
 }

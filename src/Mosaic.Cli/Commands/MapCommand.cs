@@ -30,11 +30,12 @@ internal static class MapCommand
         var start = new Option<double?>("--start") { Description = "Query window start, seconds from the bag start." };
         var end = new Option<double?>("--end") { Description = "Query window end, seconds from the bag start." };
         var step = new Option<int>("--step") { Description = "Measure every n-th frame of the window.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string?>("--out") { Description = "Directory for frames.csv (each frame's figures) and agreement.svg (them over time)." };
         var command = new Command("label-agreement",
             "How often the map's segmenter labels a query pixel as the map does at the true pose, and, from the query's depth, how often a segmenter " +
             "that labelled every surface as the map does would (frames that are keyframes of the map are skipped).")
         {
-            map, bag, parameters, tum, body, start, end, step,
+            map, bag, parameters, tum, body, start, end, step, output,
         };
         command.SetAction(parse =>
         {
@@ -55,11 +56,16 @@ internal static class MapCommand
                 AnsiConsole.MarkupLine($"{result!.Frames} query frames, K = {privacyMap.Gaussians.LabelCount}, segmenter {kind}");
                 var grid = new Grid().AddColumn().AddColumn();
                 AddAgreementRows(grid, result, privacyMap.Gaussians.LabelCount);
-                var frames = result.PerFrame.Where(double.IsFinite).Order().ToArray();
+                var frames = result.PerFrame.Select(f => f.Agreement).Where(double.IsFinite).Order().ToArray();
                 if (frames.Length > 0)
                     grid.AddRow("Per frame:", string.Create(CultureInfo.InvariantCulture,
                         $"worst {frames[0]:P1}, 10th percentile {frames[frames.Length / 10]:P1}, median {frames[frames.Length / 2]:P1}, best {frames[^1]:P1}"));
                 AnsiConsole.Write(grid);
+                if (parse.GetValue(output) is { } outDir)
+                {
+                    WritePerFrame(result.PerFrame, outDir);
+                    AnsiConsole.MarkupLine(Markup.Escape($"Wrote {Path.Combine(outDir, "frames.csv")} and agreement.svg"));
+                }
                 return 0;
             }
             catch (Exception e) when (e is MappingInputException or MapFormatException or IOException or FormatException or ArgumentException)
@@ -69,6 +75,23 @@ internal static class MapCommand
             }
         });
         return command;
+    }
+
+    /// <summary><c>frames.csv</c> and <c>agreement.svg</c>: each frame's agreement, coverage and best possible agreement.</summary>
+    private static void WritePerFrame(IReadOnlyList<FrameAgreement> frames, string outDir)
+    {
+        Directory.CreateDirectory(outDir);
+        var csv = new System.Text.StringBuilder("stamp,agreement,coverage,best_possible,segmenter_on_surface\n");
+        foreach (var f in frames)
+            csv.Append(CultureInfo.InvariantCulture, $"{StampSeconds(f.Stamp)},{f.Agreement:F4},{f.Coverage:F4},{f.BestPossible:F4},{f.SegmenterOnSurface:F4}\n");
+        File.WriteAllText(Path.Combine(outDir, "frames.csv"), csv.ToString());
+        double t0 = frames.Count == 0 ? 0 : frames[0].Stamp;
+        List<(double, double)> Series(Func<FrameAgreement, double> value) => frames.Select(f => ((f.Stamp - t0) / 1e9, value(f) * 100)).ToList();
+        var chart = new Evaluation.SvgChart { Title = "Label agreement per query frame", XLabel = "s from the first frame measured", YLabel = "% of pixels", YRange = (0, 100) }
+            .Line("agreement (segmenter vs map at the true pose)", "#1f77b4", Series(f => f.Agreement))
+            .Line("best possible (map's labels at the measured surfaces)", "#2ca02c", Series(f => f.BestPossible))
+            .Line("map coverage", "#7f7f7f", Series(f => f.Coverage));
+        File.WriteAllText(Path.Combine(outDir, "agreement.svg"), chart.ToSvg());
     }
 
     /// <summary>The agreement, coverage and effective-label rows shared by <c>map evaluate</c> and <c>map label-agreement</c>.</summary>
