@@ -25,7 +25,7 @@ public static class SurfaceLabels
         if (depth.Length != camera.Width * camera.Height)
             throw new ArgumentException($"depth has {depth.Length} pixels but the camera {camera.Width}x{camera.Height}");
         var result = new Image<ushort>(camera.Width, camera.Height);
-        for (int y = 0; y < camera.Height; y++)
+        Parallel.For(0, camera.Height, y =>
         {
             for (int x = 0; x < camera.Width; x++)
             {
@@ -34,7 +34,7 @@ public static class SurfaceLabels
                 int nearest = z > 0 ? grid.Nearest(mapFromCamera.Apply(camera.Unproject(x, y) * z)) : -1;
                 result.Data[p] = nearest < 0 ? Labels.Ignore : labels[nearest];
             }
-        }
+        });
         return result;
     }
 }
