@@ -13,9 +13,17 @@ namespace Mosaic.Mapping;
 /// <param name="EffectiveLabels">exp(entropy) of the query labels' histogram: how many labels the segmenter really uses (K when all are equally common). Agreement is easy with few labels, so read the two together.</param>
 /// <param name="Kappa">Cohen's κ of the same pixels: agreement beyond what two independent labellings with these label frequencies would reach by chance, (p_o − p_e)/(1 − p_e). Comparable across segmenters that use labels unevenly.</param>
 /// <param name="PerFrame">Each frame's figures, in the order added.</param>
+/// <param name="ByBoundaryDistance">The compared pixels by their distance to the render's nearest label change (<see cref="LabelBoundaries"/>), in the ranges of <see cref="LabelAgreement.BoundaryRanges"/>.</param>
 /// <param name="Surface">How the map's own labels at the measured surfaces compare on the same pixels; null where no depth was given.</param>
 public sealed record LabelAgreementResult(int Frames, double Agreement, double Coverage, double EffectiveLabels, double Kappa, IReadOnlyList<FrameAgreement> PerFrame,
-    SurfaceAgreement? Surface = null);
+    IReadOnlyList<BoundaryAgreement> ByBoundaryDistance, SurfaceAgreement? Surface = null);
+
+/// <summary>The compared pixels whose distance to the render's nearest label change lies in [<paramref name="From"/>, <paramref name="To"/>] px.</summary>
+/// <param name="From">Smallest distance (px, chessboard, at the segmenter's level).</param>
+/// <param name="To">Largest distance; <see cref="int.MaxValue"/> for the last range, which also holds frames without a label change.</param>
+/// <param name="Share">Share of all compared pixels in the range.</param>
+/// <param name="Agreement">Share of them whose segmented label equals the rendered one; NaN where the range is empty.</param>
+public sealed record BoundaryAgreement(int From, int To, double Share, double Agreement);
 
 /// <summary>One frame of a <see cref="LabelAgreement"/> tally.</summary>
 /// <param name="Stamp">The query image's stamp (ns), as given to <see cref="LabelAgreement.Add"/>.</param>
@@ -49,6 +57,13 @@ public sealed class LabelAgreement
     private long _agree, _both, _covered, _pixels;
     private long _surfaceBoth, _surfaceAgree, _segmenterAgreeOnSurface;
     private bool _hasSurface;
+    private readonly long[] _boundaryBoth = new long[BoundaryRanges.Count], _boundaryAgree = new long[BoundaryRanges.Count];
+
+    /// <summary>
+    /// The distance ranges (px, inclusive) of <see cref="LabelAgreementResult.ByBoundaryDistance"/>:
+    /// doubling widths, since a boundary a pixel or two off costs the first ranges most.
+    /// </summary>
+    public static IReadOnlyList<(int From, int To)> BoundaryRanges { get; } = [(1, 1), (2, 2), (3, 4), (5, 8), (9, 16), (17, int.MaxValue)];
 
     /// <summary>An empty tally for <paramref name="labelCount"/> labels.</summary>
     public LabelAgreement(int labelCount) => (_histogram, _queryBoth, _renderedBoth) = (new long[labelCount], new long[labelCount], new long[labelCount]);
@@ -65,6 +80,7 @@ public sealed class LabelAgreement
         if (surface is not null && (surface.Width != rendered.Width || surface.Height != rendered.Height))
             throw new ArgumentException($"surface labels are {surface.Width}x{surface.Height} but the rendered labels {rendered.Width}x{rendered.Height}");
         _hasSurface |= surface is not null;
+        var boundaryDistance = LabelBoundaries.Distance(rendered);
         long agree = 0, both = 0, covered = 0, surfaceBoth = 0, surfaceAgree = 0, segmenterAgreeOnSurface = 0;
         for (int p = 0; p < query.Data.Length; p++)
         {
@@ -81,6 +97,12 @@ public sealed class LabelAgreement
             _renderedBoth[r]++;
             if (q == r)
                 agree++;
+            int range = 0;
+            while (boundaryDistance[p] > BoundaryRanges[range].To)
+                range++;
+            _boundaryBoth[range]++;
+            if (q == r)
+                _boundaryAgree[range]++;
             if (surface is null || surface.Data[p] == Labels.Ignore)
                 continue;
             surfaceBoth++;
@@ -113,6 +135,8 @@ public sealed class LabelAgreement
             chance += (double)_queryBoth[c] / _both * _renderedBoth[c] / _both;
         return new LabelAgreementResult(_perFrame.Count, observed, _pixels == 0 ? double.NaN : (double)_covered / _pixels,
             total == 0 ? double.NaN : Math.Exp(entropy), (observed - chance) / (1 - chance), [.. _perFrame],
+            [.. BoundaryRanges.Select((r, i) => new BoundaryAgreement(r.From, r.To, (double)_boundaryBoth[i] / _both,
+                _boundaryBoth[i] == 0 ? double.NaN : (double)_boundaryAgree[i] / _boundaryBoth[i]))],
             _hasSurface ? new SurfaceAgreement((double)_surfaceBoth / _both, (double)_surfaceAgree / _surfaceBoth, (double)_segmenterAgreeOnSurface / _surfaceBoth) : null);
     }
 

@@ -101,12 +101,17 @@ internal static class MapCommand
         grid.AddRow("Cohen's kappa:", string.Create(CultureInfo.InvariantCulture, $"{r.Kappa:F3} (agreement beyond chance for these label frequencies)"));
         grid.AddRow("Coverage:", $"{r.Coverage:P1} of pixels rendered from the map");
         grid.AddRow("Labels used:", string.Create(CultureInfo.InvariantCulture, $"{r.EffectiveLabels:F1} of {k} effective (exp of the query label entropy; fewer labels make agreement easier)"));
+        grid.AddRow("By boundary distance:", string.Join(", ", r.ByBoundaryDistance.Select(b =>
+            string.Create(CultureInfo.InvariantCulture, $"{Range(b.From, b.To)} {b.Agreement:P1} ({b.Share:P1})")))
+            + " (agreement by distance to the render's nearest label change; share of pixels in brackets)");
         if (r.Surface is { } s)
         {
             grid.AddRow("Best possible:", $"[bold]{s.Agreement:P1}[/] on the {s.Share:P1} of these pixels whose depth lands on the map (the map's own label at that surface vs the render)");
             grid.AddRow("Segmenter there:", $"{s.SegmenterAgreement:P1} on the same pixels");
         }
     }
+
+    private static string Range(int from, int to) => to == int.MaxValue ? $"> {from - 1} px" : from == to ? $"{from} px" : $"{from}-{to} px";
 
     /// <summary>The --params file, or the defaults, with the command-line overrides applied.</summary>
     internal static MappingOptions LoadOptions(string? paramsFile, string? tum, string? bodyFrame, double? start, double? end)
