@@ -86,11 +86,13 @@ internal static class MapEvaluateCommand
             ["effective_labels"] = r.Labels.EffectiveLabels,
             ["kappa"] = r.Labels.Kappa,
             ["median_depth_error_m"] = r.MedianDepthError,
+            ["agreement_by_boundary_distance"] = r.Labels.ByBoundaryDistance
+                .Select(b => new { from_px = b.From, to_px = b.To == int.MaxValue ? (int?)null : b.To, share = b.Share, agreement = Finite(b.Agreement) }).ToList(),
             ["best_possible_agreement"] = new
             {
                 share_of_compared_pixels = r.Labels.Surface!.Share,
-                agreement = r.Labels.Surface.Agreement,
-                segmenter_agreement = r.Labels.Surface.SegmenterAgreement,
+                agreement = Finite(r.Labels.Surface.Agreement),
+                segmenter_agreement = Finite(r.Labels.Surface.SegmenterAgreement),
             },
             ["inversion"] = new Dictionary<string, object>
             {
@@ -113,6 +115,9 @@ internal static class MapEvaluateCommand
         }
         AnsiConsole.MarkupLine($"Wrote metrics.json and {2 * r.Samples.Count} picture panels to [bold]{Markup.Escape(dir)}[/]");
     }
+
+    /// <summary>JSON has no NaN: a figure with nothing to measure (an empty range) is written as null.</summary>
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     private static void WritePanels(string path, int w, int h, byte[][] panels)
     {
