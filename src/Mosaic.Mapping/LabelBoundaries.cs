@@ -1,5 +1,4 @@
 using Mosaic.Core.Imaging;
-using Mosaic.Localization.Segmentation;
 
 namespace Mosaic.Mapping;
 

@@ -2,7 +2,6 @@ using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
-using Mosaic.Localization.Segmentation;
 
 namespace Mosaic.Mapping;
 

@@ -2,7 +2,6 @@ using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
 using Mosaic.Core.Synthetic;
-using Mosaic.Localization.Segmentation;
 using Mosaic.Rendering;
 
 namespace Mosaic.Mapping.Tests;
