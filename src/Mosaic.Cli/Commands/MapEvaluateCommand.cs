@@ -87,10 +87,10 @@ internal static class MapEvaluateCommand
             ["kappa"] = r.Labels.Kappa,
             ["median_depth_error_m"] = r.MedianDepthError,
             ["agreement_by_boundary_distance"] = r.Labels.ByBoundaryDistance
-                .Select(b => new { from_px = b.From, to_px = b.To == int.MaxValue ? (int?)null : b.To, share = b.Share, agreement = Finite(b.Agreement) }).ToList(),
+                .Select(b => new { from_px = b.From, to_px = b.To == int.MaxValue ? (int?)null : b.To, share = Finite(b.Share), agreement = Finite(b.Agreement) }).ToList(),
             ["best_possible_agreement"] = new
             {
-                share_of_compared_pixels = r.Labels.Surface!.Share,
+                share_of_compared_pixels = Finite(r.Labels.Surface!.Share),
                 agreement = Finite(r.Labels.Surface.Agreement),
                 segmenter_agreement = Finite(r.Labels.Surface.SegmenterAgreement),
             },
@@ -116,7 +116,7 @@ internal static class MapEvaluateCommand
         AnsiConsole.MarkupLine($"Wrote metrics.json and {2 * r.Samples.Count} picture panels to [bold]{Markup.Escape(dir)}[/]");
     }
 
-    /// <summary>JSON has no NaN: a figure with nothing to measure (an empty range) is written as null.</summary>
+    /// <summary>JSON has no NaN: a figure with nothing to measure (an empty range, no compared pixel) is written as null.</summary>
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     private static void WritePanels(string path, int w, int h, byte[][] panels)
