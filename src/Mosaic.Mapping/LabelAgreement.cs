@@ -14,9 +14,9 @@ namespace Mosaic.Mapping;
 /// <param name="Kappa">Cohen's κ of the same pixels: agreement beyond what two independent labellings with these label frequencies would reach by chance, (p_o − p_e)/(1 − p_e). Comparable across segmenters that use labels unevenly.</param>
 /// <param name="PerFrame">Each frame's figures, in the order added.</param>
 /// <param name="ByBoundaryDistance">The compared pixels by their distance to the render's nearest label change (<see cref="LabelBoundaries"/>), in the ranges of <see cref="LabelAgreement.BoundaryRanges"/>.</param>
-/// <param name="Surface">How the map's own labels at the measured surfaces compare on the same pixels; null where no depth was given.</param>
+/// <param name="BestPossible">How the map's own labels at the measured surfaces compare with the render, and the segmenter on the same pixels; null where no depth was given.</param>
 public sealed record LabelAgreementResult(int Frames, double Agreement, double Coverage, double EffectiveLabels, double Kappa, IReadOnlyList<FrameAgreement> PerFrame,
-    IReadOnlyList<BoundaryAgreement> ByBoundaryDistance, SurfaceAgreement? Surface = null);
+    IReadOnlyList<BoundaryAgreement> ByBoundaryDistance, BestPossibleAgreement? BestPossible = null);
 
 /// <summary>The compared pixels whose distance to the render's nearest label change lies in [<paramref name="From"/>, <paramref name="To"/>] px.</summary>
 /// <param name="From">Smallest distance (px, chessboard, at the segmenter's level).</param>
@@ -29,8 +29,8 @@ public sealed record BoundaryAgreement(int From, int To, double Share, double Ag
 /// <param name="Stamp">The query image's stamp (ns), as given to <see cref="LabelAgreement.Add"/>.</param>
 /// <param name="Agreement">Share of the frame's pixels labelled in both whose labels agree; NaN where the map covers none of it.</param>
 /// <param name="Coverage">Share of the frame's pixels the map covers.</param>
-/// <param name="BestPossible">The frame's <see cref="SurfaceAgreement.Agreement"/>; NaN without surface labels or where none lands on the map.</param>
-/// <param name="SegmenterOnSurface">The frame's <see cref="SurfaceAgreement.SegmenterAgreement"/>; NaN likewise.</param>
+/// <param name="BestPossible">The frame's <see cref="BestPossibleAgreement.Agreement"/>; NaN without surface labels or where none lands on the map.</param>
+/// <param name="SegmenterOnSurface">The frame's <see cref="BestPossibleAgreement.SegmenterAgreement"/>; NaN likewise.</param>
 public sealed record FrameAgreement(long Stamp, double Agreement, double Coverage, double BestPossible, double SegmenterOnSurface);
 
 /// <summary>
@@ -43,7 +43,7 @@ public sealed record FrameAgreement(long Stamp, double Agreement, double Coverag
 /// <param name="Share">Share of the compared pixels (labelled in both query and render) whose depth reading lands on a map surface.</param>
 /// <param name="Agreement">On those pixels: how often the surface's own label equals the rendered label.</param>
 /// <param name="SegmenterAgreement">On the same pixels: how often the segmented query label equals the rendered label.</param>
-public sealed record SurfaceAgreement(double Share, double Agreement, double SegmenterAgreement);
+public sealed record BestPossibleAgreement(double Share, double Agreement, double SegmenterAgreement);
 
 /// <summary>
 /// Label agreement between a map and a drive: how often the map's segmenter, run on a query image,
@@ -137,7 +137,7 @@ public sealed class LabelAgreement
             total == 0 ? double.NaN : Math.Exp(entropy), (observed - chance) / (1 - chance), [.. _perFrame],
             [.. BoundaryRanges.Select((r, i) => new BoundaryAgreement(r.From, r.To, (double)_boundaryBoth[i] / _both,
                 _boundaryBoth[i] == 0 ? double.NaN : (double)_boundaryAgree[i] / _boundaryBoth[i]))],
-            _hasSurface ? new SurfaceAgreement((double)_surfaceBoth / _both, (double)_surfaceAgree / _surfaceBoth, (double)_segmenterAgreeOnSurface / _surfaceBoth) : null);
+            _hasSurface ? new BestPossibleAgreement((double)_surfaceBoth / _both, (double)_surfaceAgree / _surfaceBoth, (double)_segmenterAgreeOnSurface / _surfaceBoth) : null);
     }
 
     /// <summary>
@@ -150,7 +150,7 @@ public sealed class LabelAgreement
     /// Measures <paramref name="map"/> on every <paramref name="step"/>-th frame of the drive in
     /// <paramref name="bagPath"/> within <paramref name="options"/>' sync window, with the ground-truth
     /// pose from <paramref name="options"/>' pose source. Frames that are keyframes of the map are skipped.
-    /// The frames' depth gives the <see cref="SurfaceAgreement"/> too.
+    /// The frames' depth gives the <see cref="BestPossibleAgreement"/> too.
     /// </summary>
     /// <exception cref="MappingInputException">The map has no segmenter, or the window holds no usable frame.</exception>
     public static LabelAgreementResult Measure(PrivacyMap map, string bagPath, MappingOptions options, int step, IProgress<double>? progress = null)

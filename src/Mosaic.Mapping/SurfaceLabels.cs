@@ -19,7 +19,7 @@ public static class SurfaceLabels
     /// from <paramref name="mapFromCamera"/>; <see cref="Labels.Ignore"/> where there is no reading or no
     /// Gaussian within the grid's radius.
     /// </summary>
-    public static Image<ushort> Lookup(CentreGrid grid, IReadOnlyList<ushort> labels, float[] depth, PinholeCamera camera, Se3 mapFromCamera)
+    public static Image<ushort> Lookup(CentreGrid grid, ushort[] labels, float[] depth, PinholeCamera camera, Se3 mapFromCamera)
     {
         if (depth.Length != camera.Width * camera.Height)
             throw new ArgumentException($"depth has {depth.Length} pixels but the camera {camera.Width}x{camera.Height}");

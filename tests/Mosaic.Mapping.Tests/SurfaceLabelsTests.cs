@@ -8,7 +8,7 @@ namespace Mosaic.Mapping.Tests;
 
 /// <summary>
 /// The map's own labels at measured surfaces (<see cref="SurfaceLabels"/>), the nearest-centre search
-/// under them, and the best agreement they give (<see cref="SurfaceAgreement"/>).
+/// under them, and the best agreement they give (<see cref="BestPossibleAgreement"/>).
 /// </summary>
 public class SurfaceLabelsTests
 {
@@ -54,11 +54,11 @@ public class SurfaceLabelsTests
         var grid = new CentreGrid(map, LabelAgreement.SurfaceRadius);
 
         // The render's own depth stands in for a perfect depth sensor.
-        SurfaceAgreement Compare(Se3 posedAt)
+        BestPossibleAgreement Compare(Se3 posedAt)
         {
             var tally = new LabelAgreement(map.LabelCount);
             tally.Add(labels, labels, SurfaceLabels.Lookup(grid, map.Labels, rendered.Depth, camera, posedAt));
-            return tally.Result().Surface!;
+            return tally.Result().BestPossible!;
         }
         var atTruth = Compare(truth);
         var offTruth = Compare(truth * Se3.Exp(new Tangent(new Vector3d(0.15, 0, 0), new Vector3d(0, 0.05, 0))));
@@ -101,7 +101,7 @@ public class SurfaceLabelsTests
 
         Assert.Equal(2 / 4.0, result.Agreement);
         Assert.Equal(5 / 12.0, result.Coverage);
-        Assert.Equal(new SurfaceAgreement(Share: 3 / 4.0, Agreement: 2 / 3.0, SegmenterAgreement: 1 / 3.0), result.Surface);
+        Assert.Equal(new BestPossibleAgreement(Share: 3 / 4.0, Agreement: 2 / 3.0, SegmenterAgreement: 1 / 3.0), result.BestPossible);
         Assert.Equal(new FrameAgreement(7, Agreement: 2 / 4.0, Coverage: 5 / 6.0, BestPossible: 2 / 3.0, SegmenterOnSurface: 1 / 3.0), result.PerFrame[0]);
         Assert.Equal(new FrameAgreement(9, double.NaN, Coverage: 0, double.NaN, double.NaN), result.PerFrame[1]);
     }
@@ -112,6 +112,6 @@ public class SurfaceLabelsTests
         var tally = new LabelAgreement(2);
         tally.Add(new Image<ushort>(2, 1, [0, 1]), new Image<ushort>(2, 1, [0, 0]));
 
-        Assert.Null(tally.Result().Surface);
+        Assert.Null(tally.Result().BestPossible);
     }
 }

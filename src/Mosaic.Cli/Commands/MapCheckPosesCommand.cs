@@ -103,10 +103,10 @@ internal static class MapCheckPosesCommand
         // What a localizer that agreed with the map's geometry on every frame would be charged by these
         // poses, in mosaic eval's terms; untrusted alignments included, so it is a rough bound.
         var asEstimate = AccuracySummary.Of(frames.Select(f => (f.Offset.Translation.Norm, Degrees(f.Offset))).ToList());
-        int strict = RecallThreshold.Standard.ToList().IndexOf(new RecallThreshold(2, 2)), loose = RecallThreshold.Standard.ToList().IndexOf(new RecallThreshold(5, 5));
+        var recalls = RecallThreshold.Standard.Select((t, i) => string.Create(CultureInfo.InvariantCulture, $"{t} {asEstimate.Recalls[i]:P1}"));
         grid.AddRow("Aligned poses, scored:", string.Create(CultureInfo.InvariantCulture,
-            $"median {asEstimate.MedianTranslation * 100:F1} cm / {asEstimate.MedianRotationDeg:F2} deg, {asEstimate.Recalls[strict]:P1} within 2 cm / 2 deg, " +
-            $"{asEstimate.Recalls[loose]:P1} within 5 cm / 5 deg (every frame, trusted or not, as mosaic eval scores a pose)"));
+            $"median {asEstimate.MedianTranslation * 100:F1} cm / {asEstimate.MedianRotationDeg:F2} deg, {string.Join(", ", recalls)} " +
+            $"(every frame, trusted or not, against its given pose, as mosaic eval scores a pose)"));
         AnsiConsole.Write(grid);
         AnsiConsole.MarkupLine(Markup.Escape($"Wrote {Path.Combine(outDir, "check_poses.csv")}, depth_aligned.tum (usable as mosaic eval --gt) and offsets.svg"));
     }

@@ -104,7 +104,7 @@ internal static class MapCommand
         grid.AddRow("By boundary distance:", string.Join(", ", r.ByBoundaryDistance.Select(b =>
             string.Create(CultureInfo.InvariantCulture, $"{Range(b.From, b.To)} {b.Agreement:P1} ({b.Share:P1})")))
             + " (agreement by distance to the render's nearest label change; share of pixels in brackets)");
-        if (r.Surface is { } s)
+        if (r.BestPossible is { } s)
         {
             grid.AddRow("Best possible:", $"[bold]{s.Agreement:P1}[/] on the {s.Share:P1} of these pixels whose depth lands on the map (the map's own label at that surface vs the render)");
             grid.AddRow("Segmenter there:", $"{s.SegmenterAgreement:P1} on the same pixels");

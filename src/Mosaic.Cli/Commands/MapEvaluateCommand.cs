@@ -76,30 +76,30 @@ internal static class MapEvaluateCommand
     private static void Write(MapEvaluationResult r, string dir, int k)
     {
         Directory.CreateDirectory(dir);
-        var metrics = new Dictionary<string, object>
+        var metrics = new Dictionary<string, object?>
         {
             ["label_count"] = k,
             ["held_out_frames"] = r.Frames,
             ["mapping_frames"] = r.MappingFrames,
-            ["label_agreement"] = r.Labels.Agreement,
-            ["coverage"] = r.Labels.Coverage,
-            ["effective_labels"] = r.Labels.EffectiveLabels,
-            ["kappa"] = r.Labels.Kappa,
-            ["median_depth_error_m"] = r.MedianDepthError,
+            ["label_agreement"] = Finite(r.Labels.Agreement),
+            ["coverage"] = Finite(r.Labels.Coverage),
+            ["effective_labels"] = Finite(r.Labels.EffectiveLabels),
+            ["kappa"] = Finite(r.Labels.Kappa),
+            ["median_depth_error_m"] = Finite(r.MedianDepthError),
             ["agreement_by_boundary_distance"] = r.Labels.ByBoundaryDistance
                 .Select(b => new { from_px = b.From, to_px = b.To == int.MaxValue ? (int?)null : b.To, share = Finite(b.Share), agreement = Finite(b.Agreement) }).ToList(),
             ["best_possible_agreement"] = new
             {
-                share_of_compared_pixels = Finite(r.Labels.Surface!.Share),
-                agreement = Finite(r.Labels.Surface.Agreement),
-                segmenter_agreement = Finite(r.Labels.Surface.SegmenterAgreement),
+                share_of_compared_pixels = Finite(r.Labels.BestPossible!.Share),
+                agreement = Finite(r.Labels.BestPossible.Agreement),
+                segmenter_agreement = Finite(r.Labels.BestPossible.SegmenterAgreement),
             },
             ["inversion"] = new Dictionary<string, object>
             {
-                ["flat_mean_colour"] = new { psnr_db = r.FlatColor.Psnr, ssim = r.FlatColor.Ssim },
-                ["definition_colours"] = new { psnr_db = r.DefinitionColor.Psnr, ssim = r.DefinitionColor.Ssim },
-                ["label_mean_colour"] = new { psnr_db = r.LabelMeanColor.Psnr, ssim = r.LabelMeanColor.Ssim },
-                ["true_colour_map"] = new { psnr_db = r.TrueColorMap.Psnr, ssim = r.TrueColorMap.Ssim },
+                ["flat_mean_colour"] = new { psnr_db = Finite(r.FlatColor.Psnr), ssim = Finite(r.FlatColor.Ssim) },
+                ["definition_colours"] = new { psnr_db = Finite(r.DefinitionColor.Psnr), ssim = Finite(r.DefinitionColor.Ssim) },
+                ["label_mean_colour"] = new { psnr_db = Finite(r.LabelMeanColor.Psnr), ssim = Finite(r.LabelMeanColor.Ssim) },
+                ["true_colour_map"] = new { psnr_db = Finite(r.TrueColorMap.Psnr), ssim = Finite(r.TrueColorMap.Ssim) },
             },
         };
         File.WriteAllText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
@@ -116,7 +116,7 @@ internal static class MapEvaluateCommand
         AnsiConsole.MarkupLine($"Wrote metrics.json and {2 * r.Samples.Count} picture panels to [bold]{Markup.Escape(dir)}[/]");
     }
 
-    /// <summary>JSON has no NaN: a figure with nothing to measure (an empty range, no compared pixel) is written as null.</summary>
+    /// <summary>JSON has no NaN or infinity: a figure with nothing to measure (an empty range, no compared pixel) is written as null.</summary>
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     private static void WritePanels(string path, int w, int h, byte[][] panels)
