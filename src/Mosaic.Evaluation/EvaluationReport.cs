@@ -106,6 +106,7 @@ public static class EvaluationReport
                 ["latency_ms"] = m.Latency.ToDictionary(l => l.Stage, l => (object)new { p50 = Finite(l.P50), p95 = Finite(l.P95), max = Finite(l.Max) }),
                 ["frames_rejected"] = m.Rejected,
                 ["frames_without_pose"] = m.WithoutPose,
+                ["frames_depth_refined"] = m.DepthRefined,
                 ["failures_by_cause"] = m.Causes.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["failures_outside_from_truth_by_cause"] = m.CausesOutsideFromTruth?.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["frames_by_seed"] = m.Seeds.ToDictionary(s => Snake(s.Key.ToString()), s => s.Value),
@@ -125,7 +126,7 @@ public static class EvaluationReport
 
     private static string Csv(EvaluationResult result)
     {
-        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,total_ms,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m\n");
+        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,depth_ms,total_ms,depth_refined,depth_support,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m\n");
         var odometry = result.OdometryOnly.ToDictionary(b => b.Stamp);
         var retrieval = result.RetrievalOnly.ToDictionary(b => b.Stamp);
         var fromTruth = result.Modes.GetValueOrDefault(EvaluationMode.FromTruth)?.ToDictionary(o => o.Frame.Stamp);
@@ -138,7 +139,8 @@ public static class EvaluationReport
                 csv.Append(CultureInfo.InvariantCulture,
                     $"{Name(mode)},{o.Frame.Stamp},{r.State},{r.Accepted},{r.Seed},{r.Rejection},{o.Cause},{Number(o.TranslationError)},{Number(o.RotationErrorDeg)}," +
                     $"{Number(r.Refined?.Loss)},{Number(r.Refined?.Coverage)},{r.Refined?.Iterations ?? 0},{t.Segment.TotalMilliseconds:F1},{t.Retrieve.TotalMilliseconds:F1}," +
-                    $"{t.Hypotheses.TotalMilliseconds:F1},{t.Refine.TotalMilliseconds:F1},{t.Total.TotalMilliseconds:F1}," +
+                    $"{t.Hypotheses.TotalMilliseconds:F1},{t.Refine.TotalMilliseconds:F1},{t.Depth.TotalMilliseconds:F1},{t.Total.TotalMilliseconds:F1}," +
+                    $"{r.DepthRefined},{Number(r.Depth?.Support)}," +
                     $"{Number(odometry.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)},{Number(retrieval.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     $"{Number(fromTruth?.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     // The shift is a left perturbation of T_cam_map, about the camera's own centre: its translation is how far the centre moved.

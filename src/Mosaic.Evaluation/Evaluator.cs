@@ -59,11 +59,13 @@ public sealed record BaselineOutcome(long Stamp, Se3? Pose, double TranslationEr
 /// <param name="OdometryOnly">Baseline: odometry integrated from the first frame's true pose (empty without odometry).</param>
 /// <param name="RetrievalOnly">Baseline: the pose of the best-ranked keyframe.</param>
 /// <param name="Dropped">Frames that could not be processed (decoding failed), with the reason.</param>
+/// <param name="DepthFailures">Frames whose depth image could not be decoded (localized from colour alone), with the reason.</param>
 public sealed record EvaluationResult(
     IReadOnlyDictionary<EvaluationMode, IReadOnlyList<FrameOutcome>> Modes,
     IReadOnlyList<BaselineOutcome> OdometryOnly,
     IReadOnlyList<BaselineOutcome> RetrievalOnly,
-    IReadOnlyList<(long Stamp, string Reason)> Dropped);
+    IReadOnlyList<(long Stamp, string Reason)> Dropped,
+    IReadOnlyList<(long Stamp, string Reason)> DepthFailures);
 
 /// <summary>
 /// Replays a <see cref="QueryDrive"/> through one <see cref="Localizer"/> per mode (one decoding
@@ -87,9 +89,10 @@ public static class Evaluator
         var odometryOnly = new List<BaselineOutcome>();
         var retrievalOnly = new List<BaselineOutcome>();
         var dropped = new List<(long, string)>();
+        var depthFailures = new List<(long, string)>();
         QueryFrame? firstWithOdometry = null;
         int done = 0;
-        foreach (var (frame, image, error) in drive.ReadImages(drive.Frames))
+        foreach (var (frame, image, depth, error) in drive.ReadImages(drive.Frames))
         {
             if (image is null)
             {
@@ -97,6 +100,8 @@ public static class Evaluator
                 progress?.Report((double)++done / drive.Frames.Count);
                 continue;
             }
+            if (error is not null)
+                depthFailures.Add((frame.Stamp, error));
             LocalizationResult? any = null;
             foreach (var mode in modes)
             {
@@ -105,19 +110,19 @@ public static class Evaluator
                 if (mode == EvaluationMode.Retrieval)
                 {
                     localizer.Reset();
-                    input = new LocalizerFrame(frame.Stamp, image, drive.Camera);
+                    input = new LocalizerFrame(frame.Stamp, image, drive.Camera, Depth: depth);
                 }
                 else if (mode == EvaluationMode.FromTruth)
                 {
                     localizer.Reset();
                     localizer.SetInitialPose(frame.GroundTruth);
-                    input = new LocalizerFrame(frame.Stamp, image, drive.Camera);
+                    input = new LocalizerFrame(frame.Stamp, image, drive.Camera, Depth: depth);
                 }
                 else
                 {
                     if (localizer.State == LocalizerState.Uninitialised && outcomes[mode].Count == 0)
                         localizer.SetInitialPose(frame.GroundTruth);
-                    input = new LocalizerFrame(frame.Stamp, image, drive.Camera, frame.OdomFromCamera);
+                    input = new LocalizerFrame(frame.Stamp, image, drive.Camera, frame.OdomFromCamera, depth);
                 }
                 var result = localizer.Process(input);
                 any ??= result;
@@ -134,7 +139,7 @@ public static class Evaluator
             retrievalOnly.Add(Baseline(frame, best.Keyframe?.MapFromCamera));
             progress?.Report((double)++done / drive.Frames.Count);
         }
-        return new EvaluationResult(outcomes.ToDictionary(o => o.Key, o => (IReadOnlyList<FrameOutcome>)o.Value), odometryOnly, retrievalOnly, dropped);
+        return new EvaluationResult(outcomes.ToDictionary(o => o.Key, o => (IReadOnlyList<FrameOutcome>)o.Value), odometryOnly, retrievalOnly, dropped, depthFailures);
     }
 
     private static FrameOutcome Outcome(QueryFrame frame, LocalizationResult result)

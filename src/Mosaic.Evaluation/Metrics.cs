@@ -61,7 +61,7 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 /// <summary>The numbers of one evaluated mode.</summary>
 /// <param name="Mode">The mode.</param>
 /// <param name="Accuracy">Accuracy of the poses it gave.</param>
-/// <param name="Latency">Per stage: segment, retrieve, hypotheses, refine, total.</param>
+/// <param name="Latency">Per stage: segment, retrieve, hypotheses, refine, depth, total.</param>
 /// <param name="Rejected">Frames whose refined pose the gates rejected.</param>
 /// <param name="WithoutPose">Frames with no pose at all.</param>
 /// <param name="Causes">Frames outside 5cm/5° by cause.</param>
@@ -70,9 +70,10 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 /// Of <paramref name="Causes"/>, the frames that are outside 5cm/5° in <see cref="EvaluationMode.FromTruth"/>
 /// too (no seed would have saved them); null when that mode did not run, and for that mode itself.
 /// </param>
+/// <param name="DepthRefined">Frames whose pose depth refinement gave (0 without depth).</param>
 public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, IReadOnlyList<LatencySummary> Latency, int Rejected, int WithoutPose,
     IReadOnlyDictionary<FailureCause, int> Causes, IReadOnlyDictionary<Localization.PoseSeed, int> Seeds,
-    IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null)
+    IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null, int DepthRefined = 0)
 {
     /// <summary>
     /// Summarises one mode's frames; <paramref name="fromTruth"/>, the same drive's frames in
@@ -87,6 +88,7 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
             LatencySummary.Of("retrieve", times.Select(t => t.Retrieve.TotalMilliseconds)),
             LatencySummary.Of("hypotheses", times.Select(t => t.Hypotheses.TotalMilliseconds)),
             LatencySummary.Of("refine", times.Select(t => t.Refine.TotalMilliseconds)),
+            LatencySummary.Of("depth", times.Select(t => t.Depth.TotalMilliseconds)),
             LatencySummary.Of("total", times.Select(t => t.Total.TotalMilliseconds)),
         };
         var causes = Enum.GetValues<FailureCause>().Where(c => c != FailureCause.None).ToList();
@@ -100,6 +102,6 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
             frames.Count(f => !f.Result.Accepted), frames.Count(f => f.Result.MapFromCamera is null),
             causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
             frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()),
-            outsideFromTruth);
+            outsideFromTruth, frames.Count(f => f.Result.DepthRefined));
     }
 }

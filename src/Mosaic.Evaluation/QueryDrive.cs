@@ -1,6 +1,7 @@
 using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
+using Mosaic.Localization;
 using Mosaic.Localization.Parameters;
 using Mosaic.Mapping;
 using Mosaic.Ros.Bags;
@@ -21,16 +22,22 @@ public sealed record GroundTruthSource(string? TumFile, string? Topic, string Bo
 /// <param name="Stamp">Image stamp, nanoseconds.</param>
 /// <param name="GroundTruth">T_map_camera from the ground truth.</param>
 /// <param name="OdomFromCamera">The camera pose in the odometry frame, when odometry covers the stamp.</param>
-public sealed record QueryFrame(long Stamp, Se3 GroundTruth, Se3? OdomFromCamera);
+/// <param name="DepthStamp">Stamp of the depth image paired with the image, when depth is read and one is close enough.</param>
+public sealed record QueryFrame(long Stamp, Se3 GroundTruth, Se3? OdomFromCamera, long? DepthStamp = null);
 
 /// <summary>
-/// A recorded drive seen as queries: camera images with their true poses and odometry. <see cref="Scan"/>
-/// reads everything but image payloads; <see cref="ReadImages"/> decodes the chosen frames in a second pass.
+/// A recorded drive seen as queries: camera images with their true poses, odometry and, when
+/// <c>topics.depth</c> is set, depth images. <see cref="Scan"/> reads everything but image payloads;
+/// <see cref="ReadImages"/> decodes the chosen frames in a second pass.
 /// </summary>
 public sealed class QueryDrive
 {
     private readonly string _bagPath;
     private readonly string _imageTopic;
+    private readonly DepthSource? _depth;
+
+    /// <summary>The depth topic, its camera and T_color_depth.</summary>
+    private sealed record DepthSource(string Topic, CameraModel Camera, Se3 ColorFromDepth);
 
     /// <summary>Frames with ground truth, in stamp order.</summary>
     public IReadOnlyList<QueryFrame> Frames { get; }
@@ -44,9 +51,17 @@ public sealed class QueryDrive
     /// <summary>Images in the window whose stamp odometry does not cover.</summary>
     public int WithoutOdometry { get; }
 
-    private QueryDrive(string bagPath, string imageTopic, IReadOnlyList<QueryFrame> frames, CameraModel camera, int withoutGroundTruth, int withoutOdometry)
+    /// <summary>Whether depth images are read (<c>topics.depth</c> is set).</summary>
+    public bool HasDepth => _depth is not null;
+
+    /// <summary>Frames without a depth image within <c>depth.tolerance</c> (localized from colour alone); 0 when depth is not read.</summary>
+    public int WithoutDepth { get; }
+
+    private QueryDrive(string bagPath, string imageTopic, IReadOnlyList<QueryFrame> frames, CameraModel camera, int withoutGroundTruth, int withoutOdometry,
+        DepthSource? depth, int withoutDepth)
     {
         (_bagPath, _imageTopic, Frames, Camera, WithoutGroundTruth, WithoutOdometry) = (bagPath, imageTopic, frames, camera, withoutGroundTruth, withoutOdometry);
+        (_depth, WithoutDepth) = (depth, withoutDepth);
     }
 
     /// <summary>
@@ -71,6 +86,12 @@ public sealed class QueryDrive
         }
         Require("image", topics.Image);
         Require("camera_info", topics.CameraInfo);
+        bool withDepth = !string.IsNullOrWhiteSpace(topics.Depth);
+        if (withDepth)
+        {
+            Require("depth image", topics.Depth);
+            Require("depth camera_info", topics.DepthCameraInfo);
+        }
         if (odometrySource == "topic")
             Require("odometry", topics.Odometry);
         if (odometrySource == "tf")
@@ -84,8 +105,10 @@ public sealed class QueryDrive
         if (odometrySource == "topic") wanted.Add(topics.Odometry);
         if (odometrySource == "tf") wanted.Add(topics.Tf);
         if (groundTruth.Topic is not null) wanted.Add(groundTruth.Topic);
-        CameraInfo? info = null;
+        if (withDepth) wanted.UnionWith([topics.Depth, topics.DepthCameraInfo]);
+        CameraInfo? info = null, depthInfo = null;
         var stamps = new List<(long Stamp, string Frame)>();
+        var depthStamps = new List<(long Stamp, string Frame)>();
         long first = long.MaxValue;
         foreach (var message in bag.ReadMessages(new BagReadOptions(wanted)))
         {
@@ -95,6 +118,10 @@ public sealed class QueryDrive
                 stamps.Add(DriveMessages.HeaderOf(message));
             else if (topic == topics.CameraInfo)
                 info = Rosbag2Reader.Decode<CameraInfo>(message);
+            else if (withDepth && topic == topics.Depth)
+                depthStamps.Add(DriveMessages.HeaderOf(message));
+            else if (withDepth && topic == topics.DepthCameraInfo)
+                depthInfo = Rosbag2Reader.Decode<CameraInfo>(message);
             else if (topic == topics.TfStatic)
             {
                 var tf = Rosbag2Reader.Decode<TFMessage>(message);
@@ -116,13 +143,16 @@ public sealed class QueryDrive
         if (groundTruth.TumFile is { } tum)
             DriveMessages.AddTum(truth, tum, frames.Map, string.IsNullOrEmpty(groundTruth.BodyFrame) ? cameraFrame : groundTruth.BodyFrame);
         var camera = DriveMessages.CameraModelOf(info, topics.CameraInfo);
+        var depth = withDepth ? DepthSourceOf(bagPath, topics, depthInfo, depthStamps, truth, stamps[0]) : null;
+        var depthTimes = depthStamps.Select(d => d.Stamp).Order().ToArray();
+        long depthTolerance = (long)(parameters.Depth.Tolerance * 1e9);
 
         long windowStart = first + (long)(start * 1e9);
         long windowEnd = end < 0 ? long.MaxValue : first + (long)(end * 1e9);
         var truthTolerance = TimeSpan.FromSeconds(groundTruth.Tolerance);
         var odometryTolerance = TimeSpan.FromSeconds(parameters.Odometry.Tolerance);
         var result = new List<QueryFrame>();
-        int index = 0, noTruth = 0, noOdometry = 0;
+        int index = 0, noTruth = 0, noOdometry = 0, noDepth = 0;
         foreach (var (stamp, _) in stamps.OrderBy(s => s.Stamp))
         {
             if (stamp < windowStart || stamp > windowEnd || index++ % step != 0)
@@ -158,46 +188,128 @@ public sealed class QueryDrive
                         $"(odometry.source {odometrySource}; set odometry.source: none to evaluate without odometry): {e.Message}");
                 }
             }
-            result.Add(new QueryFrame(stamp, truePose, odom));
+            long? depthStamp = null;
+            if (depth is not null)
+            {
+                long nearest = Nearest(depthTimes, stamp);
+                if (Math.Abs(nearest - stamp) <= depthTolerance)
+                    depthStamp = nearest;
+                else
+                    noDepth++;
+            }
+            result.Add(new QueryFrame(stamp, truePose, odom, depthStamp));
         }
         if (result.Count == 0)
             throw new MappingInputException($"{bagPath}: no image in the window has a ground-truth pose ({noTruth} without one); check the ground-truth source and its stamps");
-        return new QueryDrive(bagPath, topics.Image, result, camera, noTruth, noOdometry);
+        return new QueryDrive(bagPath, topics.Image, result, camera, noTruth, noOdometry, depth, noDepth);
+    }
+
+    private static DepthSource DepthSourceOf(string bagPath, LocalizationTopics topics, CameraInfo? info, List<(long Stamp, string Frame)> stamps, TfBuffer tf, (long Stamp, string Frame) firstImage)
+    {
+        if (info is null)
+            throw new MappingInputException($"{bagPath}: no camera_info message on '{topics.DepthCameraInfo}'");
+        if (stamps.Count == 0)
+            throw new MappingInputException($"{bagPath}: no depth images on '{topics.Depth}'");
+        string depthFrame = stamps[0].Frame;
+        try
+        {
+            var colorFromDepth = BagFrameSource.ToSe3(tf.Lookup(firstImage.Frame, depthFrame, firstImage.Stamp));
+            return new DepthSource(topics.Depth, DriveMessages.CameraModelOf(info, topics.DepthCameraInfo), colorFromDepth);
+        }
+        catch (TfException e)
+        {
+            throw new MappingInputException($"{bagPath}: no transform from the depth frame '{depthFrame}' to the camera frame '{firstImage.Frame}' on {topics.TfStatic}: {e.Message}");
+        }
+    }
+
+    private static long Nearest(long[] sorted, long t)
+    {
+        int i = Array.BinarySearch(sorted, t);
+        if (i >= 0)
+            return sorted[i];
+        i = ~i;
+        if (i == 0)
+            return sorted[0];
+        if (i == sorted.Length)
+            return sorted[^1];
+        return t - sorted[i - 1] <= sorted[i] - t ? sorted[i - 1] : sorted[i];
     }
 
     /// <summary>
-    /// Decodes the images of <paramref name="frames"/> (a subset of <see cref="Frames"/>) in stamp order.
-    /// An image that cannot be decoded comes back with <c>Image</c> null and the reason, so one damaged
-    /// message never ends a replay.
+    /// Decodes the images of <paramref name="frames"/> (a subset of <see cref="Frames"/>) in stamp order,
+    /// each with its depth image when it has one. An image that cannot be decoded comes back with
+    /// <c>Image</c> null and the reason, so one damaged message never ends a replay; a depth image that
+    /// cannot be decoded leaves the frame to colour alone, with the reason in <c>Error</c>.
     /// </summary>
-    public IEnumerable<(QueryFrame Frame, RgbImage? Image, string? Error)> ReadImages(IReadOnlyList<QueryFrame> frames)
+    public IEnumerable<QueryImage> ReadImages(IReadOnlyList<QueryFrame> frames)
     {
-        var byStamp = frames.ToDictionary(f => f.Stamp);
+        var pending = frames.OrderBy(f => f.Stamp).ToList();
+        var wantedColor = pending.Select(f => f.Stamp).ToHashSet();
+        var wantedDepth = pending.Where(f => f.DepthStamp is not null).Select(f => f.DepthStamp!.Value).ToHashSet();
+        var colors = new Dictionary<long, (RgbImage? Image, string? Error)>();
+        var depths = new Dictionary<long, (DepthReadings? Depth, string? Error)>();
+        var topics = new HashSet<string> { _imageTopic };
+        if (_depth is not null)
+            topics.Add(_depth.Topic);
         using var bag = Rosbag2Reader.Open(_bagPath);
-        foreach (var message in bag.ReadMessages(new BagReadOptions(new HashSet<string> { _imageTopic })))
+        foreach (var message in bag.ReadMessages(new BagReadOptions(topics)))
         {
-            var (stamp, _) = DriveMessages.HeaderOf(message);
-            if (!byStamp.Remove(stamp, out var frame))
-                continue;
-            RgbImage? image = null;
-            string? error = null;
-            try
-            {
-                var decoded = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
-                    ? ImageCodecs.DecodeColor(Rosbag2Reader.Decode<CompressedImage>(message))
-                    : ImageCodecs.DecodeColor(Rosbag2Reader.Decode<Image>(message));
-                if (decoded.Width != Camera.Intrinsics.Width || decoded.Height != Camera.Intrinsics.Height)
-                    error = $"image is {decoded.Width}x{decoded.Height} but camera_info says {Camera.Intrinsics.Width}x{Camera.Intrinsics.Height}";
-                else
-                    image = new RgbImage(decoded.Width, decoded.Height, decoded.Rgb);
-            }
-            catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException or ArgumentException)
-            {
-                error = e.Message;
-            }
-            yield return (frame, image, error);
-            if (byStamp.Count == 0)
+            if (pending.Count == 0)
                 yield break;
+            var (stamp, _) = DriveMessages.HeaderOf(message);
+            if (message.Topic.Name == _imageTopic && wantedColor.Remove(stamp))
+                colors[stamp] = DecodeColor(message);
+            else if (_depth is not null && message.Topic.Name == _depth.Topic && wantedDepth.Remove(stamp))
+                depths[stamp] = DecodeDepth(message, _depth);
+            else
+                continue;
+            // Hand out, in stamp order, every frame whose images are all here.
+            while (pending.Count > 0 && colors.TryGetValue(pending[0].Stamp, out var color)
+                   && (pending[0].DepthStamp is not { } depthStamp || depths.ContainsKey(depthStamp)))
+            {
+                var frame = pending[0];
+                pending.RemoveAt(0);
+                colors.Remove(frame.Stamp);
+                var (depth, depthError) = frame.DepthStamp is { } d ? depths[d] : (null, null);
+                if (frame.DepthStamp is { } used && !pending.Any(p => p.DepthStamp == used))
+                    depths.Remove(used);
+                yield return new QueryImage(frame, color.Image, color.Image is null ? null : depth, color.Error ?? (depthError is null ? null : $"depth: {depthError}"));
+            }
+        }
+    }
+
+    private (RgbImage? Image, string? Error) DecodeColor(BagMessage message)
+    {
+        try
+        {
+            var decoded = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
+                ? ImageCodecs.DecodeColor(Rosbag2Reader.Decode<CompressedImage>(message))
+                : ImageCodecs.DecodeColor(Rosbag2Reader.Decode<Image>(message));
+            if (decoded.Width != Camera.Intrinsics.Width || decoded.Height != Camera.Intrinsics.Height)
+                return (null, $"image is {decoded.Width}x{decoded.Height} but camera_info says {Camera.Intrinsics.Width}x{Camera.Intrinsics.Height}");
+            return (new RgbImage(decoded.Width, decoded.Height, decoded.Rgb), null);
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException or ArgumentException)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    private static (DepthReadings? Depth, string? Error) DecodeDepth(BagMessage message, DepthSource source)
+    {
+        try
+        {
+            var decoded = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
+                ? ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<CompressedImage>(message))
+                : ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<Image>(message));
+            var intrinsics = source.Camera.Intrinsics;
+            if (decoded.Width != intrinsics.Width || decoded.Height != intrinsics.Height)
+                return (null, $"depth image is {decoded.Width}x{decoded.Height} but its camera_info says {intrinsics.Width}x{intrinsics.Height}");
+            return (new DepthReadings(new Image<float>(decoded.Width, decoded.Height, decoded.Metres), source.Camera, source.ColorFromDepth), null);
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException or ArgumentException)
+        {
+            return (null, e.Message);
         }
     }
 
@@ -206,3 +318,10 @@ public sealed class QueryDrive
         : stamps.Count > 0 ? stamps[0].Frame
         : throw new MappingInputException("ground-truth poses arrive before the first image, so the camera frame is not known yet; give the ground truth's body frame");
 }
+
+/// <summary>One decoded query frame from <see cref="QueryDrive.ReadImages"/>.</summary>
+/// <param name="Frame">The frame.</param>
+/// <param name="Image">The colour image; null when it could not be decoded.</param>
+/// <param name="Depth">Its depth image, when depth is read, one was paired and it decoded.</param>
+/// <param name="Error">Why the image (or, with an image, its depth) could not be decoded; null when nothing failed.</param>
+public sealed record QueryImage(QueryFrame Frame, RgbImage? Image, DepthReadings? Depth, string? Error);

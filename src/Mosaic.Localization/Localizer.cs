@@ -3,6 +3,7 @@ using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
+using Mosaic.Localization.Depth;
 using Mosaic.Localization.Retrieval;
 using Mosaic.Localization.Segmentation;
 using Mosaic.Rendering;
@@ -68,17 +69,25 @@ public enum Rejection
 /// <param name="Image">The colour image as the camera gave it (raw, possibly distorted).</param>
 /// <param name="Camera">The camera model of <paramref name="Image"/>.</param>
 /// <param name="OdomFromCamera">The camera's pose in the odometry frame at <paramref name="Stamp"/>, when odometry is available.</param>
-public sealed record LocalizerFrame(long Stamp, RgbImage Image, CameraModel Camera, Se3? OdomFromCamera = null);
+/// <param name="Depth">The depth image taken with <paramref name="Image"/>, for depth refinement (RGB-D cameras); null: colour only.</param>
+public sealed record LocalizerFrame(long Stamp, RgbImage Image, CameraModel Camera, Se3? OdomFromCamera = null, DepthReadings? Depth = null);
+
+/// <summary>A depth image and where its camera sits relative to the colour camera.</summary>
+/// <param name="Metres">Depth in metres, NaN or 0 where there is no reading.</param>
+/// <param name="Camera">The depth camera's model.</param>
+/// <param name="ColorFromDepth">T_color_depth: the depth camera's pose in the colour camera's frame.</param>
+public sealed record DepthReadings(Image<float> Metres, CameraModel Camera, Se3 ColorFromDepth);
 
 /// <summary>Wall time of each stage of one frame.</summary>
 /// <param name="Segment">Segmentation (and undistortion of the labels).</param>
 /// <param name="Retrieve">Global descriptor and keyframe ranking.</param>
 /// <param name="Hypotheses">Coarse refinement of the retrieved hypotheses.</param>
 /// <param name="Refine">The full coarse-to-fine refinement.</param>
-public sealed record StageTimes(TimeSpan Segment, TimeSpan Retrieve, TimeSpan Hypotheses, TimeSpan Refine)
+/// <param name="Depth">Depth refinement (zero for a colour-only frame or a rejected one).</param>
+public sealed record StageTimes(TimeSpan Segment, TimeSpan Retrieve, TimeSpan Hypotheses, TimeSpan Refine, TimeSpan Depth = default)
 {
     /// <summary>Sum of the stages.</summary>
-    public TimeSpan Total => Segment + Retrieve + Hypotheses + Refine;
+    public TimeSpan Total => Segment + Retrieve + Hypotheses + Refine + Depth;
 }
 
 /// <summary>A relocalisation hypothesis (a retrieved keyframe, or the odometry prediction) and what coarse refinement made of it.</summary>
@@ -94,10 +103,14 @@ public sealed record RetrievalHypothesis(Keyframe? Keyframe, double Similarity, 
 /// <param name="State">State after this frame.</param>
 /// <param name="Accepted">Whether the refined pose passed the quality gates.</param>
 /// <param name="MapFromCamera">
-/// The camera pose: the refined pose when accepted, otherwise the odometry prediction (null when
-/// there is none).
+/// The camera pose: the refined pose (depth-refined when <paramref name="DepthRefined"/>) when
+/// accepted, otherwise the odometry prediction (null when there is none).
 /// </param>
-/// <param name="Covariance">Row-major 6×6 covariance of the refined pose (see <see cref="RefinementResult.Covariance"/>); null when not accepted.</param>
+/// <param name="Covariance">
+/// Row-major 6×6 covariance of the refined pose (see <see cref="RefinementResult.Covariance"/>); when
+/// depth-refined, the diagonal of <see cref="LocalizerOptions.DepthSigma"/>² and
+/// <see cref="LocalizerOptions.DepthSigmaDeg"/>² (in radians); null when not accepted.
+/// </param>
 /// <param name="Seed">Where the refinement started.</param>
 /// <param name="SeedMapFromCamera">The pose the refinement started from.</param>
 /// <param name="Refined">The refinement's result, accepted or not; null when nothing was refined.</param>
@@ -105,6 +118,8 @@ public sealed record RetrievalHypothesis(Keyframe? Keyframe, double Similarity, 
 /// <param name="Times">Per-stage wall times.</param>
 /// <param name="Hypotheses">Retrieval hypotheses, best-ranked first (empty when retrieval did not run).</param>
 /// <param name="QueryLabels">The query's labels at the segmenter's level, undistorted.</param>
+/// <param name="Depth">What aligning the frame's depth with the map gave, starting from the accepted label pose; null when not run.</param>
+/// <param name="DepthRefined">Whether <paramref name="Depth"/> passed its gates and gave the pose.</param>
 public sealed record LocalizationResult(
     long Stamp,
     LocalizerState State,
@@ -117,7 +132,9 @@ public sealed record LocalizationResult(
     Rejection Rejection,
     StageTimes Times,
     IReadOnlyList<RetrievalHypothesis> Hypotheses,
-    Image<ushort> QueryLabels);
+    Image<ushort> QueryLabels,
+    DepthAlignmentResult? Depth = null,
+    bool DepthRefined = false);
 
 /// <summary>
 /// The localization pipeline, one frame at a time: segment → seed → refine → accept/reject
@@ -125,6 +142,9 @@ public sealed record LocalizationResult(
 /// the top-k keyframes by global descriptor (each refined coarsely, the best on down to the finest level). Quality
 /// gates (coverage, loss, size of the correction against odometry) accept or reject; after
 /// <see cref="LocalizerOptions.MaxRejectedFrames"/> rejections in a row it relocalises by retrieval.
+/// A frame with depth readings has its accepted pose moved to where its depth fits the map's surfaces
+/// when that alignment passes its own gates (depth refinement; the labels find the place, the
+/// geometry pins it).
 /// Plain algorithm: no I/O, no logging; not thread-safe (one frame at a time).
 /// </summary>
 public sealed class Localizer
@@ -142,6 +162,7 @@ public sealed class Localizer
     private readonly int _hypothesisLevel;
     /// <summary>The final refinement of the best retrieval hypothesis, from the level below <see cref="LocalizerOptions.HypothesisLevels"/>.</summary>
     private readonly PoseRefiner _fromHypothesisRefiner;
+    private readonly DepthAlignment? _depthAlignment;
     private Undistorter? _undistorter;
 
     private Se3? _pose;
@@ -159,8 +180,11 @@ public sealed class Localizer
     /// renders a coarsened copy of the same map, on which every refinement's levels from
     /// <see cref="LocalizerOptions.CoarseMapLevel"/> up run (<see cref="LocalizerOptions.CoarseMapVoxel"/>;
     /// <see cref="ForMap"/> makes it); without it every level is refined on the full map.
+    /// <paramref name="depthAlignment"/>, over the same map, refines frames that carry depth; without
+    /// it their depth is not used.
     /// </summary>
-    public Localizer(ILabelRenderer renderer, ISegmenter segmenter, KeyframeDatabase? keyframes, LocalizerOptions? options = null, ILabelRenderer? coarseRenderer = null)
+    public Localizer(ILabelRenderer renderer, ISegmenter segmenter, KeyframeDatabase? keyframes, LocalizerOptions? options = null, ILabelRenderer? coarseRenderer = null,
+        DepthAlignment? depthAlignment = null)
     {
         _options = options ?? new LocalizerOptions();
         _options.Validate();
@@ -172,6 +196,7 @@ public sealed class Localizer
             throw new ArgumentException($"keyframe descriptors have length {keyframes.DescriptorLength}, expected {GlobalDescriptor.Length(segmenter.LabelCount)} for {segmenter.LabelCount} labels");
         _segmenter = segmenter;
         _keyframes = keyframes;
+        _depthAlignment = depthAlignment;
         int coarsest = _options.CoarsestLevel - segmenter.Level;
         var final = new RefinerOptions
         {
@@ -202,7 +227,8 @@ public sealed class Localizer
     /// A localizer for a map built by <c>mosaic map build</c> (its segmenter and keyframes), rendered by
     /// <paramref name="renderer"/> (default: the CPU backend). With the CPU backend the coarse levels
     /// are refined on the map coarsened to <see cref="LocalizerOptions.CoarseMapVoxel"/>; other backends
-    /// refine every level on the full map, which a GPU renders fast at the coarse levels' size.
+    /// refine every level on the full map, which a GPU renders fast at the coarse levels' size. Frames
+    /// with depth are depth-refined against the map's Gaussians.
     /// </summary>
     /// <exception cref="ArgumentException">The map carries no segmenter.</exception>
     public static Localizer ForMap(PrivacyMap map, LocalizerOptions? options = null, ILabelRenderer? renderer = null)
@@ -215,7 +241,7 @@ public sealed class Localizer
         var coarseRenderer = cpu is not null && options.CoarseMapVoxel > 0
             ? new CpuLabelRenderer<float>(map.Gaussians.Coarsened(options.CoarseMapVoxel), cpu.Settings)
             : null;
-        return new Localizer(renderer ?? cpu!, segmenter, map.Keyframes, options, coarseRenderer);
+        return new Localizer(renderer ?? cpu!, segmenter, map.Keyframes, options, coarseRenderer, new DepthAlignment(map.Gaussians, new DepthAlignmentOptions { PixelStride = options.DepthPixelStride }));
     }
 
     /// <summary>The state after the last frame.</summary>
@@ -291,11 +317,26 @@ public sealed class Localizer
         var refineTime = clock.Elapsed;
 
         bool accepted = rejection == Rejection.None;
+        DepthAlignmentResult? depth = null;
+        bool depthRefined = false;
+        var depthTime = TimeSpan.Zero;
+        if (accepted && frame.Depth is { } readings && _depthAlignment is not null)
+        {
+            clock.Restart();
+            depth = _depthAlignment.Align(_depthAlignment.Points(readings.Metres, readings.Camera, readings.ColorFromDepth), refined!.MapFromCamera);
+            depthRefined = TrustDepth(depth, refined.MapFromCamera);
+            depthTime = clock.Elapsed;
+        }
+        double[]? covariance = null;
         if (accepted)
         {
-            var pose = seed == PoseSeed.Odometry ? Fuse(prediction!.Value, refined!.MapFromCamera) : Measured(refined!.MapFromCamera);
+            var (measurement, sigma, sigmaDeg) = depthRefined
+                ? (depth!.MapFromCamera, _options.DepthSigma, _options.DepthSigmaDeg)
+                : (refined!.MapFromCamera, _options.MeasurementSigma, _options.MeasurementSigmaDeg);
+            var pose = seed == PoseSeed.Odometry ? Fuse(prediction!.Value, measurement, sigma, sigmaDeg) : Measured(measurement, sigma, sigmaDeg);
             (_pose, _rejectedInRow, _travelledSinceFix) = (pose, 0, 0);
             State = LocalizerState.Tracking;
+            covariance = depthRefined ? DiagonalCovariance(sigma, sigmaDeg) : refined!.Covariance;
         }
         else
         {
@@ -306,8 +347,8 @@ public sealed class Localizer
                 : _rejectedInRow >= _options.MaxRejectedFrames ? LocalizerState.Lost
                 : LocalizerState.Tracking;
         }
-        return new LocalizationResult(frame.Stamp, State, accepted, _pose, accepted ? refined!.Covariance : null, seed, start, refined, rejection,
-            new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime), hypotheses, labels);
+        return new LocalizationResult(frame.Stamp, State, accepted, _pose, covariance, seed, start, refined, rejection,
+            new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime, depthTime), hypotheses, labels, depth, depthRefined);
     }
 
     /// <summary>
@@ -352,26 +393,46 @@ public sealed class Localizer
         return pose * increment;
     }
 
-    /// <summary>A pose taken as measured (no prediction to fuse with): its variance is the measurement's.</summary>
-    private Se3 Measured(Se3 refined)
+    /// <summary>
+    /// Whether a depth alignment may replace the label pose it started from: enough of the depth on
+    /// the map's surfaces, every direction constrained, converged, and not far from the label pose
+    /// (the labels chose the place; depth only pins it).
+    /// </summary>
+    private bool TrustDepth(DepthAlignmentResult depth, Se3 labelPose)
     {
-        (_translationVariance, _rotationVariance) = (Square(_options.MeasurementSigma), Square(_options.MeasurementSigmaDeg * Math.PI / 180));
-        return refined;
+        var (dt, dr) = Se3.Distance(labelPose, depth.MapFromCamera);
+        return depth.Converged && depth.Support >= _options.DepthMinSupport && depth.Conditioning >= _options.DepthMinConditioning
+            && dt <= _options.DepthMaxCorrection && dr <= _options.DepthMaxCorrectionDeg * Math.PI / 180;
+    }
+
+    private static double[] DiagonalCovariance(double sigma, double sigmaDeg)
+    {
+        var covariance = new double[36];
+        for (int i = 0; i < 6; i++)
+            covariance[7 * i] = Square(i < 3 ? sigma : sigmaDeg * Math.PI / 180);
+        return covariance;
+    }
+
+    /// <summary>A pose taken as measured (no prediction to fuse with): its variance is the measurement's.</summary>
+    private Se3 Measured(Se3 measured, double sigma, double sigmaDeg)
+    {
+        (_translationVariance, _rotationVariance) = (Square(sigma), Square(sigmaDeg * Math.PI / 180));
+        return measured;
     }
 
     /// <summary>
-    /// Kalman update of the odometry prediction with the refined pose, translation and rotation each
-    /// with one scalar variance: the correction δ = log(prediction⁻¹ · refined) is applied in part,
-    /// by gains σ²_prediction / (σ²_prediction + σ²_measurement).
+    /// Kalman update of the odometry prediction with the measured pose (refined, or depth-refined),
+    /// translation and rotation each with one scalar variance: the correction δ = log(prediction⁻¹ ·
+    /// measured) is applied in part, by gains σ²_prediction / (σ²_prediction + σ²_measurement).
     /// </summary>
-    private Se3 Fuse(Se3 prediction, Se3 refined)
+    private Se3 Fuse(Se3 prediction, Se3 measured, double sigma, double sigmaDeg)
     {
-        double measuredT = Square(_options.MeasurementSigma), measuredR = Square(_options.MeasurementSigmaDeg * Math.PI / 180);
+        double measuredT = Square(sigma), measuredR = Square(sigmaDeg * Math.PI / 180);
         if (measuredT == 0 || measuredR == 0)
-            return Measured(refined);
+            return Measured(measured, sigma, sigmaDeg);
         double gainT = _translationVariance / (_translationVariance + measuredT);
         double gainR = _rotationVariance / (_rotationVariance + measuredR);
-        var correction = (prediction.Inverse() * refined).Log();
+        var correction = (prediction.Inverse() * measured).Log();
         _translationVariance *= 1 - gainT;
         _rotationVariance *= 1 - gainR;
         return prediction * Se3.Exp(new Tangent(gainT * correction.Translation, gainR * correction.Rotation));

@@ -130,6 +130,38 @@ public sealed record LocalizerOptions
     /// <summary>Standard deviation (degrees) of a refined pose's rotation as a measurement; see <see cref="MeasurementSigma"/>.</summary>
     public double MeasurementSigmaDeg { get; init; } = 1.5;
 
+    /// <summary>
+    /// Depth refinement (frames that carry depth readings, <see cref="LocalizerFrame.Depth"/>): a pose
+    /// the label gates accepted is moved to where the frame's depth fits the map's surfaces
+    /// (<see cref="Mosaic.Localization.Depth.DepthAlignment"/>, geometry only) when at least this share of the depth points
+    /// lies on them at the end ...
+    /// </summary>
+    public double DepthMinSupport { get; init; } = 0.8;
+
+    /// <summary>Depth refinement uses every n-th depth pixel in x and y (<see cref="Mosaic.Localization.Depth.DepthAlignmentOptions.PixelStride"/>).</summary>
+    public int DepthPixelStride { get; init; } = 8;
+
+    /// <summary>
+    /// ... the surfaces seen constrain every direction (<see cref="Mosaic.Localization.Depth.DepthAlignmentResult.Conditioning"/>
+    /// at least this: one flat wall leaves a sliding direction free) ...
+    /// </summary>
+    public double DepthMinConditioning { get; init; } = 1e-3;
+
+    /// <summary>... and the alignment moved the label pose by at most this (metres) ...</summary>
+    public double DepthMaxCorrection { get; init; } = 0.1;
+
+    /// <summary>... and turned it by at most this (degrees); otherwise the label pose stands.</summary>
+    public double DepthMaxCorrectionDeg { get; init; } = 5;
+
+    /// <summary>
+    /// Standard deviation (metres) of a depth-refined pose's translation as a measurement, in place of
+    /// <see cref="MeasurementSigma"/> when it is fused with the odometry prediction.
+    /// </summary>
+    public double DepthSigma { get; init; } = 0.01;
+
+    /// <summary>Standard deviation (degrees) of a depth-refined pose's rotation; see <see cref="DepthSigma"/>.</summary>
+    public double DepthSigmaDeg { get; init; } = 0.5;
+
     /// <summary>Consecutive rejected frames after which the localizer is lost and relocalises by retrieval.</summary>
     public int MaxRejectedFrames { get; init; } = 3;
 
@@ -168,6 +200,14 @@ public sealed record LocalizerOptions
             throw new ArgumentException($"localizer.odometry_drift {OdometryDrift} must be non-negative");
         if (!(MeasurementSigma >= 0) || !(MeasurementSigmaDeg >= 0))
             throw new ArgumentException("localizer.measurement_sigma and measurement_sigma_deg must be non-negative");
+        if (DepthPixelStride < 1)
+            throw new ArgumentException($"localizer.depth_pixel_stride {DepthPixelStride} must be at least 1");
+        if (!(DepthMinSupport >= 0 && DepthMinSupport <= 1) || !(DepthMinConditioning >= 0))
+            throw new ArgumentException($"localizer.depth_min_support {DepthMinSupport} must be in [0, 1] and depth_min_conditioning {DepthMinConditioning} non-negative");
+        if (!(DepthMaxCorrection > 0) || !(DepthMaxCorrectionDeg > 0))
+            throw new ArgumentException("localizer.depth_max_correction and depth_max_correction_deg must be positive");
+        if (!(DepthSigma >= 0) || !(DepthSigmaDeg >= 0))
+            throw new ArgumentException("localizer.depth_sigma and depth_sigma_deg must be non-negative");
         if (MaxRejectedFrames < 1)
             throw new ArgumentException($"localizer.max_rejected_frames {MaxRejectedFrames} must be at least 1");
     }

@@ -1,6 +1,7 @@
 using Mosaic.Core.Cameras;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
+using Mosaic.Localization.Depth;
 using Mosaic.Localization.Segmentation;
 using Mosaic.Rendering;
 

@@ -2,6 +2,7 @@ using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
+using Mosaic.Localization.Depth;
 using Mosaic.Localization.Segmentation;
 using Mosaic.Rendering;
 

@@ -1,5 +1,6 @@
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Maps;
+using Mosaic.Localization.Depth;
 
 namespace Mosaic.Mapping;
 

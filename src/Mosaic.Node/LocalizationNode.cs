@@ -17,7 +17,8 @@ namespace Mosaic.Node;
 
 /// <summary>
 /// The localization node over any <see cref="ITransport"/>: subscribes to the camera, camera_info,
-/// odometry (topic or TF), /tf_static, /initialpose and (with use_sim_time) /clock; localizes the latest
+/// odometry (topic or TF), /tf_static, /initialpose, (with topics.depth) the depth camera and (with
+/// use_sim_time) /clock; localizes the latest
 /// image with the <see cref="Localizer"/>; publishes the pose (latched), map → odom on /tf (REP-105),
 /// /diagnostics and optional debug label images. A bad message is counted and reported, never fatal.
 /// Topics, frames and QoS are all declared in <see cref="Start"/>.
@@ -36,7 +37,11 @@ public sealed class LocalizationNode
     private readonly Lock _tfLock = new();
     private readonly Lock _diagnosticsLock = new();
     private readonly ManualResetEventSlim _odometryArrived = new();
-    private volatile CameraModel? _camera;
+    private readonly ManualResetEventSlim _depthArrived = new();
+    /// <summary>The latest depth images (oldest first), for pairing with colour images by stamp.</summary>
+    private readonly Queue<(long Stamp, TransportMessage Message)> _depthImages = new();
+    private readonly Lock _depthLock = new();
+    private volatile CameraModel? _camera, _depthCamera;
     private InitialPose? _pendingInitialPose;
     private Se3? _mapFromOdom;
     private long _latestOdometryStamp = long.MinValue;
@@ -133,6 +138,12 @@ public sealed class LocalizationNode
             _transport.Subscribe(Topic(topics.Odometry), Odometry.Definition.Name, QosProfile.SensorData, m => Guard(m, OnOdometry));
         if (_parameters.Odometry.Source == "tf")
             _transport.Subscribe(Topic(topics.Tf), TFMessage.Definition.Name, QosProfile.Tf, m => Guard(m, OnTf));
+        if (HasDepth)
+        {
+            string depthType = Topic(topics.Depth).EndsWith("/compressedDepth", StringComparison.Ordinal) ? CompressedImage.Definition.Name : Image.Definition.Name;
+            _transport.Subscribe(Topic(topics.Depth), depthType, QosProfile.SensorData, m => Guard(m, OnDepth));
+            _transport.Subscribe(Topic(topics.DepthCameraInfo), CameraInfo.Definition.Name, QosProfile.SensorData, m => Guard(m, OnDepthCameraInfo));
+        }
         if (_parameters.UseSimTime)
             _transport.Subscribe("/clock", Clock.Definition.Name, new QosProfile(Reliability.BestEffort, Durability.Volatile, 1), m => Guard(m, OnClock));
 
@@ -197,6 +208,40 @@ public sealed class LocalizationNode
             throw new FormatException($"type {message.Type} is not an image type (sensor_msgs/msg/Image or CompressedImage)");
         Interlocked.Increment(ref Statistics.FramesReceived);
         _slot.Put(new PendingFrame(message, _camera, Stopwatch.GetTimestamp()), _cancellation);
+    }
+
+    private bool HasDepth => !string.IsNullOrWhiteSpace(_parameters.Topics.Depth);
+
+    /// <summary>Depth images kept for pairing: a second of a 30 Hz camera.</summary>
+    private const int DepthImagesKept = 30;
+
+    private void OnDepth(TransportMessage message)
+    {
+        if (!ImageTypes.Contains(message.Type))
+            throw new FormatException($"type {message.Type} is not an image type (sensor_msgs/msg/Image or CompressedImage)");
+        // Image and CompressedImage both start with a std_msgs/Header; the payload is decoded only if paired.
+        var reader = new Ros.Cdr.CdrReader(message.Data.Span);
+        long stamp = Header.Read(ref reader).Stamp.Nanoseconds;
+        lock (_depthLock)
+        {
+            _depthImages.Enqueue((stamp, message));
+            while (_depthImages.Count > DepthImagesKept)
+                _depthImages.Dequeue();
+        }
+        _depthArrived.Set();
+    }
+
+    private void OnDepthCameraInfo(TransportMessage message)
+    {
+        var info = RosSerializer.Deserialize<CameraInfo>(message.Data.Span);
+        try
+        {
+            _depthCamera = DriveMessages.CameraModelOf(info, message.Topic);
+        }
+        catch (MappingInputException e)
+        {
+            throw new FormatException(e.Message);
+        }
     }
 
     private void OnCameraInfo(TransportMessage message)
@@ -356,11 +401,14 @@ public sealed class LocalizationNode
             }
         }
         ApplyInitialPose(baseFromCamera, odomFromCamera, stamp);
+        var depth = HasDepth ? DepthFor(stamp, cameraFrame, pending.Message.ReceivedAt) : null;
 
-        var result = _localizer.Process(new LocalizerFrame(stamp, image, camera, odomFromCamera));
+        var result = _localizer.Process(new LocalizerFrame(stamp, image, camera, odomFromCamera, depth));
         Interlocked.Increment(ref Statistics.FramesProcessed);
         if (result.Refined is not null)
             Interlocked.Increment(ref result.Accepted ? ref Statistics.PosesAccepted : ref Statistics.PosesRejected);
+        if (result.DepthRefined)
+            Interlocked.Increment(ref Statistics.PosesDepthRefined);
         Publish(result, header, baseFromCamera, odomFromCamera, camera);
         Statistics.Latency(Stopwatch.GetElapsedTime(pending.ReceivedTicks).TotalMilliseconds);
         LogStateChange(result);
@@ -398,6 +446,78 @@ public sealed class LocalizationNode
     // from the host's, and a drive replayed live carries old stamps), or when a newer image is waiting (the
     // transport has delivered everything before that image, so waiting longer cannot help; in lockstep this
     // keeps replays deterministic).
+    /// <summary>
+    /// The depth image paired with the colour image of <paramref name="stamp"/>: the nearest within
+    /// depth.tolerance, waited for as long as odometry is (odometry.tolerance after the image arrived).
+    /// Null, counted and reported when there is none or it cannot be used: the frame goes on from colour alone.
+    /// </summary>
+    private DepthReadings? DepthFor(long stamp, string cameraFrame, long receivedAt)
+    {
+        long tolerance = (long)(_parameters.Depth.Tolerance * 1e9), wait = (long)(_parameters.Odometry.Tolerance * 1e9);
+        TransportMessage? paired = null;
+        while (!_cancellation.IsCancellationRequested)
+        {
+            _depthArrived.Reset();
+            long newest;
+            lock (_depthLock)
+            {
+                paired = _depthImages.Where(d => Math.Abs(d.Stamp - stamp) <= tolerance).OrderBy(d => Math.Abs(d.Stamp - stamp)).Select(d => (TransportMessage?)d.Message).FirstOrDefault();
+                newest = _depthImages.Count > 0 ? _depthImages.Max(d => d.Stamp) : long.MinValue;
+            }
+            // Depth images arrive in stamp order: once one at or after the image's stamp is here, no closer one is coming.
+            if (newest >= stamp || _inputEnded || _transport.Now > receivedAt + wait || _slot.HasWaiting)
+                break;
+            _depthArrived.Wait(TimeSpan.FromMilliseconds(5));
+        }
+        string? problem = null;
+        DepthReadings? readings = null;
+        if (paired is not { } nearest)
+            problem = $"no depth image on {Topic(_parameters.Topics.Depth)} within {_parameters.Depth.Tolerance} s of the image";
+        else if (_depthCamera is not { } depthCamera)
+            problem = $"no camera_info on {Topic(_parameters.Topics.DepthCameraInfo)} yet";
+        else
+        {
+            try
+            {
+                var (header, metres) = DecodeDepth(nearest);
+                if (metres.Width != depthCamera.Intrinsics.Width || metres.Height != depthCamera.Intrinsics.Height)
+                    throw new FormatException($"depth image is {metres.Width}x{metres.Height} but its camera_info says {depthCamera.Intrinsics.Width}x{depthCamera.Intrinsics.Height}");
+                Se3 colorFromDepth;
+                lock (_tfLock)
+                    colorFromDepth = BagFrameSource.ToSe3(_tf.Lookup(cameraFrame, header.FrameId, stamp));
+                readings = new DepthReadings(metres, depthCamera, colorFromDepth);
+            }
+            catch (TfException e)
+            {
+                problem = $"no transform from the depth frame to '{cameraFrame}': {e.Message}";
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException or ArgumentException or Ros.Cdr.CdrException)
+            {
+                Bad(nearest.Topic, e.Message);
+                problem = $"depth image unusable: {e.Message}";
+            }
+        }
+        if (problem is not null)
+        {
+            Interlocked.Increment(ref Statistics.FramesWithoutDepth);
+            Statistics.Problem($"{problem}; localized from colour alone", Now);
+        }
+        return readings;
+    }
+
+    private static (Header Header, Image<float> Metres) DecodeDepth(TransportMessage message)
+    {
+        if (message.Type == CompressedImage.Definition.Name)
+        {
+            var compressed = RosSerializer.Deserialize<CompressedImage>(message.Data.Span);
+            var decoded = ImageCodecs.DecodeDepth(compressed);
+            return (compressed.Header, new Image<float>(decoded.Width, decoded.Height, decoded.Metres));
+        }
+        var raw = RosSerializer.Deserialize<Image>(message.Data.Span);
+        var image = ImageCodecs.DecodeDepth(raw);
+        return (raw.Header, new Image<float>(image.Width, image.Height, image.Metres));
+    }
+
     private void WaitForOdometry(long stamp, long receivedAt)
     {
         if (_parameters.Odometry.Source == "none")

@@ -30,6 +30,12 @@ public sealed class NodeStatistics
     /// <summary>Images processed without odometry at their stamp although odometry is configured.</summary>
     public long FramesWithoutOdometry;
 
+    /// <summary>Frames localized from colour alone although topics.depth is set (no depth image close enough, or it could not be used).</summary>
+    public long FramesWithoutDepth;
+
+    /// <summary>Accepted poses that depth refinement gave.</summary>
+    public long PosesDepthRefined;
+
     /// <summary>/initialpose messages applied.</summary>
     public long InitialPosesApplied;
 

@@ -91,6 +91,39 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void With_a_depth_topic_each_query_image_comes_with_its_depth_image_and_the_tracked_poses_are_depth_refined()
+    {
+        var parameters = new LocalizationParameters { Topics = { Depth = "/camera/depth/image_raw/compressedDepth" } };
+        var drive = Queries(step: 20, parameters); // frames 300, 400, 500
+
+        Assert.True(drive.HasDepth);
+        Assert.Equal(0, drive.WithoutDepth);
+        Assert.All(drive.Frames, f => Assert.InRange(Math.Abs(f.DepthStamp!.Value - f.Stamp), 0, 20_000_000));
+        var images = drive.ReadImages(drive.Frames).ToList();
+        Assert.Equal(drive.Frames.Select(f => f.Stamp), images.Select(i => i.Frame.Stamp));
+        double[] d = Ros.Import.SevenScenesImporter.DepthToColor; // the importer's calibration, in /tf_static
+        Assert.All(images, i =>
+        {
+            Assert.Null(i.Error);
+            Assert.Equal((640, 480), (i.Depth!.Metres.Width, i.Depth.Metres.Height));
+            Assert.True(i.Depth.Metres.Data.Count(float.IsFinite) > 100_000, "a Kinect frame has readings on most pixels");
+            Assert.Equal(d[3], i.Depth.ColorFromDepth.Translation.X, 9);
+        });
+
+        var renderer = new CpuLabelRenderer<float>(sample.Map.Gaussians);
+        var tracking = Evaluator.Run(drive, [EvaluationMode.Tracking], () => Localizer.ForMap(sample.Map, new LocalizerOptions(), renderer)).Modes[EvaluationMode.Tracking];
+        Assert.Contains(tracking, o => o.Result.DepthRefined);
+        Assert.All(tracking.Where(o => o.Result.DepthRefined), o =>
+        {
+            Assert.True(o.Result.Depth!.Support >= new LocalizerOptions().DepthMinSupport);
+            Assert.True(o.Result.Times.Depth > TimeSpan.Zero);
+        });
+
+        var missing = new LocalizationParameters { Topics = { Depth = "/camera/depth/image_rect" } };
+        Assert.Contains("no depth image topic '/camera/depth/image_rect'", Assert.Throws<MappingInputException>(() => Queries(20, missing)).Message);
+    }
+
+    [Fact]
     public void Without_odometry_the_frames_carry_none()
     {
         var parameters = new LocalizationParameters { Odometry = { Source = "none" } };

@@ -3,6 +3,7 @@ using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
 using Mosaic.Core.Synthetic;
+using Mosaic.Localization.Depth;
 using Mosaic.Localization.Retrieval;
 using Mosaic.Localization.Segmentation;
 using Mosaic.Rendering;
@@ -355,6 +356,88 @@ public class LocalizerTests
         Assert.True(toRefined > 0.015, $"the refinement corrected only {toRefined * 100:F2} cm");
     }
 
+    private static readonly Lazy<GaussianMap> RoomMap = new(() => SyntheticRoom.Generate(60_000, K, seed: 7));
+
+    /// <summary>
+    /// The room's depth as a camera at <paramref name="mapFromCamera"/> measures it, in the colour camera's
+    /// own pixels: each pixel sees the nearest Gaussian centre that projects into it (the room's
+    /// surfaces are its centres; the blended depth of a render smears them).
+    /// </summary>
+    private static DepthReadings DepthSeenFrom(Se3 mapFromCamera)
+    {
+        var depth = new Image<float>(Camera.Intrinsics.Width, Camera.Intrinsics.Height);
+        Array.Fill(depth.Data, float.NaN);
+        var camFromMap = mapFromCamera.Inverse();
+        var map = RoomMap.Value;
+        for (int i = 0; i < map.Count; i++)
+        {
+            var p = camFromMap.Apply(new Vector3d(map.Positions[3 * i], map.Positions[3 * i + 1], map.Positions[3 * i + 2]));
+            if (p.Z < 0.3)
+                continue;
+            var (u, v) = Camera.Project(p);
+            int x = (int)Math.Round(u), y = (int)Math.Round(v);
+            if (x < 0 || y < 0 || x >= depth.Width || y >= depth.Height || !(float.IsNaN(depth[x, y]) || p.Z < depth[x, y]))
+                continue;
+            depth.Data[y * depth.Width + x] = (float)p.Z;
+        }
+        return new DepthReadings(depth, Camera, Se3.Identity);
+    }
+
+    private static Localizer CreateWithDepth(LocalizerOptions? options = null) =>
+        new(Room.Value, new PaletteSegmenter(), null, options ?? Options, depthAlignment: new DepthAlignment(RoomMap.Value, new DepthAlignmentOptions { PixelStride = 1 }));
+
+    [Fact]
+    public void Depth_refinement_moves_a_pose_that_biased_labels_left_off_onto_the_surfaces()
+    {
+        // The labels are drawn as if from 2 cm / 0.6 deg away (a segmenter that places its boundaries off);
+        // the depth is measured from the true pose.
+        var truth = SyntheticRoom.RandomCameraPose(new Random(23));
+        var frame = new LocalizerFrame(0, Photo(Nudge(truth, 0.02, 0.6)), Camera, Depth: DepthSeenFrom(truth));
+        var labelsOnly = Create();
+        var withDepth = CreateWithDepth();
+        labelsOnly.SetInitialPose(truth);
+        withDepth.SetInitialPose(truth);
+
+        var fromLabels = labelsOnly.Process(frame);
+        var fromDepth = withDepth.Process(frame);
+
+        Assert.True(fromLabels.Accepted && fromDepth.Accepted);
+        Assert.Null(fromLabels.Depth);
+        Assert.False(fromLabels.DepthRefined);
+        double labelError = Se3.Distance(fromLabels.MapFromCamera!.Value, truth).Translation;
+        Assert.True(labelError > 0.01, $"the biased labels left the pose only {labelError * 100:F2} cm off");
+        Assert.True(fromDepth.DepthRefined, $"support {fromDepth.Depth!.Support:P1}, conditioning {fromDepth.Depth.Conditioning:G3}, converged {fromDepth.Depth.Converged}");
+        var (t, r) = Se3.Distance(fromDepth.MapFromCamera!.Value, truth);
+        Assert.True(t < 0.003 && r < 0.1 * Math.PI / 180, $"depth-refined {t * 1000:F1} mm, {r * 180 / Math.PI:F3} deg from the truth; labels {labelError * 1000:F1} mm; {fromDepth.Depth}");
+        // The label refinement itself is the same; depth starts where it ended.
+        Assert.Equal(fromLabels.Refined!.MapFromCamera, fromDepth.Refined!.MapFromCamera);
+        Assert.True(fromDepth.Times.Depth > TimeSpan.Zero);
+        Assert.Equal(TimeSpan.Zero, fromLabels.Times.Depth);
+        Assert.Equal(Math.Pow(Options.DepthSigma, 2), fromDepth.Covariance![0], 12);
+        Assert.Equal(Math.Pow(Options.DepthSigmaDeg * Math.PI / 180, 2), fromDepth.Covariance[35], 12);
+    }
+
+    [Fact]
+    public void Depth_that_does_not_fit_the_map_leaves_the_label_pose()
+    {
+        var truth = SyntheticRoom.RandomCameraPose(new Random(23));
+        // A wall half a metre ahead that the room does not have.
+        var phantom = new Image<float>(Camera.Intrinsics.Width, Camera.Intrinsics.Height);
+        Array.Fill(phantom.Data, 0.5f);
+        var frame = new LocalizerFrame(0, Photo(truth), Camera, Depth: new DepthReadings(phantom, Camera, Se3.Identity));
+        var localizer = CreateWithDepth();
+        localizer.SetInitialPose(truth);
+
+        var result = localizer.Process(frame);
+
+        Assert.True(result.Accepted);
+        Assert.NotNull(result.Depth);
+        Assert.False(result.DepthRefined);
+        Assert.True(result.Depth!.Support < Options.DepthMinSupport, $"support {result.Depth.Support:P1}");
+        Assert.Equal(result.Refined!.MapFromCamera, result.MapFromCamera);
+        Assert.Equal(result.Refined.Covariance, result.Covariance);
+    }
+
     [Fact]
     public void Uninitialised_without_keyframes_or_initial_pose_has_nothing_to_refine()
     {
@@ -374,5 +457,9 @@ public class LocalizerTests
         var wrongLength = new KeyframeDatabase(Camera.Intrinsics, GlobalDescriptor.Length(8), [new Keyframe(0, Se3.Identity, new float[GlobalDescriptor.Length(8)])]);
         e = Assert.Throws<ArgumentException>(() => Create(wrongLength));
         Assert.Contains("descriptors", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Create(options: Options with { DepthMinSupport = 2 }));
+        Assert.Contains("depth_min_support", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Create(options: Options with { DepthPixelStride = 0 }));
+        Assert.Contains("depth_pixel_stride", e.Message);
     }
 }

@@ -3,6 +3,7 @@ using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
 using Mosaic.Core.Synthetic;
+using Mosaic.Localization.Depth;
 using Mosaic.Rendering;
 
 namespace Mosaic.Mapping.Tests;

@@ -28,19 +28,26 @@ public sealed class ReplayTests(Sample sample) : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    internal const string DepthTopic = "/camera/depth/image_raw/compressedDepth";
+    internal const string DepthInfoTopic = "/camera/depth/camera_info";
+
     /// <summary>
-    /// The sample's messages on the node's input topics from <paramref name="from"/> to <paramref name="to"/> seconds,
-    /// plus /tf_static and the camera_info before the window (the sample records each camera_info just after its image).
+    /// The sample's messages on the node's input topics (with <paramref name="depth"/>, the depth camera's
+    /// too) from <paramref name="from"/> to <paramref name="to"/> seconds, plus /tf_static and the
+    /// camera_info before the window (the sample records each camera_info just after its image).
     /// </summary>
-    internal static List<BagMessage> SampleMessages(double from, double to)
+    internal static List<BagMessage> SampleMessages(double from, double to, bool depth = false)
     {
         using var bag = Rosbag2Reader.Open(Sample.Bag);
         var topics = new HashSet<string> { ImageTopic, InfoTopic, "/odom", "/tf_static" };
+        string[] infos = depth ? [InfoTopic, DepthInfoTopic] : [InfoTopic];
+        if (depth)
+            topics.UnionWith([DepthTopic, DepthInfoTopic]);
         var all = bag.ReadMessages(new BagReadOptions(topics)).ToList();
         long first = all.Min(m => m.Timestamp);
         long start = first + (long)(from * 1e9), end = first + (long)(to * 1e9);
-        var previousInfo = all.Last(m => m.Topic.Name == InfoTopic && m.Timestamp < start);
-        return all.Where(m => m.Topic.Name == "/tf_static" || m.Timestamp >= start && m.Timestamp <= end).Append(previousInfo).ToList();
+        var previousInfos = infos.Select(info => all.Last(m => m.Topic.Name == info && m.Timestamp < start));
+        return all.Where(m => m.Topic.Name == "/tf_static" || m.Timestamp >= start && m.Timestamp <= end).Concat(previousInfos).ToList();
     }
 
     internal static string WriteBag(string path, IEnumerable<BagMessage> messages, int chunkSize = 4 << 20)
@@ -80,20 +87,25 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         return BagFrameSource.ToSe3(tf.Lookup("base_link", "camera_color_optical_frame", 0));
     }
 
-    [Fact]
-    public void Replayed_through_the_node_a_drive_gives_the_poses_of_mosaic_eval()
+    /// <summary>An operator's /initialpose at the first image of <paramref name="messages"/>, at its true pose, as eval's tracking mode starts.</summary>
+    private static void AddInitialPose(List<BagMessage> messages)
     {
-        // An operator's /initialpose at the first image, at its true pose, as eval's tracking mode starts.
-        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.4);
         var firstImage = messages.Where(m => m.Topic.Name == ImageTopic).MinBy(m => m.Timestamp);
         long stamp = DriveMessages.HeaderOf(firstImage).Stamp;
         var truth = new TfBuffer(TimeSpan.FromDays(1));
         DriveMessages.AddTum(truth, Sample.Tum, "map", "camera");
         var mapFromCamera = BagFrameSource.ToSe3(truth.Lookup("map", "camera", stamp));
-        var baseFromCamera = BaseFromCamera(messages);
         var initial = new PoseWithCovarianceStamped(new Header(RosTime.FromNanoseconds(stamp), "map"),
-            new PoseWithCovariance(RosConversions.ToPose(mapFromCamera * baseFromCamera.Inverse()), new double[36]));
+            new PoseWithCovariance(RosConversions.ToPose(mapFromCamera * BaseFromCamera(messages).Inverse()), new double[36]));
         messages.Add(Message("/initialpose", firstImage.Timestamp - 1, initial));
+    }
+
+    [Fact]
+    public void Replayed_through_the_node_a_drive_gives_the_poses_of_mosaic_eval()
+    {
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.4);
+        AddInitialPose(messages);
+        var baseFromCamera = BaseFromCamera(messages);
         string bag = WriteBag(_temp.Combine("drive"), messages);
 
         var (node, published) = RunNode(bag);
@@ -127,6 +139,36 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         var last = diagnostics[^1].Status.Single();
         Assert.Equal("/mosaic: localization", last.Name);
         Assert.Contains(last.Values, v => v.Key == "frames_processed" && v.Value == drive.Frames.Count.ToString());
+    }
+
+    [Fact]
+    public void With_a_depth_topic_the_node_depth_refines_poses_as_mosaic_eval_does()
+    {
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.3, depth: true);
+        AddInitialPose(messages);
+        string bag = WriteBag(_temp.Combine("rgbd"), messages);
+        var parameters = new LocalizationParameters { Map = sample.MapPath, Topics = { Depth = DepthTopic } };
+
+        var (node, published) = RunNode(bag, parameters);
+        var drive = QueryDrive.Scan(bag, parameters, new GroundTruthSource(Sample.Tum, null, ""));
+        var evaluated = Evaluator.Run(drive, [EvaluationMode.Tracking], () => Localizer.ForMap(sample.Map, parameters.Localizer)).Modes[EvaluationMode.Tracking];
+
+        Assert.Equal(drive.Frames.Count, node.Statistics.FramesProcessed);
+        Assert.Equal(0, node.Statistics.FramesWithoutDepth);
+        Assert.Equal(0, drive.WithoutDepth);
+        var refined = evaluated.Where(f => f.Result.DepthRefined).ToList();
+        Assert.NotEmpty(refined);
+        Assert.Equal(refined.Count, node.Statistics.PosesDepthRefined);
+        var baseFromCamera = BaseFromCamera(messages);
+        var poses = published.Where(m => m.Topic.Name == "/mosaic/pose").Select(Rosbag2Reader.Decode<PoseWithCovarianceStamped>).ToDictionary(p => p.Header.Stamp.Nanoseconds);
+        foreach (var frame in refined)
+        {
+            var nodeMapFromCamera = RosConversions.FromPose(poses[frame.Frame.Stamp].Pose.Pose) * baseFromCamera;
+            var (dt, dr) = Se3.Distance(nodeMapFromCamera, frame.Result.MapFromCamera!.Value);
+            Assert.True(dt < 1e-9 && dr < 1e-9, $"frame {frame.Frame.Stamp}: node and eval differ by {dt} m, {dr} rad");
+        }
+        var last = published.Where(m => m.Topic.Name == "/diagnostics").Select(Rosbag2Reader.Decode<DiagnosticArray>).Last().Status.Single();
+        Assert.Contains(last.Values, v => v.Key == "poses_depth_refined" && v.Value == refined.Count.ToString());
     }
 
     [Fact]

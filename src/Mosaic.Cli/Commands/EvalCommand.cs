@@ -67,7 +67,8 @@ internal static class EvalCommand
                 var renderer = compute.Renderer;
                 AnsiConsole.MarkupLine($"{drive.Frames.Count} query frames, map of {privacyMap.Gaussians.Count:N0} Gaussians, K = {privacyMap.Gaussians.LabelCount}, " +
                     $"{privacyMap.Keyframes?.Keyframes.Count ?? 0} keyframes; modes: {string.Join(", ", modes.Select(EvaluationReport.Name))}" +
-                    (drive.WithoutGroundTruth > 0 ? $"; {drive.WithoutGroundTruth} images without ground truth skipped" : ""));
+                    (drive.WithoutGroundTruth > 0 ? $"; {drive.WithoutGroundTruth} images without ground truth skipped" : "") +
+                    (drive.HasDepth ? $"; depth from {Markup.Escape(settings.Topics.Depth)}, {drive.Frames.Count - drive.WithoutDepth} of {drive.Frames.Count} frames paired" : ""));
                 foreach (var warning in settings.Localizer.Warnings(privacyMap.Gaussians.LabelCount))
                     AnsiConsole.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
                 var clock = Stopwatch.StartNew();
@@ -92,6 +93,8 @@ internal static class EvalCommand
                 };
                 EvaluationReport.Write(outDir, result!, summary, context);
                 Print(summary);
+                foreach (var (stamp, reason) in result!.DepthFailures)
+                    AnsiConsole.MarkupLine($"[yellow]warning: frame {stamp}: {Markup.Escape(reason)}; localized from colour alone[/]");
                 AnsiConsole.MarkupLine($"Report: {Markup.Escape(Path.Combine(outDir, "report.md"))} (plots, frames.csv, metrics.json, TUM trajectories beside it); {clock.Elapsed.TotalSeconds:F1} s");
                 return 0;
             }
@@ -129,7 +132,8 @@ internal static class EvalCommand
         {
             var failures = mode.Causes.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}");
             string fromTruth = mode.CausesOutsideFromTruth is { } outside && failures.Any() ? $"; {outside.Values.Sum()} of them outside from the truth too" : "";
-            AnsiConsole.MarkupLine(Markup.Escape($"{EvaluationReport.Name(mode.Mode)}: {mode.Rejected} rejected, {mode.WithoutPose} without pose; outside 5cm/5deg: {(failures.Any() ? string.Join(", ", failures) : "none")}{fromTruth}"));
+            string depth = mode.DepthRefined > 0 ? $"; {mode.DepthRefined} depth-refined" : "";
+            AnsiConsole.MarkupLine(Markup.Escape($"{EvaluationReport.Name(mode.Mode)}: {mode.Rejected} rejected, {mode.WithoutPose} without pose{depth}; outside 5cm/5deg: {(failures.Any() ? string.Join(", ", failures) : "none")}{fromTruth}"));
         }
     }
 }

@@ -22,6 +22,9 @@ public sealed class LocalizationParameters
     /// <summary>Where odometry comes from.</summary>
     public OdometryParameters Odometry { get; set; } = new();
 
+    /// <summary>Pairing of depth images with colour images, when <see cref="LocalizationTopics.Depth"/> is set.</summary>
+    public DepthParameters Depth { get; set; } = new();
+
     /// <summary>The localizer itself.</summary>
     public LocalizerOptions Localizer { get; set; } = new();
 
@@ -51,6 +54,10 @@ public sealed class LocalizationParameters
             throw new ArgumentException("topics.odometry must not be empty when odometry.source is topic");
         if (!(Odometry.Tolerance > 0))
             throw new ArgumentException($"odometry.tolerance {Odometry.Tolerance} must be positive");
+        if (!string.IsNullOrWhiteSpace(Topics.Depth) && string.IsNullOrWhiteSpace(Topics.DepthCameraInfo))
+            throw new ArgumentException("topics.depth_camera_info must not be empty when topics.depth is set");
+        if (!(Depth.Tolerance > 0))
+            throw new ArgumentException($"depth.tolerance {Depth.Tolerance} must be positive");
         if (!(Publish.TransformTolerance >= 0))
             throw new ArgumentException($"publish.transform_tolerance {Publish.TransformTolerance} must not be negative");
         if (!(Publish.DiagnosticsPeriod > 0))
@@ -79,6 +86,16 @@ public sealed class LocalizationTopics
 
     /// <summary>sensor_msgs/CameraInfo of the camera.</summary>
     public string CameraInfo { get; set; } = "/camera/color/camera_info";
+
+    /// <summary>
+    /// Depth images (sensor_msgs/Image 16UC1 mm or 32FC1 m, or compressedDepth) of an RGB-D camera,
+    /// for depth refinement (<see cref="LocalizerOptions.DepthMinSupport"/>); empty (the default):
+    /// colour only. <c>mosaic bag import-7scenes</c> writes them on /camera/depth/image_raw/compressedDepth.
+    /// </summary>
+    public string Depth { get; set; } = "";
+
+    /// <summary>sensor_msgs/CameraInfo of the depth camera, read when <see cref="Depth"/> is set.</summary>
+    public string DepthCameraInfo { get; set; } = "/camera/depth/camera_info";
 
     /// <summary>nav_msgs/Odometry (frames.odom → frames.base), read when odometry.source is topic.</summary>
     public string Odometry { get; set; } = "/odom";
@@ -142,6 +159,13 @@ public sealed class LocalizationFrames
 
     /// <summary>The robot's body frame, child of odometry.</summary>
     public string Base { get; set; } = "base_link";
+}
+
+/// <summary>How depth images are paired with colour images.</summary>
+public sealed class DepthParameters
+{
+    /// <summary>Seconds: largest stamp difference between a colour image and the depth image it is paired with.</summary>
+    public double Tolerance { get; set; } = 0.02;
 }
 
 /// <summary>The odometry source.</summary>

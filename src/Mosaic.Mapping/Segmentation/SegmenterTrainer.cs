@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mosaic.Localization.Depth;
 using Mosaic.Localization.Segmentation;
 
 namespace Mosaic.Mapping.Segmentation;

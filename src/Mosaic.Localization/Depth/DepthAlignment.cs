@@ -4,7 +4,7 @@ using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
 
-namespace Mosaic.Mapping;
+namespace Mosaic.Localization.Depth;
 
 /// <summary>Options of <see cref="DepthAlignment"/>, validated at construction.</summary>
 public sealed record DepthAlignmentOptions
@@ -135,40 +135,56 @@ public sealed class DepthAlignment
 
     private sealed record Linearisation(Matrix<double> Normal, Vector<double> Gradient, int Paired, double Rms, double MeanDepth);
 
+    /// <summary>Points per chunk of <see cref="Linearise"/>: chunks run in parallel and are summed in order, so the result does not depend on the core count.</summary>
+    private const int ChunkSize = 1024;
+
+    /// <summary>Per chunk: the normal matrix's upper triangle (21), the gradient (6), Σr², Σz and the paired count.</summary>
+    private const int SumCount = 30;
+
     /// <summary>The Huber-weighted Gauss-Newton system of the point-to-plane residuals at <paramref name="pose"/>.</summary>
     private Linearisation Linearise(IReadOnlyList<Vector3d> points, Se3 pose)
     {
-        var normal = Matrix<double>.Build.Dense(6, 6);
-        var gradient = Vector<double>.Build.Dense(6);
-        Span<double> j = stackalloc double[6];
-        double squares = 0, depth = 0;
-        int paired = 0;
-        foreach (var point in points)
+        int chunks = (points.Count + ChunkSize - 1) / ChunkSize;
+        var sums = new double[chunks * SumCount];
+        Parallel.For(0, chunks, chunk =>
         {
-            var q = pose.Apply(point);
-            int nearest = _grid.Nearest(q);
-            if (nearest < 0)
-                continue;
-            var n = _normals[nearest];
-            double r = Vector3d.Dot(n, q - _grid.Centre(nearest));
-            // d r / d(ρ, φ) for q' = exp(φ×) q + ρ: (n, q × n).
-            var qn = Vector3d.Cross(q, n);
-            (j[0], j[1], j[2], j[3], j[4], j[5]) = (n.X, n.Y, n.Z, qn.X, qn.Y, qn.Z);
-            double w = Math.Abs(r) <= _options.HuberWidth ? 1 : _options.HuberWidth / Math.Abs(r);
-            for (int a = 0; a < 6; a++)
+            var sum = sums.AsSpan(chunk * SumCount, SumCount);
+            Span<double> j = stackalloc double[6];
+            for (int p = chunk * ChunkSize, end = Math.Min(points.Count, p + ChunkSize); p < end; p++)
             {
-                gradient[a] += w * j[a] * r;
-                for (int b = a; b < 6; b++)
-                    normal[a, b] += w * j[a] * j[b];
+                var point = points[p];
+                var q = pose.Apply(point);
+                int nearest = _grid.Nearest(q);
+                if (nearest < 0)
+                    continue;
+                var n = _normals[nearest];
+                double r = Vector3d.Dot(n, q - _grid.Centre(nearest));
+                // d r / d(ρ, φ) for q' = exp(φ×) q + ρ: (n, q × n).
+                var qn = Vector3d.Cross(q, n);
+                (j[0], j[1], j[2], j[3], j[4], j[5]) = (n.X, n.Y, n.Z, qn.X, qn.Y, qn.Z);
+                double w = Math.Abs(r) <= _options.HuberWidth ? 1 : _options.HuberWidth / Math.Abs(r);
+                for (int a = 0, entry = 0; a < 6; a++)
+                {
+                    sum[21 + a] += w * j[a] * r;
+                    for (int b = a; b < 6; b++)
+                        sum[entry++] += w * j[a] * j[b];
+                }
+                sum[27] += r * r;
+                sum[28] += point.Z;
+                sum[29]++;
             }
-            squares += r * r;
-            depth += point.Z;
-            paired++;
-        }
-        for (int a = 0; a < 6; a++)
-            for (int b = 0; b < a; b++)
-                normal[a, b] = normal[b, a];
-        return new Linearisation(normal, gradient, paired, paired == 0 ? double.NaN : Math.Sqrt(squares / paired), paired == 0 ? 1 : depth / paired);
+        });
+        var total = new double[SumCount];
+        for (int chunk = 0; chunk < chunks; chunk++)
+            for (int i = 0; i < SumCount; i++)
+                total[i] += sums[chunk * SumCount + i];
+        var normal = Matrix<double>.Build.Dense(6, 6);
+        for (int a = 0, entry = 0; a < 6; a++)
+            for (int b = a; b < 6; b++)
+                normal[a, b] = normal[b, a] = total[entry++];
+        var gradient = Vector<double>.Build.Dense(total[21..27]);
+        int paired = (int)total[29];
+        return new Linearisation(normal, gradient, paired, paired == 0 ? double.NaN : Math.Sqrt(total[27] / paired), paired == 0 ? 1 : total[28] / paired);
     }
 
     /// <summary>Eigenvalue ratio of the normal matrix with its rotation block expressed as motion at the mean depth.</summary>

@@ -2,7 +2,7 @@ using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 
-namespace Mosaic.Mapping;
+namespace Mosaic.Localization.Depth;
 
 /// <summary>Depth images moved into another camera's pixels (the colour camera's, usually).</summary>
 public static class DepthRegistration

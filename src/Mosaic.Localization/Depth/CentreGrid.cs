@@ -1,7 +1,7 @@
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Maps;
 
-namespace Mosaic.Mapping;
+namespace Mosaic.Localization.Depth;
 
 /// <summary>
 /// The Gaussians' centres binned into cubes as wide as the search radius, so that the nearest centre
@@ -38,14 +38,18 @@ public sealed class CentreGrid
     /// <summary>The index of the Gaussian whose centre is nearest to <paramref name="q"/> within the radius, or −1.</summary>
     public int Nearest(Vector3d q)
     {
-        var (cx, cy, cz) = Cell(q);
+        // The ball of the search radius around q reaches 2 cubes along each axis, not 3: the cube holding
+        // q and the neighbour on the side q is nearer to. Searching those 8 instead of 27 finds the same centre.
+        var (x0, x1) = Span(q.X);
+        var (y0, y1) = Span(q.Y);
+        var (z0, z1) = Span(q.Z);
         int best = -1;
         double bestDistance = _radius * _radius;
-        for (int dx = -1; dx <= 1; dx++)
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dz = -1; dz <= 1; dz++)
+        for (int cx = x0; cx <= x1; cx++)
+            for (int cy = y0; cy <= y1; cy++)
+                for (int cz = z0; cz <= z1; cz++)
                 {
-                    if (!_cells.TryGetValue((cx + dx, cy + dy, cz + dz), out var members))
+                    if (!_cells.TryGetValue((cx, cy, cz), out var members))
                         continue;
                     foreach (int i in members)
                     {
@@ -56,6 +60,9 @@ public sealed class CentreGrid
                 }
         return best;
     }
+
+    /// <summary>The cubes along one axis that the ball around coordinate <paramref name="v"/> reaches.</summary>
+    private (int First, int Last) Span(double v) => ((int)Math.Floor((v - _radius) / _radius), (int)Math.Floor((v + _radius) / _radius));
 
     private (int, int, int) Cell(Vector3d p) =>
         ((int)Math.Floor(p.X / _radius), (int)Math.Floor(p.Y / _radius), (int)Math.Floor(p.Z / _radius));
