@@ -18,11 +18,14 @@ internal static class DemoCommand
     /// <summary>Frames 0-299 (stamps 0-9.97 s) build the map; frames 300-599 are the queries.</summary>
     private const double QueryStart = 10;
 
+    /// <summary>The sample's depth images, as `mosaic bag import-7scenes` writes them.</summary>
+    private const string SampleDepthTopic = "/camera/depth/image_raw/compressedDepth";
+
     public static Command Create()
     {
         var synthetic = new Option<bool>("--synthetic") { Description = "Instead of the real-data demo: refine perturbed poses in a procedurally generated labelled room." };
         var sample = new Option<string>("--sample") { Description = "The sample bag (its ground truth is the .tum file beside it).", DefaultValueFactory = _ => SampleBag };
-        var output = new Option<string>("--out") { Description = "Directory for the map (map/) and the evaluation report (eval/).", DefaultValueFactory = _ => "out/demo" };
+        var output = new Option<string>("--out") { Description = "Directory for the map (map/) and the evaluation reports (eval/, eval-rgbd/).", DefaultValueFactory = _ => "out/demo" };
         var step = new Option<int>("--step") { Description = "Evaluate every n-th query frame of the sample.", DefaultValueFactory = _ => 3 };
         var trials = new Option<int>("--trials") { Description = "Number of query poses.", DefaultValueFactory = _ => 8 };
         var gaussians = new Option<int>("--gaussians") { Description = "Approximate Gaussian count of the room.", DefaultValueFactory = _ => 100_000 };
@@ -33,7 +36,8 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (room and poses).", DefaultValueFactory = _ => 1 };
         var saveMap = new Option<string?>("--save-map") { Description = "Also write the generated room as a privacy map directory." };
 
-        var command = new Command("demo", "The real demo: build a map from the bundled sample drive's first half and evaluate its second half (retrieval, tracking, from-truth); --synthetic: refine perturbed poses in a generated room.")
+        var command = new Command("demo", "The real demo: build a map from the bundled sample drive's first half and evaluate its second half (retrieval, tracking, from-truth), " +
+            "then again with depth refinement (RGB-D); --synthetic: refine perturbed poses in a generated room.")
         {
             synthetic, sample, output, step, trials, gaussians, labels, translation, rotation, noise, seed, saveMap,
         };
@@ -91,8 +95,9 @@ internal static class DemoCommand
     }
 
     /// <summary>
-    /// Runs `mosaic map build` on the sample's mapping part and `mosaic eval` on its query part, with
-    /// the parameters a user would type (printed first), so the demo is exactly the documented workflow.
+    /// Runs `mosaic map build` on the sample's mapping part and `mosaic eval` on its query part, from
+    /// colour alone and then with the sample's depth images (depth refinement), with the parameters a
+    /// user would type (printed first), so the demo is exactly the documented workflow.
     /// </summary>
     private static int RealDemo(string sample, string output, int step)
     {
@@ -102,12 +107,13 @@ internal static class DemoCommand
             Console.Error.WriteLine($"error: the sample bag {sample} (and {tum}) is not here; run from the repository root or pass --sample");
             return 1;
         }
-        string map = Path.Combine(output, "map"), eval = Path.Combine(output, "eval");
+        string map = Path.Combine(output, "map"), eval = Path.Combine(output, "eval"), evalDepth = Path.Combine(output, "eval-rgbd");
         if (File.Exists(Path.Combine(map, "map.yaml")))
             Directory.Delete(map, recursive: true);
         string[] build = ["map", "build", "--bag", sample, "--out", map, "--tum", tum, "--body-frame", "", "--end", (QueryStart - 0.01).ToString(CultureInfo.InvariantCulture), "--params", "config/mapping.yaml"];
         string[] evaluate = ["eval", "--map", map, "--bag", sample, "--gt", tum, "--start", QueryStart.ToString(CultureInfo.InvariantCulture), "--step", step.ToString(CultureInfo.InvariantCulture), "--params", "config/mosaic.yaml", "--mode", "all", "--out", eval];
-        foreach (var args in new[] { build, evaluate })
+        string[] evaluateDepth = ["eval", "--map", map, "--bag", sample, "--gt", tum, "--start", QueryStart.ToString(CultureInfo.InvariantCulture), "--step", step.ToString(CultureInfo.InvariantCulture), "--params", "config/mosaic.yaml", "--depth-topic", SampleDepthTopic, "--out", evalDepth];
+        foreach (var args in new[] { build, evaluate, evaluateDepth })
         {
             AnsiConsole.MarkupLine($"[bold]$ mosaic {Markup.Escape(string.Join(' ', args.Select(a => a.Length == 0 ? "\"\"" : a)))}[/]");
             var command = args[0] == "map" ? MapCommand.Create() : EvalCommand.Create();

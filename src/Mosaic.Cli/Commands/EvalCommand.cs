@@ -32,10 +32,15 @@ internal static class EvalCommand
         var start = new Option<double>("--start") { Description = "Window start, seconds from the bag start.", DefaultValueFactory = _ => 0 };
         var end = new Option<double>("--end") { Description = "Window end, seconds from the bag start; negative = to the end.", DefaultValueFactory = _ => -1 };
         var step = new Option<int>("--step") { Description = "Use every n-th image of the window.", DefaultValueFactory = _ => 1 };
+        var depthTopic = new Option<string?>("--depth-topic")
+        {
+            Description = "Depth images of an RGB-D camera in the bag, for depth refinement (sets topics.depth; \"\" turns it off). " +
+                "Default: the parameter file's topics.depth (empty: colour only).",
+        };
         var output = new Option<string>("--out") { Description = "Directory for metrics.json, frames.csv, trajectories, plots and report.md.", Required = true };
         var command = new Command("eval", "Localize every frame of a drive against a map and measure it against ground truth (with odometry-only and retrieval-only baselines).")
         {
-            map, bag, parameters, gt, gtTopic, gtBody, mode, start, end, step, output,
+            map, bag, parameters, gt, gtTopic, gtBody, mode, start, end, step, depthTopic, output,
         };
         command.SetAction(parse =>
         {
@@ -45,6 +50,11 @@ internal static class EvalCommand
                 if ((tum is null) == (topic is null))
                     throw new ArgumentException("give the ground truth as exactly one of --gt FILE or --gt-topic TOPIC");
                 var settings = parse.GetValue(parameters) is string path ? LocalizationParameters.Load(path) : Defaults();
+                if (parse.GetValue(depthTopic) is string depth)
+                {
+                    settings.Topics.Depth = depth;
+                    settings.Validate();
+                }
                 string body = parse.GetValue(gtBody) ?? (topic is null ? "" : settings.Frames.Base);
                 var modes = parse.GetValue(mode) switch
                 {
