@@ -191,7 +191,7 @@ public sealed class QueryDrive
             long? depthStamp = null;
             if (depth is not null)
             {
-                long nearest = Nearest(depthTimes, stamp);
+                long nearest = BagFrameSource.Nearest(depthTimes, stamp);
                 if (Math.Abs(nearest - stamp) <= depthTolerance)
                     depthStamp = nearest;
                 else
@@ -220,19 +220,6 @@ public sealed class QueryDrive
         {
             throw new MappingInputException($"{bagPath}: no transform from the depth frame '{depthFrame}' to the camera frame '{firstImage.Frame}' on {topics.TfStatic}: {e.Message}");
         }
-    }
-
-    private static long Nearest(long[] sorted, long t)
-    {
-        int i = Array.BinarySearch(sorted, t);
-        if (i >= 0)
-            return sorted[i];
-        i = ~i;
-        if (i == 0)
-            return sorted[0];
-        if (i == sorted.Length)
-            return sorted[^1];
-        return t - sorted[i - 1] <= sorted[i] - t ? sorted[i - 1] : sorted[i];
     }
 
     /// <summary>

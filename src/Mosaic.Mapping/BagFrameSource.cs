@@ -234,7 +234,8 @@ public sealed class BagFrameSource
         return next;
     }
 
-    private static long Nearest(long[] sorted, long t)
+    /// <summary>The value of <paramref name="sorted"/> (ascending, not empty) nearest to <paramref name="t"/>; the earlier one on a tie.</summary>
+    public static long Nearest(long[] sorted, long t)
     {
         int i = Array.BinarySearch(sorted, t);
         if (i >= 0)

@@ -231,25 +231,17 @@ public sealed class LocalizationNode
         _depthArrived.Set();
     }
 
-    private void OnDepthCameraInfo(TransportMessage message)
-    {
-        var info = RosSerializer.Deserialize<CameraInfo>(message.Data.Span);
-        try
-        {
-            _depthCamera = DriveMessages.CameraModelOf(info, message.Topic);
-        }
-        catch (MappingInputException e)
-        {
-            throw new FormatException(e.Message);
-        }
-    }
+    private void OnDepthCameraInfo(TransportMessage message) => _depthCamera = CameraModelOf(message);
 
-    private void OnCameraInfo(TransportMessage message)
+    private void OnCameraInfo(TransportMessage message) => _camera = CameraModelOf(message);
+
+    /// <summary>The camera model of a camera_info message; an unusable one is a bad message.</summary>
+    private static CameraModel CameraModelOf(TransportMessage message)
     {
         var info = RosSerializer.Deserialize<CameraInfo>(message.Data.Span);
         try
         {
-            _camera = DriveMessages.CameraModelOf(info, message.Topic);
+            return DriveMessages.CameraModelOf(info, message.Topic);
         }
         catch (MappingInputException e)
         {

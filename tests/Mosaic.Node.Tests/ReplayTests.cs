@@ -172,6 +172,24 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void Without_depth_images_on_the_depth_topic_frames_are_localized_from_colour_alone_and_counted()
+    {
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2);
+        AddInitialPose(messages);
+        string bag = WriteBag(_temp.Combine("no-depth"), messages);
+        var parameters = new LocalizationParameters { Map = sample.MapPath, Topics = { Depth = DepthTopic } };
+
+        var (node, published) = RunNode(bag, parameters);
+
+        Assert.True(node.Statistics.FramesProcessed >= 2);
+        Assert.Equal(node.Statistics.FramesProcessed, node.Statistics.FramesWithoutDepth);
+        Assert.Equal(0, node.Statistics.PosesDepthRefined);
+        Assert.Equal(node.Statistics.PosesAccepted, published.Count(m => m.Topic.Name == "/mosaic/pose"));
+        Assert.True(node.Statistics.PosesAccepted > 0);
+        Assert.Contains("no depth image on " + DepthTopic, node.Statistics.LastProblem);
+    }
+
+    [Fact]
     public void Faulty_input_is_counted_and_reported_while_the_node_keeps_localizing()
     {
         var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.1);
