@@ -219,6 +219,8 @@ public static class EvaluationReport
             foreach (var l in mode.Latency)
                 md.Append(CultureInfo.InvariantCulture, $"| {l.Stage} | {l.P50:F0} | {l.P95:F0} | {l.Max:F0} |\n");
             md.Append(CultureInfo.InvariantCulture, $"\nRejected by the gates: {mode.Rejected}; without a pose: {mode.WithoutPose}. ");
+            if (mode.DepthRefined > 0)
+                md.Append(CultureInfo.InvariantCulture, $"Depth-refined: {mode.DepthRefined}. ");
             md.Append("Seeds: " + string.Join(", ", mode.Seeds.Select(s => $"{s.Key} {s.Value}")) + ".\n\n");
             md.Append(CultureInfo.InvariantCulture, $"Frames outside {Evaluator.SuccessTranslation * 100:0} cm / {Evaluator.SuccessRotationDeg:0} deg, by cause:\n\n");
             var outside = mode.CausesOutsideFromTruth;

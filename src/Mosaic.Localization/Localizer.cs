@@ -162,7 +162,7 @@ public sealed class Localizer
     private readonly int _hypothesisLevel;
     /// <summary>The final refinement of the best retrieval hypothesis, from the level below <see cref="LocalizerOptions.HypothesisLevels"/>.</summary>
     private readonly PoseRefiner _fromHypothesisRefiner;
-    private readonly DepthAlignment? _depthAlignment;
+    private readonly Lazy<DepthAlignment>? _depthAlignment;
     private Undistorter? _undistorter;
 
     private Se3? _pose;
@@ -180,11 +180,11 @@ public sealed class Localizer
     /// renders a coarsened copy of the same map, on which every refinement's levels from
     /// <see cref="LocalizerOptions.CoarseMapLevel"/> up run (<see cref="LocalizerOptions.CoarseMapVoxel"/>;
     /// <see cref="ForMap"/> makes it); without it every level is refined on the full map.
-    /// <paramref name="depthAlignment"/>, over the same map, refines frames that carry depth; without
-    /// it their depth is not used.
+    /// <paramref name="depthAlignment"/>, over the same map, refines frames that carry depth (made on the
+    /// first such frame: a colour-only localizer never indexes the map's centres); without it their depth is not used.
     /// </summary>
     public Localizer(ILabelRenderer renderer, ISegmenter segmenter, KeyframeDatabase? keyframes, LocalizerOptions? options = null, ILabelRenderer? coarseRenderer = null,
-        DepthAlignment? depthAlignment = null)
+        Lazy<DepthAlignment>? depthAlignment = null)
     {
         _options = options ?? new LocalizerOptions();
         _options.Validate();
@@ -241,7 +241,8 @@ public sealed class Localizer
         var coarseRenderer = cpu is not null && options.CoarseMapVoxel > 0
             ? new CpuLabelRenderer<float>(map.Gaussians.Coarsened(options.CoarseMapVoxel), cpu.Settings)
             : null;
-        return new Localizer(renderer ?? cpu!, segmenter, map.Keyframes, options, coarseRenderer, new DepthAlignment(map.Gaussians, new DepthAlignmentOptions { PixelStride = options.DepthPixelStride }));
+        return new Localizer(renderer ?? cpu!, segmenter, map.Keyframes, options, coarseRenderer,
+            new Lazy<DepthAlignment>(() => new DepthAlignment(map.Gaussians, new DepthAlignmentOptions { PixelStride = options.DepthPixelStride })));
     }
 
     /// <summary>The state after the last frame.</summary>
@@ -320,10 +321,10 @@ public sealed class Localizer
         DepthAlignmentResult? depth = null;
         bool depthRefined = false;
         var depthTime = TimeSpan.Zero;
-        if (accepted && frame.Depth is { } readings && _depthAlignment is not null)
+        if (accepted && frame.Depth is { } readings && _depthAlignment?.Value is { } alignment)
         {
             clock.Restart();
-            depth = _depthAlignment.Align(_depthAlignment.Points(readings.Metres, readings.Camera, readings.ColorFromDepth), refined!.MapFromCamera);
+            depth = alignment.Align(alignment.Points(readings.Metres, readings.Camera, readings.ColorFromDepth), refined!.MapFromCamera);
             depthRefined = TrustDepth(depth, refined.MapFromCamera);
             depthTime = clock.Elapsed;
         }
