@@ -469,19 +469,21 @@ public sealed class LocalizationNode
             problem = $"no camera_info on {Topic(_parameters.Topics.DepthCameraInfo)} yet";
         else
         {
+            string depthFrame = "";
             try
             {
                 var (header, metres) = DecodeDepth(nearest);
                 if (metres.Width != depthCamera.Intrinsics.Width || metres.Height != depthCamera.Intrinsics.Height)
                     throw new FormatException($"depth image is {metres.Width}x{metres.Height} but its camera_info says {depthCamera.Intrinsics.Width}x{depthCamera.Intrinsics.Height}");
+                depthFrame = header.FrameId;
                 Se3 colorFromDepth;
                 lock (_tfLock)
-                    colorFromDepth = BagFrameSource.ToSe3(_tf.Lookup(cameraFrame, header.FrameId, stamp));
+                    colorFromDepth = BagFrameSource.ToSe3(_tf.Lookup(cameraFrame, depthFrame, stamp));
                 readings = new DepthReadings(metres, depthCamera, colorFromDepth);
             }
             catch (TfException e)
             {
-                problem = $"no transform from the depth frame to '{cameraFrame}': {e.Message}";
+                problem = $"no transform from the depth frame '{depthFrame}' to '{cameraFrame}': {e.Message}";
             }
             catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException or ArgumentException or Ros.Cdr.CdrException)
             {
