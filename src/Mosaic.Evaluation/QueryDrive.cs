@@ -5,7 +5,6 @@ using Mosaic.Localization;
 using Mosaic.Localization.Parameters;
 using Mosaic.Mapping;
 using Mosaic.Ros.Bags;
-using Mosaic.Ros.Images;
 using Mosaic.Ros.Messages;
 using Mosaic.Ros.Tf;
 
@@ -269,12 +268,10 @@ public sealed class QueryDrive
     {
         try
         {
-            var decoded = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
-                ? ImageCodecs.DecodeColor(Rosbag2Reader.Decode<CompressedImage>(message))
-                : ImageCodecs.DecodeColor(Rosbag2Reader.Decode<Image>(message));
-            if (decoded.Width != Camera.Intrinsics.Width || decoded.Height != Camera.Intrinsics.Height)
-                return (null, $"image is {decoded.Width}x{decoded.Height} but camera_info says {Camera.Intrinsics.Width}x{Camera.Intrinsics.Height}");
-            return (new RgbImage(decoded.Width, decoded.Height, decoded.Rgb), null);
+            var image = DriveMessages.DecodeColor(message);
+            if (image.Width != Camera.Intrinsics.Width || image.Height != Camera.Intrinsics.Height)
+                return (null, $"image is {image.Width}x{image.Height} but camera_info says {Camera.Intrinsics.Width}x{Camera.Intrinsics.Height}");
+            return (image, null);
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException or ArgumentException)
         {
@@ -286,13 +283,11 @@ public sealed class QueryDrive
     {
         try
         {
-            var decoded = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
-                ? ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<CompressedImage>(message))
-                : ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<Image>(message));
+            var metres = DriveMessages.DecodeDepth(message);
             var intrinsics = source.Camera.Intrinsics;
-            if (decoded.Width != intrinsics.Width || decoded.Height != intrinsics.Height)
-                return (null, $"depth image is {decoded.Width}x{decoded.Height} but its camera_info says {intrinsics.Width}x{intrinsics.Height}");
-            return (new DepthReadings(new Image<float>(decoded.Width, decoded.Height, decoded.Metres), source.Camera, source.ColorFromDepth), null);
+            if (metres.Width != intrinsics.Width || metres.Height != intrinsics.Height)
+                return (null, $"depth image is {metres.Width}x{metres.Height} but its camera_info says {intrinsics.Width}x{intrinsics.Height}");
+            return (new DepthReadings(metres, source.Camera, source.ColorFromDepth), null);
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException or ArgumentException)
         {

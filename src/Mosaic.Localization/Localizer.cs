@@ -402,7 +402,7 @@ public sealed class Localizer
     private bool TrustDepth(DepthAlignmentResult depth, Se3 labelPose)
     {
         var (dt, dr) = Se3.Distance(labelPose, depth.MapFromCamera);
-        return depth.Converged && depth.Support >= _options.DepthMinSupport && depth.Conditioning >= _options.DepthMinConditioning
+        return depth.Trustworthy(_options.DepthMinSupport, _options.DepthMinConditioning)
             && dt <= _options.DepthMaxCorrection && dr <= _options.DepthMaxCorrectionDeg * Math.PI / 180;
     }
 

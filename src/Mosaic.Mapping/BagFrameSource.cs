@@ -2,7 +2,6 @@ using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Ros.Bags;
-using Mosaic.Ros.Images;
 using Mosaic.Ros.Messages;
 using Mosaic.Ros.Tf;
 
@@ -209,22 +208,18 @@ public sealed class BagFrameSource
 
     private RgbImage DecodeColor(BagMessage message)
     {
-        var image = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
-            ? ImageCodecs.DecodeColor(Rosbag2Reader.Decode<CompressedImage>(message))
-            : ImageCodecs.DecodeColor(Rosbag2Reader.Decode<Ros.Messages.Image>(message));
+        var image = DriveMessages.DecodeColor(message);
         if (image.Width != ColorCamera.Intrinsics.Width || image.Height != ColorCamera.Intrinsics.Height)
             throw new MappingInputException($"colour image is {image.Width}x{image.Height} but its camera_info says {ColorCamera.Intrinsics.Width}x{ColorCamera.Intrinsics.Height}");
-        return new RgbImage(image.Width, image.Height, image.Rgb);
+        return image;
     }
 
     private Image<float> DecodeDepth(BagMessage message)
     {
-        var image = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
-            ? ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<CompressedImage>(message))
-            : ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<Ros.Messages.Image>(message));
+        var image = DriveMessages.DecodeDepth(message);
         if (image.Width != DepthCamera.Intrinsics.Width || image.Height != DepthCamera.Intrinsics.Height)
             throw new MappingInputException($"depth image is {image.Width}x{image.Height} but its camera_info says {DepthCamera.Intrinsics.Width}x{DepthCamera.Intrinsics.Height}");
-        return new Image<float>(image.Width, image.Height, image.Metres);
+        return image;
     }
 
     private static CameraInfo Replace(CameraInfo? previous, CameraInfo next, string topic, List<string> warnings)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Mosaic.Core.Cameras;
+using Mosaic.Core.Imaging;
 using Mosaic.Ros.Bags;
+using Mosaic.Ros.Images;
 using Mosaic.Ros.Messages;
 using Mosaic.Ros.Tf;
 
@@ -20,6 +22,26 @@ public static class DriveMessages
         var header = Header.Read(ref reader);
         return (header.Stamp.Nanoseconds, header.FrameId);
     }
+
+    /// <summary>The pixels of an Image or CompressedImage message as RGB8 (<see cref="ImageCodecs"/>).</summary>
+    public static RgbImage DecodeColor(BagMessage message)
+    {
+        var image = IsCompressed(message)
+            ? ImageCodecs.DecodeColor(Rosbag2Reader.Decode<CompressedImage>(message))
+            : ImageCodecs.DecodeColor(Rosbag2Reader.Decode<Ros.Messages.Image>(message));
+        return new RgbImage(image.Width, image.Height, image.Rgb);
+    }
+
+    /// <summary>The depth (metres) of an Image (16UC1 mm, 32FC1 m) or compressedDepth message (<see cref="ImageCodecs"/>).</summary>
+    public static Image<float> DecodeDepth(BagMessage message)
+    {
+        var image = IsCompressed(message)
+            ? ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<CompressedImage>(message))
+            : ImageCodecs.DecodeDepth(Rosbag2Reader.Decode<Ros.Messages.Image>(message));
+        return new Image<float>(image.Width, image.Height, image.Metres);
+    }
+
+    private static bool IsCompressed(BagMessage message) => message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal);
 
     /// <summary>The camera model of a camera_info message; <paramref name="topic"/> names it in errors.</summary>
     /// <exception cref="MappingInputException">The camera_info is unusable.</exception>

@@ -69,7 +69,7 @@ public static class PoseCheck
         {
             var points = alignment.Points(frame.Depth, frame.DepthCamera, frame.ColorFromDepth);
             var result = alignment.Align(points, frame.MapFromColor);
-            bool trusted = result.Converged && result.Support >= options.MinSupport && result.Conditioning >= options.MinConditioning;
+            bool trusted = result.Trustworthy(options.MinSupport, options.MinConditioning);
             checkedFrames.Add(new PoseCheckFrame(frame.Stamp, frame.MapFromColor, result, trusted));
             progress?.Report((double)checkedFrames.Count / frames.Count);
         }

@@ -111,8 +111,9 @@ internal static class DemoCommand
         if (File.Exists(Path.Combine(map, "map.yaml")))
             Directory.Delete(map, recursive: true);
         string[] build = ["map", "build", "--bag", sample, "--out", map, "--tum", tum, "--body-frame", "", "--end", (QueryStart - 0.01).ToString(CultureInfo.InvariantCulture), "--params", "config/mapping.yaml"];
-        string[] evaluate = ["eval", "--map", map, "--bag", sample, "--gt", tum, "--start", QueryStart.ToString(CultureInfo.InvariantCulture), "--step", step.ToString(CultureInfo.InvariantCulture), "--params", "config/mosaic.yaml", "--mode", "all", "--out", eval];
-        string[] evaluateDepth = ["eval", "--map", map, "--bag", sample, "--gt", tum, "--start", QueryStart.ToString(CultureInfo.InvariantCulture), "--step", step.ToString(CultureInfo.InvariantCulture), "--params", "config/mosaic.yaml", "--depth-topic", SampleDepthTopic, "--out", evalDepth];
+        string[] queries = ["eval", "--map", map, "--bag", sample, "--gt", tum, "--start", QueryStart.ToString(CultureInfo.InvariantCulture), "--step", step.ToString(CultureInfo.InvariantCulture), "--params", "config/mosaic.yaml"];
+        string[] evaluate = [.. queries, "--mode", "all", "--out", eval];
+        string[] evaluateDepth = [.. queries, "--depth-topic", SampleDepthTopic, "--out", evalDepth];
         foreach (var args in new[] { build, evaluate, evaluateDepth })
         {
             AnsiConsole.MarkupLine($"[bold]$ mosaic {Markup.Escape(string.Join(' ', args.Select(a => a.Length == 0 ? "\"\"" : a)))}[/]");

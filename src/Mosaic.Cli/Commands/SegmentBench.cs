@@ -3,9 +3,8 @@ using System.Diagnostics;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
 using Mosaic.Localization.Segmentation;
+using Mosaic.Mapping;
 using Mosaic.Ros.Bags;
-using Mosaic.Ros.Images;
-using Mosaic.Ros.Messages;
 using Spectre.Console;
 
 namespace Mosaic.Cli.Commands;
@@ -71,10 +70,7 @@ internal static class SegmentBench
         using var bag = Rosbag2Reader.Open(bagPath);
         foreach (var message in bag.ReadMessages(new BagReadOptions(new HashSet<string> { topic })))
         {
-            var decoded = message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal)
-                ? ImageCodecs.DecodeColor(Rosbag2Reader.Decode<CompressedImage>(message))
-                : ImageCodecs.DecodeColor(Rosbag2Reader.Decode<Image>(message));
-            images.Add(new RgbImage(decoded.Width, decoded.Height, decoded.Rgb));
+            images.Add(DriveMessages.DecodeColor(message));
             if (images.Count == count)
                 break;
         }

@@ -40,9 +40,9 @@ public sealed class CentreGrid
     {
         // The ball of the search radius around q reaches 2 cubes along each axis, not 3: the cube holding
         // q and the neighbour on the side q is nearer to. Searching those 8 instead of 27 finds the same centre.
-        var (x0, x1) = Span(q.X);
-        var (y0, y1) = Span(q.Y);
-        var (z0, z1) = Span(q.Z);
+        var (x0, x1) = CubesReached(q.X);
+        var (y0, y1) = CubesReached(q.Y);
+        var (z0, z1) = CubesReached(q.Z);
         int best = -1;
         double bestDistance = _radius * _radius;
         for (int cx = x0; cx <= x1; cx++)
@@ -62,7 +62,7 @@ public sealed class CentreGrid
     }
 
     /// <summary>The cubes along one axis that the ball around coordinate <paramref name="v"/> reaches.</summary>
-    private (int First, int Last) Span(double v) => ((int)Math.Floor((v - _radius) / _radius), (int)Math.Floor((v + _radius) / _radius));
+    private (int First, int Last) CubesReached(double v) => ((int)Math.Floor((v - _radius) / _radius), (int)Math.Floor((v + _radius) / _radius));
 
     private (int, int, int) Cell(Vector3d p) =>
         ((int)Math.Floor(p.X / _radius), (int)Math.Floor(p.Y / _radius), (int)Math.Floor(p.Z / _radius));

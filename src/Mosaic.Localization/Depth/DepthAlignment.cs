@@ -62,7 +62,15 @@ public sealed record DepthAlignmentOptions
 /// </param>
 /// <param name="Iterations">Gauss-Newton iterations run.</param>
 /// <param name="Converged">Whether a step fell below the convergence threshold before the iteration limit.</param>
-public sealed record DepthAlignmentResult(Se3 MapFromCamera, int Points, double Support, double RmsBefore, double RmsAfter, double Conditioning, int Iterations, bool Converged);
+public sealed record DepthAlignmentResult(Se3 MapFromCamera, int Points, double Support, double RmsBefore, double RmsAfter, double Conditioning, int Iterations, bool Converged)
+{
+    /// <summary>
+    /// Whether the aligned pose can be trusted: converged, with at least <paramref name="minSupport"/> of
+    /// the points on the map's surfaces and every direction constrained (<see cref="Conditioning"/> at
+    /// least <paramref name="minConditioning"/>). The rule of both the pose check and depth refinement.
+    /// </summary>
+    public bool Trustworthy(double minSupport, double minConditioning) => Converged && Support >= minSupport && Conditioning >= minConditioning;
+}
 
 /// <summary>
 /// Aligns a camera's depth readings with a map's surfaces: point-to-plane ICP against the Gaussians'
