@@ -80,6 +80,7 @@ case "${1:-}" in
       step 300 "${mosaic[@]}" eval --map /tmp/mosaic-demo/map --bag tests/data/redkitchen-sample --gt tests/data/redkitchen-sample.tum \
         --start 10 --step 3 --params /tmp/mosaic-cpu.yaml --out /tmp/mosaic-demo/eval-cpu
       cp /tmp/mosaic-demo/eval/metrics.json "$out/demo-cuda-metrics.json" || status=1
+      cp /tmp/mosaic-demo/eval-rgbd/metrics.json "$out/demo-cuda-rgbd-metrics.json" || status=1
       cp /tmp/mosaic-demo/eval-cpu/metrics.json "$out/demo-cpu-metrics.json" || status=1
     fi
     if want check && command -v compute-sanitizer >/dev/null; then
