@@ -225,22 +225,22 @@ public sealed class Localizer
 
     /// <summary>
     /// A localizer for a map built by <c>mosaic map build</c> (its segmenter and keyframes), rendered by
-    /// <paramref name="renderer"/> (default: the CPU backend). With the CPU backend the coarse levels
-    /// are refined on the map coarsened to <see cref="LocalizerOptions.CoarseMapVoxel"/>; other backends
-    /// refine every level on the full map, which a GPU renders fast at the coarse levels' size. Frames
-    /// with depth are depth-refined against the map's Gaussians.
+    /// <paramref name="renderer"/> (default: the CPU backend). The coarse levels are refined on the map
+    /// coarsened to <see cref="LocalizerOptions.CoarseMapVoxel"/>, rendered by
+    /// <paramref name="coarseRenderer"/>; with the CPU backend that renderer is made here when none is
+    /// given, and another backend without one refines every level on the full map. Frames with depth are
+    /// depth-refined against the map's Gaussians. The caller keeps ownership of the renderers it passes.
     /// </summary>
     /// <exception cref="ArgumentException">The map carries no segmenter.</exception>
-    public static Localizer ForMap(PrivacyMap map, LocalizerOptions? options = null, ILabelRenderer? renderer = null)
+    public static Localizer ForMap(PrivacyMap map, LocalizerOptions? options = null, ILabelRenderer? renderer = null, ILabelRenderer? coarseRenderer = null)
     {
         if (map.SegmenterDefinition is null)
             throw new ArgumentException("the map carries no segmenter.yaml; build it with `mosaic map build`");
         var segmenter = Segmenters.Load(map.SegmenterDefinition, "segmenter.yaml");
         options ??= new LocalizerOptions();
         var cpu = renderer is null ? new CpuLabelRenderer<float>(map.Gaussians) : renderer as CpuLabelRenderer<float>;
-        var coarseRenderer = cpu is not null && options.CoarseMapVoxel > 0
-            ? new CpuLabelRenderer<float>(map.Gaussians.Coarsened(options.CoarseMapVoxel), cpu.Settings)
-            : null;
+        if (coarseRenderer is null && cpu is not null && options.CoarseMapVoxel > 0)
+            coarseRenderer = new CpuLabelRenderer<float>(map.Gaussians.Coarsened(options.CoarseMapVoxel), cpu.Settings);
         return new Localizer(renderer ?? cpu!, segmenter, map.Keyframes, options, coarseRenderer,
             new Lazy<DepthAlignment>(() => new DepthAlignment(map.Gaussians, new DepthAlignmentOptions { PixelStride = options.DepthPixelStride })));
     }

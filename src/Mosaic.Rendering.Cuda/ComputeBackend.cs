@@ -39,6 +39,17 @@ public static class ComputeBackends
         Create(map, Parse(backend) ?? throw new ArgumentException($"compute.backend '{backend}' must be auto, cpu or cuda"), settings, new CudaOptions { Device = device });
 
     /// <summary>
+    /// A renderer of <paramref name="map"/> coarsened to cubes of <paramref name="voxel"/> metres, on the
+    /// backend <paramref name="chosen"/> runs on, for the localizer's coarse pyramid levels
+    /// (<c>localizer.coarse_map_voxel</c>); null for the CPU backend, whose localizer makes its own, and
+    /// when <paramref name="voxel"/> is 0 (every level on the full map). The caller disposes it.
+    /// </summary>
+    public static CudaLabelRenderer? CreateCoarse(ComputeRenderer chosen, GaussianMap map, double voxel, int device, RenderSettings? settings = null) =>
+        chosen.Renderer is CudaLabelRenderer && voxel > 0
+            ? CudaLabelRenderer.Create(map.Coarsened(voxel), settings, new CudaOptions { Device = device })
+            : null;
+
+    /// <summary>
     /// The renderer for <paramref name="map"/>. <see cref="ComputeBackend.Cuda"/> throws
     /// <see cref="CudaException"/> when CUDA cannot be used; <see cref="ComputeBackend.Auto"/> then
     /// returns the CPU renderer with the exception's message as <see cref="ComputeRenderer.FallbackReason"/>.

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Mosaic.Core.Geometry;
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
 using Mosaic.Localization;
 using Mosaic.Localization.Parameters;
 using Mosaic.Mapping;
@@ -121,6 +124,43 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
 
         var missing = new LocalizationParameters { Topics = { Depth = "/camera/depth/image_rect" } };
         Assert.Contains("no depth image topic '/camera/depth/image_rect'", Assert.Throws<MappingInputException>(() => Queries(20, missing)).Message);
+    }
+
+    [Fact]
+    public void A_renderer_other_than_the_cpu_backend_refines_the_coarse_levels_on_the_coarse_renderer_it_is_given()
+    {
+        // How `mosaic eval` and the node run the CUDA backend: any renderer that is not the CPU backend's.
+        var drive = Queries(step: 30);
+        var options = new LocalizerOptions();
+        int coarseMapWidth = drive.Camera.Intrinsics.Width >> options.CoarseMapLevel;
+        var full = new WidthCountingRenderer(new CpuLabelRenderer<float>(sample.Map.Gaussians));
+        var coarse = new WidthCountingRenderer(new CpuLabelRenderer<float>(sample.Map.Gaussians.Coarsened(options.CoarseMapVoxel)));
+        var alone = new WidthCountingRenderer(new CpuLabelRenderer<float>(sample.Map.Gaussians));
+
+        var given = Evaluator.Run(drive, [EvaluationMode.Retrieval], () => Localizer.ForMap(sample.Map, options, full, coarse)).Modes[EvaluationMode.Retrieval];
+        Evaluator.Run(drive, [EvaluationMode.Retrieval], () => Localizer.ForMap(sample.Map, options, alone));
+
+        Assert.Contains(given, o => o.Result.MapFromCamera is not null);
+        Assert.NotEmpty(coarse.GradientWidths);
+        Assert.All(coarse.GradientWidths, w => Assert.True(w <= coarseMapWidth, $"the coarse copy refined a {w} px wide level"));
+        Assert.All(full.GradientWidths, w => Assert.True(w > coarseMapWidth, $"the full map refined a {w} px wide level"));
+        Assert.Contains(alone.GradientWidths, w => w <= coarseMapWidth); // without a coarse renderer, every level on the full map
+    }
+
+    /// <summary>The image widths at which a renderer evaluated a gradient.</summary>
+    private sealed class WidthCountingRenderer(ILabelRenderer inner) : ILabelRenderer
+    {
+        public HashSet<int> GradientWidths { get; } = [];
+        public int LabelCount => inner.LabelCount;
+        public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
+
+        public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
+        {
+            if (withGradient)
+                lock (GradientWidths)
+                    GradientWidths.Add(camera.Width);
+            return inner.Evaluate(camFromMap, camera, query, withGradient, uncoveredLoss);
+        }
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using Mosaic.Localization;
 using Mosaic.Localization.Parameters;
 using Mosaic.Mapping;
 using Mosaic.Rendering;
+using Mosaic.Rendering.Cuda;
 using Spectre.Console;
 
 namespace Mosaic.Cli.Commands;
@@ -75,6 +76,7 @@ internal static class EvalCommand
                     throw new MappingInputException($"{bagPath}: no frame has odometry (odometry.source {settings.Odometry.Source}); set odometry.source: none to track without it");
                 var compute = Compute.Renderer(privacyMap.Gaussians, settings.Compute);
                 var renderer = compute.Renderer;
+                using var coarseRenderer = ComputeBackends.CreateCoarse(compute, privacyMap.Gaussians, settings.Localizer.CoarseMapVoxel, settings.Compute.Device);
                 AnsiConsole.MarkupLine($"{drive.Frames.Count} query frames, map of {privacyMap.Gaussians.Count:N0} Gaussians, K = {privacyMap.Gaussians.LabelCount}, " +
                     $"{privacyMap.Keyframes?.Keyframes.Count ?? 0} keyframes; modes: {string.Join(", ", modes.Select(EvaluationReport.Name))}" +
                     (drive.WithoutGroundTruth > 0 ? $"; {drive.WithoutGroundTruth} images without ground truth skipped" : "") +
@@ -86,7 +88,7 @@ internal static class EvalCommand
                 AnsiConsole.Progress().Start(context =>
                 {
                     var task = context.AddTask("localizing frames", maxValue: 1);
-                    result = Evaluator.Run(drive, modes, () => Localizer.ForMap(privacyMap, settings.Localizer, renderer), new InlineProgress<double>(p => task.Value = p));
+                    result = Evaluator.Run(drive, modes, () => Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer), new InlineProgress<double>(p => task.Value = p));
                     task.Value = 1;
                 });
                 var summary = EvaluationSummary.Of(result!);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mosaic.Core.Maps;
 using Mosaic.Localization;
+using Mosaic.Rendering.Cuda;
 using Mosaic.Localization.Parameters;
 using Mosaic.Node;
 using Mosaic.Node.Transport;
@@ -38,11 +39,13 @@ internal static class NodeBench
             settings.Odometry.Source = "none";
             settings.Map = parse.GetValue(map)!;
             var privacyMap = MapDirectory.Load(settings.Map);
-            var renderer = Compute.Renderer(privacyMap.Gaussians, settings.Compute).Renderer;
+            var compute = Compute.Renderer(privacyMap.Gaussians, settings.Compute);
+            var renderer = compute.Renderer;
+            using var coarseRenderer = ComputeBackends.CreateCoarse(compute, privacyMap.Gaussians, settings.Localizer.CoarseMapVoxel, settings.Compute.Device);
             int count = parse.GetValue(frames);
             var names = new NodeNames("mosaic");
             var transport = new LoopbackTransport(parse.GetValue(bag)!, settings, names.Resolve(settings.Topics.Pose), count, parse.GetValue(rate));
-            var node = new LocalizationNode(settings, names, transport, Localizer.ForMap(privacyMap, settings.Localizer, renderer), renderer,
+            var node = new LocalizationNode(settings, names, transport, Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer), renderer,
                 NullLogger.Instance, lockstep: false);
             var clock = Stopwatch.StartNew();
             AnsiConsole.MarkupLine($"publishing {count} images at {parse.GetValue(rate)} Hz ({transport.Width}x{transport.Height}, localizer levels {settings.Localizer.CoarsestLevel}..{settings.Localizer.FinestLevel}) ...");

@@ -53,7 +53,8 @@ public static class NodeHost
             throw new ArgumentException($"the map's frame is '{map.FrameId}' but frames.map is '{parameters.Frames.Map}'; set frames.map: {map.FrameId}");
         var compute = ComputeBackends.Create(map.Gaussians, parameters.Compute.Backend, parameters.Compute.Device);
         var renderer = compute.Renderer;
-        var localizer = Localizer.ForMap(map, parameters.Localizer, renderer);
+        var coarseRenderer = ComputeBackends.CreateCoarse(compute, map.Gaussians, parameters.Localizer.CoarseMapVoxel, parameters.Compute.Device);
+        var localizer = Localizer.ForMap(map, parameters.Localizer, renderer, coarseRenderer);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -62,11 +63,16 @@ public static class NodeHost
         builder.Logging.AddConsole(o => o.FormatterName = RosConsoleFormatter.Name);
         builder.Logging.AddConsoleFormatter<RosConsoleFormatter, RosConsoleFormatterOptions>(o => o.NodeName = configuration.Names.Name);
         builder.Services.AddSingleton(transport);
-        // Registered by a factory and resolved by the node's factory, so that the container disposes it
-        // at shutdown (the CUDA backend holds device memory).
+        // Registered by factories and resolved by the node's factory, so that the container disposes
+        // them at shutdown (the CUDA backend holds device memory; the CPU backend has no coarse renderer here).
         builder.Services.AddSingleton<ILabelRenderer>(_ => renderer);
-        builder.Services.AddSingleton(sp => new LocalizationNode(parameters, configuration.Names, transport, localizer, sp.GetRequiredService<ILabelRenderer>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger(configuration.Names.Name), lockstep));
+        builder.Services.AddSingleton(_ => new CoarseRenderer(coarseRenderer));
+        builder.Services.AddSingleton(sp =>
+        {
+            sp.GetRequiredService<CoarseRenderer>();
+            return new LocalizationNode(parameters, configuration.Names, transport, localizer, sp.GetRequiredService<ILabelRenderer>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger(configuration.Names.Name), lockstep);
+        });
         builder.Services.AddHostedService<LocalizationService>();
         var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(configuration.Names.Name);
@@ -79,5 +85,11 @@ public static class NodeHost
         foreach (var warning in parameters.Localizer.Warnings(map.Gaussians.LabelCount))
             logger.LogWarning("{Warning}", warning);
         return host;
+    }
+
+    /// <summary>The localizer's renderer of the coarse map copy, held by the container so that it is disposed with it.</summary>
+    private sealed class CoarseRenderer(IDisposable? renderer) : IDisposable
+    {
+        public void Dispose() => renderer?.Dispose();
     }
 }
