@@ -233,6 +233,12 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
     /// </summary>
     private const int Partitions = 4;
 
+    /// <summary>
+    /// Blocks of consecutive tiles in <see cref="Evaluate"/>, each summed on its own: a constant, so that
+    /// the sums are the same on any machine, and enough blocks for threads to balance uneven tiles.
+    /// </summary>
+    private const int EvaluationBlocks = 64;
+
     private float[][] _partitionSums = [];
 
     /// <summary>
@@ -380,6 +386,27 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             CoveredLossByLabel = new double[labelCount];
             CoveredWeightByLabel = new double[labelCount];
         }
+
+        /// <summary>Values in a row of <see cref="MoveSums"/>.</summary>
+        public static int RowLength(int labelCount) => 31 + 2 * labelCount;
+
+        /// <summary>
+        /// Writes the sums to <paramref name="row"/> (loss, objective, valid, covered, gradient (6), normal
+        /// matrix's upper triangle (21), then per label the covered loss and weight) and starts them afresh.
+        /// </summary>
+        public void MoveSums(Span<double> row)
+        {
+            (row[0], row[1], row[2], row[3]) = (Loss, Objective, Valid, Covered);
+            Gradient.CopyTo(row[4..]);
+            Normal.CopyTo(row[10..]);
+            CoveredLossByLabel.CopyTo(row[31..]);
+            CoveredWeightByLabel.CopyTo(row[(31 + CoveredLossByLabel.Length)..]);
+            (Loss, Objective, Valid, Covered) = (0, 0, 0, 0);
+            Array.Clear(Gradient);
+            Array.Clear(Normal);
+            Array.Clear(CoveredLossByLabel);
+            Array.Clear(CoveredWeightByLabel);
+        }
     }
 
     /// <summary>The loss of <paramref name="query"/>; <paramref name="uncoveredLoss"/> as in <see cref="ILabelRenderer.Evaluate"/>.</summary>
@@ -400,134 +427,140 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         int valid = 0, covered = 0;
         var gradient = withGradient ? new double[6] : null;
         var normal = withGradient ? new double[21] : null;
-        object merge = new();
 
-        Parallel.For(0, tilesX * projection.TilesY, () => new Scratch(), (tile, _, scratch) =>
+        // Each block of tiles is summed in tile order into its own row, and the rows are added in block
+        // order, so that the sums do not depend on the core count or on which thread ran which block
+        // (the node and eval then give the same poses to the bit).
+        int tiles = tilesX * projection.TilesY, blocks = Math.Min(EvaluationBlocks, tiles), rowLength = Scratch.RowLength(labelCount);
+        var rows = new double[blocks * rowLength];
+        Parallel.For(0, blocks, () => new Scratch(), (block, _, scratch) =>
         {
             scratch.Ensure(labelCount);
             var splatsOfTile = scratch.Tile;
-            splatsOfTile.Load(bins.ListOf(tile), splats);
-            var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
             Span<T> dAlpha = stackalloc T[GradientStride], carried = stackalloc T[GradientStride];
             Span<double> g = stackalloc double[6], labelGradient = stackalloc double[6], gradA = stackalloc double[6];
-            for (int py = y0; py < y1; py++)
+            for (int tile = (int)((long)block * tiles / blocks), end = (int)((long)(block + 1) * tiles / blocks); tile < end; tile++)
             {
-                for (int px = x0; px < x1; px++)
+                splatsOfTile.Load(bins.ListOf(tile), splats);
+                var (x0, x1, y0, y1) = PixelsOf(tile, tilesX, camera);
+                for (int py = y0; py < y1; py++)
                 {
-                    int p = py * camera.Width + px;
-                    var supportLabels = query.LabelsAt(p);
-                    if (supportLabels.Length == 0)
-                        continue;
-                    var supportWeights = query.WeightsAt(p);
-
-                    // One pass, front to back: A_k for every label present and, with the gradient,
-                    // ∇A_k = Σ_{l_i = k} ∇w_i, where ∇w_i = T_i ∇α_i − w_i Σ_{j<i} ∇α_j / (1 − α_j).
-                    T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
-                    T trans = T.One, a = T.Zero;
-                    int present = 0;
-                    carried.Clear(); // Σ_{j<i} ∇α_j / (1 − α_j)
-                    Alphas(splatsOfTile, pxT, pyT);
-                    for (int i = 0; i < splatsOfTile.Count; i++)
+                    for (int px = x0; px < x1; px++)
                     {
-                        T alpha = splatsOfTile.Alpha[i], dAlphaDq = splatsOfTile.AlphaSlope[i];
-                        if (alpha == T.Zero)
+                        int p = py * camera.Width + px;
+                        var supportLabels = query.LabelsAt(p);
+                        if (supportLabels.Length == 0)
                             continue;
-                        T w = alpha * trans;
-                        a += w;
-                        int label = splatsOfTile.Label[i];
-                        int m = scratch.SlotOfLabel[label];
-                        if (m < 0)
+                        var supportWeights = query.WeightsAt(p);
+
+                        // One pass, front to back: A_k for every label present and, with the gradient,
+                        // ∇A_k = Σ_{l_i = k} ∇w_i, where ∇w_i = T_i ∇α_i − w_i Σ_{j<i} ∇α_j / (1 − α_j).
+                        T pxT = T.CreateChecked(px), pyT = T.CreateChecked(py);
+                        T trans = T.One, a = T.Zero;
+                        int present = 0;
+                        carried.Clear(); // Σ_{j<i} ∇α_j / (1 − α_j)
+                        Alphas(splatsOfTile, pxT, pyT);
+                        for (int i = 0; i < splatsOfTile.Count; i++)
                         {
-                            m = present++;
-                            scratch.SlotOfLabel[label] = m;
-                            scratch.PresentLabel[m] = label;
-                            scratch.LabelWeight[m] = T.Zero;
+                            T alpha = splatsOfTile.Alpha[i], dAlphaDq = splatsOfTile.AlphaSlope[i];
+                            if (alpha == T.Zero)
+                                continue;
+                            T w = alpha * trans;
+                            a += w;
+                            int label = splatsOfTile.Label[i];
+                            int m = scratch.SlotOfLabel[label];
+                            if (m < 0)
+                            {
+                                m = present++;
+                                scratch.SlotOfLabel[label] = m;
+                                scratch.PresentLabel[m] = label;
+                                scratch.LabelWeight[m] = T.Zero;
+                                if (withGradient)
+                                    scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride).Clear();
+                            }
+                            scratch.LabelWeight[m] += w;
                             if (withGradient)
-                                scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride).Clear();
-                        }
-                        scratch.LabelWeight[m] += w;
-                        if (withGradient)
-                        {
-                            var gradientOfLabel = scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride);
-                            if (dAlphaDq == T.Zero)
                             {
-                                for (int k = 0; k < 6; k++)
-                                    gradientOfLabel[k] -= w * carried[k];
-                            }
-                            else if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
-                            {
-                                AddAlphaGradient(splatsOfTile, i, pxT, pyT, dAlphaDq, jacobian, GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]],
-                                    float.CreateTruncating(trans), float.CreateTruncating(w), float.CreateTruncating(T.One / (T.One - alpha)),
-                                    MemoryMarshal.Cast<T, float>(gradientOfLabel), MemoryMarshal.Cast<T, float>(carried));
-                            }
-                            else
-                            {
-                                AlphaGradient(splatsOfTile, i, pxT, pyT, dAlphaDq, jacobian.AsSpan(GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]], GaussianProjection<T>.JacobianSize), dAlpha);
-                                T inverse = T.One / (T.One - alpha);
-                                for (int k = 0; k < 6; k++)
+                                var gradientOfLabel = scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride);
+                                if (dAlphaDq == T.Zero)
                                 {
-                                    gradientOfLabel[k] += trans * dAlpha[k] - w * carried[k];
-                                    carried[k] += dAlpha[k] * inverse;
+                                    for (int k = 0; k < 6; k++)
+                                        gradientOfLabel[k] -= w * carried[k];
+                                }
+                                else if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+                                {
+                                    AddAlphaGradient(splatsOfTile, i, pxT, pyT, dAlphaDq, jacobian, GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]],
+                                        float.CreateTruncating(trans), float.CreateTruncating(w), float.CreateTruncating(T.One / (T.One - alpha)),
+                                        MemoryMarshal.Cast<T, float>(gradientOfLabel), MemoryMarshal.Cast<T, float>(carried));
+                                }
+                                else
+                                {
+                                    AlphaGradient(splatsOfTile, i, pxT, pyT, dAlphaDq, jacobian.AsSpan(GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]], GaussianProjection<T>.JacobianSize), dAlpha);
+                                    T inverse = T.One / (T.One - alpha);
+                                    for (int k = 0; k < 6; k++)
+                                    {
+                                        gradientOfLabel[k] += trans * dAlpha[k] - w * carried[k];
+                                        carried[k] += dAlpha[k] * inverse;
+                                    }
                                 }
                             }
+                            trans *= T.One - alpha;
+                            if (trans < _minTransmittance)
+                                break;
                         }
-                        trans *= T.One - alpha;
-                        if (trans < _minTransmittance)
-                            break;
-                    }
 
-                    T pixelLoss = T.Log(a + _kEpsilon), beta = T.Zero;
-                    for (int s = 0; s < supportLabels.Length; s++)
-                    {
-                        int m = scratch.SlotOfLabel[supportLabels[s]];
-                        T supportWeight = m >= 0 ? scratch.LabelWeight[m] : T.Zero;
-                        pixelLoss -= T.CreateChecked(supportWeights[s]) * T.Log(supportWeight + _epsilon);
-                        beta += T.CreateChecked(supportWeights[s]) * shifts[supportLabels[s]];
-                    }
-                    double lossValue = double.CreateChecked(pixelLoss);
-                    scratch.Loss += lossValue;
-                    scratch.Objective += double.CreateChecked(pixelLoss - beta * (T.One - a));
-                    scratch.Valid++;
-                    if (double.CreateChecked(a) >= _coverageThreshold)
-                    {
-                        scratch.Covered++;
+                        T pixelLoss = T.Log(a + _kEpsilon), beta = T.Zero;
                         for (int s = 0; s < supportLabels.Length; s++)
                         {
-                            scratch.CoveredLossByLabel[supportLabels[s]] += supportWeights[s] * lossValue;
-                            scratch.CoveredWeightByLabel[supportLabels[s]] += supportWeights[s];
+                            int m = scratch.SlotOfLabel[supportLabels[s]];
+                            T supportWeight = m >= 0 ? scratch.LabelWeight[m] : T.Zero;
+                            pixelLoss -= T.CreateChecked(supportWeights[s]) * T.Log(supportWeight + _epsilon);
+                            beta += T.CreateChecked(supportWeights[s]) * shifts[supportLabels[s]];
                         }
+                        double lossValue = double.CreateChecked(pixelLoss);
+                        scratch.Loss += lossValue;
+                        scratch.Objective += double.CreateChecked(pixelLoss - beta * (T.One - a));
+                        scratch.Valid++;
+                        if (double.CreateChecked(a) >= _coverageThreshold)
+                        {
+                            scratch.Covered++;
+                            for (int s = 0; s < supportLabels.Length; s++)
+                            {
+                                scratch.CoveredLossByLabel[supportLabels[s]] += supportWeights[s] * lossValue;
+                                scratch.CoveredWeightByLabel[supportLabels[s]] += supportWeights[s];
+                            }
+                        }
+                        if (withGradient && present > 0)
+                            AddPixelDerivatives(scratch, present, double.CreateChecked(a + _kEpsilon), epsilon, double.CreateChecked(beta),
+                                supportLabels, supportWeights, g, labelGradient, gradA);
+                        for (int m = 0; m < present; m++)
+                            scratch.SlotOfLabel[scratch.PresentLabel[m]] = -1;
                     }
-                    if (withGradient && present > 0)
-                        AddPixelDerivatives(scratch, present, double.CreateChecked(a + _kEpsilon), epsilon, double.CreateChecked(beta),
-                            supportLabels, supportWeights, g, labelGradient, gradA);
-                    for (int m = 0; m < present; m++)
-                        scratch.SlotOfLabel[scratch.PresentLabel[m]] = -1;
                 }
             }
+            scratch.MoveSums(rows.AsSpan(block * rowLength, rowLength));
             return scratch;
-        },
-        scratch =>
+        }, _ => { });
+        for (int block = 0; block < blocks; block++)
         {
-            lock (merge)
+            var row = rows.AsSpan(block * rowLength, rowLength);
+            loss += row[0];
+            objective += row[1];
+            valid += (int)row[2];
+            covered += (int)row[3];
+            if (withGradient)
             {
-                loss += scratch.Loss;
-                objective += scratch.Objective;
-                for (int k = 0; k < labelCount; k++)
-                {
-                    coveredLossByLabel[k] += scratch.CoveredLossByLabel[k];
-                    coveredWeightByLabel[k] += scratch.CoveredWeightByLabel[k];
-                }
-                valid += scratch.Valid;
-                covered += scratch.Covered;
-                if (withGradient)
-                {
-                    for (int k = 0; k < 6; k++)
-                        gradient![k] += scratch.Gradient[k];
-                    for (int k = 0; k < 21; k++)
-                        normal![k] += scratch.Normal[k];
-                }
+                for (int k = 0; k < 6; k++)
+                    gradient![k] += row[4 + k];
+                for (int k = 0; k < 21; k++)
+                    normal![k] += row[10 + k];
             }
-        });
+            for (int k = 0; k < labelCount; k++)
+            {
+                coveredLossByLabel[k] += row[31 + k];
+                coveredWeightByLabel[k] += row[31 + labelCount + k];
+            }
+        }
 
         if (valid == 0)
             return LossEvaluation.Empty(labelCount, projection.Count, withGradient);
