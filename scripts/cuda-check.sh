@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The CUDA backend's checks and benchmarks on a machine with an NVIDIA GPU but no .NET SDK.
 #
-#   scripts/cuda-check.sh pack          # here, with the SDK: writes artifacts/cuda-check/ (about 38 MB):
+#   scripts/cuda-check.sh pack          # here, with the SDK: writes artifacts/cuda-check/ (about 46 MB):
 #                                       #   app/ (mosaic, framework-dependent), dotnet-runtime.tar.xz (this
 #                                       #   machine's .NET runtime), lib/ (zstd, lz4, turbojpeg), map/ (the demo
-#                                       #   map of the bundled sample)
+#                                       #   map of the bundled sample), tests/ (Mosaic.Rendering.Cuda.Tests) and
+#                                       #   xunit/ (xUnit's console runner, which needs no SDK)
 #   scripts/cuda-check.sh run [OUT [GROUP]]  # there, from the repository root with artifacts/cuda-check/ beside it:
 #                                       #   unpacks the runtime to /tmp; compiles the kernels with nvcc for their
 #                                       #   resource report (when nvcc is there); runs `mosaic cuda check` (parity
-#                                       #   with the CPU backend), `mosaic bench render` on CUDA (with a per-kernel
+#                                       #   with the CPU backend) and the CUDA test project, GpuParityTests
+#                                       #   included, through xUnit; `mosaic bench render` on CUDA (with a per-kernel
 #                                       #   profile) and on the CPU, and compute-sanitizer's memcheck (when there);
 #                                       #   then the real demo with CUDA and its evaluation on the CPU;
 #                                       #   one log, OUT/cuda-check.log. GROUP (check, bench or demo) runs one part.
@@ -31,6 +33,14 @@ case "${1:-}" in
     for lib in libzstd.so.1 liblz4.so.1 libturbojpeg.so.0; do
       cp -L "$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')" "$pack/lib/$lib"
     done
+    # The CUDA tests with xUnit's console runner (a netcoreapp2.0 build: run with DOTNET_ROLL_FORWARD=Major).
+    tests_out=tests/Mosaic.Rendering.Cuda.Tests/bin/Release/net10.0
+    dotnet build tests/Mosaic.Rendering.Cuda.Tests -c Release --nologo -v quiet
+    mkdir -p "$pack/tests/runtimes"
+    cp "$tests_out"/*.dll "$tests_out"/*.json "$tests_out"/*.so "$pack/tests/"
+    cp -r "$tests_out/runtimes/linux-x64" "$pack/tests/runtimes/"
+    packages="$(dotnet nuget locals global-packages --list | sed 's/^global-packages: *//')"
+    cp -r "$(ls -d "$packages"xunit.runner.console/*/tools/netcoreapp2.0 | sort -V | tail -1)" "$pack/xunit"
     dotnet "$pack/app/mosaic.dll" map build --bag tests/data/redkitchen-sample --tum tests/data/redkitchen-sample.tum \
       --body-frame "" --end 9.99 --params config/mapping.yaml --out "$pack/map"
     du -sh "$pack"
@@ -59,6 +69,9 @@ case "${1:-}" in
         step 120 nvcc -arch=sm_90 -std=c++17 -cubin -Xptxas -v -o /tmp/mosaic_kernels.cubin /tmp/mosaic_kernels.cu
       fi
       step 240 "${mosaic[@]}" cuda check --map "$pack/map"
+      # The test project: the emulated device's tests and GpuParityTests on this GPU.
+      step 300 env DOTNET_ROLL_FORWARD=Major LD_LIBRARY_PATH="$PWD/$pack/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        "$dotnet" "$pack/xunit/xunit.console.dll" "$pack/tests/Mosaic.Rendering.Cuda.Tests.dll" -verbose -nocolor
     fi
     if want bench; then
       step 240 "${mosaic[@]}" bench render --backend cuda --gaussians 100000,500000,1000000 --repeats 20 --profile

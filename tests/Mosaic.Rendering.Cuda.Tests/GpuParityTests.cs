@@ -28,7 +28,7 @@ public sealed class GpuFactAttribute : FactAttribute
 /// <summary>
 /// The real CUDA backend against the CPU backend: the same checks as on the emulated device, plus
 /// poisoned outputs and repeated runs, which on a GPU catch unwritten memory and races.
-/// scripts/cuda-check.sh runs these on a GPU machine.
+/// scripts/cuda-check.sh runs these on a GPU machine through xUnit's console runner.
 /// </summary>
 [Collection(nameof(RealMap))]
 public class GpuParityTests(RealMap real)

@@ -36,10 +36,12 @@ public sealed class RealMap
 
     private static string FindRoot()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        // From the test assembly, not the base directory, which is the runner's under xUnit's console runner.
+        string start = Path.GetDirectoryName(typeof(RealMap).Assembly.Location)!;
+        var directory = new DirectoryInfo(start);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Node.sln")))
             directory = directory.Parent;
-        return directory?.FullName ?? throw new DirectoryNotFoundException("cannot find the repository root (Node.sln) above " + AppContext.BaseDirectory);
+        return directory?.FullName ?? throw new DirectoryNotFoundException("cannot find the repository root (Node.sln) above " + start);
     }
 }
 
