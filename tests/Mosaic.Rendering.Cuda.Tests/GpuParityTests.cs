@@ -1,3 +1,4 @@
+using Mosaic.Core.Maps;
 using Mosaic.Rendering.Tests;
 
 namespace Mosaic.Rendering.Cuda.Tests;
@@ -59,5 +60,40 @@ public class GpuParityTests(RealMap real)
         var query = real.QueryAt(3);
         ParityHarness.Matches(cuda, cpu, pose, real.Camera, query);
         Assert.Empty(BackendParity.Repeatability(cuda, pose, real.Camera, query, runs: 10));
+    }
+
+    [GpuFact]
+    public void The_coarse_copy_of_a_real_map_is_rendered_on_the_gpu_with_the_cpus_loss()
+    {
+        var map = real.Map.Gaussians;
+        var chosen = ComputeBackends.Create(map, ComputeBackend.Cuda);
+        using var full = (CudaLabelRenderer)chosen.Renderer;
+        using var coarse = ComputeBackends.CreateCoarse(chosen, map, 0.04, device: 0);
+        var camera = real.Camera.AtLevel(2);
+        var pose = real.Map.Keyframes!.Keyframes[3].MapFromCamera.Inverse();
+        var query = real.QueryAt(3).Downsample(4);
+
+        Assert.NotNull(coarse);
+        var onGpu = coarse.Evaluate(pose, camera, query, withGradient: false);
+        var onCpu = new CpuLabelRenderer<float>(map.Coarsened(0.04)).Evaluate(pose, camera, query, withGradient: false);
+        Assert.Equal(onCpu.VisibleGaussians, onGpu.VisibleGaussians);
+        Assert.True(onGpu.VisibleGaussians < full.Evaluate(pose, camera, query, withGradient: false).VisibleGaussians / 2, "the coarse copy has far fewer Gaussians");
+        Assert.True(Math.Abs(onGpu.Loss - onCpu.Loss) <= BackendParity.LossTolerance * (1 + onCpu.Loss), $"loss {onGpu.Loss} on the GPU, {onCpu.Loss} on the CPU");
+        // Not the label weights or the gradient: the coarse copy merges each cube's members per label, so
+        // Gaussians of two labels can lie at nearly one depth, and rounding decides their order. Float and
+        // double on the CPU differ there as much: the same A and depth, weight moved between two labels
+        // (docs/cuda.md).
+    }
+}
+
+public class ComputeBackendTests
+{
+    [Fact]
+    public void The_cpu_backend_gets_no_coarse_renderer_from_the_backends_since_its_localizer_makes_its_own()
+    {
+        var map = TestScenes.RandomScene(1);
+        var cpu = ComputeBackends.Create(map, ComputeBackend.Cpu);
+
+        Assert.Null(ComputeBackends.CreateCoarse(cpu, map, 0.04, device: 0));
     }
 }
