@@ -79,9 +79,9 @@ public class GpuParityTests(RealMap real)
         Assert.Equal(onCpu.VisibleGaussians, onGpu.VisibleGaussians);
         Assert.True(onGpu.VisibleGaussians < full.Evaluate(pose, camera, query, withGradient: false).VisibleGaussians / 2, "the coarse copy has far fewer Gaussians");
         Assert.True(Math.Abs(onGpu.Loss - onCpu.Loss) <= BackendParity.LossTolerance * (1 + onCpu.Loss), $"loss {onGpu.Loss} on the GPU, {onCpu.Loss} on the CPU");
-        // Not the label weights or the gradient: the coarse copy merges each cube's members per label, so
-        // Gaussians of two labels can lie at nearly one depth, and rounding decides their order. Float and
-        // double on the CPU differ there as much: the same A and depth, weight moved between two labels
+        // Not the label weights or the gradient: in this view two of the coarse copy's Gaussians, of two
+        // labels, lie 45 nm apart in depth, and rounding decides their order. Float and double on the CPU
+        // differ there as much as the GPU: the same A and depth, weight moved between the two labels
         // (docs/cuda.md).
     }
 }
