@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -387,8 +388,11 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             CoveredWeightByLabel = new double[labelCount];
         }
 
+        /// <summary>Where a row of <see cref="MoveSums"/> holds the gradient, the normal matrix and the per-label sums.</summary>
+        public const int GradientAt = 4, NormalAt = 10, LabelsAt = 31;
+
         /// <summary>Values in a row of <see cref="MoveSums"/>.</summary>
-        public static int RowLength(int labelCount) => 31 + 2 * labelCount;
+        public static int RowLength(int labelCount) => LabelsAt + 2 * labelCount;
 
         /// <summary>
         /// Writes the sums to <paramref name="row"/> (loss, objective, valid, covered, gradient (6), normal
@@ -397,10 +401,10 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         public void MoveSums(Span<double> row)
         {
             (row[0], row[1], row[2], row[3]) = (Loss, Objective, Valid, Covered);
-            Gradient.CopyTo(row[4..]);
-            Normal.CopyTo(row[10..]);
-            CoveredLossByLabel.CopyTo(row[31..]);
-            CoveredWeightByLabel.CopyTo(row[(31 + CoveredLossByLabel.Length)..]);
+            Gradient.CopyTo(row[GradientAt..]);
+            Normal.CopyTo(row[NormalAt..]);
+            CoveredLossByLabel.CopyTo(row[LabelsAt..]);
+            CoveredWeightByLabel.CopyTo(row[(LabelsAt + CoveredLossByLabel.Length)..]);
             (Loss, Objective, Valid, Covered) = (0, 0, 0, 0);
             Array.Clear(Gradient);
             Array.Clear(Normal);
@@ -432,7 +436,9 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         // order, so that the sums do not depend on the core count or on which thread ran which block
         // (the node and eval then give the same poses to the bit).
         int tiles = tilesX * projection.TilesY, blocks = Math.Min(EvaluationBlocks, tiles), rowLength = Scratch.RowLength(labelCount);
-        var rows = new double[blocks * rowLength];
+        // Pooled: at K = 64 the rows come near the large-object heap's threshold, once per evaluation.
+        // Every row is written whole by MoveSums, so the rented array needs no clearing.
+        var rows = ArrayPool<double>.Shared.Rent(blocks * rowLength);
         Parallel.For(0, blocks, () => new Scratch(), (block, _, scratch) =>
         {
             scratch.Ensure(labelCount);
@@ -551,16 +557,17 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             if (withGradient)
             {
                 for (int k = 0; k < 6; k++)
-                    gradient![k] += row[4 + k];
+                    gradient![k] += row[Scratch.GradientAt + k];
                 for (int k = 0; k < 21; k++)
-                    normal![k] += row[10 + k];
+                    normal![k] += row[Scratch.NormalAt + k];
             }
             for (int k = 0; k < labelCount; k++)
             {
-                coveredLossByLabel[k] += row[31 + k];
-                coveredWeightByLabel[k] += row[31 + labelCount + k];
+                coveredLossByLabel[k] += row[Scratch.LabelsAt + k];
+                coveredWeightByLabel[k] += row[Scratch.LabelsAt + labelCount + k];
             }
         }
+        ArrayPool<double>.Shared.Return(rows);
 
         if (valid == 0)
             return LossEvaluation.Empty(labelCount, projection.Count, withGradient);
