@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
 using Mosaic.Localization;
 using Mosaic.Localization.Parameters;
 using Mosaic.Mapping;
@@ -20,7 +21,8 @@ namespace Mosaic.Node;
 /// odometry (topic or TF), /tf_static, /initialpose, (with topics.depth) the depth camera and (with
 /// use_sim_time) /clock; localizes the latest
 /// image with the <see cref="Localizer"/>; publishes the pose (latched), map → odom on /tf (REP-105),
-/// /diagnostics and optional debug label images. A bad message is counted and reported, never fatal.
+/// /diagnostics, the map as a latched point cloud and optional debug label images. A bad message is
+/// counted and reported, never fatal.
 /// Topics, frames and QoS are all declared in <see cref="Start"/>.
 /// </summary>
 public sealed class LocalizationNode
@@ -29,6 +31,7 @@ public sealed class LocalizationNode
     private readonly LocalizationParameters _parameters;
     private readonly NodeNames _names;
     private readonly ITransport _transport;
+    private readonly GaussianMap _map;
     private readonly Localizer _localizer;
     private readonly ILabelRenderer _renderer;
     private readonly ILogger _logger;
@@ -51,19 +54,22 @@ public sealed class LocalizationNode
     private LocalizerState _lastState = LocalizerState.Uninitialised;
     private volatile bool _inputEnded;
     private CancellationToken _cancellation;
-    private IPublisher? _posePublisher, _tfPublisher, _diagnosticsPublisher, _debugQueryPublisher, _debugRenderedPublisher;
+    private IPublisher? _posePublisher, _tfPublisher, _diagnosticsPublisher, _debugQueryPublisher, _debugRenderedPublisher, _mapCloudPublisher;
+    private int _mapCloudPublished;
 
     /// <summary>Creates the node; nothing is subscribed until <see cref="RunAsync"/>.</summary>
     /// <param name="parameters">Validated parameters.</param>
     /// <param name="names">Node name, namespace and remaps.</param>
     /// <param name="transport">Where messages come from and go to.</param>
+    /// <param name="map">The map's Gaussians (published as a point cloud with publish.map_cloud).</param>
     /// <param name="localizer">The localizer for the map.</param>
     /// <param name="renderer">The map's renderer (for debug images).</param>
     /// <param name="logger">Log sink.</param>
     /// <param name="lockstep">Process every image (bag replay at full speed) instead of only the latest.</param>
-    public LocalizationNode(LocalizationParameters parameters, NodeNames names, ITransport transport, Localizer localizer, ILabelRenderer renderer, ILogger logger, bool lockstep)
+    public LocalizationNode(LocalizationParameters parameters, NodeNames names, ITransport transport, GaussianMap map, Localizer localizer, ILabelRenderer renderer,
+        ILogger logger, bool lockstep)
     {
-        (_parameters, _names, _transport, _localizer, _renderer, _logger) = (parameters, names, transport, localizer, renderer, logger);
+        (_parameters, _names, _transport, _map, _localizer, _renderer, _logger) = (parameters, names, transport, map, localizer, renderer, logger);
         _slot = new FrameSlot(lockstep);
     }
 
@@ -155,6 +161,31 @@ public sealed class LocalizationNode
         {
             _debugQueryPublisher = Advertise<Image>(topics.DebugQueryLabels, QosProfile.SensorData);
             _debugRenderedPublisher = Advertise<Image>(topics.DebugRenderedLabels, QosProfile.SensorData);
+        }
+        if (_parameters.Publish.MapCloud)
+            _mapCloudPublisher = Advertise<PointCloud2>(topics.MapCloud, QosProfile.Latched);
+        PublishMapCloudOnce();
+    }
+
+    /// <summary>
+    /// Publishes the map's point cloud the first time the node's clock runs: at start on a live
+    /// transport, with the first message of a replayed bag or the first /clock under use_sim_time,
+    /// so that it is stamped (and recorded) in the drive's time. Latched, so later subscribers get it too.
+    /// </summary>
+    private void PublishMapCloudOnce()
+    {
+        long now = Now;
+        if (_mapCloudPublisher is null || now <= 0 || Interlocked.Exchange(ref _mapCloudPublished, 1) == 1)
+            return;
+        var cloud = RosConversions.MapCloud(_map, new Header(Ros.Messages.RosTime.FromNanoseconds(now), _parameters.Frames.Map));
+        try
+        {
+            _mapCloudPublisher.Publish(RosSerializer.Serialize(cloud));
+        }
+        catch (Exception e)
+        {
+            Statistics.Problem($"publishing the map cloud failed: {e.Message}", now);
+            _logger.LogWarning("publishing the map cloud failed: {Error}", e.Message);
         }
     }
 
@@ -608,6 +639,7 @@ public sealed class LocalizationNode
 
     private void Tick(long now)
     {
+        PublishMapCloudOnce();
         long period = (long)(_parameters.Publish.DiagnosticsPeriod * 1e9);
         lock (_diagnosticsLock)
         {

@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
+using Mosaic.Core.Maps;
 using Mosaic.Ros.Messages;
 
 namespace Mosaic.Node;
@@ -6,6 +9,46 @@ namespace Mosaic.Node;
 /// <summary>Mosaic's geometry to and from ROS messages (REP-103), including the pose covariance convention.</summary>
 public static class RosConversions
 {
+    /// <summary>
+    /// The fields of <see cref="MapCloud"/>'s points, in the layout of PCL's PointXYZRGBL so that RViz
+    /// and PCL read them by name: position (float32 x, y, z), the label's palette colour packed as
+    /// PCL does (float32 rgb holding 0x00RRGGBB) and the label itself (uint32).
+    /// </summary>
+    public static IReadOnlyList<PointField> MapCloudFields { get; } =
+    [
+        new("x", 0, PointField.Float32, 1),
+        new("y", 4, PointField.Float32, 1),
+        new("z", 8, PointField.Float32, 1),
+        new("rgb", 12, PointField.Float32, 1),
+        new("label", 16, PointField.UInt32, 1),
+    ];
+
+    private const int MapCloudPointStep = 20;
+
+    /// <summary>
+    /// The map's Gaussians as a sensor_msgs/PointCloud2 for viewers: one point per Gaussian at its
+    /// centre, coloured by <see cref="LabelPalette"/>. It holds nothing the map does not (positions and
+    /// labels; the palette is a function of the label number only).
+    /// </summary>
+    /// <param name="map">The map's Gaussians.</param>
+    /// <param name="header">Stamp and frame (the map's frame).</param>
+    public static PointCloud2 MapCloud(GaussianMap map, Header header)
+    {
+        var data = new byte[checked(map.Count * MapCloudPointStep)];
+        for (int i = 0; i < map.Count; i++)
+        {
+            var point = data.AsSpan(i * MapCloudPointStep, MapCloudPointStep);
+            BinaryPrimitives.WriteSingleLittleEndian(point, map.Positions[3 * i]);
+            BinaryPrimitives.WriteSingleLittleEndian(point[4..], map.Positions[3 * i + 1]);
+            BinaryPrimitives.WriteSingleLittleEndian(point[8..], map.Positions[3 * i + 2]);
+            var (r, g, b) = LabelPalette.Color(map.Labels[i]);
+            BinaryPrimitives.WriteUInt32LittleEndian(point[12..], (uint)(r << 16 | g << 8 | b));
+            BinaryPrimitives.WriteUInt32LittleEndian(point[16..], map.Labels[i]);
+        }
+        return new PointCloud2(header, 1, (uint)map.Count, MapCloudFields, false, MapCloudPointStep,
+            (uint)data.Length, data, IsDense: true);
+    }
+
     /// <summary>A transform as a geometry_msgs/Pose.</summary>
     public static Pose ToPose(Se3 t)
     {

@@ -38,7 +38,7 @@ public sealed class DdsNodeTests(Sample sample)
         var parameters = new LocalizationParameters { Map = sample.MapPath };
         using var transport = new DdsTransport(domain, Loopback.Config);
         var renderer = new CpuLabelRenderer<float>(sample.Map.Gaussians);
-        var node = new LocalizationNode(parameters, new NodeNames("mosaic"), transport, Localizer.ForMap(sample.Map, parameters.Localizer, renderer),
+        var node = new LocalizationNode(parameters, new NodeNames("mosaic"), transport, sample.Map.Gaussians, Localizer.ForMap(sample.Map, parameters.Localizer, renderer),
             renderer, NullLogger.Instance, lockstep: false);
         using var stop = new CancellationTokenSource();
         var running = node.RunAsync(stop.Token);
@@ -48,6 +48,8 @@ public sealed class DdsNodeTests(Sample sample)
         var poses = robot.CreateReader("/mosaic/pose", PoseWithCovarianceStamped.Definition.Name, QosProfile.Latched with { Depth = 100 });
         var tf = robot.CreateReader("/tf", TFMessage.Definition.Name, QosProfile.Tf);
         var diagnostics = robot.CreateReader("/diagnostics", DiagnosticArray.Definition.Name, QosProfile.Default);
+        // Joins after the node published its map: the cloud is latched.
+        var mapCloud = robot.CreateReader("/mosaic/map_cloud", PointCloud2.Definition.Name, QosProfile.Latched);
         var writers = new Dictionary<string, DdsWriter>
         {
             [ReplayTests.ImageTopic] = robot.CreateWriter(ReplayTests.ImageTopic, CompressedImage.Definition.Name, QosProfile.SensorData),
@@ -102,6 +104,12 @@ public sealed class DdsNodeTests(Sample sample)
             var (dt, dr) = Se3.Distance(RosConversions.FromPose(pose.Pose.Pose) * baseFromCamera, expected[pose.Header.Stamp.Nanoseconds]);
             Assert.True(dt < 1e-9 && dr < 1e-9, $"pose at {pose.Header.Stamp.Nanoseconds}: node and eval differ by {dt} m, {dr} rad");
         }
+
+        Assert.True(mapCloud.TryTake(out var cloudSample));
+        var cloud = RosSerializer.Deserialize<PointCloud2>(cloudSample.Data);
+        Assert.Equal("map", cloud.Header.FrameId);
+        Assert.Equal(RosConversions.MapCloud(sample.Map.Gaussians, cloud.Header).Data, cloud.Data);
+        Assert.False(mapCloud.TryTake(out _), "the map is published once");
 
         Assert.True(diagnostics.TryTake(out var status));
         Assert.Equal("/mosaic: localization", RosSerializer.Deserialize<DiagnosticArray>(status.Data).Status.Single().Name);

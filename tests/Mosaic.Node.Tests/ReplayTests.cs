@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using Microsoft.Extensions.Logging.Abstractions;
+using Mosaic.Core.Imaging;
 using Mosaic.Core.Geometry;
 using Mosaic.Evaluation;
 using Mosaic.Evaluation.Tests;
@@ -72,7 +74,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         string output = _temp.Combine("out-" + Path.GetFileName(bag));
         var transport = new BagReplayTransport(bag, new BagReplayOptions(RecordPath: output));
         var renderer = new CpuLabelRenderer<float>(sample.Map.Gaussians);
-        var node = new LocalizationNode(parameters, new NodeNames("mosaic"), transport, Localizer.ForMap(sample.Map, parameters.Localizer, renderer),
+        var node = new LocalizationNode(parameters, new NodeNames("mosaic"), transport, sample.Map.Gaussians, Localizer.ForMap(sample.Map, parameters.Localizer, renderer),
             renderer, NullLogger.Instance, lockstep: true);
         node.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
         transport.Dispose();
@@ -139,6 +141,50 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         var last = diagnostics[^1].Status.Single();
         Assert.Equal("/mosaic: localization", last.Name);
         Assert.Contains(last.Values, v => v.Key == "frames_processed" && v.Value == drive.Frames.Count.ToString());
+    }
+
+    [Fact]
+    public void The_map_is_published_once_as_a_latched_point_cloud_of_its_gaussians_in_the_map_frame()
+    {
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2).Where(m => m.Topic.Name != ImageTopic).ToList();
+        string bag = WriteBag(_temp.Combine("map-cloud"), messages);
+
+        var (node, published) = RunNode(bag);
+
+        Assert.Equal(0, node.Statistics.FramesReceived);
+        var recorded = Assert.Single(published, m => m.Topic.Name == "/mosaic/map_cloud");
+        Assert.Contains("durability: transient_local", recorded.Topic.OfferedQosProfiles);
+        Assert.Contains("reliability: reliable", recorded.Topic.OfferedQosProfiles);
+        // Stamped, and recorded, at the drive's time: the first message replayed.
+        long first = messages.Min(m => m.Timestamp);
+        Assert.Equal(first, recorded.Timestamp);
+        var cloud = Rosbag2Reader.Decode<PointCloud2>(recorded);
+        Assert.Equal(new Header(RosTime.FromNanoseconds(first), "map"), cloud.Header);
+        var map = sample.Map.Gaussians;
+        Assert.Equal((1u, (uint)map.Count, 20u, 20u * (uint)map.Count, false, true),
+            (cloud.Height, cloud.Width, cloud.PointStep, cloud.RowStep, cloud.IsBigEndian, cloud.IsDense));
+        Assert.Equal(["x", "y", "z", "rgb", "label"], cloud.Fields.Select(f => f.Name));
+        for (int i = 0; i < map.Count; i++)
+        {
+            var point = cloud.Data.AsSpan(i * 20, 20);
+            for (int axis = 0; axis < 3; axis++)
+                Assert.Equal(map.Positions[3 * i + axis], BinaryPrimitives.ReadSingleLittleEndian(point[(4 * axis)..]));
+            var (r, g, b) = LabelPalette.Color(map.Labels[i]);
+            Assert.Equal((uint)(r << 16 | g << 8 | b), BinaryPrimitives.ReadUInt32LittleEndian(point[12..]));
+            Assert.Equal(map.Labels[i], BinaryPrimitives.ReadUInt32LittleEndian(point[16..]));
+        }
+    }
+
+    [Fact]
+    public void With_publish_map_cloud_off_no_map_cloud_is_advertised()
+    {
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2).Where(m => m.Topic.Name != ImageTopic).ToList();
+        string bag = WriteBag(_temp.Combine("no-map-cloud"), messages);
+
+        var (_, published) = RunNode(bag, new LocalizationParameters { Map = sample.MapPath, Publish = { MapCloud = false } });
+
+        Assert.DoesNotContain(published, m => m.Topic.Name == "/mosaic/map_cloud");
+        Assert.Contains(published, m => m.Topic.Name == "/diagnostics");
     }
 
     [Fact]

@@ -49,6 +49,8 @@ public class CdrTests
             new PoseWithCovarianceStamped(header, new PoseWithCovariance(pose, covariance)),
             new TFMessage([new TransformStamped(header, "a", new Transform(new Vector3(1, 2, 3), Quaternion.Identity))]),
             new DiagnosticArray(header, [new DiagnosticStatus(DiagnosticStatus.Warn, "mosaic", "lost", "cam0", [new KeyValue("loss", "0.5")])]),
+            new PointCloud2(header with { FrameId = "map" }, 1, 2, [new PointField("x", 0, PointField.Float32, 1), new PointField("label", 4, PointField.UInt32, 1)],
+                false, 8, 16, Enumerable.Range(0, 16).Select(i => (byte)(i * 3)).ToArray(), true),
         };
         var data = new TheoryData<IRosMessage, bool>();
         foreach (var message in messages)

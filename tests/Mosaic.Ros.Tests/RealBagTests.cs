@@ -143,6 +143,36 @@ public class RealBagTests(ITestOutputHelper output)
         Assert.Contains("needs 921600 bytes", error.Message);
     }
 
+    [Theory]
+    [InlineData("test_bag_mcap")]
+    [InlineData("test_bag_sqlite3")]
+    public void Rosbags_rs_point_clouds_decode_as_the_bags_own_definition_reads_them_and_write_back_to_the_same_bytes(string bag)
+    {
+        using var reader = Rosbag2Reader.Open(SharedData.Path("bags", "rosbags-rs", bag));
+        var clouds = reader.ReadMessages().Where(m => m.Topic.Type == PointCloud2.Definition.Name).ToList();
+        Assert.Equal(2, clouds.Count);
+        foreach (var message in clouds)
+        {
+            var cloud = Rosbag2Reader.Decode<PointCloud2>(message);
+            var fields = reader.DecodeDynamic(message);
+            Assert.Equal(fields["width"], cloud.Width);
+            Assert.Equal(fields["point_step"], cloud.PointStep);
+            Assert.Equal(fields["is_dense"], cloud.IsDense);
+            Assert.Equal((byte[])fields["data"]!, cloud.Data);
+            var dynamicFields = (IReadOnlyList<object?>)fields["fields"]!;
+            Assert.Equal(dynamicFields.Count, cloud.Fields.Count);
+            for (int i = 0; i < cloud.Fields.Count; i++)
+            {
+                var field = (IReadOnlyDictionary<string, object?>)dynamicFields[i]!;
+                Assert.Equal((field["name"], field["offset"], field["datatype"], field["count"]),
+                    ((object?)cloud.Fields[i].Name, (object?)cloud.Fields[i].Offset, (object?)cloud.Fields[i].Datatype, (object?)cloud.Fields[i].Count));
+            }
+            output.WriteLine($"{message.Topic.Name}: {cloud.Height}x{cloud.Width}, fields {string.Join(", ", cloud.Fields.Select(f => $"{f.Name}@{f.Offset}:{f.Datatype}x{f.Count}"))}, " +
+                             $"point_step {cloud.PointStep}, {cloud.Data.Length} bytes, frame '{cloud.Header.FrameId}'");
+            Assert.Equal(message.Data.ToArray(), RosSerializer.Serialize(cloud));
+        }
+    }
+
     [Fact]
     public void A_topic_serialized_in_another_format_is_reported_and_not_decoded()
     {

@@ -109,6 +109,38 @@ public class IdlcPeerInteropTests
         Assert.Equal(sent, received.Data);
     }
 
+    [Fact]
+    public void APeerJoiningLateReceivesTheLatchedPointCloudFieldForField()
+    {
+        var domain = Loopback.NewDomain();
+        using var participant = Loopback.Participant(domain);
+        var writer = participant.CreateWriter("/mosaic/map_cloud", PointCloud2.Definition.Name, QosProfile.Latched);
+        var data = new byte[100_000 * 20];
+        new Random(11).NextBytes(data);
+        PointField[] fields =
+        [
+            new("x", 0, PointField.Float32, 1), new("y", 4, PointField.Float32, 1), new("z", 8, PointField.Float32, 1),
+            new("rgb", 12, PointField.Float32, 1), new("label", 16, PointField.UInt32, 1),
+        ];
+        writer.Write(RosSerializer.Serialize(new PointCloud2(Stamped, 1, 100_000, fields, false, 20, (uint)data.Length, data, true)));
+
+        // Written before the peer exists: only a transient-local reader gets it.
+        using var peer = new Peer(domain, "cloud", "/mosaic/map_cloud");
+        var line = Fields(peer.ReadLine());
+        peer.AssertExitedCleanly();
+
+        Assert.Equal(["cloud", "1700000000", "987654321", "map", "1", "100000", "0", "20", "2000000", "1", "2000000", Fnv1a(data), "5"], line[..13]);
+        Assert.Equal(["x", "0", "7", "1", "y", "4", "7", "1", "z", "8", "7", "1", "rgb", "12", "7", "1", "label", "16", "6", "1"], line[13..]);
+    }
+
+    private static string Fnv1a(byte[] data)
+    {
+        ulong hash = 14695981039346656037;
+        foreach (byte b in data)
+            hash = (hash ^ b) * 1099511628211;
+        return hash.ToString("x16", CultureInfo.InvariantCulture);
+    }
+
     private static DdsSample Take(DdsParticipant participant, DdsReader reader)
     {
         DdsSample sample = default;

@@ -45,7 +45,7 @@ internal static class NodeBench
             int count = parse.GetValue(frames);
             var names = new NodeNames("mosaic");
             var transport = new LoopbackTransport(parse.GetValue(bag)!, settings, names.Resolve(settings.Topics.Pose), count, parse.GetValue(rate));
-            var node = new LocalizationNode(settings, names, transport, Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer), renderer,
+            var node = new LocalizationNode(settings, names, transport, privacyMap.Gaussians, Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer), renderer,
                 NullLogger.Instance, lockstep: false);
             var clock = Stopwatch.StartNew();
             AnsiConsole.MarkupLine($"publishing {count} images at {parse.GetValue(rate)} Hz ({transport.Width}x{transport.Height}, localizer levels {settings.Localizer.CoarsestLevel}..{settings.Localizer.FinestLevel}) ...");

@@ -42,7 +42,7 @@ public sealed class LocalizationParameters
     {
         foreach (var (name, value) in new[] { ("topics.image", Topics.Image), ("topics.camera_info", Topics.CameraInfo), ("topics.tf", Topics.Tf), ("topics.tf_static", Topics.TfStatic),
                      ("topics.initial_pose", Topics.InitialPose), ("topics.pose", Topics.Pose), ("topics.diagnostics", Topics.Diagnostics),
-                     ("topics.debug_query_labels", Topics.DebugQueryLabels), ("topics.debug_rendered_labels", Topics.DebugRenderedLabels),
+                     ("topics.debug_query_labels", Topics.DebugQueryLabels), ("topics.debug_rendered_labels", Topics.DebugRenderedLabels), ("topics.map_cloud", Topics.MapCloud),
                      ("frames.map", Frames.Map), ("frames.odom", Frames.Odom), ("frames.base", Frames.Base) })
         {
             if (string.IsNullOrWhiteSpace(value))
@@ -120,6 +120,9 @@ public sealed class LocalizationTopics
 
     /// <summary>Output when publish.debug_images: the map's labels rendered at the localized pose.</summary>
     public string DebugRenderedLabels { get; set; } = "~/debug/rendered_labels";
+
+    /// <summary>Output when publish.map_cloud: the map's Gaussians as a latched sensor_msgs/PointCloud2 in frames.map, for RViz.</summary>
+    public string MapCloud { get; set; } = "~/map_cloud";
 }
 
 /// <summary>What the node publishes besides the pose.</summary>
@@ -136,6 +139,9 @@ public sealed class PublishParameters
 
     /// <summary>Publish query and rendered label images (costs a render per frame).</summary>
     public bool DebugImages { get; set; }
+
+    /// <summary>Publish the map's Gaussians once, latched, on topics.map_cloud (as map_server publishes its map).</summary>
+    public bool MapCloud { get; set; } = true;
 }
 
 /// <summary>Where rendering and refinement run (DESIGN.md §6).</summary>

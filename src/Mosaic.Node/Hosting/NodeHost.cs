@@ -70,7 +70,7 @@ public static class NodeHost
         builder.Services.AddSingleton(sp =>
         {
             sp.GetRequiredService<CoarseRenderer>();
-            return new LocalizationNode(parameters, configuration.Names, transport, localizer, sp.GetRequiredService<ILabelRenderer>(),
+            return new LocalizationNode(parameters, configuration.Names, transport, map.Gaussians, localizer, sp.GetRequiredService<ILabelRenderer>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger(configuration.Names.Name), lockstep);
         });
         builder.Services.AddHostedService<LocalizationService>();

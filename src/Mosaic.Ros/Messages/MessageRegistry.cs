@@ -18,6 +18,8 @@ public static class MessageRegistry
         Add<Image>();
         Add<CompressedImage>();
         Add<CameraInfo>();
+        Add<PointField>();
+        Add<PointCloud2>();
         Add<Odometry>();
         Add<NavPath>();
         Add<PoseStamped>();

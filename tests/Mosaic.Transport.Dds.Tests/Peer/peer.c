@@ -6,6 +6,7 @@
  *   peer receive POSE_TOPIC TF_TOPIC COUNT   print COUNT PoseWithCovarianceStamped/TFMessage samples, one line each
  *   peer publish IMAGE_TOPIC INFO_TOPIC ODOM_TOPIC   publish one Image, CameraInfo and Odometry with known fields
  *   peer echo IN_TOPIC OUT_TOPIC              take one Image and publish it again, re-serialized
+ *   peer cloud TOPIC                          take one latched PointCloud2 (joining after it was written) and print it
  *
  * Lines printed: "ready" once the endpoints exist, then "pose ..."/"tf ..." with every field (%.17g).
  * Exit status 0 on success, 1 on a timeout or DDS error, 2 on bad arguments.
@@ -229,6 +230,44 @@ static int echo(const char *in_topic, const char *out_topic)
   return 0;
 }
 
+/* The fields of one latched PointCloud2 and an FNV-1a hash of its data, so the .NET side can compare every byte. */
+static int cloud(const char *topic)
+{
+  dds_entity_t pp = participant();
+  dds_entity_t reader = endpoint(pp, &sensor_msgs_msg_dds__PointCloud2__desc, topic, false, ros_qos(true, true, 1));
+  printf("ready\n");
+  fflush(stdout);
+  void *samples[1] = { NULL };
+  dds_sample_info_t info;
+  for (dds_time_t end = dds_time() + TIMEOUT;; dds_sleepfor(DDS_MSECS(5))) {
+    if (dds_time() >= end)
+      fail("no point cloud arrived", DDS_RETCODE_TIMEOUT);
+    if (dds_take(reader, samples, &info, 1, 1) > 0) {
+      if (info.valid_data)
+        break;
+      dds_return_loan(reader, samples, 1);
+      samples[0] = NULL;
+    }
+  }
+  const sensor_msgs_msg_dds__PointCloud2_ *c = samples[0];
+  uint64_t hash = 14695981039346656037ull;
+  for (uint32_t i = 0; i < c->data._length; i++)
+    hash = (hash ^ c->data._buffer[i]) * 1099511628211ull;
+  printf("cloud");
+  print_header(&c->header);
+  printf(" %" PRIu32 " %" PRIu32 " %d %" PRIu32 " %" PRIu32 " %d %" PRIu32 " %016" PRIx64 " %" PRIu32, c->height, c->width,
+         c->is_bigendian, c->point_step, c->row_step, c->is_dense, c->data._length, hash, c->fields._length);
+  for (uint32_t i = 0; i < c->fields._length; i++) {
+    const sensor_msgs_msg_dds__PointField_ *f = &c->fields._buffer[i];
+    printf(" %s %" PRIu32 " %u %" PRIu32, f->name, f->offset, (unsigned)f->datatype, f->count);
+  }
+  printf("\n");
+  fflush(stdout);
+  dds_return_loan(reader, samples, 1);
+  dds_delete(pp);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   if (argc == 5 && strcmp(argv[1], "receive") == 0)
@@ -237,6 +276,8 @@ int main(int argc, char **argv)
     return publish(argv[2], argv[3], argv[4]);
   if (argc == 4 && strcmp(argv[1], "echo") == 0)
     return echo(argv[2], argv[3]);
-  fprintf(stderr, "usage: peer receive POSE_TOPIC TF_TOPIC COUNT | publish IMAGE INFO ODOM | echo IN OUT\n");
+  if (argc == 3 && strcmp(argv[1], "cloud") == 0)
+    return cloud(argv[2]);
+  fprintf(stderr, "usage: peer receive POSE_TOPIC TF_TOPIC COUNT | publish IMAGE INFO ODOM | echo IN OUT | cloud TOPIC\n");
   return 2;
 }
