@@ -36,6 +36,7 @@ internal static class RclcsMessages
         "tf2_msgs/msg/TFMessage" => ToRclcs(RosSerializer.Deserialize<TFMessage>(cdr)),
         "diagnostic_msgs/msg/DiagnosticArray" => ToRclcs(RosSerializer.Deserialize<DiagnosticArray>(cdr)),
         "sensor_msgs/msg/Image" => ToRclcs(RosSerializer.Deserialize<Image>(cdr)),
+        "sensor_msgs/msg/PointCloud2" => ToRclcs(RosSerializer.Deserialize<PointCloud2>(cdr)),
         _ => throw new NotSupportedException($"the rclcs transport does not publish {type}"),
     };
 
@@ -97,6 +98,19 @@ internal static class RclcsMessages
             HardwareId = s.HardwareId,
             Values = s.Values.Select(v => new diagnostic_msgs.msg.KeyValue { Key = v.Key, Value = v.Value }).ToList(),
         }).ToList(),
+    };
+
+    private static sensor_msgs.msg.PointCloud2 ToRclcs(PointCloud2 m) => new()
+    {
+        Header = ToRclcs(m.Header),
+        Height = m.Height,
+        Width = m.Width,
+        Fields = m.Fields.Select(f => new sensor_msgs.msg.PointField { Name = f.Name, Offset = f.Offset, Datatype = f.Datatype, Count = f.Count }).ToList(),
+        IsBigendian = m.IsBigEndian,
+        PointStep = m.PointStep,
+        RowStep = m.RowStep,
+        Data = [.. m.Data],
+        IsDense = m.IsDense,
     };
 
     private static sensor_msgs.msg.Image ToRclcs(Image m) => new()

@@ -64,6 +64,7 @@ internal sealed class RclcsTransport : ITransport
                 "tf2_msgs/msg/TFMessage" => new Publisher<tf2_msgs.msg.TFMessage>(topic, type, _node.CreatePublisher<tf2_msgs.msg.TFMessage>(topic, profile), _gate),
                 "diagnostic_msgs/msg/DiagnosticArray" => new Publisher<diagnostic_msgs.msg.DiagnosticArray>(topic, type, _node.CreatePublisher<diagnostic_msgs.msg.DiagnosticArray>(topic, profile), _gate),
                 "sensor_msgs/msg/Image" => new Publisher<sensor_msgs.msg.Image>(topic, type, _node.CreatePublisher<sensor_msgs.msg.Image>(topic, profile), _gate),
+                "sensor_msgs/msg/PointCloud2" => new Publisher<sensor_msgs.msg.PointCloud2>(topic, type, _node.CreatePublisher<sensor_msgs.msg.PointCloud2>(topic, profile), _gate),
                 _ => throw new NotSupportedException($"the rclcs transport cannot publish {type}"),
             };
         }
