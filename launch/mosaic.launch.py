@@ -13,6 +13,9 @@ Arguments:
     namespace    node namespace (default: none); node name: mosaic
     use_sim_time true to follow /clock (bag replay)
     log_level    debug | info | warn | error | fatal
+    rviz         true to start RViz 2 with rviz_config (default false)
+    rviz_config  RViz 2 configuration (default: the installed config/mosaic.rviz: map cloud, pose, TF,
+                 debug label images; its topics assume no namespace)
 """
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, ExecuteProcess
@@ -50,6 +53,19 @@ def node_actions(map_path, params_file, use_sim_time, namespace, log_level, tran
     ]
 
 
+def rviz_action(use_sim_time):
+    """RViz 2 with the Mosaic view, when rviz:=true; shared with replay.launch.py."""
+    return Node(
+        condition=IfCondition(LaunchConfiguration('rviz')),
+        package='rviz2',
+        executable='rviz2',
+        name='rviz2',
+        arguments=['-d', LaunchConfiguration('rviz_config')],
+        parameters=[{'use_sim_time': use_sim_time}],
+        output='screen',
+    )
+
+
 def declare_common_arguments():
     """Launch arguments both launch files take."""
     return [
@@ -63,6 +79,11 @@ def declare_common_arguments():
         DeclareLaunchArgument('mosaic_command', default_value='mosaic', description='command that runs the mosaic CLI'),
         DeclareLaunchArgument('namespace', default_value='', description='node namespace'),
         DeclareLaunchArgument('log_level', default_value='info', description='debug | info | warn | error | fatal'),
+        DeclareLaunchArgument('rviz', default_value='false', choices=['true', 'false'], description='start RViz 2 with rviz_config'),
+        DeclareLaunchArgument(
+            'rviz_config',
+            default_value=PathJoinSubstitution([FindPackageShare('mosaic_localization'), 'config', 'mosaic.rviz']),
+            description='RViz 2 configuration (topics for the default names, no namespace)'),
     ]
 
 
@@ -73,4 +94,5 @@ def generate_launch_description():
         + node_actions(
             LaunchConfiguration('map'), LaunchConfiguration('params_file'), LaunchConfiguration('use_sim_time'),
             LaunchConfiguration('namespace'), LaunchConfiguration('log_level'), LaunchConfiguration('transport'),
-            LaunchConfiguration('mosaic_command')))
+            LaunchConfiguration('mosaic_command'))
+        + [rviz_action(LaunchConfiguration('use_sim_time'))])

@@ -3,8 +3,8 @@
     ros2 launch mosaic_localization replay.launch.py bag:=drives/kitchen_2 map:=/maps/kitchen
     ros2 launch launch/replay.launch.py bag:=... map:=... rate:=0.5   # from a checkout
 
-Takes the arguments of mosaic.launch.py (map, params_file, transport, mosaic_command, namespace, log_level)
-plus:
+Takes the arguments of mosaic.launch.py (map, params_file, transport, mosaic_command, namespace, log_level,
+rviz, rviz_config) plus:
     bag    rosbag2 to play (directory, .mcap or .db3)
     rate   playback speed (default 1.0)
     start_offset  seconds into the bag to start at (default 0)
@@ -43,4 +43,5 @@ def generate_launch_description():
         + _mosaic.node_actions(
             LaunchConfiguration('map'), LaunchConfiguration('params_file'), 'true',
             LaunchConfiguration('namespace'), LaunchConfiguration('log_level'), LaunchConfiguration('transport'),
-            LaunchConfiguration('mosaic_command')))
+            LaunchConfiguration('mosaic_command'))
+        + [_mosaic.rviz_action('true')])
