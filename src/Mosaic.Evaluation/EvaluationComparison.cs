@@ -106,7 +106,7 @@ public sealed record GroupComparison(string Group, string Mode, int Runs, Spread
 /// <summary>
 /// Puts several evaluations side by side, grouped (for instance the same parameters built with several
 /// seeds): per mode and group, the mean of each figure over the group's runs and its range. One run
-/// says little where the map builder's training varies from seed to seed (README "Localizing a drive").
+/// says little where the map builder's training varies from seed to seed (docs/localization-redkitchen.md).
 /// </summary>
 public static class EvaluationComparison
 {

@@ -14,7 +14,7 @@ public sealed record LocalizerOptions
     /// <summary>
     /// Coarsest pyramid level of the refinement of a tracking frame seeded by the odometry prediction,
     /// which starts a few centimetres off: the level above it only costs time (on redkitchen, 30 % of a
-    /// tracking frame's latency, with the same poses; README "Localizing a drive"). An explicit initial
+    /// tracking frame's latency, with the same poses; docs/localization-redkitchen.md). An explicit initial
     /// pose, a previous pose without odometry and a retrieval hypothesis start at <see cref="CoarsestLevel"/>.
     /// </summary>
     public int TrackingCoarsestLevel { get; init; } = 3;
@@ -33,7 +33,7 @@ public sealed record LocalizerOptions
     /// which starts close: on redkitchen 1e-3 took such a frame about 25 % less time and moved no pose
     /// by more than 2.3 mm. A retrieval hypothesis starts far off, and stopping its final refinement
     /// that early at 80×60 left two split-1 frames 33-38 cm off that 1e-4 placed within 2.4 cm
-    /// (README "Localizing a drive"), so the other refinements keep <see cref="RelativeLossTolerance"/>.
+    /// (docs/localization-redkitchen.md), so the other refinements keep <see cref="RelativeLossTolerance"/>.
     /// </summary>
     public double TrackingRelativeLossTolerance { get; init; } = 1e-3;
 
@@ -53,7 +53,7 @@ public sealed record LocalizerOptions
     /// <summary>
     /// Rounds of the final refinement's correction for the bias of hard-label queries (<see cref="RefinerOptions.BiasCorrectionRounds"/>);
     /// each costs one render at the query's resolution and a short refinement at the finest level.
-    /// 0 (off) by default: on redkitchen it helped split 2 and hurt split 1 (README "Localizing a drive").
+    /// 0 (off) by default: on redkitchen it helped split 2 and hurt split 1 (docs/localization-redkitchen.md).
     /// </summary>
     public int BiasCorrectionRounds { get; init; }
 
@@ -76,7 +76,7 @@ public sealed record LocalizerOptions
     /// Most iterations per level of a retrieval hypothesis's coarse refinement, which only has to rank
     /// it. On redkitchen, with the hypotheses on the full map, 10 gave the same poses as 20 on both splits in
     /// 80-90 % of a retrieval frame's time, but one frame fewer on the demo's 20, so the default stays 20
-    /// (README "Localizing a drive").
+    /// (docs/localization-redkitchen.md).
     /// </summary>
     public int HypothesisMaxIterations { get; init; } = 20;
 
@@ -87,7 +87,7 @@ public sealed record LocalizerOptions
     /// refines every level on the full map. At 80×60 and below a pixel spans several centimetres, so the
     /// coarse copy renders nearly the same labels from a fraction of the Gaussians: on redkitchen, 4 cm
     /// cut the hypotheses' time by about 3 times and a tracking frame's by about 25 %, with the same poses
-    /// (README "Localizing a drive"); on an H200 the CUDA backend's hypotheses took 52 instead of 119 ms
+    /// (docs/localization-redkitchen.md); on an H200 the CUDA backend's hypotheses took 52 instead of 119 ms
     /// at p50 on the demo (README "The CUDA backend"). A backend other than the CPU's needs the coarse
     /// copy's renderer passed to <see cref="Localizer.ForMap"/>, as <c>mosaic eval</c> and the node do.
     /// </summary>

@@ -35,7 +35,7 @@ public sealed record RefinerOptions
     /// Whether each level charges a query pixel the map leaves uncovered what covered pixels of its
     /// label cost at the level's start pose (at most log K), instead of log K. With log K, any
     /// segmenter that beats chance makes covering pixels pay, so the refinement drags the map over
-    /// parts of the image it never mapped (README "Localizing a drive"). With each label's own covered
+    /// parts of the image it never mapped (docs/localization-redkitchen.md). With each label's own covered
     /// mean, covering a pixel pays only where the labels agree better than they do elsewhere.
     /// </summary>
     public bool CoverageNeutral { get; init; } = true;
@@ -50,7 +50,7 @@ public sealed record RefinerOptions
     /// objective), and takes as the next estimate the refined pose moved back by the shift from the
     /// estimate to where that refinement ends. Each round costs one hard-label render at the query's
     /// resolution and a short finest-level refinement. It assumes the query's labels are the map's own, which
-    /// holds for synthetic queries and not for a segmenter's (README "Localizing a drive").
+    /// holds for synthetic queries and not for a segmenter's (docs/localization-redkitchen.md).
     /// </summary>
     public int BiasCorrectionRounds { get; init; }
 

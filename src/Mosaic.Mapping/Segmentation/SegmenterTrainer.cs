@@ -47,7 +47,7 @@ public sealed record LearnedSegmenterOptions
     /// Sinkhorn normalisation rounds. At ε = 0.05 the scores are sharp (a probability p weighs p^20),
     /// so a few rounds, as SwAV uses, leave the label totals far from equal; the head then learns a
     /// few large labels (about 8 of 32 used at query time with 3 rounds, 22 with 30), and poses are
-    /// pinned by label boundaries (README "Localizing a drive", seed table).
+    /// pinned by label boundaries (docs/localization-redkitchen.md, seed table).
     /// </summary>
     public int SinkhornIterations { get; init; } = 30;
 
