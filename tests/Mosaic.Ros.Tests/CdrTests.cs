@@ -184,6 +184,7 @@ public class CdrTests
         PoseWithCovarianceStamped => PoseWithCovarianceStamped.Definition.Name,
         TFMessage => TFMessage.Definition.Name,
         DiagnosticArray => DiagnosticArray.Definition.Name,
+        PointCloud2 => PointCloud2.Definition.Name,
         _ => throw new ArgumentException(message.GetType().Name),
     };
 }
