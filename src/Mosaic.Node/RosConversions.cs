@@ -6,7 +6,7 @@ using Mosaic.Ros.Messages;
 
 namespace Mosaic.Node;
 
-/// <summary>Mosaic's geometry to and from ROS messages (REP-103), including the pose covariance convention.</summary>
+/// <summary>Mosaic's geometry to and from ROS messages (REP-103), including the pose covariance convention, and the map as a point cloud.</summary>
 public static class RosConversions
 {
     /// <summary>
