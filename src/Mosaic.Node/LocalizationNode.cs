@@ -180,7 +180,9 @@ public sealed class LocalizationNode
         var cloud = RosConversions.MapCloud(_map, new Header(Ros.Messages.RosTime.FromNanoseconds(now), _parameters.Frames.Map));
         try
         {
-            _mapCloudPublisher.Publish(RosSerializer.Serialize(cloud));
+            var bytes = RosSerializer.Serialize(cloud);
+            _mapCloudPublisher.Publish(bytes);
+            _logger.LogInformation("map cloud on {Topic}: {Points:N0} points, {Megabytes:F1} MB, latched", _mapCloudPublisher.Topic, cloud.Width, bytes.Length / 1e6);
         }
         catch (Exception e)
         {
