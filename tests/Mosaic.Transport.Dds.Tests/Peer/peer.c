@@ -199,6 +199,23 @@ static int publish(const char *image_topic, const char *info_topic, const char *
   return 0;
 }
 
+/* The next valid sample of reader, on loan (give it back with dds_return_loan); fails with what after TIMEOUT. */
+static void *take_one(dds_entity_t reader, const char *what)
+{
+  void *samples[1] = { NULL };
+  dds_sample_info_t info;
+  for (dds_time_t end = dds_time() + TIMEOUT;; dds_sleepfor(DDS_MSECS(5))) {
+    if (dds_time() >= end)
+      fail(what, DDS_RETCODE_TIMEOUT);
+    if (dds_take(reader, samples, &info, 1, 1) > 0) {
+      if (info.valid_data)
+        return samples[0];
+      dds_return_loan(reader, samples, 1);
+      samples[0] = NULL;
+    }
+  }
+}
+
 static int echo(const char *in_topic, const char *out_topic)
 {
   dds_entity_t pp = participant();
@@ -208,18 +225,7 @@ static int echo(const char *in_topic, const char *out_topic)
   fflush(stdout);
   wait_for_reader(writer);
 
-  void *samples[1] = { NULL };
-  dds_sample_info_t info;
-  for (dds_time_t end = dds_time() + TIMEOUT;; dds_sleepfor(DDS_MSECS(5))) {
-    if (dds_time() >= end)
-      fail("no image arrived", DDS_RETCODE_TIMEOUT);
-    if (dds_take(reader, samples, &info, 1, 1) > 0) {
-      if (info.valid_data)
-        break;
-      dds_return_loan(reader, samples, 1);
-      samples[0] = NULL;
-    }
-  }
+  void *samples[1] = { take_one(reader, "no image arrived") };
   const sensor_msgs_msg_dds__Image_ *image = samples[0];
   printf("echo %" PRIu32 " %" PRIu32 " %s %" PRIu32 "\n", image->width, image->height, image->encoding, image->data._length);
   fflush(stdout);
@@ -237,18 +243,7 @@ static int cloud(const char *topic)
   dds_entity_t reader = endpoint(pp, &sensor_msgs_msg_dds__PointCloud2__desc, topic, false, ros_qos(true, true, 1));
   printf("ready\n");
   fflush(stdout);
-  void *samples[1] = { NULL };
-  dds_sample_info_t info;
-  for (dds_time_t end = dds_time() + TIMEOUT;; dds_sleepfor(DDS_MSECS(5))) {
-    if (dds_time() >= end)
-      fail("no point cloud arrived", DDS_RETCODE_TIMEOUT);
-    if (dds_take(reader, samples, &info, 1, 1) > 0) {
-      if (info.valid_data)
-        break;
-      dds_return_loan(reader, samples, 1);
-      samples[0] = NULL;
-    }
-  }
+  void *samples[1] = { take_one(reader, "no point cloud arrived") };
   const sensor_msgs_msg_dds__PointCloud2_ *c = samples[0];
   uint64_t hash = 14695981039346656037ull;
   for (uint32_t i = 0; i < c->data._length; i++)
