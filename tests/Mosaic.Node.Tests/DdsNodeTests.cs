@@ -48,8 +48,9 @@ public sealed class DdsNodeTests(Sample sample)
         var poses = robot.CreateReader("/mosaic/pose", PoseWithCovarianceStamped.Definition.Name, QosProfile.Latched with { Depth = 100 });
         var tf = robot.CreateReader("/tf", TFMessage.Definition.Name, QosProfile.Tf);
         var diagnostics = robot.CreateReader("/diagnostics", DiagnosticArray.Definition.Name, QosProfile.Default);
-        // Joins after the node published its map: the cloud is latched.
-        var mapCloud = robot.CreateReader("/mosaic/map_cloud", PointCloud2.Definition.Name, QosProfile.Latched);
+        // Joins after the node published its map: the cloud is latched. Deeper than the node's depth 1, so a
+        // second cloud published later would be kept and counted.
+        var mapCloud = robot.CreateReader("/mosaic/map_cloud", PointCloud2.Definition.Name, QosProfile.Latched with { Depth = 10 });
         var writers = new Dictionary<string, DdsWriter>
         {
             [ReplayTests.ImageTopic] = robot.CreateWriter(ReplayTests.ImageTopic, CompressedImage.Definition.Name, QosProfile.SensorData),
