@@ -174,8 +174,11 @@ public sealed class LocalizationNode
     /// </summary>
     private void PublishMapCloudOnce()
     {
+        // Runs after every message: once published, a plain read ends it.
+        if (_mapCloudPublisher is null || Volatile.Read(ref _mapCloudPublished) == 1)
+            return;
         long now = Now;
-        if (_mapCloudPublisher is null || now <= 0 || Interlocked.Exchange(ref _mapCloudPublished, 1) == 1)
+        if (now <= 0 || Interlocked.Exchange(ref _mapCloudPublished, 1) == 1)
             return;
         var cloud = RosConversions.MapCloud(_map, new Header(Ros.Messages.RosTime.FromNanoseconds(now), _parameters.Frames.Map));
         try

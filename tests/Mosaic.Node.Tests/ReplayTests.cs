@@ -118,6 +118,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         Assert.True(drive.Frames.Count >= 3);
         Assert.Equal(drive.Frames.Count, node.Statistics.FramesProcessed);
         Assert.Equal(1, node.Statistics.InitialPosesApplied);
+        Assert.Contains("durability: transient_local", published.First(m => m.Topic.Name == "/mosaic/pose").Topic.OfferedQosProfiles); // latched
         var poses = published.Where(m => m.Topic.Name == "/mosaic/pose").Select(Rosbag2Reader.Decode<PoseWithCovarianceStamped>).ToDictionary(p => p.Header.Stamp.Nanoseconds);
         var accepted = evaluated.Where(f => f.Result.Accepted).ToList();
         Assert.NotEmpty(accepted);
@@ -206,6 +207,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         Assert.NotEmpty(refined);
         Assert.Equal(refined.Count, node.Statistics.PosesDepthRefined);
         var baseFromCamera = BaseFromCamera(messages);
+        Assert.Contains("durability: transient_local", published.First(m => m.Topic.Name == "/mosaic/pose").Topic.OfferedQosProfiles); // latched
         var poses = published.Where(m => m.Topic.Name == "/mosaic/pose").Select(Rosbag2Reader.Decode<PoseWithCovarianceStamped>).ToDictionary(p => p.Header.Stamp.Nanoseconds);
         foreach (var frame in refined)
         {
