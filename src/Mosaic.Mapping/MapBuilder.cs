@@ -40,6 +40,8 @@ public sealed class BuildReport
     public int UnseenGaussians { get; set; }
     /// <summary>Gaussians whose label smoothing changed.</summary>
     public int RelabelledBySmoothing { get; set; }
+    /// <summary>Gaussians added to carry a second label (<see cref="UpliftingOptions.SecondLabelShare"/>).</summary>
+    public int SecondLabels { get; set; }
     /// <summary>Gaussians in the map.</summary>
     public int Gaussians { get; set; }
     /// <summary>Number of labels K.</summary>
@@ -66,7 +68,7 @@ public sealed class BuildReport
             s.Append(c, $"fusion:\n  points: {Fusion.Points}\n  edge_points: {Fusion.EdgePoints}\n  voxels: {Fusion.Voxels}\n");
             s.Append(c, $"  sparse_voxels: {Fusion.SparseVoxels}\n  isolated_voxels: {Fusion.IsolatedVoxels}\n  gaussians: {Fusion.Gaussians}\n");
         }
-        s.Append(c, $"unseen_gaussians: {UnseenGaussians}\nrelabelled_by_smoothing: {RelabelledBySmoothing}\ngaussians: {Gaussians}\nlabel_count: {LabelCount}\n");
+        s.Append(c, $"unseen_gaussians: {UnseenGaussians}\nrelabelled_by_smoothing: {RelabelledBySmoothing}\nsecond_labels: {SecondLabels}\ngaussians: {Gaussians}\nlabel_count: {LabelCount}\n");
         if (Training is not null)
         {
             s.Append(c, $"segmenter_training:\n  views: {Training.Views}\n  samples: {Training.Samples}\n  voxels: {Training.Voxels}\n");
@@ -233,7 +235,8 @@ public sealed class MapBuilder
 
     /// <summary>
     /// Normalises each Gaussian's uplifted label weights into a distribution, drops Gaussians no
-    /// keyframe saw, diffuses on the neighbour graph and takes the most likely label.
+    /// keyframe saw, diffuses on the neighbour graph and takes the most likely label, keeping the second
+    /// where it holds enough of the two (<see cref="UpliftingOptions.SecondLabelShare"/>).
     /// </summary>
     private GaussianMap Smooth(GaussianMap geometry, float[] sums, int k, BuildReport report)
     {
@@ -271,6 +274,8 @@ public sealed class MapBuilder
         var after = LabelDiffusion.ArgMax(smoothed, k, 0);
         after.CopyTo(map.Labels, 0);
         report.RelabelledBySmoothing = before.Zip(after).Count(p => p.First != p.Second);
+        if (options.SecondLabelShare > 0)
+            (map, report.SecondLabels) = SecondLabels.Add(map, smoothed, options.SecondLabelShare);
         return map;
     }
 

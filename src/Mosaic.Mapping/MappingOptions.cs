@@ -374,6 +374,13 @@ public sealed class UpliftingOptions
     /// <summary>Gaussians whose summed rendering weight over all keyframes is below this are never seen and are removed.</summary>
     public double MinWeight { get; set; } = 0.05;
 
+    /// <summary>
+    /// A Gaussian whose second most likely label holds more than this share of its two most likely
+    /// labels' probability is stored as two, one per label, sharing its opacity in that ratio
+    /// (<see cref="SecondLabels"/>); 0 = one label per Gaussian.
+    /// </summary>
+    public double SecondLabelShare { get; set; } = 0.3;
+
     internal void Validate()
     {
         if (Neighbours < 1 || Neighbours > 64)
@@ -386,6 +393,8 @@ public sealed class UpliftingOptions
             throw new ArgumentException($"uplifting.diffusion_rate {DiffusionRate} must be in [0, 1)");
         if (!(MinWeight >= 0))
             throw new ArgumentException($"uplifting.min_weight {MinWeight} must be non-negative");
+        if (!(SecondLabelShare >= 0 && SecondLabelShare < 0.5))
+            throw new ArgumentException($"uplifting.second_label_share {SecondLabelShare} must be in [0, 0.5) (0: one label per Gaussian)");
     }
 }
 

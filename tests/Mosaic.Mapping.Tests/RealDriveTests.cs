@@ -49,6 +49,8 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
         Assert.Equal(90, report.Candidates);
         Assert.InRange(report.Keyframes, 5, 40);
         Assert.True(report.Gaussians > 5000, $"{report.Gaussians} Gaussians");
+        Assert.True(report.SecondLabels > 0, "some Gaussians carry a second label");
+        Assert.Equal(report.Fusion!.Gaussians - report.UnseenGaussians + report.SecondLabels, report.Gaussians);
         Assert.True(report.KeyframeCoverage > 0.8, $"coverage {report.KeyframeCoverage:P1}");
         var map = MapDirectory.Load(drive.MapDirectoryPath);
         Assert.Equal(report.Gaussians, map.Gaussians.Count);

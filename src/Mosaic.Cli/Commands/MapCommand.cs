@@ -210,7 +210,7 @@ internal static class MapCommand
         var f = report.Fusion!;
         grid.AddRow("Fusion:", $"{f.Points:N0} points ({f.EdgePoints:N0} depth-edge pixels dropped), {f.Voxels:N0} voxels, " +
             $"{f.SparseVoxels:N0} sparse and {f.IsolatedVoxels:N0} isolated dropped");
-        grid.AddRow("Gaussians:", $"[bold]{report.Gaussians:N0}[/] ({report.UnseenGaussians:N0} never seen removed, {report.RelabelledBySmoothing:N0} relabelled by smoothing), K = {report.LabelCount}");
+        grid.AddRow("Gaussians:", $"[bold]{report.Gaussians:N0}[/] ({report.UnseenGaussians:N0} never seen removed, {report.RelabelledBySmoothing:N0} relabelled by smoothing, {report.SecondLabels:N0} added for second labels), K = {report.LabelCount}");
         grid.AddRow("Coverage:", $"{report.KeyframeCoverage:P1} of keyframe pixels rendered from the map");
         grid.AddRow("Size:", FormatBytes(Directory.EnumerateFiles(outDir).Sum(p => new FileInfo(p).Length)));
         grid.AddRow("Time:", string.Join(", ", report.Timings.Select(t => $"{t.Stage} {t.Seconds:F1} s")) + $"; total {report.Timings.Sum(t => t.Seconds):F1} s");

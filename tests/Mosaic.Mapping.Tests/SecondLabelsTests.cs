@@ -1,0 +1,119 @@
+using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
+using Mosaic.Core.Maps;
+using Mosaic.Rendering;
+
+namespace Mosaic.Mapping.Tests;
+
+public class SecondLabelsTests
+{
+    private static readonly PinholeCamera Camera = new(80, 60, 60, 60, 39.5, 29.5);
+
+    /// <summary>
+    /// Gaussian 0 on the optical axis at 2 m (label 0), Gaussian 1 behind it at 3 m (label 2), both
+    /// large enough that the pixels at the centre see them at nearly full strength.
+    /// </summary>
+    private static GaussianMap TwoGaussians()
+    {
+        var map = new GaussianMap(2, 3);
+        for (int i = 0; i < 2; i++)
+        {
+            map.Positions[3 * i + 2] = 2 + i;
+            for (int a = 0; a < 3; a++)
+                map.LogScales[3 * i + a] = (float)Math.Log(0.4);
+            map.Rotations[4 * i] = 1;
+            map.OpacityLogits[i] = (float)Math.Log(0.9 / 0.1);
+        }
+        map.Labels[1] = 2;
+        return map;
+    }
+
+    private static float[] Weights(GaussianMap map, out int centre)
+    {
+        var rendered = new CpuLabelRenderer<float>(map).Render(Se3.Identity, Camera);
+        centre = Array.IndexOf(rendered.Alpha, rendered.Alpha.Max());
+        return rendered.LabelWeights.AsSpan(centre * 3, 3).ToArray();
+    }
+
+    [Fact]
+    public void A_gaussian_with_a_strong_runner_up_renders_both_labels_in_their_ratio_at_its_centre_and_lets_the_same_light_through()
+    {
+        var map = TwoGaussians();
+        float[] distributions = [0.5f, 0.4f, 0.1f, 0, 0, 1];
+
+        var (split, added) = SecondLabels.Add(map, distributions, minShare: 0.3);
+
+        Assert.Equal(1, added);
+        Assert.Equal(3, split.Count);
+        Assert.Equal(1, split.Labels[2]);
+        Assert.Equal(map.Positions.AsSpan(0, 3).ToArray(), split.Positions.AsSpan(6, 3).ToArray());
+        Assert.Equal(map.LogScales.AsSpan(0, 3).ToArray(), split.LogScales.AsSpan(6, 3).ToArray());
+        var before = Weights(map, out int centre);
+        var after = Weights(split, out int splitCentre);
+        Assert.Equal(centre, splitCentre);
+        // Shares of the top two: 0.5 / 0.9 and 0.4 / 0.9 of the front Gaussian's weight.
+        Assert.Equal(before[0] * 5 / 9, after[0], 1e-3);
+        Assert.Equal(before[0] * 4 / 9, after[1], 1e-3);
+        Assert.Equal(before[2], after[2], 1e-3);
+    }
+
+    [Fact]
+    public void Gaussians_whose_runner_up_holds_too_little_of_the_top_two_keep_one_label()
+    {
+        var map = TwoGaussians();
+        // Gaussian 0's runner-up holds 0.25 of the top two; Gaussian 1 has none.
+        float[] distributions = [0.6f, 0.2f, 0.2f, 0, 0, 1];
+
+        var (same, added) = SecondLabels.Add(map, distributions, minShare: 0.3);
+
+        Assert.Equal(0, added);
+        Assert.Same(map, same);
+    }
+
+    [Fact]
+    public void Copies_follow_every_original_in_the_originals_order()
+    {
+        var map = new GaussianMap(3, 2);
+        for (int i = 0; i < 3; i++)
+        {
+            map.Positions[3 * i] = i;
+            map.Rotations[4 * i] = 1;
+        }
+        map.Labels[1] = 1;
+        float[] distributions = [0.6f, 0.4f, 0.2f, 0.8f, 0.55f, 0.45f];
+
+        var (split, added) = SecondLabels.Add(map, distributions, minShare: 0.3);
+
+        Assert.Equal(2, added);
+        Assert.Equal(new ushort[] { 0, 1, 0, 1, 1 }, split.Labels);
+        Assert.Equal(new float[] { 0, 1, 2, 0, 2 }, Enumerable.Range(0, 5).Select(i => split.Positions[3 * i]).ToArray());
+        // Opacity 0.5 (logit 0) split 0.6 : 0.4 gives the original 0.3 and the copy 0.2 / 0.7.
+        Assert.Equal(0.3, Sigmoid(split.OpacityLogits[0]), 1e-6);
+        Assert.Equal(0.2 / 0.7, Sigmoid(split.OpacityLogits[3]), 1e-6);
+        Assert.Equal(0.5, Sigmoid(split.OpacityLogits[1]), 1e-6);
+    }
+
+    [Fact]
+    public void A_label_that_is_not_the_most_likely_is_refused()
+    {
+        var map = TwoGaussians();
+        float[] distributions = [0.3f, 0.6f, 0.1f, 0, 0, 1];
+
+        var error = Assert.Throws<ArgumentException>(() => SecondLabels.Add(map, distributions, minShare: 0.3));
+
+        Assert.Contains("label 1 is more likely", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.5)]
+    [InlineData(double.NaN)]
+    public void The_share_must_lie_between_none_and_half(double share)
+    {
+        var map = TwoGaussians();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => SecondLabels.Add(map, new float[6], share));
+    }
+
+    private static double Sigmoid(float logit) => 1 / (1 + Math.Exp(-logit));
+}
