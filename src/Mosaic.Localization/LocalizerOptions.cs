@@ -222,17 +222,27 @@ public sealed record LocalizerOptions
     /// labels, one sentence each (empty when there are none). The loss gate is in nats, and labels
     /// that say nothing about the pose cost log K (chance); a <see cref="MaxLoss"/> near or above that
     /// cannot reject a wrong pose. At K = 16 a gate of 3.0 is above chance (2.77), and tracking on
-    /// redkitchen accepted a relocalisation 1.5 m off (README "Localizing a drive").
+    /// redkitchen accepted a relocalisation 1.5 m off (README "Localizing a drive"). A map without
+    /// second labels (<paramref name="secondLabels"/> false) has higher losses than the default gate
+    /// was measured for, so a gate below <see cref="OneLabelMaxLoss"/> rejects more of its good poses.
     /// </summary>
-    public IReadOnlyList<string> Warnings(int labelCount)
+    public IReadOnlyList<string> Warnings(int labelCount, bool secondLabels)
     {
+        var warnings = new List<string>();
         double chance = Math.Log(labelCount);
-        if (MaxLoss < MaxLossShareOfChance * chance)
-            return [];
-        return [string.Create(CultureInfo.InvariantCulture,
-            $"localizer.max_loss {MaxLoss:0.###} nats is {100 * MaxLoss / chance:F0} % of chance for a map of {labelCount} labels (log {labelCount} = {chance:F2} nats), " +
-            $"so the loss gate can hardly reject a wrong pose; set it to about {DefaultShareOfChance * chance:F1} (the default {DefaultMaxLoss:0.###} is {100 * DefaultShareOfChance:F0} % of chance at K = 32)")];
+        if (MaxLoss >= MaxLossShareOfChance * chance)
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"localizer.max_loss {MaxLoss:0.###} nats is {100 * MaxLoss / chance:F0} % of chance for a map of {labelCount} labels (log {labelCount} = {chance:F2} nats), " +
+                $"so the loss gate can hardly reject a wrong pose; set it to about {DefaultShareOfChance * chance:F1} (the default {DefaultMaxLoss:0.###} is {100 * DefaultShareOfChance:F0} % of chance at K = 32)"));
+        if (!secondLabels && MaxLoss < OneLabelMaxLoss)
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"the map has one label per Gaussian (built before second labels, or with uplifting.second_label_share: 0), whose losses run 0.1-0.2 nats higher " +
+                $"than those of maps with second labels, for which localizer.max_loss {DefaultMaxLoss:0.###} was measured; set it to {OneLabelMaxLoss:0.###} for this map (README \"Second labels\")"));
+        return warnings;
     }
+
+    /// <summary>The loss gate measured for maps with one label per Gaussian (the default until second labels).</summary>
+    public const double OneLabelMaxLoss = 3.0;
 
     /// <summary>Above this share of log K, <see cref="Warnings"/> warns about <see cref="MaxLoss"/>.</summary>
     private const double MaxLossShareOfChance = 0.9;

@@ -48,11 +48,27 @@ public sealed class ParametersTests : IDisposable
     [InlineData(64, 3.0, false)]
     public void A_loss_gate_near_chance_for_the_maps_label_count_is_warned_about(int labelCount, double maxLoss, bool warned)
     {
-        var warnings = new LocalizerOptions { MaxLoss = maxLoss }.Warnings(labelCount);
+        var warnings = new LocalizerOptions { MaxLoss = maxLoss }.Warnings(labelCount, secondLabels: true);
 
         Assert.Equal(warned, warnings.Count == 1);
         if (warned)
             Assert.Contains($"localizer.max_loss 3 nats is 108 % of chance for a map of 16 labels (log 16 = 2.77 nats)", warnings[0]);
+    }
+
+    [Theory]
+    [InlineData(true, 2.85, false)]
+    [InlineData(false, 2.85, true)] // the default gate, measured for second labels, on a map without them
+    [InlineData(false, 3.0, false)] // the gate measured for such maps
+    public void A_gate_set_for_second_labels_is_warned_about_on_a_map_without_them(bool secondLabels, double maxLoss, bool warned)
+    {
+        var warnings = new LocalizerOptions { MaxLoss = maxLoss }.Warnings(32, secondLabels);
+
+        Assert.Equal(warned, warnings.Count == 1);
+        if (warned)
+        {
+            Assert.Contains("the map has one label per Gaussian", warnings[0]);
+            Assert.Contains("set it to 3 for this map", warnings[0]);
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Mosaic.Core.Maps;
 using Mosaic.Ros.Tests;
 
 namespace Mosaic.Mapping.Tests;
@@ -42,6 +43,7 @@ public sealed class OptionsTests : IDisposable
     [InlineData("pose:\n      source: gps", "pose.source 'gps'")]
     [InlineData("pose:\n      source: tum", "pose.tum_file")]
     [InlineData("segmenter:\n      label_count: 1", "label_count 1")]
+    [InlineData("uplifting:\n      second_label_share: 0.5", "uplifting.second_label_share 0.5")]
     public void Values_out_of_range_are_errors_naming_the_parameter(string section, string expected)
     {
         string path = _temp.Combine("range.yaml");
@@ -49,6 +51,18 @@ public sealed class OptionsTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => MappingOptions.Load(path));
         Assert.Contains(expected, e.Message);
         Assert.Contains("range.yaml", e.Message);
+    }
+
+    [Fact]
+    public void A_maps_build_parameters_say_whether_it_has_second_labels()
+    {
+        Assert.True(MappingOptions.BuiltWithSecondLabels(new MapProvenance { Parameters = new MappingOptions().Flatten() }));
+        var oneLabel = new MappingOptions { Uplifting = { SecondLabelShare = 0 } };
+        Assert.False(MappingOptions.BuiltWithSecondLabels(new MapProvenance { Parameters = oneLabel.Flatten() }));
+        // Maps built before second labels existed do not name the parameter.
+        var before = new MappingOptions().Flatten();
+        before.Remove("uplifting.second_label_share");
+        Assert.False(MappingOptions.BuiltWithSecondLabels(new MapProvenance { Parameters = before }));
     }
 
     [Fact]
