@@ -82,6 +82,21 @@ public class MapCoarseningTests
     }
 
     [Fact]
+    public void A_second_label_at_the_centre_of_an_earlier_gaussian_is_left_out()
+    {
+        var s = new Vector3d(0.005, 0.005, 0.005);
+        var map = Map(
+            (new Vector3d(0.01, 0.01, 0.01), s, 0.5, 3),
+            (new Vector3d(0.07, 0.01, 0.01), s, 0.9, 1),
+            (new Vector3d(0.01, 0.01, 0.01), s, 0.6, 2)); // Gaussian 0's second label
+
+        var coarse = map.Coarsened(0.06);
+
+        Assert.Equal(new ushort[] { 3, 1 }, coarse.Labels);
+        Assert.Equal(Logit(0.5), coarse.OpacityLogits[0], 5);
+    }
+
+    [Fact]
     public void A_single_member_comes_back_unchanged()
     {
         var map = Map((new Vector3d(0.5, -0.3, 1.2), new Vector3d(0.02, 0.004, 0.01), 0.7, 0));
