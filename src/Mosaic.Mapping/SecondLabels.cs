@@ -15,7 +15,8 @@ namespace Mosaic.Mapping;
 /// view, and the renderers break depth ties by index, so the copy composites right behind its
 /// original: at the centre the two receive exactly the original's weight, split q₁ : q₂, and let the
 /// same light through. Away from the centre the pair is a little more opaque than the original was,
-/// and the copy's share a little larger.
+/// and the copy's share a little larger. The coarse copy of the map leaves the copies out
+/// (<see cref="MapCoarsening.Coarsened"/>).
 /// </remarks>
 public static class SecondLabels
 {
@@ -72,9 +73,9 @@ public static class SecondLabels
             Array.Copy(map.LogScales, 3 * i, result.LogScales, 3 * j, 3);
             Array.Copy(map.Rotations, 4 * i, result.Rotations, 4 * j, 4);
             double opacity = 1 / (1 + Math.Exp(-map.OpacityLogits[i]));
-            double first = opacity * (1 - share);
-            result.OpacityLogits[i] = Logit(first);
-            result.OpacityLogits[j] = Logit(opacity * share / (1 - first));
+            double kept = opacity * (1 - share);
+            result.OpacityLogits[i] = Logit(kept);
+            result.OpacityLogits[j] = Logit(opacity * share / (1 - kept));
             result.Labels[j] = label;
         }
         return (result, copies.Count);
