@@ -81,5 +81,19 @@ public static class SecondLabels
         return (result, copies.Count);
     }
 
+    /// <summary>
+    /// The number of second labels in <paramref name="map"/>: Gaussians centred exactly where an
+    /// earlier one is (the fusion makes one Gaussian per voxel, so only <see cref="Add"/> does that).
+    /// </summary>
+    public static int Count(GaussianMap map)
+    {
+        var centres = new HashSet<(float X, float Y, float Z)>();
+        int count = 0;
+        for (int i = 0; i < map.Count; i++)
+            if (!centres.Add((map.Positions[3 * i], map.Positions[3 * i + 1], map.Positions[3 * i + 2])))
+                count++;
+        return count;
+    }
+
     private static float Logit(double p) => (float)Math.Log(p / (1 - p));
 }
