@@ -1,5 +1,3 @@
-using System.Globalization;
-using Mosaic.Core.Maps;
 using Mosaic.Localization.Segmentation;
 using Mosaic.Localization.Parameters;
 using Mosaic.Mapping.Segmentation;
@@ -69,17 +67,6 @@ public sealed class MappingOptions
     /// <summary>The settings as flat dotted names and values, for the map's provenance.</summary>
     public Dictionary<string, string> Flatten() => ParameterFile.Flatten(this);
 
-    /// <summary>The provenance name of <see cref="UpliftingOptions.SecondLabelShare"/>.</summary>
-    internal const string SecondLabelShareName = "uplifting.second_label_share";
-
-    /// <summary>
-    /// Whether the map builder was asked for second labels (<see cref="SecondLabels"/>): the build
-    /// parameters in <paramref name="provenance"/> name a positive <c>uplifting.second_label_share</c>.
-    /// Maps built before second labels existed do not name it.
-    /// </summary>
-    public static bool BuiltWithSecondLabels(MapProvenance provenance) =>
-        provenance.Parameters.TryGetValue(SecondLabelShareName, out var value)
-        && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double share) && share > 0;
 }
 
 /// <summary>Input topics (defaults: the topics of <c>mosaic bag import-7scenes</c>).</summary>

@@ -15,8 +15,8 @@ namespace Mosaic.Mapping;
 /// view, and the renderers break depth ties by index, so the copy composites right behind its
 /// original: at the centre the two receive exactly the original's weight, split q₁ : q₂, and let the
 /// same light through. Away from the centre the pair is a little more opaque than the original was,
-/// and the copy's share a little larger. The coarse copy of the map leaves the copies out
-/// (<see cref="MapCoarsening.Coarsened"/>).
+/// and the copy's share a little larger. <see cref="GaussianMap.SecondLabelMask"/> finds the copies
+/// again, and the coarse copy of the map leaves them out (<see cref="MapCoarsening.Coarsened"/>).
 /// </remarks>
 public static class SecondLabels
 {
@@ -79,20 +79,6 @@ public static class SecondLabels
             result.Labels[j] = label;
         }
         return (result, copies.Count);
-    }
-
-    /// <summary>
-    /// The number of second labels in <paramref name="map"/>: Gaussians centred exactly where an
-    /// earlier one is (the fusion makes one Gaussian per voxel, so only <see cref="Add"/> does that).
-    /// </summary>
-    public static int Count(GaussianMap map)
-    {
-        var centres = new HashSet<(float X, float Y, float Z)>();
-        int count = 0;
-        for (int i = 0; i < map.Count; i++)
-            if (!centres.Add((map.Positions[3 * i], map.Positions[3 * i + 1], map.Positions[3 * i + 2])))
-                count++;
-        return count;
     }
 
     private static float Logit(double p) => (float)Math.Log(p / (1 - p));

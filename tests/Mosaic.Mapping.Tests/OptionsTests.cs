@@ -1,4 +1,3 @@
-using Mosaic.Core.Maps;
 using Mosaic.Ros.Tests;
 
 namespace Mosaic.Mapping.Tests;
@@ -51,18 +50,6 @@ public sealed class OptionsTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => MappingOptions.Load(path));
         Assert.Contains(expected, e.Message);
         Assert.Contains("range.yaml", e.Message);
-    }
-
-    [Fact]
-    public void A_maps_build_parameters_say_whether_it_has_second_labels()
-    {
-        Assert.True(MappingOptions.BuiltWithSecondLabels(new MapProvenance { Parameters = new MappingOptions().Flatten() }));
-        var oneLabel = new MappingOptions { Uplifting = { SecondLabelShare = 0 } };
-        Assert.False(MappingOptions.BuiltWithSecondLabels(new MapProvenance { Parameters = oneLabel.Flatten() }));
-        // Maps built before second labels existed do not name the parameter.
-        var before = new MappingOptions().Flatten();
-        before.Remove("uplifting.second_label_share");
-        Assert.False(MappingOptions.BuiltWithSecondLabels(new MapProvenance { Parameters = before }));
     }
 
     [Fact]

@@ -85,8 +85,8 @@ public class SecondLabelsTests
         var (split, added) = SecondLabels.Add(map, distributions, minShare: 0.3);
 
         Assert.Equal(2, added);
-        Assert.Equal(2, SecondLabels.Count(split));
-        Assert.Equal(0, SecondLabels.Count(map));
+        Assert.Equal(new[] { false, false, false, true, true }, split.SecondLabelMask());
+        Assert.DoesNotContain(true, map.SecondLabelMask());
         Assert.Equal(new ushort[] { 0, 1, 0, 1, 1 }, split.Labels);
         Assert.Equal(new float[] { 0, 1, 2, 0, 2 }, Enumerable.Range(0, 5).Select(i => split.Positions[3 * i]).ToArray());
         // Opacity 0.5 (logit 0) split 0.6 : 0.4 gives the original 0.3 and the copy 0.2 / 0.7.

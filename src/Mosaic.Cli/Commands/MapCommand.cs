@@ -236,7 +236,7 @@ internal static class MapCommand
                 grid.AddRow("Frame:", Markup.Escape(m.FrameId));
                 grid.AddRow("Gaussians:", g.Count.ToString("N0", CultureInfo.InvariantCulture));
                 grid.AddRow("Labels K:", g.LabelCount.ToString(CultureInfo.InvariantCulture));
-                int secondLabels = SecondLabels.Count(g);
+                int secondLabels = g.SecondLabelMask().Count(b => b);
                 grid.AddRow("Second labels:", secondLabels == 0 ? "none (one label per place)"
                     : $"{secondLabels:N0} places carry two labels, {g.Count - secondLabels:N0} places in all");
                 if (g.Count > 0)

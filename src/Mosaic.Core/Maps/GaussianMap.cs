@@ -47,6 +47,20 @@ public sealed class GaussianMap
             (n, labelCount, positions, logScales, rotations, opacityLogits, labels);
     }
 
+    /// <summary>
+    /// Per Gaussian, whether it carries a second label of a place: it is centred exactly where an
+    /// earlier Gaussian is. The map builder stores a place's runner-up label that way (a copy appended
+    /// after the originals); depth fusion makes one Gaussian per voxel, so nothing else does.
+    /// </summary>
+    public bool[] SecondLabelMask()
+    {
+        var mask = new bool[Count];
+        var centres = new HashSet<(float X, float Y, float Z)>(Count);
+        for (int i = 0; i < Count; i++)
+            mask[i] = !centres.Add((Positions[3 * i], Positions[3 * i + 1], Positions[3 * i + 2]));
+        return mask;
+    }
+
     /// <summary>The map of the Gaussians whose centres pass <paramref name="keep"/>, in their order (a crop).</summary>
     public GaussianMap Where(Func<float, float, float, bool> keep)
     {
