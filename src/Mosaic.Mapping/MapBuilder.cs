@@ -40,7 +40,7 @@ public sealed class BuildReport
     public int UnseenGaussians { get; set; }
     /// <summary>Gaussians whose label smoothing changed.</summary>
     public int RelabelledBySmoothing { get; set; }
-    /// <summary>Gaussians added to carry a second label (<see cref="UpliftingOptions.SecondLabelShare"/>).</summary>
+    /// <summary>Gaussians that carry a second label (<see cref="UpliftingOptions.SecondLabelShare"/>).</summary>
     public int SecondLabels { get; set; }
     /// <summary>Gaussians in the map.</summary>
     public int Gaussians { get; set; }

@@ -377,8 +377,8 @@ public sealed class UpliftingOptions
 
     /// <summary>
     /// A Gaussian whose second most likely label holds more than this share of its two most likely
-    /// labels' probability is stored as two, one per label, sharing its opacity in that ratio
-    /// (<see cref="SecondLabels"/>); 0 = one label per Gaussian.
+    /// labels' probability keeps it as a second label, and a render splits the Gaussian's weight
+    /// between the two in that ratio (<see cref="SecondLabels"/>); 0 = one label per Gaussian.
     /// </summary>
     public double SecondLabelShare { get; set; } = 0.3;
 

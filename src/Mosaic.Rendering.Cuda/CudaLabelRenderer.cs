@@ -21,8 +21,8 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     private readonly KernelDevice _device;
     private readonly RenderSettings _settings;
     private readonly int _count;
-    private readonly DeviceBuffer<float> _means, _covariances, _opacities, _splats, _jacobians;
-    private readonly DeviceBuffer<ushort> _labels, _queryLabels;
+    private readonly DeviceBuffer<float> _means, _covariances, _opacities, _firstShares, _splats, _jacobians;
+    private readonly DeviceBuffer<ushort> _labels, _secondLabels, _queryLabels;
     private readonly DeviceBuffer<int> _rects, _tileCounts, _tileOffsets, _tileCursors, _tileGroups, _binTotals, _queryOffsets;
     private readonly DeviceBuffer<ulong> _keys, _sortedKeys;
     private readonly DeviceBuffer<float> _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _uncoveredShifts;
@@ -58,7 +58,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _count = scene.Count;
         LabelCount = scene.LabelCount;
         _means = new(device); _covariances = new(device); _opacities = new(device); _splats = new(device); _jacobians = new(device);
-        _labels = new(device); _queryLabels = new(device);
+        _labels = new(device); _secondLabels = new(device); _firstShares = new(device); _queryLabels = new(device);
         _rects = new(device); _tileCounts = new(device); _tileOffsets = new(device); _tileCursors = new(device); _tileGroups = new(device); _binTotals = new(device); _queryOffsets = new(device);
         _keys = new(device); _sortedKeys = new(device);
         _queryWeights = new(device); _labelWeights = new(device); _alpha = new(device); _depth = new(device); _pixelTerms = new(device);
@@ -69,6 +69,8 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         _covariances.Upload(scene.Covariances);
         _opacities.Upload(scene.Opacities);
         _labels.Upload(scene.Labels);
+        _secondLabels.Upload(scene.SecondLabels);
+        _firstShares.Upload(scene.FirstLabelShares);
         _splats.Ensure((long)_count * KernelArgs.SplatSize);
         _rects.Ensure(4L * _count);
         _jacobians.Ensure((long)_count * KernelArgs.JacobianSize);
@@ -278,6 +280,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         var args = new KernelArgs
         {
             Means = _means.Address, Covariances = _covariances.Address, Opacities = _opacities.Address, Labels = _labels.Address,
+            SecondLabels = _secondLabels.Address, FirstShares = _firstShares.Address,
             Splats = _splats.Address, Rects = _rects.Address, Jacobians = _jacobians.Address,
             TileCounts = _tileCounts.Address, TileOffsets = _tileOffsets.Address, TileCursors = _tileCursors.Address, TileGroups = _tileGroups.Address,
             BinTotals = _binTotals.Address, Keys = _keys.Address,
@@ -327,7 +330,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
     {
         foreach (var buffer in new IDisposable[]
         {
-            _means, _covariances, _opacities, _splats, _jacobians, _labels, _queryLabels, _rects, _tileCounts, _tileOffsets,
+            _means, _covariances, _opacities, _firstShares, _splats, _jacobians, _labels, _secondLabels, _queryLabels, _rects, _tileCounts, _tileOffsets,
             _tileCursors, _tileGroups, _binTotals, _queryOffsets, _keys, _sortedKeys, _queryWeights, _labelWeights, _alpha, _depth, _pixelTerms, _partialSums, _sums,
             _uncoveredShifts, _reduceScratch,
         })

@@ -10,7 +10,7 @@ namespace Mosaic.Rendering.Cuda;
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct KernelArgs
 {
-    public ulong Means, Covariances, Opacities, Labels;
+    public ulong Means, Covariances, Opacities, Labels, SecondLabels, FirstShares;
     public ulong Splats, Rects, Jacobians;
     public ulong TileCounts, TileOffsets, TileCursors, TileGroups, BinTotals, Keys, SortedKeys;
     public ulong QueryOffsets, QueryLabels, QueryWeights;

@@ -84,6 +84,7 @@ internal sealed class GaussianProjection<T> where T : unmanaged, IFloatingPointI
             {
                 MeanX = rawMeanX[i], MeanY = rawMeanY[i], ConicA = rawA[i], ConicB = rawB[i], ConicC = rawC[i],
                 Opacity = scene.Opacities[i], Depth = rawDepth[i], Label = scene.Labels[i],
+                SecondLabel = scene.SecondLabels[i], FirstLabelShare = scene.FirstLabelShares[i],
             };
             TileX0[count] = rawRect[4 * i]; TileX1[count] = rawRect[4 * i + 1];
             TileY0[count] = rawRect[4 * i + 2]; TileY1[count] = rawRect[4 * i + 3];
@@ -292,4 +293,8 @@ internal struct Splat2D<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T MeanX, MeanY, ConicA, ConicB, ConicC, Opacity, Depth;
     public ushort Label;
+
+    /// <summary><see cref="Mosaic.Core.Imaging.Labels.Ignore"/> where the Gaussian has one label; else its weight is split FirstLabelShare : 1 − FirstLabelShare.</summary>
+    public ushort SecondLabel;
+    public T FirstLabelShare;
 }

@@ -159,7 +159,17 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                         T w = alpha * trans;
                         a += w;
                         depth += w * splatsOfTile.Depth[i];
-                        weights[splatsOfTile.Label[i]] += float.CreateChecked(w);
+                        int second = splatsOfTile.SecondLabel[i];
+                        if (second == Labels.Ignore)
+                        {
+                            weights[splatsOfTile.Label[i]] += float.CreateChecked(w);
+                        }
+                        else
+                        {
+                            T first = w * splatsOfTile.FirstLabelShare[i];
+                            weights[splatsOfTile.Label[i]] += float.CreateChecked(first);
+                            weights[second] += float.CreateChecked(w - first);
+                        }
                         trans *= T.One - alpha;
                         if (trans < _minTransmittance)
                             break;
@@ -203,10 +213,21 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                             continue;
                         T w = alpha * trans;
                         a += w;
-                        int label = splatsOfTile.Label[i];
+                        int label = splatsOfTile.Label[i], second = splatsOfTile.SecondLabel[i];
                         if (!seen[label])
                             (seen[label], presentLabels[present++]) = (true, label);
-                        weights[label] += float.CreateChecked(w);
+                        if (second == Labels.Ignore)
+                        {
+                            weights[label] += float.CreateChecked(w);
+                        }
+                        else
+                        {
+                            if (!seen[second])
+                                (seen[second], presentLabels[present++]) = (true, second);
+                            T first = w * splatsOfTile.FirstLabelShare[i];
+                            weights[label] += float.CreateChecked(first);
+                            weights[second] += float.CreateChecked(w - first);
+                        }
                         trans *= T.One - alpha;
                         if (trans < _minTransmittance)
                             break;
@@ -388,6 +409,22 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             CoveredWeightByLabel = new double[labelCount];
         }
 
+        /// <summary>The slot of <paramref name="label"/> at the current pixel, a new one (A_k and ∇A_k zero) when it is not present yet.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int SlotOf(int label, ref int present, bool withGradient)
+        {
+            int m = SlotOfLabel[label];
+            if (m >= 0)
+                return m;
+            m = present++;
+            SlotOfLabel[label] = m;
+            PresentLabel[m] = label;
+            LabelWeight[m] = T.Zero;
+            if (withGradient)
+                LabelGradient.AsSpan(GradientStride * m, GradientStride).Clear();
+            return m;
+        }
+
         /// <summary>Where a row of <see cref="MoveSums"/> holds the gradient, the normal matrix and the per-label sums.</summary>
         public const int GradientAt = 4, NormalAt = 10, LabelsAt = 31;
 
@@ -443,7 +480,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         {
             scratch.Ensure(labelCount);
             var splatsOfTile = scratch.Tile;
-            Span<T> dAlpha = stackalloc T[GradientStride], carried = stackalloc T[GradientStride];
+            Span<T> dAlpha = stackalloc T[GradientStride], carried = stackalloc T[GradientStride], contribution = stackalloc T[GradientStride];
             Span<double> g = stackalloc double[6], labelGradient = stackalloc double[6], gradA = stackalloc double[6];
             for (int tile = (int)((long)block * tiles / blocks), end = (int)((long)(block + 1) * tiles / blocks); tile < end; tile++)
             {
@@ -473,42 +510,29 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                                 continue;
                             T w = alpha * trans;
                             a += w;
-                            int label = splatsOfTile.Label[i];
-                            int m = scratch.SlotOfLabel[label];
-                            if (m < 0)
+                            int m = scratch.SlotOf(splatsOfTile.Label[i], ref present, withGradient);
+                            int second = splatsOfTile.SecondLabel[i];
+                            if (second != Labels.Ignore)
                             {
-                                m = present++;
-                                scratch.SlotOfLabel[label] = m;
-                                scratch.PresentLabel[m] = label;
-                                scratch.LabelWeight[m] = T.Zero;
+                                // Split: ∇A_k gains q∇w_i and (1 − q)∇w_i, so ∇w_i goes to a scratch row first.
+                                int m2 = scratch.SlotOf(second, ref present, withGradient);
+                                T share = splatsOfTile.FirstLabelShare[i], first = w * share;
+                                scratch.LabelWeight[m] += first;
+                                scratch.LabelWeight[m2] += w - first;
                                 if (withGradient)
-                                    scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride).Clear();
+                                {
+                                    contribution.Clear();
+                                    AddWeightGradient(splatsOfTile, i, pxT, pyT, alpha, dAlphaDq, trans, w, jacobian, source, contribution, carried, dAlpha);
+                                    SplitWeightGradient(contribution, share, scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride),
+                                        scratch.LabelGradient.AsSpan(GradientStride * m2, GradientStride));
+                                }
                             }
-                            scratch.LabelWeight[m] += w;
-                            if (withGradient)
+                            else
                             {
-                                var gradientOfLabel = scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride);
-                                if (dAlphaDq == T.Zero)
-                                {
-                                    for (int k = 0; k < 6; k++)
-                                        gradientOfLabel[k] -= w * carried[k];
-                                }
-                                else if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
-                                {
-                                    AddAlphaGradient(splatsOfTile, i, pxT, pyT, dAlphaDq, jacobian, GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]],
-                                        float.CreateTruncating(trans), float.CreateTruncating(w), float.CreateTruncating(T.One / (T.One - alpha)),
-                                        MemoryMarshal.Cast<T, float>(gradientOfLabel), MemoryMarshal.Cast<T, float>(carried));
-                                }
-                                else
-                                {
-                                    AlphaGradient(splatsOfTile, i, pxT, pyT, dAlphaDq, jacobian.AsSpan(GaussianProjection<T>.JacobianSize * source[splatsOfTile.Index[i]], GaussianProjection<T>.JacobianSize), dAlpha);
-                                    T inverse = T.One / (T.One - alpha);
-                                    for (int k = 0; k < 6; k++)
-                                    {
-                                        gradientOfLabel[k] += trans * dAlpha[k] - w * carried[k];
-                                        carried[k] += dAlpha[k] * inverse;
-                                    }
-                                }
+                                scratch.LabelWeight[m] += w;
+                                if (withGradient)
+                                    AddWeightGradient(splatsOfTile, i, pxT, pyT, alpha, dAlphaDq, trans, w, jacobian, source,
+                                        scratch.LabelGradient.AsSpan(GradientStride * m, GradientStride), carried, dAlpha);
                             }
                             trans *= T.One - alpha;
                             if (trans < _minTransmittance)
@@ -586,6 +610,59 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             coveredLossByLabel[k] = coveredWeightByLabel[k] > 0 ? coveredLossByLabel[k] / coveredWeightByLabel[k] : double.NaN;
         return new LossEvaluation(loss / valid, objective / valid, coveredLossByLabel, coveredWeightByLabel,
             (double)covered / valid, valid, projection.Count, gradient, fullNormal);
+    }
+
+    /// <summary>
+    /// One contributor's step of the front-to-back pass in <see cref="Evaluate"/>: adds ∇w_i = T_i ∇α_i − w_i c
+    /// to <paramref name="gradientOfLabel"/> and ∇α_i/(1 − α_i) to the carried sum c.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddWeightGradient(TileSplats<T> tile, int i, T px, T py, T alpha, T dAlphaDq, T trans, T w, T[] jacobian, int[] source,
+        Span<T> gradientOfLabel, Span<T> carried, Span<T> dAlpha)
+    {
+        if (dAlphaDq == T.Zero)
+        {
+            for (int k = 0; k < 6; k++)
+                gradientOfLabel[k] -= w * carried[k];
+        }
+        else if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            AddAlphaGradient(tile, i, px, py, dAlphaDq, jacobian, GaussianProjection<T>.JacobianSize * source[tile.Index[i]],
+                float.CreateTruncating(trans), float.CreateTruncating(w), float.CreateTruncating(T.One / (T.One - alpha)),
+                MemoryMarshal.Cast<T, float>(gradientOfLabel), MemoryMarshal.Cast<T, float>(carried));
+        }
+        else
+        {
+            AlphaGradient(tile, i, px, py, dAlphaDq, jacobian.AsSpan(GaussianProjection<T>.JacobianSize * source[tile.Index[i]], GaussianProjection<T>.JacobianSize), dAlpha);
+            T inverse = T.One / (T.One - alpha);
+            for (int k = 0; k < 6; k++)
+            {
+                gradientOfLabel[k] += trans * dAlpha[k] - w * carried[k];
+                carried[k] += dAlpha[k] * inverse;
+            }
+        }
+    }
+
+    /// <summary>Adds q∇w to <paramref name="gradientOfFirst"/> and (1 − q)∇w to <paramref name="gradientOfSecond"/> (rows of <see cref="GradientStride"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitWeightGradient(Span<T> weightGradient, T share, Span<T> gradientOfFirst, Span<T> gradientOfSecond)
+    {
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            var all = Vector256.Create((ReadOnlySpan<float>)MemoryMarshal.Cast<T, float>(weightGradient));
+            var part = all * float.CreateTruncating(share);
+            var first = MemoryMarshal.Cast<T, float>(gradientOfFirst);
+            var second = MemoryMarshal.Cast<T, float>(gradientOfSecond);
+            (Vector256.Create((ReadOnlySpan<float>)first) + part).CopyTo(first);
+            (Vector256.Create((ReadOnlySpan<float>)second) + (all - part)).CopyTo(second);
+            return;
+        }
+        for (int k = 0; k < 6; k++)
+        {
+            T part = share * weightGradient[k];
+            gradientOfFirst[k] += part;
+            gradientOfSecond[k] += weightGradient[k] - part;
+        }
     }
 
     /// <summary>∇α = dα/dq · dq/dξ of splat <paramref name="i"/> at pixel (px, py), through the splat's 5×6 projection Jacobian.</summary>

@@ -5,8 +5,9 @@ namespace Mosaic.Rendering;
 
 /// <summary>
 /// The Gaussians of a map prepared for rendering, in the renderer's number type: centre, world
-/// covariance Σ = R S² Rᵀ (upper triangle xx xy xz yy yz zz), opacity in (0, 1), label. Built once
-/// per map; it is what a backend keeps resident.
+/// covariance Σ = R S² Rᵀ (upper triangle xx xy xz yy yz zz), opacity in (0, 1), label, and the
+/// second label with the first label's share of the weight (<see cref="Mosaic.Core.Imaging.Labels.Ignore"/> and 1 where a
+/// Gaussian has one label). Built once per map; it is what a backend keeps resident.
 /// </summary>
 internal sealed class SplatScene<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -16,6 +17,11 @@ internal sealed class SplatScene<T> where T : unmanaged, IFloatingPointIeee754<T
     public T[] Covariances { get; }
     public T[] Opacities { get; }
     public ushort[] Labels { get; }
+    public ushort[] SecondLabels { get; }
+    public T[] FirstLabelShares { get; }
+
+    /// <summary>Whether any Gaussian has a second label; without, the rasterizer's one-label path is exact.</summary>
+    public bool HasSecondLabels { get; }
 
     /// <summary>Per Gaussian, the largest eigenvalue of Σ (its longest axis squared): bounds its footprint.</summary>
     public T[] LargestVariances { get; }
@@ -33,6 +39,9 @@ internal sealed class SplatScene<T> where T : unmanaged, IFloatingPointIeee754<T
         Opacities = new T[n];
         LargestVariances = new T[n];
         Labels = (ushort[])map.Labels.Clone();
+        SecondLabels = map.SecondLabels is { } second ? (ushort[])second.Clone() : Enumerable.Repeat(Mosaic.Core.Imaging.Labels.Ignore, n).ToArray();
+        FirstLabelShares = map.FirstLabelShares is { } shares ? shares.Select(q => T.CreateChecked((double)q)).ToArray() : Enumerable.Repeat(T.One, n).ToArray();
+        HasSecondLabels = map.SecondLabelCount > 0;
         Span<double> r = stackalloc double[9];
         Span<double> s2 = stackalloc double[3];
         for (int i = 0; i < n; i++)

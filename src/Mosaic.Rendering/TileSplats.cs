@@ -15,7 +15,8 @@ internal sealed class TileSplats<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Index of each splat among the projection's visible Gaussians.</summary>
     public int[] Index = [];
     public T[] MeanX = [], MeanY = [], ConicA = [], ConicB = [], ConicC = [], Opacity = [], Depth = [];
-    public ushort[] Label = [];
+    public ushort[] Label = [], SecondLabel = [];
+    public T[] FirstLabelShare = [];
 
     /// <summary>Per splat, α and dα/dq at the pixel being composited (<see cref="LabelRasterizer{T}"/> fills them).</summary>
     public T[] Alpha = [], AlphaSlope = [];
@@ -29,7 +30,7 @@ internal sealed class TileSplats<T> where T : unmanaged, IFloatingPointIeee754<T
             Index = new int[size];
             MeanX = new T[size]; MeanY = new T[size]; ConicA = new T[size]; ConicB = new T[size]; ConicC = new T[size];
             Opacity = new T[size]; Depth = new T[size];
-            Label = new ushort[size];
+            Label = new ushort[size]; SecondLabel = new ushort[size]; FirstLabelShare = new T[size];
             Alpha = new T[size]; AlphaSlope = new T[size];
         }
         for (int i = 0; i < n; i++)
@@ -39,6 +40,7 @@ internal sealed class TileSplats<T> where T : unmanaged, IFloatingPointIeee754<T
             Index[i] = g;
             MeanX[i] = s.MeanX; MeanY[i] = s.MeanY; ConicA[i] = s.ConicA; ConicB[i] = s.ConicB; ConicC[i] = s.ConicC;
             Opacity[i] = s.Opacity; Depth[i] = s.Depth; Label[i] = s.Label;
+            SecondLabel[i] = s.SecondLabel; FirstLabelShare[i] = s.FirstLabelShare;
         }
         Count = n;
     }

@@ -1,4 +1,5 @@
 using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
 
 namespace Mosaic.Core.Tests;
@@ -82,17 +83,18 @@ public class MapCoarseningTests
     }
 
     [Fact]
-    public void A_second_label_at_the_centre_of_an_earlier_gaussian_is_left_out()
+    public void Second_labels_are_left_out_and_each_place_keeps_its_first_label_with_all_its_weight()
     {
         var s = new Vector3d(0.005, 0.005, 0.005);
         var map = Map(
             (new Vector3d(0.01, 0.01, 0.01), s, 0.5, 3),
-            (new Vector3d(0.07, 0.01, 0.01), s, 0.9, 1),
-            (new Vector3d(0.01, 0.01, 0.01), s, 0.6, 2)); // Gaussian 0's second label
+            (new Vector3d(0.07, 0.01, 0.01), s, 0.9, 1))
+            .WithSecondLabels([2, Labels.Ignore], [0.6f, 1]);
 
         var coarse = map.Coarsened(0.06);
 
         Assert.Equal(new ushort[] { 3, 1 }, coarse.Labels);
+        Assert.Null(coarse.SecondLabels);
         Assert.Equal(Logit(0.5), coarse.OpacityLogits[0], 5);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
 
 namespace Mosaic.Core.Tests;
@@ -29,10 +30,21 @@ public sealed class MapDirectoryTests : IDisposable
         return map;
     }
 
+    /// <summary><see cref="SmallMap"/> with second labels on Gaussians 0, 2 and 3.</summary>
+    private static GaussianMap WithSecondLabels(GaussianMap map)
+    {
+        var second = Enumerable.Repeat(Labels.Ignore, map.Count).ToArray();
+        var shares = Enumerable.Repeat(1f, map.Count).ToArray();
+        (second[0], shares[0]) = (1, 0.6f);
+        (second[2], shares[2]) = (3, 0.75f);
+        (second[3], shares[3]) = (0, 0.5f);
+        return map.WithSecondLabels(second, shares);
+    }
+
     [Fact]
     public void A_crop_keeps_every_property_of_the_chosen_gaussians_in_order()
     {
-        var map = SmallMap(count: 6);
+        var map = WithSecondLabels(SmallMap(count: 6));
         var crop = map.Where((x, _, _) => x is >= 1 and <= 3);
 
         Assert.Equal(3, crop.Count);
@@ -42,6 +54,8 @@ public sealed class MapDirectoryTests : IDisposable
         Assert.Equal(map.Rotations[4..16], crop.Rotations);
         Assert.Equal(map.OpacityLogits[1..4], crop.OpacityLogits);
         Assert.Equal(map.Labels[1..4], crop.Labels);
+        Assert.Equal(map.SecondLabels![1..4], crop.SecondLabels);
+        Assert.Equal(map.FirstLabelShares![1..4], crop.FirstLabelShares);
     }
 
     private string SaveSmallMap(string name = "map")
@@ -97,6 +111,47 @@ public sealed class MapDirectoryTests : IDisposable
         Assert.Equal(original.Labels, loaded.Gaussians.Labels);
         Assert.Equal(original.LabelCount, loaded.Gaussians.LabelCount);
         Assert.Equal(["gaussians.ply", "map.yaml"], Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void Second_labels_and_their_shares_are_saved_as_label_1_and_prob_0_and_load_back_identically()
+    {
+        var original = WithSecondLabels(SmallMap());
+        string dir = Path.Combine(_root, "second");
+        MapDirectory.Save(new PrivacyMap("map", original, new MapProvenance()), dir);
+
+        var loaded = MapDirectory.Load(dir).Gaussians;
+        Assert.Equal(original.Labels, loaded.Labels);
+        Assert.Equal(original.SecondLabels, loaded.SecondLabels);
+        Assert.Equal(original.FirstLabelShares, loaded.FirstLabelShares);
+        Assert.Equal(3, loaded.SecondLabelCount);
+        string ply = File.ReadAllText(Path.Combine(dir, "gaussians.ply"), Encoding.Latin1);
+        Assert.Contains("property ushort label\nproperty ushort label_1\nproperty float prob_0\nend_header", ply);
+        Assert.Null(MapDirectory.Load(SaveSmallMap()).Gaussians.SecondLabels);
+    }
+
+    [Fact]
+    public void A_second_label_without_its_share_is_not_read()
+    {
+        var text = "ply\nformat binary_little_endian 1.0\nelement vertex 0\n"
+            + string.Concat(new[] { "x", "y", "z", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3", "opacity" }.Select(n => $"property float {n}\n"))
+            + "property ushort label\nproperty ushort label_1\nend_header\n";
+        var e = Assert.Throws<MapFormatException>(() => GaussianPly.Read(new MemoryStream(Encoding.ASCII.GetBytes(text)), "a.ply", 2));
+        Assert.Contains("'label_1' without 'prob_0'", e.Problem);
+    }
+
+    [Theory]
+    [InlineData(2, 0.6f, "label_1 2 repeats its first label")]
+    [InlineData(4, 0.6f, "label_1 4 is not below the label count 4")]
+    [InlineData(1, 0.4f, "prob_0 is 0.4, outside [0.5, 1]")]
+    [InlineData(1, float.NaN, "prob_0 is NaN")]
+    [InlineData(Labels.Ignore, 0.9f, "prob_0 is 0.9 but it has no second label")]
+    public void A_second_label_that_cannot_be_rendered_is_named(ushort second, float share, string expected)
+    {
+        var map = WithSecondLabels(SmallMap());
+        (map.SecondLabels![2], map.FirstLabelShares![2]) = (second, share);
+
+        Assert.StartsWith($"Gaussian 2: {expected}", map.FindProblem());
     }
 
     [Fact]

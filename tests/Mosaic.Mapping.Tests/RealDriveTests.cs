@@ -50,11 +50,11 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
         Assert.InRange(report.Keyframes, 5, 40);
         Assert.True(report.Gaussians > 5000, $"{report.Gaussians} Gaussians");
         Assert.True(report.SecondLabels > 0, "some Gaussians carry a second label");
-        Assert.Equal(report.Fusion!.Gaussians - report.UnseenGaussians + report.SecondLabels, report.Gaussians);
+        Assert.Equal(report.Fusion!.Gaussians - report.UnseenGaussians, report.Gaussians);
         Assert.True(report.KeyframeCoverage > 0.8, $"coverage {report.KeyframeCoverage:P1}");
         var map = MapDirectory.Load(drive.MapDirectoryPath);
         Assert.Equal(report.Gaussians, map.Gaussians.Count);
-        Assert.Equal(report.SecondLabels, map.Gaussians.SecondLabelMask().Count(b => b));
+        Assert.Equal(report.SecondLabels, map.Gaussians.SecondLabelCount);
         Assert.Equal(report.Keyframes, map.Keyframes!.Keyframes.Count);
         Assert.True(map.Gaussians.Labels.Distinct().Count() >= 6, "the labels are used");
         Assert.Equal(drive.Result.Segmenter.Definition(), map.SegmenterDefinition);
@@ -95,9 +95,10 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
         var ply = File.ReadAllBytes(Path.Combine(drive.MapDirectoryPath, "gaussians.ply"));
         string header = Encoding.ASCII.GetString(ply, 0, Encoding.ASCII.GetString(ply).IndexOf("end_header\n", StringComparison.Ordinal));
         var properties = header.Split('\n').Where(l => l.StartsWith("property ")).Select(l => l.Split(' ')[^1]).ToArray();
-        Assert.Equal(["x", "y", "z", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3", "opacity", "label"], properties);
+        // Geometry, the label, and the second label with the first label's share (DESIGN.md §5's top-k storage, k = 2).
+        Assert.Equal(["x", "y", "z", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3", "opacity", "label", "label_1", "prob_0"], properties);
         int vertices = drive.Result.Map.Gaussians.Count;
-        Assert.Equal(header.Length + "end_header\n".Length + vertices * (11 * 4 + 2), ply.Length);
+        Assert.Equal(header.Length + "end_header\n".Length + vertices * (11 * 4 + 2 + 2 + 4), ply.Length);
 
         // keyframes.bin: poses and descriptors of label images rendered from the map, nothing else.
         using (var file = File.OpenRead(Path.Combine(drive.MapDirectoryPath, KeyframeDatabase.FileName)))

@@ -1,5 +1,6 @@
 using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
 using Mosaic.Core.Maps;
 using Mosaic.Rendering;
 
@@ -36,7 +37,7 @@ public class SecondLabelsTests
     }
 
     [Fact]
-    public void A_gaussian_with_a_strong_runner_up_renders_both_labels_in_their_ratio_at_its_centre_and_lets_the_same_light_through()
+    public void A_gaussian_with_a_strong_runner_up_gives_both_labels_its_weight_in_their_ratio_and_lets_the_same_light_through()
     {
         var map = TwoGaussians();
         float[] distributions = [0.5f, 0.4f, 0.1f, 0, 0, 1];
@@ -44,17 +45,19 @@ public class SecondLabelsTests
         var (split, added) = SecondLabels.Add(map, distributions, minShare: 0.3);
 
         Assert.Equal(1, added);
-        Assert.Equal(3, split.Count);
-        Assert.Equal(1, split.Labels[2]);
-        Assert.Equal(map.Positions.AsSpan(0, 3).ToArray(), split.Positions.AsSpan(6, 3).ToArray());
-        Assert.Equal(map.LogScales.AsSpan(0, 3).ToArray(), split.LogScales.AsSpan(6, 3).ToArray());
+        Assert.Equal(1, split.SecondLabelCount);
+        Assert.Equal(new ushort[] { 1, Labels.Ignore }, split.SecondLabels);
+        Assert.Equal(5.0 / 9, split.FirstLabelShares![0], 1e-6);
+        Assert.Equal(1, split.FirstLabelShares[1]);
         var before = Weights(map, out int centre);
-        var after = Weights(split, out int splitCentre);
-        Assert.Equal(centre, splitCentre);
-        // Shares of the top two: 0.5 / 0.9 and 0.4 / 0.9 of the front Gaussian's weight.
-        Assert.Equal(before[0] * 5 / 9, after[0], 1e-3);
-        Assert.Equal(before[0] * 4 / 9, after[1], 1e-3);
-        Assert.Equal(before[2], after[2], 1e-3);
+        var render = new CpuLabelRenderer<float>(split).Render(Se3.Identity, Camera);
+        var after = render.LabelWeights.AsSpan(centre * 3, 3).ToArray();
+        // Shares of the top two: 0.5 / 0.9 and 0.4 / 0.9 of the front Gaussian's weight; the one behind
+        // it and the pixel's A as before, at every pixel.
+        Assert.Equal(before[0] * 5 / 9, after[0], 1e-6);
+        Assert.Equal(before[0] * 4 / 9, after[1], 1e-6);
+        Assert.Equal(before[2], after[2], 1e-6);
+        Assert.Equal(new CpuLabelRenderer<float>(map).Render(Se3.Identity, Camera).Alpha, render.Alpha);
     }
 
     [Fact]
@@ -68,10 +71,11 @@ public class SecondLabelsTests
 
         Assert.Equal(0, added);
         Assert.Same(map, same);
+        Assert.Null(same.SecondLabels);
     }
 
     [Fact]
-    public void Copies_follow_every_original_in_the_originals_order()
+    public void Each_gaussian_keeps_its_place_and_gets_its_own_runner_up_and_share()
     {
         var map = new GaussianMap(3, 2);
         for (int i = 0; i < 3; i++)
@@ -85,14 +89,14 @@ public class SecondLabelsTests
         var (split, added) = SecondLabels.Add(map, distributions, minShare: 0.3);
 
         Assert.Equal(2, added);
-        Assert.Equal(new[] { false, false, false, true, true }, split.SecondLabelMask());
-        Assert.DoesNotContain(true, map.SecondLabelMask());
-        Assert.Equal(new ushort[] { 0, 1, 0, 1, 1 }, split.Labels);
-        Assert.Equal(new float[] { 0, 1, 2, 0, 2 }, Enumerable.Range(0, 5).Select(i => split.Positions[3 * i]).ToArray());
-        // Opacity 0.5 (logit 0) split 0.6 : 0.4 gives the original 0.3 and the copy 0.2 / 0.7.
-        Assert.Equal(0.3, Sigmoid(split.OpacityLogits[0]), 1e-6);
-        Assert.Equal(0.2 / 0.7, Sigmoid(split.OpacityLogits[3]), 1e-6);
-        Assert.Equal(0.5, Sigmoid(split.OpacityLogits[1]), 1e-6);
+        Assert.Equal(3, split.Count);
+        Assert.Same(map.Positions, split.Positions);
+        Assert.Equal(new ushort[] { 0, 1, 0 }, split.Labels);
+        Assert.Equal(new ushort[] { 1, Labels.Ignore, 1 }, split.SecondLabels);
+        Assert.Equal(0.6, split.FirstLabelShares![0], 6);
+        Assert.Equal(1, split.FirstLabelShares[1]);
+        Assert.Equal(0.55, split.FirstLabelShares[2], 6);
+        Assert.Null(split.FindProblem());
     }
 
     [Fact]
@@ -117,5 +121,4 @@ public class SecondLabelsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => SecondLabels.Add(map, new float[6], share));
     }
 
-    private static double Sigmoid(float logit) => 1 / (1 + Math.Exp(-logit));
 }

@@ -22,17 +22,17 @@ public class GradientTests
     }
 
     [Theory]
-    [InlineData(21, null)]
-    [InlineData(22, null)]
-    [InlineData(23, null)]
-    [InlineData(24, null)]
-    [InlineData(25, null)]
-    [InlineData(21, 0.5)]
-    [InlineData(24, 2.0)]
-    public void Pose_gradient_of_the_objective_matches_central_differences(int seed, double? lowestUncoveredLoss)
+    [InlineData(21, null, true)]
+    [InlineData(22, null, true)]
+    [InlineData(23, null, false)]
+    [InlineData(24, null, true)]
+    [InlineData(25, null, false)]
+    [InlineData(21, 0.5, true)]
+    [InlineData(24, 2.0, false)]
+    public void Pose_gradient_of_the_objective_matches_central_differences(int seed, double? lowestUncoveredLoss, bool secondLabels)
     {
         var rng = new Random(seed);
-        var map = TestScenes.RandomScene(seed, count: 150, labelCount: 5);
+        var map = TestScenes.RandomScene(seed, count: 150, labelCount: 5, secondLabels: secondLabels);
         double[]? uncoveredLoss = lowestUncoveredLoss is { } u ? [u, u + 0.3, u + 0.1, u + 0.7, u + 0.2] : null;
         var pose = TestScenes.RandomPose(rng);
         var query = TestScenes.Query(map, TestScenes.RandomPose(rng), seed);

@@ -29,7 +29,12 @@ internal static class ReferenceRenderer
             double depth = 0;
             foreach (var c in contributions[pix])
             {
-                image.LabelWeights[pix * k + c.Label] += c.Weight;
+                // A Gaussian with a second label gives it the share 1 − q of its weight.
+                ushort second = map.SecondLabels?[c.Gaussian] ?? Labels.Ignore;
+                double q = second == Labels.Ignore ? 1 : map.FirstLabelShares![c.Gaussian];
+                image.LabelWeights[pix * k + c.Label] += q * c.Weight;
+                if (second != Labels.Ignore)
+                    image.LabelWeights[pix * k + second] += (1 - q) * c.Weight;
                 image.Alpha[pix] += c.Weight;
                 depth += c.Weight * c.Depth;
             }

@@ -13,9 +13,10 @@ internal static class TestScenes
     /// <summary>
     /// Random Gaussians 0.5–3 m in front of the identity camera, anisotropic and rotated, some large
     /// enough to span several 16-pixel tiles, and a few whose centres lie just beyond the near plane
-    /// with extents crossing it.
+    /// with extents crossing it. With <paramref name="secondLabels"/>, about 40 % of them carry a second
+    /// label with a random share (the geometry and first labels are the same either way).
     /// </summary>
-    public static GaussianMap RandomScene(int seed, int count = 120, int labelCount = 5, double nearPlane = 0.05)
+    public static GaussianMap RandomScene(int seed, int count = 120, int labelCount = 5, double nearPlane = 0.05, bool secondLabels = true)
     {
         var rng = new Random(seed);
         var map = new GaussianMap(count, labelCount);
@@ -40,7 +41,18 @@ internal static class TestScenes
             map.OpacityLogits[i] = (float)(rng.NextDouble() * 4 - 1);
             map.Labels[i] = (ushort)rng.Next(labelCount);
         }
-        return map;
+        if (!secondLabels || labelCount < 2)
+            return map;
+        var split = new Random(seed + 7919);
+        var second = new ushort[count];
+        var shares = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            (second[i], shares[i]) = (Labels.Ignore, 1);
+            if (split.NextDouble() < 0.4)
+                (second[i], shares[i]) = ((ushort)((map.Labels[i] + 1 + split.Next(labelCount - 1)) % labelCount), (float)(0.5 + 0.5 * split.NextDouble()));
+        }
+        return map.WithSecondLabels(second, shares);
     }
 
     /// <summary>A pose near the identity: the camera looks into the scene from slightly off-centre.</summary>

@@ -81,7 +81,7 @@ internal static class EvalCommand
                     $"{privacyMap.Keyframes?.Keyframes.Count ?? 0} keyframes; modes: {string.Join(", ", modes.Select(EvaluationReport.Name))}" +
                     (drive.WithoutGroundTruth > 0 ? $"; {drive.WithoutGroundTruth} images without ground truth skipped" : "") +
                     (drive.HasDepth ? $"; depth from {Markup.Escape(settings.Topics.Depth)}, {drive.Frames.Count - drive.WithoutDepth} of {drive.Frames.Count} frames paired" : ""));
-                foreach (var warning in settings.Localizer.Warnings(privacyMap.Gaussians.LabelCount, privacyMap.Gaussians.SecondLabelMask().Contains(true)))
+                foreach (var warning in settings.Localizer.Warnings(privacyMap.Gaussians.LabelCount, privacyMap.Gaussians.SecondLabelCount > 0))
                     AnsiConsole.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
                 var clock = Stopwatch.StartNew();
                 EvaluationResult? result = null;

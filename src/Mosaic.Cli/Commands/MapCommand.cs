@@ -210,7 +210,7 @@ internal static class MapCommand
         var f = report.Fusion!;
         grid.AddRow("Fusion:", $"{f.Points:N0} points ({f.EdgePoints:N0} depth-edge pixels dropped), {f.Voxels:N0} voxels, " +
             $"{f.SparseVoxels:N0} sparse and {f.IsolatedVoxels:N0} isolated dropped");
-        grid.AddRow("Gaussians:", $"[bold]{report.Gaussians:N0}[/] ({report.UnseenGaussians:N0} never seen removed, {report.RelabelledBySmoothing:N0} relabelled by smoothing, {report.SecondLabels:N0} added for second labels), K = {report.LabelCount}");
+        grid.AddRow("Gaussians:", $"[bold]{report.Gaussians:N0}[/] ({report.UnseenGaussians:N0} never seen removed, {report.RelabelledBySmoothing:N0} relabelled by smoothing, {report.SecondLabels:N0} with a second label), K = {report.LabelCount}");
         grid.AddRow("Coverage:", $"{report.KeyframeCoverage:P1} of keyframe pixels rendered from the map");
         grid.AddRow("Size:", FormatBytes(Directory.EnumerateFiles(outDir).Sum(p => new FileInfo(p).Length)));
         grid.AddRow("Time:", string.Join(", ", report.Timings.Select(t => $"{t.Stage} {t.Seconds:F1} s")) + $"; total {report.Timings.Sum(t => t.Seconds):F1} s");
@@ -236,9 +236,9 @@ internal static class MapCommand
                 grid.AddRow("Frame:", Markup.Escape(m.FrameId));
                 grid.AddRow("Gaussians:", g.Count.ToString("N0", CultureInfo.InvariantCulture));
                 grid.AddRow("Labels K:", g.LabelCount.ToString(CultureInfo.InvariantCulture));
-                int secondLabels = g.SecondLabelMask().Count(b => b);
-                grid.AddRow("Second labels:", secondLabels == 0 ? "none (one label per place)"
-                    : $"{secondLabels:N0} places carry two labels, {g.Count - secondLabels:N0} places in all");
+                int secondLabels = g.SecondLabelCount;
+                grid.AddRow("Second labels:", secondLabels == 0 ? "none (one label per Gaussian)"
+                    : $"{secondLabels:N0} Gaussians ({100.0 * secondLabels / g.Count:F1} %) carry a second label");
                 if (g.Count > 0)
                 {
                     string Axis(int a)

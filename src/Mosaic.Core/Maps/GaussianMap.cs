@@ -3,8 +3,8 @@ namespace Mosaic.Core.Maps;
 /// <summary>
 /// The Gaussians of a privacy map, stored as parallel arrays (one entry per Gaussian) in the 3D
 /// Gaussian splatting parameterisation: centre, log-scales, rotation quaternion (w, x, y, z),
-/// opacity as a logit, and one label in [0, <see cref="LabelCount"/>). Nothing else: no colour,
-/// no features.
+/// opacity as a logit, and one label in [0, <see cref="LabelCount"/>), optionally with a second label
+/// and the share of the Gaussian's weight each gets. Nothing else: no colour, no features.
 /// </summary>
 public sealed class GaussianMap
 {
@@ -26,8 +26,24 @@ public sealed class GaussianMap
     /// <summary>Opacities as logits: opacity = 1 / (1 + exp(−logit)).</summary>
     public float[] OpacityLogits { get; }
 
-    /// <summary>The label of each Gaussian.</summary>
+    /// <summary>The label of each Gaussian: its most likely one.</summary>
     public ushort[] Labels { get; }
+
+    /// <summary>
+    /// Each Gaussian's second label, <see cref="Imaging.Labels.Ignore"/> where it has none; null when
+    /// the map has one label per Gaussian. A render gives a Gaussian's weight w to its two labels as
+    /// w·q and w·(1 − q), q = <see cref="FirstLabelShares"/>.
+    /// </summary>
+    public ushort[]? SecondLabels { get; }
+
+    /// <summary>
+    /// Each Gaussian's share q of its weight that goes to its first label, in [0.5, 1] (1 where it
+    /// has no second label); null exactly when <see cref="SecondLabels"/> is.
+    /// </summary>
+    public float[]? FirstLabelShares { get; }
+
+    /// <summary>Number of Gaussians that carry a second label.</summary>
+    public int SecondLabelCount => SecondLabels?.Count(l => l != Imaging.Labels.Ignore) ?? 0;
 
     /// <summary>An empty-valued map of <paramref name="count"/> Gaussians, to be filled in.</summary>
     public GaussianMap(int count, int labelCount)
@@ -35,38 +51,37 @@ public sealed class GaussianMap
     {
     }
 
-    /// <summary>A map over existing arrays; their lengths must agree.</summary>
-    public GaussianMap(int labelCount, float[] positions, float[] logScales, float[] rotations, float[] opacityLogits, ushort[] labels)
+    /// <summary>
+    /// A map over existing arrays; their lengths must agree. <paramref name="secondLabels"/> and
+    /// <paramref name="firstLabelShares"/> are given together or not at all.
+    /// </summary>
+    public GaussianMap(int labelCount, float[] positions, float[] logScales, float[] rotations, float[] opacityLogits, ushort[] labels,
+        ushort[]? secondLabels = null, float[]? firstLabelShares = null)
     {
         if (labelCount < 1 || labelCount > Imaging.Labels.MaxLabelCount)
             throw new ArgumentOutOfRangeException(nameof(labelCount), $"label count {labelCount} must be in [1, {Imaging.Labels.MaxLabelCount}]");
         int n = labels.Length;
         if (positions.Length != 3 * n || logScales.Length != 3 * n || rotations.Length != 4 * n || opacityLogits.Length != n)
             throw new ArgumentException("Gaussian arrays disagree on the number of Gaussians");
-        (Count, LabelCount, Positions, LogScales, Rotations, OpacityLogits, Labels) =
-            (n, labelCount, positions, logScales, rotations, opacityLogits, labels);
+        if ((secondLabels is null) != (firstLabelShares is null))
+            throw new ArgumentException("second labels and first-label shares come together");
+        if (secondLabels is not null && (secondLabels.Length != n || firstLabelShares!.Length != n))
+            throw new ArgumentException("second labels or first-label shares disagree on the number of Gaussians");
+        (Count, LabelCount, Positions, LogScales, Rotations, OpacityLogits, Labels, SecondLabels, FirstLabelShares) =
+            (n, labelCount, positions, logScales, rotations, opacityLogits, labels, secondLabels, firstLabelShares);
     }
 
-    /// <summary>
-    /// Per Gaussian, whether it carries a second label of a place: it is centred exactly where an
-    /// earlier Gaussian is. The map builder stores a place's runner-up label that way (a copy appended
-    /// after the originals); depth fusion makes one Gaussian per voxel, so nothing else does.
-    /// </summary>
-    public bool[] SecondLabelMask()
-    {
-        var mask = new bool[Count];
-        var centres = new HashSet<(float X, float Y, float Z)>(Count);
-        for (int i = 0; i < Count; i++)
-            mask[i] = !centres.Add((Positions[3 * i], Positions[3 * i + 1], Positions[3 * i + 2]));
-        return mask;
-    }
+    /// <summary>This map's Gaussians (the same arrays) with the given second labels and first-label shares.</summary>
+    public GaussianMap WithSecondLabels(ushort[] secondLabels, float[] firstLabelShares)
+        => new(LabelCount, Positions, LogScales, Rotations, OpacityLogits, Labels, secondLabels, firstLabelShares);
 
     /// <summary>The map of the Gaussians whose centres pass <paramref name="keep"/>, in their order (a crop).</summary>
     public GaussianMap Where(Func<float, float, float, bool> keep)
     {
         var kept = Enumerable.Range(0, Count).Where(i => keep(Positions[3 * i], Positions[3 * i + 1], Positions[3 * i + 2])).ToArray();
-        float[] Take(float[] values, int stride) => kept.SelectMany(i => values.AsSpan(stride * i, stride).ToArray()).ToArray();
-        return new GaussianMap(LabelCount, Take(Positions, 3), Take(LogScales, 3), Take(Rotations, 4), Take(OpacityLogits, 1), kept.Select(i => Labels[i]).ToArray());
+        TValue[] Take<TValue>(TValue[] values, int stride) => kept.SelectMany(i => values.AsSpan(stride * i, stride).ToArray()).ToArray();
+        return new GaussianMap(LabelCount, Take(Positions, 3), Take(LogScales, 3), Take(Rotations, 4), Take(OpacityLogits, 1), Take(Labels, 1),
+            SecondLabels is null ? null : Take(SecondLabels, 1), FirstLabelShares is null ? null : Take(FirstLabelShares, 1));
     }
 
     /// <summary>
@@ -98,8 +113,23 @@ public sealed class GaussianMap
                 return $"Gaussian {i}: opacity is {Describe(OpacityLogits[i])}";
             if (Labels[i] >= LabelCount)
                 return $"Gaussian {i}: label {Labels[i]} is not below the label count {LabelCount}";
+            if (SecondLabels is not null && FindSecondLabelProblem(i) is { } problem)
+                return problem;
         }
         return null;
+    }
+
+    private string? FindSecondLabelProblem(int i)
+    {
+        ushort second = SecondLabels![i];
+        float share = FirstLabelShares![i];
+        if (second == Imaging.Labels.Ignore)
+            return share == 1 ? null : $"Gaussian {i}: prob_0 is {share} but it has no second label (then it must be 1)";
+        if (second >= LabelCount)
+            return $"Gaussian {i}: label_1 {second} is not below the label count {LabelCount}";
+        if (second == Labels[i])
+            return $"Gaussian {i}: label_1 {second} repeats its first label";
+        return share is >= 0.5f and <= 1 ? null : $"Gaussian {i}: prob_0 is {share}, outside [0.5, 1] (the first label is the more likely)";
     }
 
     private static string Describe(float v) => float.IsNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";

@@ -5,7 +5,9 @@ namespace Mosaic.Core.Maps;
 
 /// <summary>
 /// Reads and writes the Gaussians of a privacy map as binary little-endian PLY with the 3D Gaussian
-/// splatting property names (x y z, scale_0..2, rot_0..3, opacity) plus <c>label</c>. Reading finds
+/// splatting property names (x y z, scale_0..2, rot_0..3, opacity) plus <c>label</c>, and for a map
+/// with second labels <c>label_1</c> (ushort, 65535 where a Gaussian has none) and <c>prob_0</c> (float,
+/// the first label's share, <see cref="GaussianMap.FirstLabelShares"/>). Reading finds
 /// properties by name, so 3DGS files with appearance properties (f_dc_*, f_rest_*, nx ny nz, ...)
 /// load too — those properties are skipped and never kept.
 /// </summary>
@@ -38,8 +40,15 @@ public static class GaussianPly
         if (labelProperty.Type is PlyType.Float32 or PlyType.Float64)
             throw new MapFormatException(fileName, "property 'label' must be an integer type (ushort)");
         var geometry = GeometryProperties.Select(n => byName[n]).ToArray();
+        bool hasSecond = byName.TryGetValue("label_1", out var secondLabelProperty);
+        if (hasSecond != byName.TryGetValue("prob_0", out var shareProperty))
+            throw new MapFormatException(fileName, $"header has property '{(hasSecond ? "label_1" : "prob_0")}' without '{(hasSecond ? "prob_0" : "label_1")}' (second labels need both)");
+        if (secondLabelProperty.Type is PlyType.Float32 or PlyType.Float64)
+            throw new MapFormatException(fileName, "property 'label_1' must be an integer type (ushort)");
 
         var map = new GaussianMap(count, labelCount);
+        if (hasSecond)
+            map = map.WithSecondLabels(new ushort[count], new float[count]);
         var row = new byte[stride];
         for (int i = 0; i < count; i++)
         {
@@ -58,25 +67,39 @@ public static class GaussianPly
             if (label < 0 || label >= Imaging.Labels.Ignore)
                 throw new MapFormatException(fileName, $"vertex {i}: label {label} is outside [0, {Imaging.Labels.Ignore})");
             map.Labels[i] = (ushort)label;
+            if (hasSecond)
+            {
+                double second = ReadValue(row, secondLabelProperty);
+                if (second < 0 || second > Imaging.Labels.Ignore)
+                    throw new MapFormatException(fileName, $"vertex {i}: label_1 {second} is outside [0, {Imaging.Labels.Ignore}]");
+                map.SecondLabels![i] = (ushort)second;
+                map.FirstLabelShares![i] = (float)ReadValue(row, shareProperty);
+            }
         }
         if (stream.ReadByte() >= 0)
             throw new MapFormatException(fileName, $"unexpected data after the {count} vertices the header declares");
         return map;
     }
 
-    /// <summary>Writes the Gaussians: geometry and label only, whatever the map came from.</summary>
+    /// <summary>Writes the Gaussians: geometry and labels only, whatever the map came from.</summary>
     public static void Write(Stream stream, GaussianMap map)
     {
+        bool second = map.SecondLabels is not null;
         var header = new StringBuilder();
         header.Append("ply\nformat binary_little_endian 1.0\n");
-        header.Append("comment Mosaic privacy map: geometry and one label per Gaussian, no appearance\n");
+        header.Append(second
+            ? "comment Mosaic privacy map: geometry and up to two labels per Gaussian (label, label_1 with 65535 = none, prob_0 = the first label's share), no appearance\n"
+            : "comment Mosaic privacy map: geometry and one label per Gaussian, no appearance\n");
         header.Append($"element vertex {map.Count}\n");
         foreach (var name in GeometryProperties)
             header.Append($"property float {name}\n");
-        header.Append("property ushort label\nend_header\n");
+        header.Append("property ushort label\n");
+        if (second)
+            header.Append("property ushort label_1\nproperty float prob_0\n");
+        header.Append("end_header\n");
         stream.Write(Encoding.ASCII.GetBytes(header.ToString()));
 
-        const int stride = 11 * 4 + 2;
+        int stride = 11 * 4 + 2 + (second ? 2 + 4 : 0);
         var buffer = new byte[stride * 4096];
         int used = 0;
         for (int i = 0; i < map.Count; i++)
@@ -91,6 +114,11 @@ public static class GaussianPly
                 BinaryPrimitives.WriteSingleLittleEndian(row[(24 + 4 * a)..], map.Rotations[4 * i + a]);
             BinaryPrimitives.WriteSingleLittleEndian(row[40..], map.OpacityLogits[i]);
             BinaryPrimitives.WriteUInt16LittleEndian(row[44..], map.Labels[i]);
+            if (second)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(row[46..], map.SecondLabels![i]);
+                BinaryPrimitives.WriteSingleLittleEndian(row[48..], map.FirstLabelShares![i]);
+            }
             used += stride;
             if (used == buffer.Length)
             {

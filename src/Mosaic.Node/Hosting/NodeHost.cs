@@ -82,7 +82,7 @@ public static class NodeHost
             logger.LogWarning("compute.backend auto: CUDA unavailable, using the CPU backend: {Reason}", compute.FallbackReason);
         logger.LogInformation("compute backend: {Backend}", compute.Description);
         logger.LogInformation("map {Map}: {Count:N0} Gaussians, K = {K}, {Keyframes} keyframes", parameters.Map, map.Gaussians.Count, map.Gaussians.LabelCount, map.Keyframes?.Keyframes.Count ?? 0);
-        foreach (var warning in parameters.Localizer.Warnings(map.Gaussians.LabelCount, map.Gaussians.SecondLabelMask().Contains(true)))
+        foreach (var warning in parameters.Localizer.Warnings(map.Gaussians.LabelCount, map.Gaussians.SecondLabelCount > 0))
             logger.LogWarning("{Warning}", warning);
         return host;
     }

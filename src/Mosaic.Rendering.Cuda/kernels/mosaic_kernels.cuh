@@ -18,16 +18,20 @@
 #define MOSAIC_SORT_RUN 32
 #define MOSAIC_REDUCE_GROUP 32
 #define MOSAIC_SCAN_GROUP 32
+#define MOSAIC_NO_LABEL 65535
 
 // Field order: 8-byte members first, then 4-byte ones, so that the C# mirror (KernelArgs.cs) has the
 // same layout without packing attributes. Change both together; a test compares the layouts.
 struct MosaicArgs
 {
-    // The map, uploaded once: centre (3), world covariance upper triangle xx xy xz yy yz zz (6), opacity, label.
+    // The map, uploaded once: centre (3), world covariance upper triangle xx xy xz yy yz zz (6), opacity,
+    // label, second label (MOSAIC_NO_LABEL where none) and the first label's share of the weight (1 where none).
     const float* means;
     const float* covariances;
     const float* opacities;
     const unsigned short* labels;
+    const unsigned short* second_labels;
+    const float* first_shares;
     // Projection, per map Gaussian: mean x, mean y, conic a, b, c, depth, opacity, unused; tile rectangle
     // x0, x1, y0, y1 (empty when invisible); the 5x6 pose Jacobian when asked for.
     float* splats;

@@ -36,13 +36,41 @@ MOSAIC_KERNEL void mosaic_render(const MosaicArgs a)
         float w = alpha * trans;
         sum += w;
         depth += w * s[5];
-        weights[a.labels[i]] += w;
+        unsigned short second = a.second_labels[i];
+        if (second == MOSAIC_NO_LABEL)
+        {
+            weights[a.labels[i]] += w;
+        }
+        else
+        {
+            float first = w * a.first_shares[i];
+            weights[a.labels[i]] += first;
+            weights[second] += w - first;
+        }
         trans *= 1.0f - alpha;
         if (trans < a.min_transmittance)
             break;
     }
     a.alpha[p] = sum;
     a.depth[p] = sum > 0 ? depth / sum : MOSAIC_NAN;
+}
+
+// The slot of label among the labels present at the pixel, a new one (A_k and grad A_k zero) when it is
+// not present yet; present itself when all MOSAIC_MAX_PRESENT slots are taken by other labels.
+MOSAIC_DEVICE int mosaic_slot(unsigned short label, unsigned short* present_label, float* present_weight, float* present_gradient, int& present)
+{
+    int m = 0;
+    while (m < present && present_label[m] != label)
+        m++;
+    if (m == present && present < MOSAIC_MAX_PRESENT)
+    {
+        present_label[m] = label;
+        present_weight[m] = 0;
+        for (int k = 0; k < 6; k++)
+            present_gradient[6 * m + k] = 0;
+        present++;
+    }
+    return m;
 }
 
 // LabelRasterizer.Evaluate: the pixel's loss, whether it is labelled and covered, its objective (the
@@ -88,19 +116,24 @@ MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
             continue;
         float w = alpha * trans;
         sum += w;
-        int m = 0;
-        while (m < present && present_label[m] != a.labels[i])
-            m++;
-        if (m == present && present < MOSAIC_MAX_PRESENT)
+        // A second label takes w - w q and (1 - q) grad w_i, the first label the rest.
+        unsigned short second = a.second_labels[i];
+        float share = second == MOSAIC_NO_LABEL ? 1.0f : a.first_shares[i];
+        int m = mosaic_slot(a.labels[i], present_label, present_weight, present_gradient, present);
+        int m2 = second == MOSAIC_NO_LABEL ? present : mosaic_slot(second, present_label, present_weight, present_gradient, present);
+        if (second == MOSAIC_NO_LABEL)
         {
-            present_label[m] = a.labels[i];
-            present_weight[m] = 0;
-            for (int k = 0; k < 6; k++)
-                present_gradient[6 * m + k] = 0;
-            present++;
+            if (m < present)
+                present_weight[m] += w;
         }
-        if (m < present)
-            present_weight[m] += w;
+        else
+        {
+            float first = w * share;
+            if (m < present)
+                present_weight[m] += first;
+            if (m2 < present)
+                present_weight[m2] += w - first;
+        }
         if (a.with_jacobian)
         {
             float grad_w[6];
@@ -127,8 +160,11 @@ MOSAIC_KERNEL void mosaic_evaluate(const MosaicArgs a)
             for (int k = 0; k < 6; k++)
             {
                 gradient_a[k] += grad_w[k];
+                float part = second == MOSAIC_NO_LABEL ? grad_w[k] : share * grad_w[k];
                 if (m < present)
-                    present_gradient[6 * m + k] += grad_w[k];
+                    present_gradient[6 * m + k] += part;
+                if (m2 < present)
+                    present_gradient[6 * m2 + k] += grad_w[k] - part;
             }
         }
         trans *= 1.0f - alpha;
