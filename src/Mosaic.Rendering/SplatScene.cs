@@ -20,9 +20,6 @@ internal sealed class SplatScene<T> where T : unmanaged, IFloatingPointIeee754<T
     public ushort[] SecondLabels { get; }
     public T[] FirstLabelShares { get; }
 
-    /// <summary>Whether any Gaussian has a second label; without, the rasterizer's one-label path is exact.</summary>
-    public bool HasSecondLabels { get; }
-
     /// <summary>Per Gaussian, the largest eigenvalue of Σ (its longest axis squared): bounds its footprint.</summary>
     public T[] LargestVariances { get; }
 
@@ -41,7 +38,6 @@ internal sealed class SplatScene<T> where T : unmanaged, IFloatingPointIeee754<T
         Labels = (ushort[])map.Labels.Clone();
         SecondLabels = map.SecondLabels is { } second ? (ushort[])second.Clone() : Enumerable.Repeat(Mosaic.Core.Imaging.Labels.Ignore, n).ToArray();
         FirstLabelShares = map.FirstLabelShares is { } shares ? shares.Select(q => T.CreateChecked((double)q)).ToArray() : Enumerable.Repeat(T.One, n).ToArray();
-        HasSecondLabels = map.SecondLabelCount > 0;
         Span<double> r = stackalloc double[9];
         Span<double> s2 = stackalloc double[3];
         for (int i = 0; i < n; i++)
