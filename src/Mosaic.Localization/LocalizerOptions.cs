@@ -105,12 +105,12 @@ public sealed record LocalizerOptions
 
     /// <summary>
     /// Gate: reject a pose whose final loss (mean cross-entropy, nats) is above this. Maps with second
-    /// labels (the map builder's default) lower every loss by 0.1-0.2 nats on redkitchen; 2.85 keeps
-    /// the gate as selective there as 3.0 was for one label per Gaussian (README "Second labels").
+    /// labels (the map builder's default) lower every loss by 0.2-0.3 nats on redkitchen; 2.775 keeps
+    /// the gate about as selective there as 3.0 was for one label per Gaussian (README "Second labels").
     /// </summary>
     public double MaxLoss { get; init; } = DefaultMaxLoss;
 
-    private const double DefaultMaxLoss = 2.85;
+    private const double DefaultMaxLoss = 2.775;
 
     /// <summary>Gate when tracking: reject a refinement that moves the camera more than this (metres) away from its seed.</summary>
     public double MaxCorrection { get; init; } = 0.25;

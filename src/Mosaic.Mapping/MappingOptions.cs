@@ -380,7 +380,7 @@ public sealed class UpliftingOptions
     /// labels' probability keeps it as a second label, and a render splits the Gaussian's weight
     /// between the two in that ratio (<see cref="SecondLabels"/>); 0 = one label per Gaussian.
     /// </summary>
-    public double SecondLabelShare { get; set; } = 0.3;
+    public double SecondLabelShare { get; set; } = 0.1;
 
     internal void Validate()
     {
