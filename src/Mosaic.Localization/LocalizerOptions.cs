@@ -236,7 +236,7 @@ public sealed record LocalizerOptions
                 $"so the loss gate can hardly reject a wrong pose; set it to about {DefaultShareOfChance * chance:F1} (the default {DefaultMaxLoss:0.###} is {100 * DefaultShareOfChance:F0} % of chance at K = 32)"));
         if (!secondLabels && MaxLoss < OneLabelMaxLoss)
             warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                $"the map has one label per Gaussian (built before second labels, or with uplifting.second_label_share: 0), whose losses run 0.1-0.2 nats higher " +
+                $"the map has one label per Gaussian (built before second labels, or with uplifting.second_label_share: 0), whose losses run 0.2-0.3 nats higher " +
                 $"than those of maps with second labels, for which localizer.max_loss {DefaultMaxLoss:0.###} was measured; set it to {OneLabelMaxLoss:0.###} for this map (README \"Second labels\")"));
         return warnings;
     }

@@ -66,7 +66,6 @@ public sealed class MappingOptions
 
     /// <summary>The settings as flat dotted names and values, for the map's provenance.</summary>
     public Dictionary<string, string> Flatten() => ParameterFile.Flatten(this);
-
 }
 
 /// <summary>Input topics (defaults: the topics of <c>mosaic bag import-7scenes</c>).</summary>

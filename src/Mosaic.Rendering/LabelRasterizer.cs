@@ -159,17 +159,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                         T w = alpha * trans;
                         a += w;
                         depth += w * splatsOfTile.Depth[i];
-                        int second = splatsOfTile.SecondLabel[i];
-                        if (second == Labels.Ignore)
-                        {
-                            weights[splatsOfTile.Label[i]] += float.CreateChecked(w);
-                        }
-                        else
-                        {
-                            T first = w * splatsOfTile.FirstLabelShare[i];
-                            weights[splatsOfTile.Label[i]] += float.CreateChecked(first);
-                            weights[second] += float.CreateChecked(w - first);
-                        }
+                        AddLabelWeights(weights, splatsOfTile, i, w);
                         trans *= T.One - alpha;
                         if (trans < _minTransmittance)
                             break;
@@ -216,18 +206,9 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                         int label = splatsOfTile.Label[i], second = splatsOfTile.SecondLabel[i];
                         if (!seen[label])
                             (seen[label], presentLabels[present++]) = (true, label);
-                        if (second == Labels.Ignore)
-                        {
-                            weights[label] += float.CreateChecked(w);
-                        }
-                        else
-                        {
-                            if (!seen[second])
-                                (seen[second], presentLabels[present++]) = (true, second);
-                            T first = w * splatsOfTile.FirstLabelShare[i];
-                            weights[label] += float.CreateChecked(first);
-                            weights[second] += float.CreateChecked(w - first);
-                        }
+                        if (second != Labels.Ignore && !seen[second])
+                            (seen[second], presentLabels[present++]) = (true, second);
+                        AddLabelWeights(weights, splatsOfTile, i, w);
                         trans *= T.One - alpha;
                         if (trans < _minTransmittance)
                             break;
@@ -247,6 +228,24 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             return scratch;
         }, _ => { });
         return image;
+    }
+
+    /// <summary>
+    /// Adds splat <paramref name="i"/>'s compositing weight <paramref name="w"/> to A_k of its label, or
+    /// w·q and w − w·q to its two labels (q = its first label's share), in float as the render stores them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddLabelWeights(Span<float> weights, TileSplats<T> tile, int i, T w)
+    {
+        int second = tile.SecondLabel[i];
+        if (second == Labels.Ignore)
+        {
+            weights[tile.Label[i]] += float.CreateChecked(w);
+            return;
+        }
+        T first = w * tile.FirstLabelShare[i];
+        weights[tile.Label[i]] += float.CreateChecked(first);
+        weights[second] += float.CreateChecked(w - first);
     }
 
     /// <summary>
