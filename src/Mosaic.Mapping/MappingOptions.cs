@@ -64,6 +64,12 @@ public sealed class MappingOptions
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public static MappingOptions Load(string path) => ParameterFile.Load<MappingOptions>(path, NodeName, o => o.Validate());
 
+    /// <summary>The defaults, then the map builder's sections of <paramref name="paths"/> in order, then the <c>-p</c> <paramref name="overrides"/>; validated.</summary>
+    /// <exception cref="FormatException">A file is not valid YAML, no file has the section, or a parameter is unknown.</exception>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public static MappingOptions Load(IReadOnlyList<string> paths, IReadOnlyList<(string Name, string Value)> overrides) =>
+        ParameterFile.Load<MappingOptions>(paths, overrides, NodeName, o => o.Validate());
+
     /// <summary>The settings as flat dotted names and values, for the map's provenance.</summary>
     public Dictionary<string, string> Flatten() => ParameterFile.Flatten(this);
 }

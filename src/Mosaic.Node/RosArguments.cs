@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Mosaic.Localization.Parameters;
 
 namespace Mosaic.Node;
 
@@ -64,10 +65,10 @@ public sealed class RosArguments
                     files.Add(Value(args, ref i));
                     break;
                 case "-p" or "--param":
-                    parameters.Add(Assignment(arg, Value(args, ref i)));
+                    parameters.Add(ParameterSet.SplitAssignment(arg, Value(args, ref i)));
                     break;
                 case "-r" or "--remap":
-                    var (from, to) = Assignment(arg, Value(args, ref i));
+                    var (from, to) = ParameterSet.SplitAssignment(arg, Value(args, ref i));
                     string? onlyNode = null;
                     int colon = from.IndexOf(':');
                     if (colon > 0 && !from.StartsWith("__", StringComparison.Ordinal))
@@ -114,14 +115,6 @@ public sealed class RosArguments
         if (i + 1 >= args.Count)
             throw new ArgumentException($"ROS argument '{args[i]}' needs a value");
         return args[++i];
-    }
-
-    private static (string Name, string Value) Assignment(string flag, string text)
-    {
-        int at = text.IndexOf(":=", StringComparison.Ordinal);
-        if (at <= 0)
-            throw new ArgumentException($"{flag} {text}: expected name:=value");
-        return (text[..at], text[(at + 2)..]);
     }
 
     private static string ValidName(string name, string what)

@@ -40,6 +40,42 @@ public sealed class ParametersTests : IDisposable
         Assert.Equal(new LocalizerOptions().MaxLoss, parameters.Localizer.MaxLoss);
     }
 
+    [Fact]
+    public void Several_files_are_read_in_order_and_overrides_win_over_them()
+    {
+        string first = Path.Combine(_directory, "robot.yaml"), second = Path.Combine(_directory, "site.yaml");
+        File.WriteAllText(first, "mosaic:\n  ros__parameters:\n    topics:\n      image: /cam/image\n    localizer:\n      min_coverage: 0.3\n      max_loss: 2.5\n");
+        File.WriteAllText(second, "/**:\n  ros__parameters:\n    localizer:\n      min_coverage: 0.35\n");
+
+        var parameters = LocalizationParameters.Load([first, second],
+            [ParameterSet.SplitAssignment("-p", "localizer.max_loss:=2.6"), ParameterSet.SplitAssignment("-p", "topics.depth:=/cam/depth")]);
+
+        Assert.Equal("/cam/image", parameters.Topics.Image);
+        Assert.Equal(0.35, parameters.Localizer.MinCoverage);
+        Assert.Equal(2.6, parameters.Localizer.MaxLoss);
+        Assert.Equal("/cam/depth", parameters.Topics.Depth);
+        Assert.Equal(ParameterFile.Flatten(new LocalizationParameters()), ParameterFile.Flatten(LocalizationParameters.Load([], [])));
+    }
+
+    [Fact]
+    public void Overrides_are_checked_like_file_values_and_name_themselves_in_errors()
+    {
+        Assert.Contains("-p localizer.max_los:=3: unknown parameter 'localizer.max_los'",
+            Assert.Throws<FormatException>(() => LocalizationParameters.Load([], [("localizer.max_los", "3")])).Message);
+        Assert.Contains("-p localizer.min_coverage:=lots",
+            Assert.Throws<FormatException>(() => LocalizationParameters.Load([], [("localizer.min_coverage", "lots")])).Message);
+        Assert.Contains("-p localizer.hypothesis_max_iterations:=0: localizer.hypothesis_max_iterations 0 must be at least 1",
+            Assert.Throws<ArgumentException>(() => LocalizationParameters.Load([], [("localizer.hypothesis_max_iterations", "0")])).Message);
+        Assert.Contains("-p localizer.max_loss: expected name:=value",
+            Assert.Throws<ArgumentException>(() => ParameterSet.SplitAssignment("-p", "localizer.max_loss")).Message);
+        Assert.Equal(("a", "b:=c"), ParameterSet.SplitAssignment("-p", "a:=b:=c"));
+
+        string other = Path.Combine(_directory, "other.yaml");
+        File.WriteAllText(other, "some_other_node:\n  ros__parameters:\n    x: 1\n");
+        Assert.Contains("other.yaml: no 'mosaic: ros__parameters:' (or '/**') section",
+            Assert.Throws<FormatException>(() => LocalizationParameters.Load([other], [])).Message);
+    }
+
     [Theory]
     [InlineData(32, 2.775, false)] // 80 % of log 32: the measured default
     [InlineData(32, 3.0, false)]  // 87 %: the default for maps of one label per Gaussian

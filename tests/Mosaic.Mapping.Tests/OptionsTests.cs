@@ -8,7 +8,6 @@ public sealed class OptionsTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-
     private static string RepositoryConfig()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
@@ -50,6 +49,19 @@ public sealed class OptionsTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => MappingOptions.Load(path));
         Assert.Contains(expected, e.Message);
         Assert.Contains("range.yaml", e.Message);
+    }
+
+    [Fact]
+    public void A_setting_given_on_the_command_line_wins_over_the_files()
+    {
+        string seeds = _temp.Combine("seed3.yaml");
+        File.WriteAllText(seeds, "mosaic_map_builder:\n  ros__parameters:\n    segmenter:\n      seed: 3\n      rounds: 4\n");
+
+        var options = MappingOptions.Load([RepositoryConfig(), seeds], [("segmenter.seed", "2"), ("keyframes.min_translation", "0")]);
+
+        var expected = MappingOptions.Load(RepositoryConfig()).Flatten();
+        (expected["segmenter.seed"], expected["segmenter.rounds"], expected["keyframes.min_translation"]) = ("2", "4", "0");
+        Assert.Equal(expected, options.Flatten());
     }
 
     [Fact]

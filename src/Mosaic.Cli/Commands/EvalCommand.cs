@@ -19,7 +19,7 @@ internal static class EvalCommand
     {
         var map = new Option<string?>("--map") { Description = "Map directory (from `mosaic map build`). Default: the parameter file's map." };
         var bag = new Option<string>("--bag") { Description = "The query drive: a rosbag2 directory or a bare .mcap / .db3 file.", Required = true };
-        var parameters = new Option<string?>("--params") { Description = "Parameter file of the node (config/mosaic.yaml): topics, frames, odometry, localizer. Default: built-in defaults." };
+        var parameters = new ParameterOptions("Parameter file of the node (config/mosaic.yaml): topics, frames, odometry, localizer.");
         var gt = new Option<string?>("--gt") { Description = "Ground truth as a TUM file (timestamp tx ty tz qx qy qz qw) in the map frame." };
         var gtTopic = new Option<string?>("--gt-topic") { Description = "Ground truth as a pose topic in the bag (Odometry, PoseStamped, PoseWithCovarianceStamped) in the map frame." };
         var gtBody = new Option<string?>("--gt-body-frame") { Description = "Frame the ground-truth poses are of. Default: the camera frame for --gt, frames.base for --gt-topic." };
@@ -41,7 +41,7 @@ internal static class EvalCommand
         var output = new Option<string>("--out") { Description = "Directory for metrics.json, frames.csv, trajectories, plots and report.md.", Required = true };
         var command = new Command("eval", "Localize every frame of a drive against a map and measure it against ground truth (with odometry-only and retrieval-only baselines).")
         {
-            map, bag, parameters, gt, gtTopic, gtBody, mode, start, end, step, depthTopic, output,
+            map, bag, parameters.Files, parameters.Overrides, gt, gtTopic, gtBody, mode, start, end, step, depthTopic, output,
         };
         command.SetAction(parse =>
         {
@@ -50,7 +50,8 @@ internal static class EvalCommand
                 string? tum = parse.GetValue(gt), topic = parse.GetValue(gtTopic);
                 if ((tum is null) == (topic is null))
                     throw new ArgumentException("give the ground truth as exactly one of --gt FILE or --gt-topic TOPIC");
-                var settings = parse.GetValue(parameters) is string path ? LocalizationParameters.Load(path) : Defaults();
+                var (files, overrides) = parameters.Read(parse);
+                var settings = LocalizationParameters.Load(files, overrides);
                 if (parse.GetValue(depthTopic) is string depth)
                 {
                     settings.Topics.Depth = depth;
@@ -97,6 +98,8 @@ internal static class EvalCommand
                     ["map"] = Path.GetFullPath(mapPath),
                     ["bag"] = Path.GetFullPath(bagPath),
                     ["compute"] = compute.Description,
+                    ["parameters"] = files.Count + overrides.Count == 0 ? "built-in defaults"
+                        : string.Join(", ", files.Select(Path.GetFullPath).Concat(overrides.Select(o => $"-p {o.Name}:={o.Value}"))),
                     ["ground truth"] = tum is null ? $"topic {topic} ({body})" : $"{Path.GetFullPath(tum)} ({(body.Length == 0 ? "camera frame" : body)})",
                     ["window"] = string.Create(CultureInfo.InvariantCulture,
                         $"{parse.GetValue(start)} s .. {(parse.GetValue(end) < 0 ? "the end" : $"{parse.GetValue(end)} s")}, every {parse.GetValue(step)} image(s)"),
@@ -118,13 +121,6 @@ internal static class EvalCommand
             }
         });
         return command;
-    }
-
-    private static LocalizationParameters Defaults()
-    {
-        var defaults = new LocalizationParameters();
-        defaults.Validate();
-        return defaults;
     }
 
     private static void Print(EvaluationSummary summary)

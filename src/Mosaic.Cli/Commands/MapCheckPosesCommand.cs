@@ -28,13 +28,13 @@ internal static class MapCheckPosesCommand
             "Align each frame's depth with the map's surfaces (point-to-plane ICP, no labels) and report how far the drive's poses are from where the depth fits; " +
             "the trusted aligned poses are written as a TUM ground truth consistent with the map.")
         {
-            map, bag, parameters, tum, body, start, end, step, minSupport, output,
+            map, bag, parameters.Files, parameters.Overrides, tum, body, start, end, step, minSupport, output,
         };
         command.SetAction(parse =>
         {
             try
             {
-                var options = MapCommand.LoadOptions(parse.GetValue(parameters), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
+                var options = MapCommand.LoadOptions(parameters.Read(parse), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
                 var checkOptions = new PoseCheckOptions { MinSupport = parse.GetValue(minSupport) };
                 checkOptions.Validate();
                 string outDir = parse.GetValue(output)!;

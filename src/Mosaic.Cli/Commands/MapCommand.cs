@@ -35,7 +35,7 @@ internal static class MapCommand
             "How often the map's segmenter labels a query pixel as the map does at the true pose, and, from the query's depth, how often a segmenter " +
             "that labelled every surface as the map does would (frames that are keyframes of the map are skipped).")
         {
-            map, bag, parameters, tum, body, start, end, step, output,
+            map, bag, parameters.Files, parameters.Overrides, tum, body, start, end, step, output,
         };
         command.SetAction(parse =>
         {
@@ -43,7 +43,7 @@ internal static class MapCommand
             {
                 if (parse.GetValue(step) < 1)
                     throw new ArgumentException("--step must be at least 1");
-                var options = LoadOptions(parse.GetValue(parameters), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
+                var options = LoadOptions(parameters.Read(parse), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
                 var privacyMap = MapDirectory.Load(parse.GetValue(map)!);
                 LabelAgreementResult? result = null;
                 AnsiConsole.Progress().Start(context =>
@@ -113,10 +113,11 @@ internal static class MapCommand
 
     private static string Range(int from, int to) => to == int.MaxValue ? $"> {from - 1} px" : from == to ? $"{from} px" : $"{from}-{to} px";
 
-    /// <summary>The --params file, or the defaults, with the command-line overrides applied.</summary>
-    internal static MappingOptions LoadOptions(string? paramsFile, string? tum, string? bodyFrame, double? start, double? end)
+    /// <summary>The defaults, the --params files and -p overrides, then the command's own options (--tum, --body-frame, --start, --end).</summary>
+    internal static MappingOptions LoadOptions(
+        (IReadOnlyList<string> Files, IReadOnlyList<(string Name, string Value)> Overrides) parameters, string? tum, string? bodyFrame, double? start, double? end)
     {
-        var options = paramsFile is null ? new MappingOptions() : MappingOptions.Load(paramsFile);
+        var options = MappingOptions.Load(parameters.Files, parameters.Overrides);
         if (tum is not null)
         {
             options.Pose.Source = "tum";
@@ -132,7 +133,7 @@ internal static class MapCommand
         return options;
     }
 
-    internal static Option<string?> ParamsOption() => new("--params") { Description = "Mapping parameter file (ROS 2 params YAML, see config/mapping.yaml). Default: built-in defaults." };
+    internal static ParameterOptions ParamsOption() => new("Mapping parameter file (ROS 2 params YAML, see config/mapping.yaml).");
     internal static Option<string?> TumOption() => new("--tum") { Description = "Take camera poses from this TUM trajectory (sets pose.source: tum)." };
     internal static Option<string?> BodyFrameOption() => new("--body-frame") { Description = "Frame the poses are of (pose.body_frame; empty string = the colour camera frame)." };
 
@@ -147,14 +148,14 @@ internal static class MapCommand
         var end = new Option<double?>("--end") { Description = "Seconds from the bag start where mapping ends (sync.end)." };
         var command = new Command("build", "Build a privacy map from an RGB-D drive: depth fusion, segmenter, label uplifting, retrieval database.")
         {
-            bag, output, parameters, tum, body, start, end,
+            bag, output, parameters.Files, parameters.Overrides, tum, body, start, end,
         };
         command.SetAction(parse =>
         {
             string outDir = parse.GetValue(output)!;
             try
             {
-                var options = LoadOptions(parse.GetValue(parameters), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
+                var options = LoadOptions(parameters.Read(parse), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
                 CheckWritable(outDir);
                 BuildResult? result = null;
                 AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())

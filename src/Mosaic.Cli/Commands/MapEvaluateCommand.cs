@@ -25,7 +25,7 @@ internal static class MapEvaluateCommand
         var output = new Option<string?>("--out") { Description = "Directory for metrics.json and picture panels (real | query labels | map labels | label-mean attack | true-colour map)." };
         var command = new Command("evaluate", "Measure a map on frames it was not built from: label agreement, depth error, and how well it inverts to pictures.")
         {
-            map, bag, parameters, tum, body, start, end, step, output,
+            map, bag, parameters.Files, parameters.Overrides, tum, body, start, end, step, output,
         };
         command.SetAction(parse =>
         {
@@ -33,7 +33,7 @@ internal static class MapEvaluateCommand
             {
                 if (parse.GetValue(step) < 1)
                     throw new ArgumentException("--step must be at least 1");
-                var options = MapCommand.LoadOptions(parse.GetValue(parameters), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
+                var options = MapCommand.LoadOptions(parameters.Read(parse), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
                 var privacyMap = MapDirectory.Load(parse.GetValue(map)!);
                 MapEvaluationResult? result = null;
                 AnsiConsole.Progress().Start(context =>

@@ -26,16 +26,17 @@ internal static class NodeBench
     {
         var map = new Option<string>("--map") { Description = "Map directory.", Required = true };
         var bag = new Option<string>("--bag") { Description = "Drive whose images (and camera_info, /tf_static) are published.", Required = true };
-        var parameters = new Option<string?>("--params") { Description = "Parameter file of the node (config/mosaic.yaml); odometry is off in this benchmark." };
+        var parameters = new ParameterOptions("Parameter file of the node (config/mosaic.yaml); odometry is off in this benchmark.");
         var frames = new Option<int>("--frames") { Description = "Images to publish.", DefaultValueFactory = _ => 10_000 };
         var rate = new Option<double>("--rate") { Description = "Images per second.", DefaultValueFactory = _ => 100 };
         var command = new Command("node", "The node under load: images published faster than it localizes; drops, latency (receipt to pose publish) and memory.")
         {
-            map, bag, parameters, frames, rate,
+            map, bag, parameters.Files, parameters.Overrides, frames, rate,
         };
         command.SetAction(parse =>
         {
-            var settings = parse.GetValue(parameters) is { } path ? LocalizationParameters.Load(path) : new LocalizationParameters();
+            var (files, overrides) = parameters.Read(parse);
+            var settings = LocalizationParameters.Load(files, overrides);
             settings.Odometry.Source = "none";
             settings.Map = parse.GetValue(map)!;
             var privacyMap = MapDirectory.Load(settings.Map);

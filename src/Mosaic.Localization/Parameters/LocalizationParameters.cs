@@ -73,6 +73,12 @@ public sealed class LocalizationParameters
     /// <exception cref="FormatException">Not YAML, no such section, or an unknown parameter.</exception>
     /// <exception cref="ArgumentException">A value out of range.</exception>
     public static LocalizationParameters Load(string path) => ParameterFile.Load<LocalizationParameters>(path, NodeName, p => p.Validate());
+
+    /// <summary>The defaults, then the node's sections of <paramref name="paths"/> in order, then the <c>-p</c> <paramref name="overrides"/>; validated.</summary>
+    /// <exception cref="FormatException">Not YAML, no file has the section, or an unknown parameter.</exception>
+    /// <exception cref="ArgumentException">A value out of range.</exception>
+    public static LocalizationParameters Load(IReadOnlyList<string> paths, IReadOnlyList<(string Name, string Value)> overrides) =>
+        ParameterFile.Load<LocalizationParameters>(paths, overrides, NodeName, p => p.Validate());
 }
 
 /// <summary>

@@ -13,11 +13,22 @@ public static class ParameterFile
     /// <summary>Loads and validates the section of <paramref name="nodeName"/> (or a wildcard section matching it) in <paramref name="path"/>.</summary>
     /// <exception cref="FormatException">The file is not valid YAML, has no such section, or names an unknown parameter.</exception>
     /// <exception cref="ArgumentException">A value is out of range (from <paramref name="validate"/>), prefixed with the file name.</exception>
-    public static T Load<T>(string path, string nodeName, Action<T> validate) where T : class, new()
+    public static T Load<T>(string path, string nodeName, Action<T> validate) where T : class, new() =>
+        Load([path], [], nodeName, validate);
+
+    /// <summary>
+    /// Loads <paramref name="paths"/> in order, then the <c>-p name:=value</c> <paramref name="overrides"/>
+    /// (later values win), into the defaults of <typeparamref name="T"/>, and validates the result. No
+    /// files and no overrides give the defaults.
+    /// </summary>
+    /// <exception cref="FormatException">A file is not valid YAML, no file has a section for <paramref name="nodeName"/>, or a parameter is unknown.</exception>
+    /// <exception cref="ArgumentException">A value is out of range (from <paramref name="validate"/>), prefixed with the files and overrides.</exception>
+    public static T Load<T>(IReadOnlyList<string> paths, IReadOnlyList<(string Name, string Value)> overrides, string nodeName, Action<T> validate)
+        where T : class, new()
     {
-        var parameters = ParameterSet.Load([path], [], nodeName);
-        if (!parameters.HasSection)
-            throw new FormatException($"{path}: no '{nodeName}: ros__parameters:' (or '/**') section");
+        var parameters = ParameterSet.Load(paths, overrides, nodeName);
+        if (paths.Count > 0 && !parameters.HasSection)
+            throw new FormatException($"{string.Join(", ", paths)}: no '{nodeName}: ros__parameters:' (or '/**') section");
         return parameters.Bind(validate);
     }
 

@@ -74,6 +74,18 @@ public sealed class ParameterSet
         return new ParameterSet(nodeName, values, sources, anySection);
     }
 
+    /// <summary>Splits <c>name:=value</c> (a <c>-p</c> override or a <c>-r</c> remap) at its first <c>:=</c>.</summary>
+    /// <param name="flag">The flag it came with, for the message.</param>
+    /// <param name="text">The argument.</param>
+    /// <exception cref="ArgumentException">There is no <c>:=</c>, or nothing before it.</exception>
+    public static (string Name, string Value) SplitAssignment(string flag, string text)
+    {
+        int at = text.IndexOf(":=", StringComparison.Ordinal);
+        if (at <= 0)
+            throw new ArgumentException($"{flag} {text}: expected name:=value");
+        return (text[..at], text[(at + 2)..]);
+    }
+
     /// <summary>
     /// Binds the parameters to a fresh <typeparamref name="T"/> (properties in snake_case, nested option
     /// classes as dotted prefixes), then runs <paramref name="validate"/>.
