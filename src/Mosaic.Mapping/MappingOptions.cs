@@ -276,6 +276,9 @@ public sealed class SegmenterOptions
     /// <summary>Seed of sampling, initialisation and k-means++.</summary>
     public int Seed { get; set; } = 1;
 
+    /// <summary>learned: distances (px at level) at which the head also reads the features around a pixel (see <see cref="LearnedSegmenterOptions.ContextTaps"/>).</summary>
+    public int[] ContextTaps { get; set; } = [8];
+
     /// <summary>learned: hidden units of the head.</summary>
     public int HiddenCount { get; set; } = 32;
 
@@ -344,7 +347,7 @@ public sealed class SegmenterOptions
     /// </summary>
     public LearnedSegmenterOptions ToLearnedOptions(UpliftingOptions graph) => new()
     {
-        LabelCount = LabelCount, Level = Level, Seed = Seed, HiddenCount = HiddenCount, OutputSmoothing = OutputSmoothing, PixelStride = PixelStride,
+        LabelCount = LabelCount, Level = Level, Seed = Seed, ContextTaps = ContextTaps, HiddenCount = HiddenCount, OutputSmoothing = OutputSmoothing, PixelStride = PixelStride,
         CorrespondenceVoxel = CorrespondenceVoxel, Rounds = Rounds, StepsPerRound = StepsPerRound, BatchSize = BatchSize,
         LearningRate = LearningRate, SinkhornEpsilon = SinkhornEpsilon, SinkhornIterations = SinkhornIterations,
         Neighbours = graph.Neighbours, Radius = graph.Radius, DiffusionIterations = graph.DiffusionIterations,

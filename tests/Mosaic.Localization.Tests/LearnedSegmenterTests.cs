@@ -14,10 +14,11 @@ public class LearnedSegmenterTests
     }
 
     /// <summary>A segmenter with random weights: enough to test everything but what training teaches.</summary>
-    private static LearnedSegmenter RandomSegmenter(int labels = 8, int seed = 5)
+    private static LearnedSegmenter RandomSegmenter(int labels = 8, int seed = 5, int[]? taps = null)
     {
-        int d = LearnedSegmenter.FeatureCount;
-        var features = LearnedSegmenter.Features(Frame(0).AtLevel(1));
+        taps ??= [];
+        int d = LearnedSegmenter.FeatureCountFor(taps);
+        var features = LearnedSegmenter.Features(Frame(0).AtLevel(1), taps);
         var mean = new float[d];
         var scale = new float[d];
         int n = features.Length / d;
@@ -32,7 +33,7 @@ public class LearnedSegmenterTests
             mean[f] = (float)(sum / n);
             scale[f] = (float)(1 / Math.Sqrt(Math.Max(sum2 / n - mean[f] * (double)mean[f], 1e-12)));
         }
-        return new LearnedSegmenter(1, mean, scale, LabelHead<float>.Random(d, 16, labels, new Random(seed)));
+        return new LearnedSegmenter(1, mean, scale, LabelHead<float>.Random(d, 16, labels, new Random(seed)), contextTaps: taps);
     }
 
     [Fact]
@@ -116,16 +117,19 @@ public class LearnedSegmenterTests
         }
     }
 
-    [Fact]
-    public void Without_output_smoothing_each_label_is_the_heads_choice_for_that_pixel()
+    [Theory]
+    [InlineData(new int[0])]
+    [InlineData(new[] { 8 })]
+    [InlineData(new[] { 3, 40 })]
+    public void Without_output_smoothing_each_label_is_the_heads_choice_for_that_pixel(int[] taps)
     {
-        var segmenter = RandomSegmenter();
+        var segmenter = RandomSegmenter(taps: taps);
         Assert.Equal(0, segmenter.OutputSmoothing);
-        var head = LabelHead<float>.Random(LearnedSegmenter.FeatureCount, 16, 8, new Random(5)); // RandomSegmenter's head
+        var head = LabelHead<float>.Random(segmenter.FeatureCount, 16, 8, new Random(5)); // RandomSegmenter's head
         var labels = segmenter.Segment(Frame(300));
-        var features = LearnedSegmenter.Features(Frame(300).AtLevel(1));
+        var features = LearnedSegmenter.Features(Frame(300).AtLevel(1), taps);
         segmenter.Standardise(features);
-        int d = LearnedSegmenter.FeatureCount, same = 0;
+        int d = segmenter.FeatureCount, same = 0;
         for (int p = 0; p < labels.Data.Length; p++)
             same += head.Label(features.AsSpan(p * d, d), new float[16], new float[8]) == labels.Data[p] ? 1 : 0;
         Assert.True(same >= labels.Data.Length - 10, $"{labels.Data.Length - same} pixels differ"); // float summation order only
@@ -164,7 +168,7 @@ public class LearnedSegmenterTests
         var labels = smoothed.Segment(frame);
 
         var level = frame.AtLevel(1);
-        int w = level.Width, h = level.Height, d = LearnedSegmenter.FeatureCount;
+        int w = level.Width, h = level.Height, d = smoothed.FeatureCount;
         Assert.Equal((317, 237), (labels.Width, labels.Height));
         var features = LearnedSegmenter.Features(level);
         smoothed.Standardise(features);
@@ -217,7 +221,7 @@ public class LearnedSegmenterTests
             shifted[i] = (byte)Math.Min(255, Math.Round(shifted[i] * gain[i % 3]));
         var a = LearnedSegmenter.Features(image);
         var b = LearnedSegmenter.Features(new RgbImage(image.Width, image.Height, shifted));
-        int d = LearnedSegmenter.FeatureCount;
+        int d = LearnedSegmenter.BaseFeatureNames.Count;
         for (int f = 0; f < d; f++)
         {
             double spread = 0, change = 0;
@@ -229,7 +233,7 @@ public class LearnedSegmenterTests
                 change += (a[p * d + f] - b[p * d + f]) * (a[p * d + f] - b[p * d + f]);
             }
             // Rounding to 8 bits after the gain is the only change; it is small against the feature's spread.
-            Assert.True(change < 0.05 * spread, $"{LearnedSegmenter.FeatureNames[f]}: change {change:G3} vs spread {spread:G3}");
+            Assert.True(change < 0.05 * spread, $"{LearnedSegmenter.BaseFeatureNames[f]}: change {change:G3} vs spread {spread:G3}");
         }
     }
 
@@ -237,7 +241,7 @@ public class LearnedSegmenterTests
     public void The_colour_decoded_from_the_definition_is_the_colour_a_label_prefers()
     {
         // One hidden unit that fires on redness: label 0 wins for red patches, label 1 for the rest.
-        int d = LearnedSegmenter.FeatureCount;
+        int d = LearnedSegmenter.BaseFeatureNames.Count;
         var parameters = new float[LabelHead<float>.ParameterCount(d, 1, 2)];
         parameters[0] = 1;       // W1[0, chroma_r_1]
         parameters[d] = -0.5f;   // b1: fires once chroma r exceeds 0.5 (mean 0, scale 1)
@@ -246,6 +250,61 @@ public class LearnedSegmenterTests
         var colors = segmenter.LabelColors();
         Assert.True(colors[0].R > 2 * colors[0].G && colors[0].R > 2 * colors[0].B, $"label 0 decodes to {colors[0]}");
         Assert.True(colors[1].R < colors[1].G + colors[1].B, $"label 1 decodes to {colors[1]}");
+    }
+
+    [Fact]
+    public void A_context_tap_reads_the_pixels_filters_that_far_away_clamped_at_the_borders()
+    {
+        var image = Frame(300).AtLevel(1);
+        int w = image.Width, h = image.Height, b = LearnedSegmenter.BaseFeatureNames.Count;
+        var own = LearnedSegmenter.Features(image);
+        var tapped = LearnedSegmenter.Features(image, [8]);
+        Assert.Equal(5 * b, LearnedSegmenter.FeatureCountFor([8]));
+        Assert.Equal("chroma_r_1_right_8", LearnedSegmenter.FeatureNamesFor([8])[b]);
+        Assert.Equal("gradient_y_3_up_8", LearnedSegmenter.FeatureNamesFor([8])[^1]);
+        (int Dx, int Dy)[] sides = [(8, 0), (-8, 0), (0, 8), (0, -8)]; // right, left, down, up
+        foreach (var (x, y) in new[] { (100, 100), (3, 120), (316, 5), (0, 239) })
+        {
+            for (int t = 0; t <= 4; t++)
+            {
+                var (dx, dy) = t == 0 ? (0, 0) : sides[t - 1];
+                int source = Math.Clamp(y + dy, 0, h - 1) * w + Math.Clamp(x + dx, 0, w - 1);
+                for (int f = 0; f < b; f++)
+                    Assert.Equal(own[source * b + f], tapped[(y * w + x) * 5 * b + t * b + f]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Context_taps_round_trip_and_a_definition_written_before_them_reads_as_having_none()
+    {
+        var tapped = RandomSegmenter(taps: [8, 20]);
+        string definition = tapped.Definition();
+        Assert.Contains("context_taps: [8, 20]\n", definition);
+        var loaded = Assert.IsType<LearnedSegmenter>(Segmenters.Load(definition, "segmenter.yaml"));
+        Assert.Equal([8, 20], loaded.ContextTaps);
+        Assert.Equal(tapped.Segment(Frame(300)).Data, loaded.Segment(Frame(300)).Data);
+
+        var plain = RandomSegmenter();
+        string older = plain.Definition().Replace("context_taps: []\n", "");
+        Assert.DoesNotContain("context_taps", older);
+        var old = Assert.IsType<LearnedSegmenter>(Segmenters.Load(older, "segmenter.yaml"));
+        Assert.Empty(old.ContextTaps);
+        Assert.Equal(plain.Segment(Frame(300)).Data, old.Segment(Frame(300)).Data);
+    }
+
+    [Theory]
+    [InlineData("context_taps: [8]", "context_taps: [0]", "context_taps [0]")]
+    [InlineData("context_taps: [8]", "context_taps: [8, 8]", "context_taps [8, 8]")]
+    [InlineData("context_taps: [8]", "context_taps: [16]", "features must be")]
+    [InlineData("context_taps: [8]", "context_taps: []", "features must be")]
+    public void Damaged_context_taps_are_rejected_naming_the_file(string find, string replace, string expected)
+    {
+        string definition = RandomSegmenter(taps: [8]).Definition();
+        Assert.Contains(find, definition);
+        var e = Assert.Throws<FormatException>(() => Segmenters.Load(definition.Replace(find, replace), "maps/a/segmenter.yaml"));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("maps/a/segmenter.yaml", e.Message);
     }
 
     [Theory]

@@ -42,6 +42,7 @@ public sealed class OptionsTests : IDisposable
     [InlineData("pose:\n      source: tum", "pose.tum_file")]
     [InlineData("segmenter:\n      label_count: 1", "label_count 1")]
     [InlineData("uplifting:\n      second_label_share: 0.5", "uplifting.second_label_share 0.5")]
+    [InlineData("segmenter:\n      context_taps: [8, 100]", "segmenter.context_taps [8, 100]")]
     public void Values_out_of_range_are_errors_naming_the_parameter(string section, string expected)
     {
         string path = _temp.Combine("range.yaml");

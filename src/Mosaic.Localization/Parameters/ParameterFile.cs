@@ -51,7 +51,9 @@ public static class ParameterFile
             object? value = property.GetValue(options);
             if (value is null)
                 continue;
-            if (property.PropertyType.IsClass && property.PropertyType != typeof(string))
+            if (value is Array array)
+                result[name] = $"[{string.Join(", ", array.Cast<object>().Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)))}]";
+            else if (property.PropertyType.IsClass && property.PropertyType != typeof(string))
                 Flatten(value, name + ".", result);
             else
                 result[name] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";

@@ -67,7 +67,11 @@ public static class Segmenters
     /// every definition shares: type, version 1, the feature names and one mean and scale per feature.
     /// Errors name <paramref name="source"/> (and the line, for YAML errors).
     /// </summary>
-    internal static T Parse<T>(string definition, string source, string typeName, IReadOnlyList<string> featureNames) where T : DefinitionHeader
+    internal static T Parse<T>(string definition, string source, string typeName, IReadOnlyList<string> featureNames) where T : DefinitionHeader =>
+        Parse<T>(definition, source, typeName, _ => featureNames);
+
+    /// <summary>As above, for a segmenter whose feature names depend on the definition's own settings.</summary>
+    internal static T Parse<T>(string definition, string source, string typeName, Func<T, IReadOnlyList<string>> featureNamesOf) where T : DefinitionHeader
     {
         T file;
         try
@@ -81,6 +85,7 @@ public static class Segmenters
         }
         if (file.Type != typeName || file.Version != 1)
             throw new FormatException($"{source}: expected type {typeName} version 1, found '{file.Type}' version {file.Version}");
+        var featureNames = featureNamesOf(file);
         if (!file.Features.SequenceEqual(featureNames))
             throw new FormatException($"{source}: features must be [{string.Join(", ", featureNames)}]");
         if (file.FeatureMean.Count != featureNames.Count || file.FeatureScale.Count != featureNames.Count)

@@ -18,6 +18,9 @@ namespace Mosaic.Localization.Segmentation;
 /// chromaticity r, g and log lightness l box-averaged over radii 1, 3 and 8 px (9 features); the
 /// local mean of the lightness gradient magnitude over radii 2 and 6; the local standard deviation
 /// of lightness over radius 4; and the local means of |∂l/∂x| and |∂l/∂y| over radius 3 (14 in all).
+/// With <see cref="ContextTaps"/> the head also reads those 14 features at the pixels d px to the
+/// right, left, below and above (clamped at the borders) for each tap distance d: a sparse, dilated
+/// first layer, so a label can depend on the pixel's surroundings as well as on the pixel.
 /// The definition (segmenter.yaml) stores the standardisation and the head's weights: no image, no
 /// position. What it reveals is measured in README "What a map reveals".
 /// </remarks>
@@ -26,18 +29,50 @@ public sealed class LearnedSegmenter : ISegmenter
     /// <summary>The <c>type:</c> of this segmenter's definitions (and the map builder's <c>segmenter.kind</c>).</summary>
     public const string TypeName = "learned";
 
-    /// <summary>Names of the features, in order; a definition must list exactly these.</summary>
-    public static readonly IReadOnlyList<string> FeatureNames =
+    /// <summary>Names of the filters computed at every pixel, in order.</summary>
+    public static readonly IReadOnlyList<string> BaseFeatureNames =
     [
         "chroma_r_1", "chroma_g_1", "lightness_1", "chroma_r_3", "chroma_g_3", "lightness_3", "chroma_r_8", "chroma_g_8", "lightness_8",
         "texture_2", "texture_6", "lightness_std_4", "gradient_x_3", "gradient_y_3",
     ];
 
-    /// <summary>Features per pixel, D.</summary>
-    public static int FeatureCount => FeatureNames.Count;
+    /// <summary>Largest tap distance (px at the working level) and most tap distances a segmenter may have.</summary>
+    public const int MaxTapDistance = 64, MaxTapCount = 4;
+
+    /// <summary>
+    /// The names of the head's inputs for <paramref name="contextTaps"/>, in order: the filters at the
+    /// pixel, then for each distance d the filters at the pixel d px to the right, left, below and
+    /// above (<c>chroma_r_1_right_8</c>, ...). A definition must list exactly these.
+    /// </summary>
+    public static IReadOnlyList<string> FeatureNamesFor(IReadOnlyList<int> contextTaps) =>
+        [.. BaseFeatureNames, .. contextTaps.SelectMany(d => new[] { "right", "left", "down", "up" }.SelectMany(side => BaseFeatureNames.Select(n => $"{n}_{side}_{d}")))];
+
+    /// <summary>Inputs of the head, D, for <paramref name="contextTaps"/>: 14 per position read.</summary>
+    public static int FeatureCountFor(IReadOnlyList<int> contextTaps) => BaseFeatureNames.Count * (1 + 4 * contextTaps.Count);
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless every tap distance is in [1, <see cref="MaxTapDistance"/>], distinct, and there are at most <see cref="MaxTapCount"/>.</summary>
+    public static void ValidateTaps(IReadOnlyList<int> contextTaps)
+    {
+        if (contextTaps.Count > MaxTapCount || contextTaps.Any(d => d < 1 || d > MaxTapDistance) || contextTaps.Distinct().Count() != contextTaps.Count)
+            throw new ArgumentException($"context_taps [{string.Join(", ", contextTaps)}]: at most {MaxTapCount} distinct distances in [1, {MaxTapDistance}] px");
+    }
+
+    /// <summary>Pixel offsets (x, y) of the positions the head reads: (0, 0), then per tap distance right, left, below, above.</summary>
+    private static (int Dx, int Dy)[] Offsets(IReadOnlyList<int> contextTaps) =>
+        [(0, 0), .. contextTaps.SelectMany(d => new[] { (d, 0), (-d, 0), (0, d), (0, -d) })];
 
     private readonly float[] _mean, _scale;
     private readonly LabelHead<float> _head;
+    private readonly (int Dx, int Dy)[] _offsets;
+
+    /// <summary>Tap distances (px at <see cref="Level"/>) at which the head also reads the filters around a pixel; empty: the pixel alone.</summary>
+    public IReadOnlyList<int> ContextTaps { get; }
+
+    /// <summary>Names of the head's inputs (<see cref="FeatureNamesFor"/>).</summary>
+    public IReadOnlyList<string> FeatureNames => FeatureNamesFor(ContextTaps);
+
+    /// <summary>Inputs of the head, D.</summary>
+    public int FeatureCount => _mean.Length;
 
     /// <inheritdoc />
     public int LabelCount => _head.LabelCount;
@@ -57,27 +92,47 @@ public sealed class LearnedSegmenter : ISegmenter
 
     /// <summary>
     /// A segmenter from its parts: <paramref name="mean"/> and <paramref name="scale"/> standardise
-    /// the raw features (z = (f − mean) · scale); <paramref name="head"/> maps z to logits.
+    /// the raw features (z = (f − mean) · scale); <paramref name="head"/> maps z to logits;
+    /// <paramref name="contextTaps"/> (default none) says which features there are (<see cref="FeatureNamesFor"/>).
     /// </summary>
-    public LearnedSegmenter(int level, float[] mean, float[] scale, LabelHead<float> head, int outputSmoothing = 0)
+    public LearnedSegmenter(int level, float[] mean, float[] scale, LabelHead<float> head, int outputSmoothing = 0, IReadOnlyList<int>? contextTaps = null)
     {
         if (level < 0 || level > 4)
             throw new ArgumentException($"level {level} must be in [0, 4]");
         if (outputSmoothing < 0 || outputSmoothing > 16)
             throw new ArgumentException($"output_smoothing {outputSmoothing} must be in [0, 16]");
-        if (mean.Length != FeatureCount || scale.Length != FeatureCount || head.InputCount != FeatureCount)
-            throw new ArgumentException($"a learned segmenter needs {FeatureCount} feature means, scales and head inputs");
-        (Level, _mean, _scale, _head, OutputSmoothing) = (level, mean, scale, head, outputSmoothing);
+        contextTaps = [.. contextTaps ?? []];
+        ValidateTaps(contextTaps);
+        int d = FeatureCountFor(contextTaps);
+        if (mean.Length != d || scale.Length != d || head.InputCount != d)
+            throw new ArgumentException($"a learned segmenter with context taps [{string.Join(", ", contextTaps)}] needs {d} feature means, scales and head inputs");
+        (Level, _mean, _scale, _head, OutputSmoothing, ContextTaps, _offsets) = (level, mean, scale, head, outputSmoothing, contextTaps, Offsets(contextTaps));
     }
 
     /// <summary>
     /// The raw features of every pixel of <paramref name="image"/> (already at the working level),
-    /// pixel-major, <see cref="FeatureCount"/> per pixel.
+    /// pixel-major, <see cref="FeatureCountFor"/>(<paramref name="contextTaps"/>) per pixel.
     /// </summary>
-    public static float[] Features(RgbImage image)
+    public static float[] Features(RgbImage image, IReadOnlyList<int>? contextTaps = null)
     {
         var maps = RentFeatureMaps(image);
-        var features = PixelFeatures.Interleave(maps, image.Width * image.Height);
+        var offsets = Offsets(contextTaps ?? []);
+        int w = image.Width, h = image.Height, b = BaseFeatureNames.Count, d = b * offsets.Length;
+        var features = new float[w * h * d];
+        Parallel.For(0, h, y =>
+        {
+            for (int t = 0; t < offsets.Length; t++)
+            {
+                var (dx, dy) = offsets[t];
+                int row = Math.Clamp(y + dy, 0, h - 1) * w;
+                for (int x = 0; x < w; x++)
+                {
+                    int source = row + Math.Clamp(x + dx, 0, w - 1), target = (y * w + x) * d + t * b;
+                    for (int f = 0; f < b; f++)
+                        features[target + f] = maps[f][source];
+                }
+            }
+        });
         ReturnFeatureMaps(maps);
         return features;
     }
@@ -92,7 +147,7 @@ public sealed class LearnedSegmenter : ISegmenter
         int w = image.Width, h = image.Height, n = w * h;
         var (r, g, l) = PixelFeatures.GreyWorld(image);
         // Each feature is its own filter of r, g, l or of the lightness gradient, so they run in parallel.
-        var maps = new float[FeatureCount][];
+        var maps = new float[BaseFeatureNames.Count][];
         ReadOnlySpan<int> radii = [1, 3, 8];
         var smoothed = new (float[] Source, int Radius)[3 * radii.Length];
         for (int i = 0; i < radii.Length; i++)
@@ -158,7 +213,7 @@ public sealed class LearnedSegmenter : ISegmenter
     {
         var level = image.AtLevel(Level);
         var maps = RentFeatureMaps(level);
-        int w = level.Width, h = level.Height, d = FeatureCount, k = LabelCount;
+        int w = level.Width, h = level.Height, d = FeatureCount, b = BaseFeatureNames.Count, k = LabelCount;
         var labels = new Image<ushort>(w, h);
         int radius = OutputSmoothing;
         // With smoothing, each label's probabilities are box-filtered along the rows here, one row of
@@ -168,10 +223,20 @@ public sealed class LearnedSegmenter : ISegmenter
         {
             for (int f = 0; f < d; f++)
             {
-                var source = maps[f].AsSpan(y * w, w);
+                var (dx, dy) = _offsets[f / b];
+                var source = maps[f % b].AsSpan(Math.Clamp(y + dy, 0, h - 1) * w, w);
                 var target = run.Input.AsSpan(f * w, w);
-                for (int x = 0; x < w; x++)
-                    target[x] = (source[x] - _mean[f]) * _scale[f];
+                float mean = _mean[f], scale = _scale[f];
+                if (dx == 0)
+                {
+                    for (int x = 0; x < w; x++)
+                        target[x] = (source[x] - mean) * scale;
+                }
+                else
+                {
+                    for (int x = 0; x < w; x++)
+                        target[x] = (source[Math.Clamp(x + dx, 0, w - 1)] - mean) * scale;
+                }
             }
             _head.ForwardRun(run.Input, w, run.Hidden, run.Logits);
             if (rowMeans is null)
@@ -272,7 +337,7 @@ public sealed class LearnedSegmenter : ISegmenter
     /// </summary>
     public (byte R, byte G, byte B)[] LabelColors(double channelMean = 128)
     {
-        int k = LabelCount;
+        int k = LabelCount, b = BaseFeatureNames.Count;
         var best = new float[k];
         Array.Fill(best, -1f);
         var colors = new (byte, byte, byte)[k];
@@ -290,9 +355,11 @@ public sealed class LearnedSegmenter : ISegmenter
                 for (int m = 0; m <= steps; m++)
                 {
                     double l = -2.5 + 3.5 * m / steps;
+                    // A uniform patch: every position the head reads has the same colour and no texture.
                     x.Clear();
-                    for (int s = 0; s < 3; s++)
-                        (x[3 * s], x[3 * s + 1], x[3 * s + 2]) = ((float)r, (float)g, (float)l);
+                    for (int t = 0; t < _offsets.Length; t++)
+                        for (int s = 0; s < 3; s++)
+                            (x[t * b + 3 * s], x[t * b + 3 * s + 1], x[t * b + 3 * s + 2]) = ((float)r, (float)g, (float)l);
                     Standardise(x);
                     _head.Forward(x, hidden, probabilities);
                     LabelHead<float>.Softmax(probabilities);
@@ -319,6 +386,7 @@ public sealed class LearnedSegmenter : ISegmenter
         text.Append("# Mosaic segmenter: learned per map from the mapping drive (multi-scale colour/texture filters + a\n");
         text.Append("# two-layer perceptron). Weights only: no image, no position. See README, \"What a map reveals\".\n");
         text.Append(c, $"type: {TypeName}\nversion: 1\nlabel_count: {LabelCount}\nlevel: {Level}\nhidden_count: {HiddenCount}\noutput_smoothing: {OutputSmoothing}\n");
+        text.Append($"context_taps: [{string.Join(", ", ContextTaps)}]\n");
         text.Append($"features: [{string.Join(", ", FeatureNames)}]\n");
         text.Append($"feature_mean: {List(_mean)}\nfeature_scale: {List(_scale)}\n");
         text.Append("# W1 (hidden x features, row-major), b1, W2 (labels x hidden), b2; 16 values per line\nparameters:\n");
@@ -334,6 +402,7 @@ public sealed class LearnedSegmenter : ISegmenter
     {
         public int HiddenCount { get; set; }
         public int OutputSmoothing { get; set; }
+        public List<int> ContextTaps { get; set; } = []; // absent in definitions written before context taps
         public List<List<float>> Parameters { get; set; } = [];
     }
 
@@ -341,18 +410,30 @@ public sealed class LearnedSegmenter : ISegmenter
     /// <exception cref="FormatException">The text is not a valid definition of this type.</exception>
     public static LearnedSegmenter FromDefinition(string definition, string source)
     {
-        var file = Segmenters.Parse<DefinitionFile>(definition, source, TypeName, FeatureNames);
+        var file = Segmenters.Parse<DefinitionFile>(definition, source, TypeName, f =>
+        {
+            try
+            {
+                ValidateTaps(f.ContextTaps);
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException($"{source}: {e.Message}", e);
+            }
+            return FeatureNamesFor(f.ContextTaps);
+        });
         if (file.LabelCount < 2 || file.LabelCount > 256 || file.HiddenCount < 1 || file.HiddenCount > 1024)
             throw new FormatException($"{source}: label_count {file.LabelCount} must be in [2, 256] and hidden_count {file.HiddenCount} in [1, 1024]");
         if (file.OutputSmoothing < 0 || file.OutputSmoothing > 16)
             throw new FormatException($"{source}: output_smoothing {file.OutputSmoothing} must be in [0, 16]");
         var parameters = file.Parameters.SelectMany(row => row).ToArray();
-        int expected = LabelHead<float>.ParameterCount(FeatureCount, file.HiddenCount, file.LabelCount);
+        int d = FeatureCountFor(file.ContextTaps);
+        int expected = LabelHead<float>.ParameterCount(d, file.HiddenCount, file.LabelCount);
         if (parameters.Length != expected)
-            throw new FormatException($"{source}: {FeatureCount} features → {file.HiddenCount} hidden → {file.LabelCount} labels needs {expected} parameters, found {parameters.Length}");
+            throw new FormatException($"{source}: {d} features → {file.HiddenCount} hidden → {file.LabelCount} labels needs {expected} parameters, found {parameters.Length}");
         if (parameters.Any(v => !float.IsFinite(v)))
             throw new FormatException($"{source}: non-finite value in the segmenter");
         return new LearnedSegmenter(file.Level, file.FeatureMean.ToArray(), file.FeatureScale.ToArray(),
-            new LabelHead<float>(FeatureCount, file.HiddenCount, file.LabelCount, parameters), file.OutputSmoothing);
+            new LabelHead<float>(d, file.HiddenCount, file.LabelCount, parameters), file.OutputSmoothing, file.ContextTaps);
     }
 }
