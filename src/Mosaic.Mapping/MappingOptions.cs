@@ -277,7 +277,7 @@ public sealed class SegmenterOptions
     public int Seed { get; set; } = 1;
 
     /// <summary>learned: distances (px at level) at which the head also reads the features around a pixel (see <see cref="LearnedSegmenterOptions.ContextTaps"/>).</summary>
-    public int[] ContextTaps { get; set; } = [8];
+    public int[] ContextTaps { get; set; } = [];
 
     /// <summary>learned: hidden units of the head.</summary>
     public int HiddenCount { get; set; } = 32;

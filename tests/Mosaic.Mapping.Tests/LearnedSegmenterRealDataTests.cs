@@ -55,13 +55,13 @@ public sealed class LearnedSegmenterRealDataTests(SampleSegmenters sample) : ICl
         string measured = $"learned {learned.Agreement:P1}, kappa {learned.Kappa:F3}, {learned.EffectiveLabels:F1} labels; " +
             $"codebook {codebook.Agreement:P1}, kappa {codebook.Kappa:F3}, {codebook.EffectiveLabels:F1} labels";
         Assert.Equal(30, learned.Frames);
-        // Measured on this sample: 63.7 % against 47.8 %, kappa 0.616 against 0.432 (54.7 % and kappa 0.523
-        // without the context taps at 8 px, the default until 2026-12-01; 57.8 % and kappa 0.555 with the
-        // 12 cm correspondence voxels used until 2026-11-30, which localized worse: README, learned segmenter).
+        // Measured on this sample: 54.7 % against 47.8 %, kappa 0.523 against 0.432 (63.7 % and kappa 0.616
+        // with context taps at 8 px, and 57.8 % and 0.555 with the 12 cm correspondence voxels used until
+        // 2026-11-30; both localized worse: README, learned segmenter).
         Assert.True(learned.Agreement >= codebook.Agreement + 0.05, measured);
         // Chance-corrected, so using fewer labels cannot explain the gain.
         Assert.True(learned.Kappa >= codebook.Kappa + 0.08, measured);
-        // The balanced training holds at query time (21.2 labels; 8 with too few Sinkhorn rounds), which is
+        // The balanced training holds at query time (22.0 labels; 8 with too few Sinkhorn rounds), which is
         // what pins poses: the README's seed table.
         Assert.True(learned.EffectiveLabels >= 16, measured);
     }
@@ -73,8 +73,8 @@ public sealed class LearnedSegmenterRealDataTests(SampleSegmenters sample) : ICl
         var codebook = sample.CodebookAgreement.BestPossible!;
         string measured = $"learned {learned}; codebook {codebook}";
         // Measured on this sample: where the query's depth lands on the map (79 % of the compared pixels),
-        // the map's own labels there agree with the render on 91.3 % (codebook map 81.9 %), the segmenters
-        // on 65.9 % and 49.4 % (88.5 and 55.8 % for the learned one without context taps). So the
+        // the map's own labels there agree with the render on 88.5 % (codebook map 81.9 %), the segmenters
+        // on 55.8 % and 49.4 % (91.3 and 65.9 % with context taps at 8 px). So the
         // segmenter's view consistency, not the map or the dSLAM poses, is what holds agreement down
         // (README, "How much agreement the map allows"). With one label per Gaussian the map allowed
         // 89.2 % and 82.8 %: a surface's label is its first, and where a Gaussian's second label is

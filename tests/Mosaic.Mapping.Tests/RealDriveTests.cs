@@ -107,18 +107,18 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
             Assert.Equal(file.Length, 60 + database.Keyframes.Count * (8 + 56 + 4L * database.DescriptorLength));
         }
 
-        // segmenter.yaml: the feature standardisation and the head's weights (14 features at 5 positions → 32 → 8); no image-sized data.
+        // segmenter.yaml: the feature standardisation and the head's weights (14 → 32 → 8); no image-sized data.
         string definition = File.ReadAllText(Path.Combine(drive.MapDirectoryPath, "segmenter.yaml"));
         var segmenter = Assert.IsType<LearnedSegmenter>(Segmenters.Load(definition, "segmenter.yaml"));
-        Assert.Equal((8, 32, 70), (segmenter.LabelCount, segmenter.HiddenCount, segmenter.FeatureCount));
+        Assert.Equal((8, 32, 14), (segmenter.LabelCount, segmenter.HiddenCount, segmenter.FeatureCount));
         int numbers = definition.Split('\n').Where(l => l.StartsWith("  - [", StringComparison.Ordinal)).Sum(l => l.Split(',').Length);
-        Assert.Equal(LabelHead<float>.ParameterCount(70, 32, 8), numbers);
+        Assert.Equal(LabelHead<float>.ParameterCount(14, 32, 8), numbers);
 
         foreach (var text in new[] { "map.yaml", "build_report.yaml", "segmenter.yaml" }.Select(f => File.ReadAllText(Path.Combine(drive.MapDirectoryPath, f))))
         {
             Assert.DoesNotContain("f_dc", text);
             Assert.DoesNotContain("red:", text);
-            Assert.True(text.Length < 64 * 1024, "text files stay small: no embedded data"); // segmenter.yaml: 2,676 numbers here
+            Assert.True(text.Length < 16 * 1024, "text files stay small: no embedded data");
         }
     }
 

@@ -110,6 +110,29 @@ public class SegmenterTrainerTests
         Assert.Contains("seen from two or more keyframes", e.Message);
     }
 
+    [Fact]
+    public void A_segmenter_trained_with_context_taps_reads_them_at_query_time()
+    {
+        var options = new LearnedSegmenterOptions { LabelCount = 4, Level = 0, PixelStride = 1, ContextTaps = [4], Rounds = 2, StepsPerRound = 5, BatchSize = 64 };
+        var trainer = new SegmenterTrainer(options);
+        var camera = new CameraModel(new PinholeCamera(64, 48, 50, 50, 32, 24), DistortionModel.None);
+        var rgb = new byte[64 * 48 * 3];
+        new Random(1).NextBytes(rgb);
+        var depth = new Image<float>(64, 48);
+        Array.Fill(depth.Data, 1.5f);
+        // Two views of one wall, 2 cm apart: most voxels are seen by both.
+        foreach (double x in new[] { 0.0, 0.02 })
+            trainer.AddView(new RgbdFrame(0, new RgbImage(64, 48, rgb), camera, depth, camera, new Se3(So3.Identity, new Vector3d(x, 0, 0)), Se3.Identity));
+
+        var (segmenter, _) = trainer.Train();
+
+        Assert.Equal([4], segmenter.ContextTaps);
+        Assert.Equal(5 * 14, segmenter.FeatureCount);
+        var labels = segmenter.Segment(new RgbImage(64, 48, rgb));
+        Assert.All(labels.Data, l => Assert.True(l < 4));
+        Assert.Contains("context_taps: [4]", segmenter.Definition());
+    }
+
     [Theory]
     [InlineData("label_count", 1)]
     [InlineData("pixel_stride", 0)]
