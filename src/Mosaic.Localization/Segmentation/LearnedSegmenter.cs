@@ -21,8 +21,8 @@ namespace Mosaic.Localization.Segmentation;
 /// With <see cref="ContextTaps"/> the head also reads those 14 features at the pixels d px to the
 /// right, left, below and above (clamped at the borders) for each tap distance d: a sparse, dilated
 /// first layer, so a label can depend on the pixel's surroundings as well as on the pixel.
-/// The definition (segmenter.yaml) stores the standardisation and the head's weights: no image, no
-/// position. What it reveals is measured in README "What a map reveals".
+/// The definition (segmenter.yaml) stores the standardisation, the tap distances and the head's
+/// weights: no image, no position. What it reveals is measured in README "What a map reveals".
 /// </remarks>
 public sealed class LearnedSegmenter : ISegmenter
 {
