@@ -94,18 +94,30 @@ public class AdamTests
 
 public class SegmenterTrainerTests
 {
+    private static readonly byte[] WallTexture = RandomBytes(64 * 48 * 3);
+
+    private static byte[] RandomBytes(int count)
+    {
+        var bytes = new byte[count];
+        new Random(1).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>Views of one randomly textured wall 1.5 m ahead, from cameras at <paramref name="xs"/> (m) along it.</summary>
+    private static void AddWallViews(SegmenterTrainer trainer, params double[] xs)
+    {
+        var camera = new CameraModel(new PinholeCamera(64, 48, 50, 50, 32, 24), DistortionModel.None);
+        var depth = new Image<float>(64, 48);
+        Array.Fill(depth.Data, 1.5f);
+        foreach (double x in xs)
+            trainer.AddView(new RgbdFrame(0, new RgbImage(64, 48, WallTexture), camera, depth, camera, new Se3(So3.Identity, new Vector3d(x, 0, 0)), Se3.Identity));
+    }
+
     [Fact]
     public void Keyframes_that_share_no_surface_cannot_train_and_the_error_says_why()
     {
         var trainer = new SegmenterTrainer(new LearnedSegmenterOptions { LabelCount = 8 });
-        var camera = new CameraModel(new PinholeCamera(64, 48, 50, 50, 32, 24), DistortionModel.None);
-        var rgb = new byte[64 * 48 * 3];
-        new Random(1).NextBytes(rgb);
-        var depth = new Image<float>(64, 48);
-        Array.Fill(depth.Data, 1.5f);
-        // Two views five metres apart: no voxel is seen twice.
-        foreach (double x in new[] { 0.0, 5.0 })
-            trainer.AddView(new RgbdFrame(0, new RgbImage(64, 48, rgb), camera, depth, camera, new Se3(So3.Identity, new Vector3d(x, 0, 0)), Se3.Identity));
+        AddWallViews(trainer, 0, 5); // five metres apart: no voxel is seen twice
         var e = Assert.Throws<InvalidOperationException>(() => trainer.Train());
         Assert.Contains("seen from two or more keyframes", e.Message);
     }
@@ -115,20 +127,13 @@ public class SegmenterTrainerTests
     {
         var options = new LearnedSegmenterOptions { LabelCount = 4, Level = 0, PixelStride = 1, ContextTaps = [4], Rounds = 2, StepsPerRound = 5, BatchSize = 64 };
         var trainer = new SegmenterTrainer(options);
-        var camera = new CameraModel(new PinholeCamera(64, 48, 50, 50, 32, 24), DistortionModel.None);
-        var rgb = new byte[64 * 48 * 3];
-        new Random(1).NextBytes(rgb);
-        var depth = new Image<float>(64, 48);
-        Array.Fill(depth.Data, 1.5f);
-        // Two views of one wall, 2 cm apart: most voxels are seen by both.
-        foreach (double x in new[] { 0.0, 0.02 })
-            trainer.AddView(new RgbdFrame(0, new RgbImage(64, 48, rgb), camera, depth, camera, new Se3(So3.Identity, new Vector3d(x, 0, 0)), Se3.Identity));
+        AddWallViews(trainer, 0, 0.02); // 2 cm apart: most voxels are seen by both
 
         var (segmenter, _) = trainer.Train();
 
         Assert.Equal([4], segmenter.ContextTaps);
         Assert.Equal(5 * 14, segmenter.FeatureCount);
-        var labels = segmenter.Segment(new RgbImage(64, 48, rgb));
+        var labels = segmenter.Segment(new RgbImage(64, 48, WallTexture));
         Assert.All(labels.Data, l => Assert.True(l < 4));
         Assert.Contains("context_taps: [4]", segmenter.Definition());
     }
