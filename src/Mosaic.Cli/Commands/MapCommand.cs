@@ -186,6 +186,25 @@ internal static class MapCommand
         return command;
     }
 
+    /// <summary>What <c>map info</c> says of a stored segmenter: its kind and shape, or why it cannot be read.</summary>
+    private static string DescribeSegmenter(string definition)
+    {
+        try
+        {
+            return Localization.Segmentation.Segmenters.Load(definition, "segmenter.yaml") switch
+            {
+                Localization.Segmentation.LearnedSegmenter l => string.Create(CultureInfo.InvariantCulture,
+                    $"learned, {l.FeatureCount} features ({(l.ContextTaps.Count == 0 ? "no context taps" : $"context taps at {string.Join(", ", l.ContextTaps)} px")}) → " +
+                    $"{l.HiddenCount} hidden → {l.LabelCount} labels at pyramid level {l.Level}, output smoothing {l.OutputSmoothing} px"),
+                var other => string.Create(CultureInfo.InvariantCulture, $"{other.GetType().Name}, {other.LabelCount} labels at pyramid level {other.Level}"),
+            };
+        }
+        catch (FormatException e)
+        {
+            return $"unreadable: {e.Message}";
+        }
+    }
+
     /// <summary>Fails before any work when the map could not be written.</summary>
     private static void CheckWritable(string outDir)
     {
@@ -250,7 +269,7 @@ internal static class MapCommand
                     grid.AddRow("Extent (m):", string.Join(", ", Enumerable.Range(0, 3).Select(Axis)));
                 }
                 grid.AddRow("Keyframes:", m.Keyframes is null ? "none" : $"{m.Keyframes.Keyframes.Count} (descriptor length {m.Keyframes.DescriptorLength}, rendered at {m.Keyframes.Camera})");
-                grid.AddRow("Segmenter:", m.SegmenterDefinition is null ? "none" : Markup.Escape(m.SegmenterDefinition.Split('\n').FirstOrDefault(l => l.StartsWith("type:"))?.Trim() ?? "?"));
+                grid.AddRow("Segmenter:", m.SegmenterDefinition is null ? "none" : Markup.Escape(DescribeSegmenter(m.SegmenterDefinition)));
                 foreach (var file in Directory.EnumerateFiles(dir).Order())
                     grid.AddRow(Markup.Escape(Path.GetFileName(file)) + ":", FormatBytes(new FileInfo(file).Length));
                 grid.AddRow("Built by:", Markup.Escape($"{m.Provenance.Tool} at {m.Provenance.Created} from {m.Provenance.Source}"));
