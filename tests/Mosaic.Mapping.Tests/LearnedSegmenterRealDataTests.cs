@@ -74,11 +74,11 @@ public sealed class LearnedSegmenterRealDataTests(SampleSegmenters sample) : ICl
         string measured = $"learned {learned}; codebook {codebook}";
         // Measured on this sample: where the query's depth lands on the map (79 % of the compared pixels),
         // the map's own labels there agree with the render on 88.5 % (codebook map 81.9 %), the segmenters
-        // on 55.8 % and 49.4 % (91.3 and 65.9 % with context taps at 8 px). So the
-        // segmenter's view consistency, not the map or the dSLAM poses, is what holds agreement down
-        // (README, "How much agreement the map allows"). With one label per Gaussian the map allowed
-        // 89.2 % and 82.8 %: a surface's label is its first, and where a Gaussian's second label is
-        // strong the render's hard label is sometimes that one.
+        // on 55.8 % and 49.4 % (91.3 and 65.9 % with context taps at 8 px). So the segmenter's view
+        // consistency, not the map or the dSLAM poses, is what holds agreement down (README, "How much
+        // agreement the map allows"). With one label per Gaussian the map allowed 89.2 % and 82.8 %: a
+        // surface's label is its first, and where a Gaussian's second label is strong the render's hard
+        // label is sometimes that one.
         Assert.True(learned.Share > 0.7, measured);
         Assert.True(learned.Agreement > 0.85 && codebook.Agreement > 0.78, measured);
         Assert.True(learned.SegmenterAgreement < learned.Agreement - 0.2, measured);
