@@ -57,14 +57,10 @@ public sealed class MappingOptions
     }
 
     /// <summary>
-    /// Loads the map builder's section of a ROS 2 parameter file (node key <see cref="NodeName"/> or
-    /// <c>/**</c>, then <c>ros__parameters</c>) and validates it. Unknown parameters are errors.
+    /// The defaults, then the map builder's sections (node key <see cref="NodeName"/> or <c>/**</c>, then
+    /// <c>ros__parameters</c>) of <paramref name="paths"/> in order, then the <c>-p</c>
+    /// <paramref name="overrides"/>; validated. Unknown parameters are errors.
     /// </summary>
-    /// <exception cref="FormatException">The file is not valid YAML, has no such section, or names an unknown parameter.</exception>
-    /// <exception cref="ArgumentException">A value is out of range.</exception>
-    public static MappingOptions Load(string path) => ParameterFile.Load<MappingOptions>(path, NodeName, o => o.Validate());
-
-    /// <summary>The defaults, then the map builder's sections of <paramref name="paths"/> in order, then the <c>-p</c> <paramref name="overrides"/>; validated.</summary>
     /// <exception cref="FormatException">A file is not valid YAML, no file has the section, or a parameter is unknown.</exception>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public static MappingOptions Load(IReadOnlyList<string> paths, IReadOnlyList<(string Name, string Value)> overrides) =>

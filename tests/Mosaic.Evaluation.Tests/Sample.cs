@@ -25,7 +25,7 @@ public sealed class Sample : IDisposable
 
     public Sample()
     {
-        var options = MappingOptions.Load(Path.Combine(Root, "config", "mapping.yaml"));
+        var options = MappingOptions.Load([Path.Combine(Root, "config", "mapping.yaml")], []);
         options.Pose.Source = "tum";
         options.Pose.TumFile = Tum;
         options.Pose.BodyFrame = "";

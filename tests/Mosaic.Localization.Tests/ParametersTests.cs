@@ -23,7 +23,7 @@ public sealed class ParametersTests : IDisposable
         string text = File.ReadAllText(RepositoryConfig());
         foreach (var name in defaults.Keys)
             Assert.Contains(name.Split('.')[^1] + ":", text);
-        Assert.Equal(defaults, ParameterFile.Flatten(LocalizationParameters.Load(RepositoryConfig())));
+        Assert.Equal(defaults, ParameterFile.Flatten(LocalizationParameters.Load([RepositoryConfig()], [])));
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class ParametersTests : IDisposable
         string path = Path.Combine(_directory, "mine.yaml");
         File.WriteAllText(path, "/**:\n  ros__parameters:\n    topics:\n      image: /cam/image\n    localizer:\n      min_coverage: 0.3\n      retrieval_candidates: 5\n");
 
-        var parameters = LocalizationParameters.Load(path);
+        var parameters = LocalizationParameters.Load([path], []);
 
         Assert.Equal("/cam/image", parameters.Topics.Image);
         Assert.Equal(0.3, parameters.Localizer.MinCoverage);
@@ -112,23 +112,23 @@ public sealed class ParametersTests : IDisposable
     {
         string path = Path.Combine(_directory, "bad.yaml");
         File.WriteAllText(path, "mosaic:\n  ros__parameters:\n    localizer:\n      min_coverag: 0.3\n");
-        var unknown = Assert.Throws<FormatException>(() => LocalizationParameters.Load(path));
+        var unknown = Assert.Throws<FormatException>(() => LocalizationParameters.Load([path], []));
         Assert.Contains("line 4", unknown.Message);
         Assert.Contains("min_coverag", unknown.Message);
 
         File.WriteAllText(path, "/**:\n  ros__parameters:\n    odometry:\n      source: wheels\n");
-        var range = Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path));
+        var range = Assert.Throws<ArgumentException>(() => LocalizationParameters.Load([path], []));
         Assert.Contains("odometry.source 'wheels'", range.Message);
         Assert.Contains("bad.yaml", range.Message);
 
         File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      hypothesis_max_iterations: 0\n");
-        Assert.Contains("localizer.hypothesis_max_iterations 0 must be at least 1", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
+        Assert.Contains("localizer.hypothesis_max_iterations 0 must be at least 1", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load([path], [])).Message);
         File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      coarse_map_voxel: -0.04\n");
-        Assert.Contains("localizer.coarse_map_voxel -0.04 must be a length of at least 0", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
+        Assert.Contains("localizer.coarse_map_voxel -0.04 must be a length of at least 0", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load([path], [])).Message);
         File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      coarse_map_level: 0\n");
-        Assert.Contains("localizer.coarse_map_level 0 must be in [1, 8]", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
+        Assert.Contains("localizer.coarse_map_level 0 must be in [1, 8]", Assert.Throws<ArgumentException>(() => LocalizationParameters.Load([path], [])).Message);
         File.WriteAllText(path, "/**:\n  ros__parameters:\n    localizer:\n      tracking_coarsest_level: 5\n");
         Assert.Contains("localizer.tracking_coarsest_level 5 must be in [finest_level, coarsest_level] = [2, 4]",
-            Assert.Throws<ArgumentException>(() => LocalizationParameters.Load(path)).Message);
+            Assert.Throws<ArgumentException>(() => LocalizationParameters.Load([path], [])).Message);
     }
 }

@@ -22,7 +22,7 @@ public sealed class SampleSegmenters
         string bag = System.IO.Path.Combine(SharedData.RepositoryRoot, "tests", "data", "redkitchen-sample");
         MappingOptions Options(string kind)
         {
-            var options = MappingOptions.Load(System.IO.Path.Combine(SharedData.RepositoryRoot, "config", "mapping.yaml"));
+            var options = MappingOptions.Load([System.IO.Path.Combine(SharedData.RepositoryRoot, "config", "mapping.yaml")], []);
             options.Pose.Source = "tum";
             options.Pose.TumFile = bag + ".tum";
             options.Pose.BodyFrame = "";

@@ -23,7 +23,7 @@ public sealed class OptionsTests : IDisposable
         var defaults = new MappingOptions().Flatten();
         foreach (var name in defaults.Keys)
             Assert.Contains(name.Split('.')[^1] + ":", text);
-        Assert.Equal(defaults, MappingOptions.Load(RepositoryConfig()).Flatten());
+        Assert.Equal(defaults, MappingOptions.Load([RepositoryConfig()], []).Flatten());
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class OptionsTests : IDisposable
     {
         string path = _temp.Combine("bad.yaml");
         File.WriteAllText(path, "mosaic_map_builder:\n  ros__parameters:\n    fusion:\n      voxel: 0.02\n");
-        var e = Assert.Throws<FormatException>(() => MappingOptions.Load(path));
+        var e = Assert.Throws<FormatException>(() => MappingOptions.Load([path], []));
         Assert.Contains("bad.yaml: line 4", e.Message);
         Assert.Contains("voxel", e.Message);
     }
@@ -47,7 +47,7 @@ public sealed class OptionsTests : IDisposable
     {
         string path = _temp.Combine("range.yaml");
         File.WriteAllText(path, $"/**:\n  ros__parameters:\n    {section}\n");
-        var e = Assert.Throws<ArgumentException>(() => MappingOptions.Load(path));
+        var e = Assert.Throws<ArgumentException>(() => MappingOptions.Load([path], []));
         Assert.Contains(expected, e.Message);
         Assert.Contains("range.yaml", e.Message);
     }
@@ -60,7 +60,7 @@ public sealed class OptionsTests : IDisposable
 
         var options = MappingOptions.Load([RepositoryConfig(), seeds], [("segmenter.seed", "2"), ("keyframes.min_translation", "0")]);
 
-        var expected = MappingOptions.Load(RepositoryConfig()).Flatten();
+        var expected = MappingOptions.Load([RepositoryConfig()], []).Flatten();
         (expected["segmenter.seed"], expected["segmenter.rounds"], expected["keyframes.min_translation"]) = ("2", "4", "0");
         Assert.Equal(expected, options.Flatten());
     }
@@ -70,7 +70,7 @@ public sealed class OptionsTests : IDisposable
     {
         string path = _temp.Combine("other.yaml");
         File.WriteAllText(path, "some_node:\n  ros__parameters: {}\n");
-        var e = Assert.Throws<FormatException>(() => MappingOptions.Load(path));
+        var e = Assert.Throws<FormatException>(() => MappingOptions.Load([path], []));
         Assert.Contains("mosaic_map_builder", e.Message);
     }
 }

@@ -115,5 +115,4 @@ public class SecondLabelsTests
 
         Assert.Throws<ArgumentOutOfRangeException>(() => SecondLabels.Add(map, new float[6], share));
     }
-
 }

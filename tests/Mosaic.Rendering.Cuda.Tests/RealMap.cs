@@ -16,7 +16,7 @@ public sealed class RealMap
     public RealMap()
     {
         string root = FindRoot();
-        var options = MappingOptions.Load(Path.Combine(root, "config", "mapping.yaml"));
+        var options = MappingOptions.Load([Path.Combine(root, "config", "mapping.yaml")], []);
         options.Pose.Source = "tum";
         options.Pose.TumFile = Path.Combine(root, "tests", "data", "redkitchen-sample.tum");
         options.Pose.BodyFrame = "";

@@ -69,11 +69,6 @@ public sealed class LocalizationParameters
         Localizer.Validate();
     }
 
-    /// <summary>Loads and validates the <see cref="NodeName"/> (or <c>/**</c>) section of a parameter file.</summary>
-    /// <exception cref="FormatException">Not YAML, no such section, or an unknown parameter.</exception>
-    /// <exception cref="ArgumentException">A value out of range.</exception>
-    public static LocalizationParameters Load(string path) => ParameterFile.Load<LocalizationParameters>(path, NodeName, p => p.Validate());
-
     /// <summary>The defaults, then the node's sections of <paramref name="paths"/> in order, then the <c>-p</c> <paramref name="overrides"/>; validated.</summary>
     /// <exception cref="FormatException">Not YAML, no file has the section, or an unknown parameter.</exception>
     /// <exception cref="ArgumentException">A value out of range.</exception>

@@ -10,14 +10,9 @@ namespace Mosaic.Localization.Parameters;
 /// </summary>
 public static class ParameterFile
 {
-    /// <summary>Loads and validates the section of <paramref name="nodeName"/> (or a wildcard section matching it) in <paramref name="path"/>.</summary>
-    /// <exception cref="FormatException">The file is not valid YAML, has no such section, or names an unknown parameter.</exception>
-    /// <exception cref="ArgumentException">A value is out of range (from <paramref name="validate"/>), prefixed with the file name.</exception>
-    public static T Load<T>(string path, string nodeName, Action<T> validate) where T : class, new() =>
-        Load([path], [], nodeName, validate);
-
     /// <summary>
-    /// Loads <paramref name="paths"/> in order, then the <c>-p name:=value</c> <paramref name="overrides"/>
+    /// Loads the sections of <paramref name="nodeName"/> (or wildcard sections matching it) of
+    /// <paramref name="paths"/> in order, then the <c>-p name:=value</c> <paramref name="overrides"/>
     /// (later values win), into the defaults of <typeparamref name="T"/>, and validates the result. No
     /// files and no overrides give the defaults.
     /// </summary>
