@@ -76,27 +76,24 @@ public sealed class QueryDrive
         var frames = parameters.Frames;
         string odometrySource = parameters.Odometry.Source;
         using var bag = Rosbag2Reader.Open(bagPath);
-        var byName = bag.Topics.ToDictionary(t => t.Name);
-        string present = string.Join(", ", bag.Topics.Select(t => t.Name).Order());
-        void Require(string what, string topic)
-        {
-            if (!byName.ContainsKey(topic))
-                throw new MappingInputException($"{bagPath}: no {what} topic '{topic}' (topics: {present})");
-        }
-        Require("image", topics.Image);
-        Require("camera_info", topics.CameraInfo);
+        var bagTopics = bag.Topics;
+        void Require(string what, string topic, TopicRole role, string setting) =>
+            DriveTopics.Require(bagPath, bagTopics, what, topic, role, setting);
+        Require("image", topics.Image, TopicRole.Image, "topics.image");
+        Require("camera_info", topics.CameraInfo, TopicRole.CameraInfo, "topics.camera_info");
+        DriveTopics.RequireTypeIfPresent(bagPath, bagTopics, "static transform", topics.TfStatic, TopicRole.Transforms, "topics.tf_static");
         bool withDepth = !string.IsNullOrWhiteSpace(topics.Depth);
         if (withDepth)
         {
-            Require("depth image", topics.Depth);
-            Require("depth camera_info", topics.DepthCameraInfo);
+            Require("depth image", topics.Depth, TopicRole.Image, "topics.depth");
+            Require("depth camera_info", topics.DepthCameraInfo, TopicRole.CameraInfo, "topics.depth_camera_info");
         }
         if (odometrySource == "topic")
-            Require("odometry", topics.Odometry);
+            Require("odometry", topics.Odometry, TopicRole.Odometry, "topics.odometry");
         if (odometrySource == "tf")
-            Require("tf", topics.Tf);
+            Require("tf", topics.Tf, TopicRole.Transforms, "topics.tf");
         if (groundTruth.Topic is { } gtTopic)
-            Require("ground-truth", gtTopic);
+            Require("ground-truth", gtTopic, TopicRole.Pose, "--gt-topic");
 
         var truth = new TfBuffer(TimeSpan.FromDays(3650));
         var odometry = new TfBuffer(TimeSpan.FromDays(3650));
@@ -115,12 +112,17 @@ public sealed class QueryDrive
             string topic = message.Topic.Name;
             if (topic == topics.Image)
                 stamps.Add(DriveMessages.HeaderOf(message));
-            else if (topic == topics.CameraInfo)
-                info = Rosbag2Reader.Decode<CameraInfo>(message);
             else if (withDepth && topic == topics.Depth)
                 depthStamps.Add(DriveMessages.HeaderOf(message));
-            else if (withDepth && topic == topics.DepthCameraInfo)
-                depthInfo = Rosbag2Reader.Decode<CameraInfo>(message);
+            else if (topic == topics.CameraInfo || (withDepth && topic == topics.DepthCameraInfo))
+            {
+                // One camera_info may serve both cameras (depth registered to the colour image).
+                var decoded = Rosbag2Reader.Decode<CameraInfo>(message);
+                if (topic == topics.CameraInfo)
+                    info = decoded;
+                if (withDepth && topic == topics.DepthCameraInfo)
+                    depthInfo = decoded;
+            }
             else if (topic == topics.TfStatic)
             {
                 var tf = Rosbag2Reader.Decode<TFMessage>(message);
@@ -128,9 +130,9 @@ public sealed class QueryDrive
                 odometry.Add(tf, isStatic: true);
             }
             else if (topic == groundTruth.Topic)
-                DriveMessages.AddPose(truth, message, BodyFrame(groundTruth, stamps), frames.Map);
+                DriveMessages.AddPose(truth, message, BodyFrame(groundTruth, stamps), frames.Map, "frames.map");
             else if (topic == topics.Odometry && odometrySource == "topic")
-                DriveMessages.AddPose(odometry, message, frames.Base, frames.Odom);
+                DriveMessages.AddPose(odometry, message, frames.Base, frames.Odom, "frames.odom");
             else if (topic == topics.Tf && odometrySource == "tf")
                 odometry.Add(Rosbag2Reader.Decode<TFMessage>(message), isStatic: false);
         }

@@ -58,16 +58,17 @@ public sealed class BagFrameSource
     {
         var topics = options.Topics;
         using var bag = Rosbag2Reader.Open(bagPath);
-        var byName = bag.Topics.ToDictionary(t => t.Name);
-        string present = string.Join(", ", bag.Topics.Select(t => t.Name).Order());
-        foreach (var (what, name) in new[] { ("colour image", topics.ColorImage), ("colour camera_info", topics.ColorInfo), ("depth image", topics.DepthImage), ("depth camera_info", topics.DepthInfo) })
-        {
-            if (!byName.ContainsKey(name))
-                throw new MappingInputException($"{bagPath}: no {what} topic '{name}' (topics: {present}); set topics in the mapping parameters");
-        }
+        var bagTopics = bag.Topics;
+        DriveTopics.Require(bagPath, bagTopics, "colour image", topics.ColorImage, TopicRole.Image, "topics.color_image");
+        DriveTopics.Require(bagPath, bagTopics, "colour camera_info", topics.ColorInfo, TopicRole.CameraInfo, "topics.color_info");
+        DriveTopics.Require(bagPath, bagTopics, "depth image", topics.DepthImage, TopicRole.Image, "topics.depth_image");
+        DriveTopics.Require(bagPath, bagTopics, "depth camera_info", topics.DepthInfo, TopicRole.CameraInfo, "topics.depth_info");
+        DriveTopics.RequireTypeIfPresent(bagPath, bagTopics, "static transform", topics.TfStatic, TopicRole.Transforms, "topics.tf_static");
         var pose = options.Pose;
-        if (pose.Source == "topic" && !byName.ContainsKey(pose.Topic))
-            throw new MappingInputException($"{bagPath}: no pose topic '{pose.Topic}' (topics: {present})");
+        if (pose.Source == "topic")
+            DriveTopics.Require(bagPath, bagTopics, "pose", pose.Topic, TopicRole.Pose, "pose.topic");
+        if (pose.Source == "tf")
+            DriveTopics.Require(bagPath, bagTopics, "transform", topics.Tf, TopicRole.Transforms, "topics.tf");
 
         var tf = new TfBuffer(TimeSpan.FromDays(3650));
         var wanted = new HashSet<string> { topics.ColorImage, topics.ColorInfo, topics.DepthImage, topics.DepthInfo, topics.TfStatic };
@@ -93,10 +94,15 @@ public sealed class BagFrameSource
                 colorStamps.Add(DriveMessages.HeaderOf(message));
             else if (topic == topics.DepthImage)
                 depthStamps.Add(DriveMessages.HeaderOf(message));
-            else if (topic == topics.ColorInfo)
-                colorInfo = Replace(colorInfo, Rosbag2Reader.Decode<CameraInfo>(message), topic, warnings);
-            else if (topic == topics.DepthInfo)
-                depthInfo = Replace(depthInfo, Rosbag2Reader.Decode<CameraInfo>(message), topic, warnings);
+            else if (topic == topics.ColorInfo || topic == topics.DepthInfo)
+            {
+                // One camera_info may serve both cameras (depth registered to the colour image).
+                var info = Rosbag2Reader.Decode<CameraInfo>(message);
+                if (topic == topics.ColorInfo)
+                    colorInfo = Replace(colorInfo, info, topic, warnings);
+                if (topic == topics.DepthInfo)
+                    depthInfo = Replace(depthInfo, info, topic, warnings);
+            }
             else if (topic == topics.TfStatic || topic == topics.Tf)
                 tf.Add(Rosbag2Reader.Decode<TFMessage>(message), isStatic: topic == topics.TfStatic);
             else if (topic == pose.Topic)
@@ -116,7 +122,7 @@ public sealed class BagFrameSource
         if (pose.Source == "tum")
             poseFrame = DriveMessages.AddTum(tf, pose.TumFile, options.Frames.Map, bodyFrame);
         foreach (var message in poseMessages)
-            poseFrame = DriveMessages.AddPose(tf, message, bodyFrame, options.Frames.Map);
+            poseFrame = DriveMessages.AddPose(tf, message, bodyFrame, options.Frames.Map, "frames.map");
         var colorCamera = DriveMessages.CameraModelOf(colorInfo, topics.ColorInfo);
         var depthCamera = DriveMessages.CameraModelOf(depthInfo, topics.DepthInfo);
         Se3 colorFromDepth;
@@ -224,8 +230,10 @@ public sealed class BagFrameSource
 
     private static CameraInfo Replace(CameraInfo? previous, CameraInfo next, string topic, List<string> warnings)
     {
-        if (previous is not null && (previous.Width != next.Width || previous.Height != next.Height || !previous.K.SequenceEqual(next.K)))
-            warnings.Add($"{topic}: camera_info changed during the drive; the last one is used");
+        string changed = $"{topic}: camera_info changed during the drive; the last one is used";
+        if (previous is not null && (previous.Width != next.Width || previous.Height != next.Height || !previous.K.SequenceEqual(next.K))
+            && !warnings.Contains(changed))
+            warnings.Add(changed);
         return next;
     }
 

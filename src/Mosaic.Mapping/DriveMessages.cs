@@ -60,15 +60,15 @@ public static class DriveMessages
     /// <summary>
     /// Adds a pose message (nav_msgs/Odometry, PoseStamped or PoseWithCovarianceStamped) to <paramref name="tf"/> as
     /// <paramref name="parentFrame"/> → body, the body being the Odometry's child frame or <paramref name="bodyFrame"/>.
-    /// Returns the body frame.
+    /// Returns the body frame. <paramref name="parentSetting"/> names the parameter that sets the parent frame, for errors.
     /// </summary>
     /// <exception cref="MappingInputException">Another message type, or a header frame other than <paramref name="parentFrame"/>.</exception>
-    public static string AddPose(TfBuffer tf, BagMessage message, string bodyFrame, string parentFrame)
+    public static string AddPose(TfBuffer tf, BagMessage message, string bodyFrame, string parentFrame, string parentSetting)
     {
         Header header;
         string body;
         Pose pose;
-        switch (message.Topic.Type)
+        switch (MessageDefinition.NormalizeName(message.Topic.Type))
         {
             case "nav_msgs/msg/Odometry":
                 var odometry = Rosbag2Reader.Decode<Odometry>(message);
@@ -87,7 +87,7 @@ public static class DriveMessages
         }
         string frame = header.FrameId.TrimStart('/');
         if (frame != parentFrame.TrimStart('/'))
-            throw new MappingInputException($"pose topic '{message.Topic.Name}' gives poses in frame '{frame}' but '{parentFrame}' is expected; set the frame parameter to '{frame}' if that is the frame you mean");
+            throw new MappingInputException($"pose topic '{message.Topic.Name}' gives poses in frame '{frame}' but '{parentFrame}' is expected ({parentSetting}); set -p {parentSetting}:={frame} if that is the frame you mean");
         var transform = new Transform(new Vector3(pose.Position.X, pose.Position.Y, pose.Position.Z), pose.Orientation);
         tf.Add(new TransformStamped(header, body, transform), isStatic: false);
         return body;

@@ -115,6 +115,12 @@ public sealed class LocalizationNode
                 Statistics.InputWarnings = _transport.Warnings;
                 foreach (var warning in _transport.Warnings)
                     _logger.LogWarning("input: {Warning}", warning);
+                if (Interlocked.Read(ref Statistics.FramesReceived) == 0)
+                {
+                    // Nearly always a topic named differently on the recording robot.
+                    string image = Topic(_parameters.Topics.Image);
+                    _logger.LogWarning("input ended without an image on {Topic} (topics.image); set topics.image or remap with -r {Topic}:=TOPIC (`mosaic bag info BAG` lists a bag's topics)", image, image);
+                }
                 _inputEnded = true;
                 _odometryArrived.Set();
                 _slot.Complete();

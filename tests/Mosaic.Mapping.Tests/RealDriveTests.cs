@@ -157,8 +157,22 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
         var options = RealDriveFixture.Options(drive.Tum);
         options.Topics.DepthImage = "/camera/aligned_depth_to_color/image_raw";
         var e = Assert.Throws<MappingInputException>(() => new MapBuilder(options).Build(drive.Bag));
-        Assert.Contains("no depth image topic '/camera/aligned_depth_to_color/image_raw'", e.Message);
-        Assert.Contains("/camera/depth/image_raw/compressedDepth", e.Message); // lists what the bag has
+        Assert.Contains("no depth image topic '/camera/aligned_depth_to_color/image_raw' (topics.depth_image)", e.Message);
+        // Suggests the bag's image topics, and only those.
+        Assert.Contains("/camera/depth/image_raw/compressedDepth (sensor_msgs/CompressedImage)", e.Message);
+        Assert.DoesNotContain("/tf_static", e.Message);
+    }
+
+    [Fact]
+    public void One_camera_info_may_serve_both_cameras()
+    {
+        // As with depth registered to the colour image, where a driver publishes one camera_info for both.
+        var options = RealDriveFixture.Options(drive.Tum);
+        options.Topics.DepthInfo = options.Topics.ColorInfo;
+        var source = BagFrameSource.Scan(drive.Bag, options);
+        Assert.Equal(source.ColorCamera.Intrinsics, source.DepthCamera.Intrinsics);
+        Assert.Equal(90, source.Candidates.Count);
+        Assert.Empty(source.Warnings);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mosaic.Core.Imaging;
 using Mosaic.Core.Geometry;
@@ -27,6 +28,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     internal const string ImageTopic = "/camera/color/image_raw/compressed";
     internal const string InfoTopic = "/camera/color/camera_info";
     private readonly TempDirectory _temp = new();
+    private int _runs;
 
     public void Dispose() => _temp.Dispose();
 
@@ -68,14 +70,15 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     private static BagMessage Message<T>(string topic, long timestamp, T message) where T : IRosMessage<T> =>
         new(new BagTopic(topic, T.Definition.Name), timestamp, RosSerializer.Serialize(message));
 
-    private (LocalizationNode Node, List<BagMessage> Published) RunNode(string bag, LocalizationParameters? parameters = null)
+    private (LocalizationNode Node, List<BagMessage> Published) RunNode(string bag, LocalizationParameters? parameters = null,
+        NodeNames? names = null, ILogger? logger = null)
     {
         parameters ??= new LocalizationParameters { Map = sample.MapPath };
-        string output = _temp.Combine("out-" + Path.GetFileName(bag));
+        string output = _temp.Combine($"out-{Path.GetFileName(bag)}-{++_runs}");
         var transport = new BagReplayTransport(bag, new BagReplayOptions(RecordPath: output));
         var renderer = new CpuLabelRenderer<float>(sample.Map.Gaussians);
-        var node = new LocalizationNode(parameters, new NodeNames("mosaic"), transport, sample.Map.Gaussians, Localizer.ForMap(sample.Map, parameters.Localizer, renderer),
-            renderer, NullLogger.Instance, lockstep: true);
+        var node = new LocalizationNode(parameters, names ?? new NodeNames("mosaic"), transport, sample.Map.Gaussians, Localizer.ForMap(sample.Map, parameters.Localizer, renderer),
+            renderer, logger ?? NullLogger.Instance, lockstep: true);
         node.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
         transport.Dispose();
         using var recorded = Rosbag2Reader.Open(output);
@@ -235,6 +238,40 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         Assert.Equal(node.Statistics.PosesAccepted, published.Count(m => m.Topic.Name == "/mosaic/pose"));
         Assert.True(node.Statistics.PosesAccepted > 0);
         Assert.Contains("no depth image on " + DepthTopic, node.Statistics.LastProblem);
+    }
+
+    [Fact]
+    public void A_replay_without_images_on_the_image_topic_says_which_topic_to_set_and_a_remap_fixes_it()
+    {
+        const string elsewhere = "/front/image_raw/compressed";
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.1)
+            .Select(m => m.Topic.Name == ImageTopic ? m with { Topic = m.Topic with { Name = elsewhere } } : m).ToList();
+        string bag = WriteBag(_temp.Combine("renamed"), messages);
+        var logger = new WarningLog();
+
+        var (node, _) = RunNode(bag, logger: logger);
+
+        Assert.Equal(0, node.Statistics.FramesReceived);
+        Assert.Contains(logger.Warnings, w => w.StartsWith($"input ended without an image on {ImageTopic} (topics.image)", StringComparison.Ordinal)
+                                             && w.Contains($"-r {ImageTopic}:=TOPIC"));
+
+        var (remapped, _) = RunNode(bag, names: new NodeNames("mosaic", remaps: [(null, ImageTopic, elsewhere)]));
+        Assert.True(remapped.Statistics.FramesReceived > 0);
+    }
+
+    private sealed class WarningLog : ILogger
+    {
+        public List<string> Warnings { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning)
+                Warnings.Add(formatter(state, exception));
+        }
     }
 
     [Fact]
