@@ -200,6 +200,12 @@ public sealed class QueryDrive
             }
             result.Add(new QueryFrame(stamp, truePose, odom, depthStamp));
         }
+        if (result.Count == 0 && noTruth == 0)
+        {
+            double earliest = (stamps.Min(s => s.Stamp) - first) * 1e-9, latest = (stamps.Max(s => s.Stamp) - first) * 1e-9;
+            throw new MappingInputException($"{bagPath}: no image between {start:0.###} s and {(end < 0 ? "the end" : $"{end:0.###} s")}; " +
+                $"its images lie at {earliest:0.###}-{latest:0.###} s from the bag's first message");
+        }
         if (result.Count == 0)
             throw new MappingInputException($"{bagPath}: no image in the window has a ground-truth pose ({noTruth} without one); check the ground-truth source and its stamps");
         return new QueryDrive(bagPath, topics.Image, result, camera, noTruth, noOdometry, depth, noDepth);

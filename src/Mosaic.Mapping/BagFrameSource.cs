@@ -171,7 +171,11 @@ public sealed class BagFrameSource
             }
         }
         if (inWindow == 0)
-            throw new MappingInputException($"{bagPath}: no colour image inside sync.start..sync.end");
+        {
+            double earliest = (colorStamps.Min(c => c.Stamp) - first) * 1e-9, latest = (colorStamps.Max(c => c.Stamp) - first) * 1e-9;
+            throw new MappingInputException($"{bagPath}: no colour image between sync.start {options.Sync.Start:0.###} s and sync.end " +
+                $"{(options.Sync.End < 0 ? "(the end)" : $"{options.Sync.End:0.###} s")}; its images lie at {earliest:0.###}-{latest:0.###} s from the bag's first message");
+        }
         progress?.Report(1);
         return new BagFrameSource(bagPath, options, candidates, inWindow, noDepth, noPose, colorCamera, depthCamera, colorFrame, colorFromDepth, warnings);
     }

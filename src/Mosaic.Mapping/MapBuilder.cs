@@ -150,8 +150,8 @@ public sealed class MapBuilder
         var (geometry, fusionStatistics) = fusion.Build(k);
         report.Fusion = fusionStatistics;
         if (geometry.Count == 0)
-            throw new MappingInputException($"{bagPath}: depth fusion kept no voxel ({fusionStatistics.Points} points in {fusionStatistics.Voxels} voxels; " +
-                "check fusion.min_depth/max_depth, the depth topic's units and fusion.min_views)");
+            throw new MappingInputException($"{bagPath}: depth fusion kept no voxel ({fusionStatistics.Points} points in {fusionStatistics.Voxels} voxels " +
+                $"from {keyframes.Count} keyframe{(keyframes.Count == 1 ? "" : "s")}; check fusion.min_depth/max_depth, the depth topic's units and fusion.min_views, {_options.Fusion.MinViews})");
         Done(Stages[1]);
 
         ISegmenter segmenter;

@@ -91,6 +91,9 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         File.WriteAllText(tum, "1.0 0 0 0 0 0 0 1\n2.0 0 0 0 0 0 0 1\n");
         e = Assert.Throws<MappingInputException>(() => QueryDrive.Scan(Sample.Bag, new LocalizationParameters(), new GroundTruthSource(tum, null, ""), 0, -1, 1));
         Assert.Contains("no image in the window has a ground-truth pose", e.Message);
+
+        e = Assert.Throws<MappingInputException>(() => QueryDrive.Scan(Sample.Bag, new LocalizationParameters(), new GroundTruthSource(Sample.Tum, null, ""), 1000, -1, 1));
+        Assert.Contains("no image between 1000 s and the end; its images lie at 0-", e.Message);
     }
 
     [Fact]

@@ -164,6 +164,21 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
     }
 
     [Fact]
+    public void A_window_without_images_says_where_the_images_are_and_a_single_keyframe_fuses_nothing()
+    {
+        var options = RealDriveFixture.Options(drive.Tum);
+        options.Sync.Start = 100;
+        var e = Assert.Throws<MappingInputException>(() => BagFrameSource.Scan(drive.Bag, options));
+        Assert.Contains("no colour image between sync.start 100 s and sync.end (the end); its images lie at 0-", e.Message);
+
+        var first = RealDriveFixture.Options(drive.Tum);
+        first.Sync.End = 0.05; // frame 0 alone: every voxel is seen by fewer than fusion.min_views keyframes
+        e = Assert.Throws<MappingInputException>(() => new MapBuilder(first).Build(drive.Bag));
+        Assert.Contains("from 1 keyframe;", e.Message);
+        Assert.EndsWith("fusion.min_views, 2)", e.Message);
+    }
+
+    [Fact]
     public void One_camera_info_may_serve_both_cameras()
     {
         // As with depth registered to the colour image, where a driver publishes one camera_info for both.
