@@ -10,12 +10,22 @@ using Mosaic.Ros.Tf;
 
 namespace Mosaic.Evaluation;
 
-/// <summary>Where the ground truth of an evaluation comes from.</summary>
+/// <summary>Where the ground truth of an evaluation comes from: exactly one of a TUM file, a pose topic or the bag's TF tree.</summary>
 /// <param name="TumFile">A TUM trajectory (timestamp tx ty tz qx qy qz qw) of <paramref name="BodyFrame"/> in the map frame; or null.</param>
 /// <param name="Topic">A pose topic (Odometry, PoseStamped, PoseWithCovarianceStamped) in the map frame; or null.</param>
 /// <param name="BodyFrame">The frame the poses are of; empty = the camera's frame. Joined to the camera by /tf_static.</param>
 /// <param name="Tolerance">Seconds: largest gap between an image stamp and the poses around it.</param>
-public sealed record GroundTruthSource(string? TumFile, string? Topic, string BodyFrame, double Tolerance = 0.05);
+public sealed record GroundTruthSource(string? TumFile, string? Topic, string BodyFrame, double Tolerance = 0.05)
+{
+    /// <summary>
+    /// The ground truth is the bag's TF tree: frames.map → camera through topics.tf and topics.tf_static, as a
+    /// motion-capture system or a reference localizer publishes it. <see cref="TumFile"/> and <see cref="Topic"/> are then null.
+    /// </summary>
+    public bool FromTransforms { get; init; }
+
+    /// <summary>Ground truth from the bag's TF tree (<see cref="FromTransforms"/>).</summary>
+    public static GroundTruthSource Transforms(double tolerance = 0.05) => new(null, null, "", tolerance) { FromTransforms = true };
+}
 
 /// <summary>One query frame: its stamp, true pose and odometry.</summary>
 /// <param name="Stamp">Image stamp, nanoseconds.</param>
@@ -92,14 +102,18 @@ public sealed class QueryDrive
             Require("odometry", topics.Odometry, TopicRole.Odometry, "topics.odometry");
         if (odometrySource == "tf")
             Require("tf", topics.Tf, TopicRole.Transforms, "topics.tf");
+        if ((groundTruth.TumFile is not null ? 1 : 0) + (groundTruth.Topic is not null ? 1 : 0) + (groundTruth.FromTransforms ? 1 : 0) != 1)
+            throw new ArgumentException("the ground truth must come from exactly one of a TUM file, a pose topic or the TF tree");
         if (groundTruth.Topic is { } gtTopic)
             Require("ground-truth", gtTopic, TopicRole.Pose, "--gt-topic");
+        if (groundTruth.FromTransforms)
+            Require("ground-truth transform", topics.Tf, TopicRole.Transforms, "topics.tf");
 
         var truth = new TfBuffer(TimeSpan.FromDays(3650));
         var odometry = new TfBuffer(TimeSpan.FromDays(3650));
         var wanted = new HashSet<string> { topics.Image, topics.CameraInfo, topics.TfStatic };
         if (odometrySource == "topic") wanted.Add(topics.Odometry);
-        if (odometrySource == "tf") wanted.Add(topics.Tf);
+        if (odometrySource == "tf" || groundTruth.FromTransforms) wanted.Add(topics.Tf);
         if (groundTruth.Topic is not null) wanted.Add(groundTruth.Topic);
         if (withDepth) wanted.UnionWith([topics.Depth, topics.DepthCameraInfo]);
         CameraInfo? info = null, depthInfo = null;
@@ -133,8 +147,14 @@ public sealed class QueryDrive
                 DriveMessages.AddPose(truth, message, BodyFrame(groundTruth, stamps), frames.Map, "frames.map");
             else if (topic == topics.Odometry && odometrySource == "topic")
                 DriveMessages.AddPose(odometry, message, frames.Base, frames.Odom, "frames.odom");
-            else if (topic == topics.Tf && odometrySource == "tf")
-                odometry.Add(Rosbag2Reader.Decode<TFMessage>(message), isStatic: false);
+            else if (topic == topics.Tf)
+            {
+                var tf = Rosbag2Reader.Decode<TFMessage>(message);
+                if (groundTruth.FromTransforms)
+                    truth.Add(tf, isStatic: false);
+                if (odometrySource == "tf")
+                    odometry.Add(tf, isStatic: false);
+            }
         }
         if (info is null)
             throw new MappingInputException($"{bagPath}: no camera_info message on '{topics.CameraInfo}'");

@@ -80,6 +80,51 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void Ground_truth_from_the_tf_tree_equals_the_tum_file_through_a_chain_of_moving_frames()
+    {
+        // The sample re-recorded as a robot with a reference localizer would record it: /tf carries odom -> base_link
+        // (the sample's own) and map -> odom, made from the ground-truth topic so that map -> base_link is the truth.
+        string bag = _temp.Combine("tf-truth");
+        using (var source = Ros.Bags.Rosbag2Reader.Open(Sample.Bag))
+        using (var writer = Ros.Bags.Rosbag2Writer.Create(bag))
+        {
+            var messages = source.ReadMessages().ToList();
+            var odomFromBase = messages.Where(m => m.Topic.Name == "/tf")
+                .SelectMany(m => Ros.Bags.Rosbag2Reader.Decode<Ros.Messages.TFMessage>(m).Transforms)
+                .ToDictionary(t => t.Header.Stamp.Nanoseconds, t => Ros.Tf.RigidTransform.From(t.Transform));
+            var declared = new HashSet<string>();
+            foreach (var message in messages.Where(m => m.Topic.Name != "/ground_truth/pose"))
+            {
+                if (declared.Add(message.Topic.Name))
+                    writer.AddTopic(message.Topic, Ros.Messages.MessageRegistry.FindDefinition(message.Topic.Type)!.FullText());
+                writer.Write(message.Topic.Name, message.Timestamp, message.Data.Span);
+                if (message.Topic.Name != "/tf")
+                    continue;
+                var truth = messages.Single(m => m.Topic.Name == "/ground_truth/pose" && m.Timestamp == message.Timestamp);
+                var stamped = Ros.Bags.Rosbag2Reader.Decode<Ros.Messages.PoseStamped>(truth);
+                var mapFromBase = new Ros.Tf.RigidTransform(stamped.Pose.Orientation,
+                    new Ros.Messages.Vector3(stamped.Pose.Position.X, stamped.Pose.Position.Y, stamped.Pose.Position.Z));
+                var mapFromOdom = mapFromBase.Compose(odomFromBase[stamped.Header.Stamp.Nanoseconds].Inverse());
+                var tf = new Ros.Messages.TFMessage([new Ros.Messages.TransformStamped(stamped.Header, "odom", mapFromOdom.ToMessage())]);
+                writer.Write(message.Topic.Name, message.Timestamp, Ros.Messages.RosSerializer.Serialize(tf));
+            }
+        }
+
+        var fromTum = Queries(step: 20);
+        var fromTf = QueryDrive.Scan(bag, new LocalizationParameters(), GroundTruthSource.Transforms(), Sample.QueryStart, -1, 20);
+
+        Assert.Equal(fromTum.Frames.Select(f => f.Stamp), fromTf.Frames.Select(f => f.Stamp));
+        foreach (var (a, b) in fromTum.Frames.Zip(fromTf.Frames))
+        {
+            var (t, r) = Se3.Distance(a.GroundTruth, b.GroundTruth);
+            Assert.True(t < 1e-6 && r < 1e-6, $"{t} m, {r} rad");
+        }
+        // The sample's own /tf has no map frame: asking it for the truth fails with the reason.
+        var e = Assert.Throws<MappingInputException>(() => QueryDrive.Scan(Sample.Bag, new LocalizationParameters(), GroundTruthSource.Transforms(), Sample.QueryStart, -1, 20));
+        Assert.Contains("ground-truth pose", e.Message);
+    }
+
+    [Fact]
     public void Missing_topics_and_missing_ground_truth_are_clear_errors()
     {
         var parameters = new LocalizationParameters { Topics = { Image = "/camera/rgb" } };

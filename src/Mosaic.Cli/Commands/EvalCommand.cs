@@ -22,6 +22,11 @@ internal static class EvalCommand
         var parameters = new ParameterOptions("Parameter file of the node (config/mosaic.yaml): topics, frames, odometry, localizer.");
         var gt = new Option<string?>("--gt") { Description = "Ground truth as a TUM file (timestamp tx ty tz qx qy qz qw) in the map frame." };
         var gtTopic = new Option<string?>("--gt-topic") { Description = "Ground truth as a pose topic in the bag (Odometry, PoseStamped, PoseWithCovarianceStamped) in the map frame." };
+        var gtTf = new Option<bool>("--gt-tf")
+        {
+            Description = "Ground truth from the bag's TF tree: frames.map -> camera through topics.tf and topics.tf_static " +
+                "(a motion-capture system or a reference localizer publishing on /tf).",
+        };
         var gtBody = new Option<string?>("--gt-body-frame") { Description = "Frame the ground-truth poses are of. Default: the camera frame for --gt, frames.base for --gt-topic." };
         var mode = new Option<string>("--mode")
         {
@@ -41,15 +46,18 @@ internal static class EvalCommand
         var output = new Option<string>("--out") { Description = "Directory for metrics.json, frames.csv, trajectories, plots and report.md.", Required = true };
         var command = new Command("eval", "Localize every frame of a drive against a map and measure it against ground truth (with odometry-only and retrieval-only baselines).")
         {
-            map, bag, parameters.Files, parameters.Overrides, gt, gtTopic, gtBody, mode, start, end, step, depthTopic, output,
+            map, bag, parameters.Files, parameters.Overrides, gt, gtTopic, gtTf, gtBody, mode, start, end, step, depthTopic, output,
         };
         command.SetAction(parse =>
         {
             try
             {
                 string? tum = parse.GetValue(gt), topic = parse.GetValue(gtTopic);
-                if ((tum is null) == (topic is null))
-                    throw new ArgumentException("give the ground truth as exactly one of --gt FILE or --gt-topic TOPIC");
+                bool fromTf = parse.GetValue(gtTf);
+                if ((tum is null ? 0 : 1) + (topic is null ? 0 : 1) + (fromTf ? 1 : 0) != 1)
+                    throw new ArgumentException("give the ground truth as exactly one of --gt FILE, --gt-topic TOPIC or --gt-tf");
+                if (fromTf && parse.GetValue(gtBody) is not null)
+                    throw new ArgumentException("--gt-body-frame applies to --gt and --gt-topic; with --gt-tf the TF tree joins the map frame to the camera");
                 var (files, overrides) = parameters.Read(parse);
                 var settings = LocalizationParameters.Load(files, overrides);
                 if (parse.GetValue(depthTopic) is string depth)
@@ -72,7 +80,7 @@ internal static class EvalCommand
                     throw new ArgumentException("no map: give --map DIR or set map in the parameter file");
                 Directory.CreateDirectory(outDir);
                 var privacyMap = MapDirectory.Load(mapPath);
-                var drive = QueryDrive.Scan(bagPath, settings, new GroundTruthSource(tum, topic, body), parse.GetValue(start), parse.GetValue(end), parse.GetValue(step));
+                var drive = QueryDrive.Scan(bagPath, settings, fromTf ? GroundTruthSource.Transforms() : new GroundTruthSource(tum, topic, body), parse.GetValue(start), parse.GetValue(end), parse.GetValue(step));
                 if (modes.Contains(EvaluationMode.Tracking) && settings.Odometry.Source != "none" && drive.Frames.All(f => f.OdomFromCamera is null))
                     throw new MappingInputException($"{bagPath}: no frame has odometry (odometry.source {settings.Odometry.Source}); set odometry.source: none to track without it");
                 var compute = Compute.Renderer(privacyMap.Gaussians, settings.Compute);
@@ -100,7 +108,8 @@ internal static class EvalCommand
                     ["compute"] = compute.Description,
                     ["parameters"] = files.Count + overrides.Count == 0 ? "built-in defaults"
                         : string.Join(", ", files.Select(Path.GetFullPath).Concat(overrides.Select(o => $"-p {o.Name}:={o.Value}"))),
-                    ["ground truth"] = tum is null ? $"topic {topic} ({body})" : $"{Path.GetFullPath(tum)} ({(body.Length == 0 ? "camera frame" : body)})",
+                    ["ground truth"] = fromTf ? $"TF tree on {settings.Topics.Tf} + {settings.Topics.TfStatic} ({settings.Frames.Map} -> camera)"
+                        : tum is null ? $"topic {topic} ({body})" : $"{Path.GetFullPath(tum)} ({(body.Length == 0 ? "camera frame" : body)})",
                     ["window"] = string.Create(CultureInfo.InvariantCulture,
                         $"{parse.GetValue(start)} s .. {(parse.GetValue(end) < 0 ? "the end" : $"{parse.GetValue(end)} s")}, every {parse.GetValue(step)} image(s)"),
                     ["label count"] = privacyMap.Gaussians.LabelCount.ToString(CultureInfo.InvariantCulture),
