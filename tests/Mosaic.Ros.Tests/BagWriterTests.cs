@@ -80,6 +80,32 @@ public class BagWriterTests
         Assert.All(metadata.Files!.SkipLast(1), f => Assert.True(new FileInfo(Path.Combine(bag, f.Path)).Length >= 96 * 1024 / 4));
     }
 
+    [Theory]
+    [InlineData("mcap")]
+    [InlineData("sqlite3")]
+    public void A_bag_of_camera_images_splits_near_the_size_asked_for(string storage)
+    {
+        // Real JPEG frames (about 100 KB each) from the committed redkitchen sample: a file may pass the limit by
+        // the message that crosses it and the file's own overhead, not by a transaction of up to 1000 images.
+        using var temp = new TempDirectory();
+        using var sample = Rosbag2Reader.Open(Path.Combine(SharedData.RepositoryRoot, "tests", "data", "redkitchen-sample"));
+        var images = sample.ReadMessages(new BagReadOptions(new HashSet<string> { "/camera/color/image_raw/compressed" })).Take(40).ToList();
+        const long limit = 1 << 20;
+        string bag = temp.Combine("images");
+        using (var writer = Rosbag2Writer.Create(bag, new Rosbag2WriterOptions { StorageIdentifier = storage, MaxFileSize = limit }))
+        {
+            writer.AddTopic<CompressedImage>(images[0].Topic.Name);
+            foreach (var image in images)
+                writer.Write(image.Topic.Name, image.Timestamp, image.Data.Span);
+        }
+
+        using var reader = Rosbag2Reader.Open(bag);
+        long total = images.Sum(i => (long)i.Data.Length), largest = images.Max(i => (long)i.Data.Length);
+        Assert.InRange(reader.Files.Count, (int)(total / (limit + largest + (64 << 10))), (int)(total / limit) + 1);
+        Assert.All(reader.Files, f => Assert.True(new FileInfo(f).Length <= limit + largest + (64 << 10), $"{Path.GetFileName(f)}: {new FileInfo(f).Length} bytes"));
+        Assert.Equal(images.Count, reader.ReadMessages().Count());
+    }
+
     [Fact]
     public void A_bag_split_by_duration_keeps_each_file_within_it()
     {

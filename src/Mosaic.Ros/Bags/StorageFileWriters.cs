@@ -76,7 +76,7 @@ internal sealed class SqliteFileWriter : IStorageFileWriter
     private readonly SQLitePCL.sqlite3_stmt _insertMessage;
     private readonly Dictionary<string, int> _topicIds = new();
     private readonly HashSet<string> _definitions = new();
-    private long _pendingInTransaction, _committedLength;
+    private long _pendingInTransaction, _pendingBytes, _committedLength;
     private bool _closed;
 
     public SqliteFileWriter(string path, Rosbag2WriterOptions options)
@@ -98,8 +98,9 @@ internal sealed class SqliteFileWriter : IStorageFileWriter
         _insertMessage = _sqlite.Prepare("INSERT INTO messages(topic_id, timestamp, data) VALUES (?, ?, ?)");
     }
 
-    // The size at the last commit (a stat per commit, not per message); the open transaction adds at most 1000 messages.
-    public long Length => _committedLength;
+    // The size at the last commit (a stat per commit, not per message) plus the payloads of the open transaction,
+    // which may hold up to 1000 camera images: without them a split would come hundreds of MiB late.
+    public long Length => _committedLength + _pendingBytes;
 
     public void AddTopic(BagTopic topic, BagMessageDefinition definition)
     {
@@ -121,10 +122,12 @@ internal sealed class SqliteFileWriter : IStorageFileWriter
         SQLitePCL.raw.sqlite3_bind_int64(_insertMessage, 2, timestamp);
         SQLitePCL.raw.sqlite3_bind_blob(_insertMessage, 3, data);
         _sqlite.StepAndReset(_insertMessage, "inserting a message");
+        _pendingBytes += data.Length;
         if (++_pendingInTransaction >= MessagesPerTransaction)
         {
             _sqlite.Execute("COMMIT; BEGIN");
             _pendingInTransaction = 0;
+            _pendingBytes = 0;
             _committedLength = new FileInfo(_path).Length;
         }
     }
