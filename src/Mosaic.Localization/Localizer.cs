@@ -155,9 +155,14 @@ public sealed class Localizer
     private readonly PoseRefiner _refiner;
     /// <summary>The final refinement of odometry predictions: from <see cref="LocalizerOptions.TrackingCoarsestLevel"/>, stopping at <see cref="LocalizerOptions.TrackingRelativeLossTolerance"/>.</summary>
     private readonly PoseRefiner _trackingRefiner;
-    private readonly PoseRefiner _hypothesisRefiner;
-    /// <summary>The full map's renderer, which scores hypotheses refined on the coarse copy of the map; null when they are refined on the full map.</summary>
-    private readonly ILabelRenderer? _hypothesisScorer;
+    /// <summary>
+    /// Who refines the retrieval hypotheses coarsely, one hypothesis at a time each: the first on the renderers
+    /// the localizer was given, the others, where the backend can fork its renderers, on forks of them, so that
+    /// hypotheses are refined side by side (at 40×30 a refinement keeps barely more than one core busy).
+    /// Scorer: the full map's renderer, which scores hypotheses refined on the coarse copy of the map; null
+    /// when they are refined on the full map.
+    /// </summary>
+    private readonly (PoseRefiner Refiner, ILabelRenderer? Scorer)[] _hypothesisWorkers;
     /// <summary>The level (relative to the segmenter's) at which hypotheses end their refinement and are ranked.</summary>
     private readonly int _hypothesisLevel;
     /// <summary>The final refinement of the best retrieval hypothesis, from the level below <see cref="LocalizerOptions.HypothesisLevels"/>.</summary>
@@ -217,8 +222,18 @@ public sealed class Localizer
             RelativeLossTolerance = _options.TrackingRelativeLossTolerance,
         }, coarseRenderer);
         _hypothesisLevel = coarsest - _options.HypothesisLevels + 1;
-        _hypothesisScorer = coarseRenderer is not null && _hypothesisLevel >= final.CoarseMapLevel ? renderer : null;
-        _hypothesisRefiner = new PoseRefiner(renderer, final with { FinestLevel = _hypothesisLevel, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 }, coarseRenderer);
+        var hypothesisOptions = final with { FinestLevel = _hypothesisLevel, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 };
+        bool scoreOnFullMap = coarseRenderer is not null && _hypothesisLevel >= final.CoarseMapLevel;
+        var workers = new List<(PoseRefiner, ILabelRenderer?)> { (new PoseRefiner(renderer, hypothesisOptions, coarseRenderer), scoreOnFullMap ? renderer : null) };
+        int wanted = Math.Min(Environment.ProcessorCount, _options.RetrievalCandidates + 1);
+        while (workers.Count < wanted && renderer.Fork() is { } fork)
+        {
+            var coarseFork = coarseRenderer?.Fork();
+            if (coarseRenderer is not null && coarseFork is null)
+                break;
+            workers.Add((new PoseRefiner(fork, hypothesisOptions, coarseFork), scoreOnFullMap ? fork : null));
+        }
+        _hypothesisWorkers = [.. workers];
         // The best hypothesis has been refined at the coarsest levels already; the final refinement goes on from there.
         _fromHypothesisRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = Math.Max(final.FinestLevel, coarsest - _options.HypothesisLevels) }, coarseRenderer);
     }
@@ -458,22 +473,40 @@ public sealed class Localizer
             if (!nearChosen)
                 chosen.Add(candidate);
         }
-        var hypotheses = chosen.Select(c => Hypothesis(c.Keyframe, c.Similarity, c.Keyframe.MapFromCamera, query, camera)).ToList();
+        var starts = chosen.Select(c => ((Keyframe?)c.Keyframe, c.Similarity, c.Keyframe.MapFromCamera)).ToList();
         if (prediction is { } predicted)
-            hypotheses.Add(Hypothesis(null, double.NaN, predicted, query, camera));
-        return hypotheses;
+            starts.Add((null, double.NaN, predicted));
+        var hypotheses = new RetrievalHypothesis[starts.Count];
+        if (_hypothesisWorkers.Length == 1 || starts.Count == 1)
+        {
+            for (int i = 0; i < starts.Count; i++)
+                hypotheses[i] = Hypothesis(_hypothesisWorkers[0], starts[i], query, camera);
+            return [.. hypotheses];
+        }
+        // Each hypothesis is refined on its own, so the result does not depend on which worker refines it.
+        var idle = new System.Collections.Concurrent.ConcurrentBag<(PoseRefiner, ILabelRenderer?)>(_hypothesisWorkers);
+        Parallel.For(0, starts.Count, new ParallelOptions { MaxDegreeOfParallelism = _hypothesisWorkers.Length, TaskScheduler = TaskScheduler.Default }, i =>
+        {
+            if (!idle.TryTake(out var worker))
+                throw new InvalidOperationException("more hypotheses refined at once than workers");
+            hypotheses[i] = Hypothesis(worker, starts[i], query, camera);
+            idle.Add(worker);
+        });
+        return [.. hypotheses];
     }
 
     /// <summary>
     /// One hypothesis refined coarsely, with the full map's loss and coverage at its refined pose: the
     /// coarse copy's own loss is lower and ranks differently.
     /// </summary>
-    private RetrievalHypothesis Hypothesis(Keyframe? keyframe, double similarity, Se3 start, LabelDistributionImage query, PinholeCamera camera)
+    private RetrievalHypothesis Hypothesis((PoseRefiner Refiner, ILabelRenderer? Scorer) worker, (Keyframe? Keyframe, double Similarity, Se3 Start) seed,
+        LabelDistributionImage query, PinholeCamera camera)
     {
-        var result = _hypothesisRefiner.Refine(query, camera, start);
-        if (_hypothesisScorer is null)
+        var (keyframe, similarity, start) = seed;
+        var result = worker.Refiner.Refine(query, camera, start);
+        if (worker.Scorer is null)
             return new RetrievalHypothesis(keyframe, similarity, result.MapFromCamera, result.Loss, result.Coverage);
-        var score = _hypothesisScorer.Evaluate(result.MapFromCamera.Inverse(), camera.AtLevel(_hypothesisLevel), query.Downsample(1 << _hypothesisLevel), withGradient: false);
+        var score = worker.Scorer.Evaluate(result.MapFromCamera.Inverse(), camera.AtLevel(_hypothesisLevel), query.Downsample(1 << _hypothesisLevel), withGradient: false);
         return new RetrievalHypothesis(keyframe, similarity, result.MapFromCamera, score.Loss, score.Coverage);
     }
 

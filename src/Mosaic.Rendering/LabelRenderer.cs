@@ -41,6 +41,12 @@ public interface ILabelRenderer
     /// (see <see cref="LossEvaluation.Objective"/>).
     /// </param>
     LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null);
+
+    /// <summary>
+    /// Another renderer of the same prepared map with buffers of its own, so that a second caller can render
+    /// at the same time (it gives the same numbers); null when this backend cannot make one cheaply.
+    /// </summary>
+    ILabelRenderer? Fork() => null;
 }
 
 /// <summary>
@@ -65,13 +71,21 @@ public sealed class CpuLabelRenderer<T> : ILabelRenderer where T : unmanaged, IF
 
     /// <summary>Prepares <paramref name="map"/> for rendering with <paramref name="settings"/>.</summary>
     public CpuLabelRenderer(GaussianMap map, RenderSettings? settings = null)
+        : this(new SplatScene<T>(map), settings ?? new RenderSettings())
     {
-        _settings = settings ?? new RenderSettings();
-        _settings.Validate();
-        _scene = new SplatScene<T>(map);
-        _tileSize = _settings.TileSize ?? DefaultTileSize;
-        _rasterizer = new LabelRasterizer<T>(_settings, _tileSize, map.LabelCount);
     }
+
+    private CpuLabelRenderer(SplatScene<T> scene, RenderSettings settings)
+    {
+        _settings = settings;
+        _settings.Validate();
+        _scene = scene;
+        _tileSize = _settings.TileSize ?? DefaultTileSize;
+        _rasterizer = new LabelRasterizer<T>(_settings, _tileSize, scene.LabelCount);
+    }
+
+    /// <summary>A renderer over this one's prepared scene (shared, read-only) with buffers of its own.</summary>
+    public ILabelRenderer Fork() => new CpuLabelRenderer<T>(_scene, _settings);
 
     /// <inheritdoc />
     public int LabelCount => _scene.LabelCount;

@@ -212,6 +212,72 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void Hypotheses_refined_side_by_side_on_forked_renderers_give_the_poses_of_one_at_a_time()
+    {
+        // The test runner keeps the thread pool busy; without spare threads the hypotheses would run one after another anyway.
+        ThreadPool.GetMinThreads(out int workerThreads, out int ioThreads);
+        ThreadPool.SetMinThreads(Math.Max(workerThreads, 8), ioThreads);
+        var drive = Queries(step: 6); // 10 queries over frames 300-595
+        var options = new LocalizerOptions();
+        var coarseMap = sample.Map.Gaussians.Coarsened(options.CoarseMapVoxel);
+        var calls = new Concurrency();
+        var full = new ForkingRenderer(new CpuLabelRenderer<float>(sample.Map.Gaussians), calls);
+        var coarse = new ForkingRenderer(new CpuLabelRenderer<float>(coarseMap), calls);
+        var sideBySide = Evaluator.Run(drive, [EvaluationMode.Retrieval], () => Localizer.ForMap(sample.Map, options, full, coarse)).Modes[EvaluationMode.Retrieval];
+        var oneAtATime = Evaluator.Run(drive, [EvaluationMode.Retrieval], () => Localizer.ForMap(sample.Map, options,
+            new ForkingRenderer(new CpuLabelRenderer<float>(sample.Map.Gaussians), calls: null),
+            new ForkingRenderer(new CpuLabelRenderer<float>(coarseMap), calls: null))).Modes[EvaluationMode.Retrieval];
+
+        if (Environment.ProcessorCount > 1)
+            Assert.True(calls.MostAtOnce > 1, $"at most {calls.MostAtOnce} evaluation at once");
+        Assert.Contains(sideBySide, o => o.Result.Hypotheses.Count > 1);
+        foreach (var (a, b) in sideBySide.Zip(oneAtATime, (a, b) => (a.Result, b.Result)))
+        {
+            Assert.Equal(a.MapFromCamera, b.MapFromCamera);
+            Assert.Equal(a.Hypotheses.Select(h => (h.Keyframe?.Stamp, h.Refined, h.Loss)), b.Hypotheses.Select(h => (h.Keyframe?.Stamp, h.Refined, h.Loss)));
+        }
+    }
+
+    /// <summary>How many evaluations ran at once, over a renderer and its forks.</summary>
+    private sealed class Concurrency
+    {
+        private int _now;
+
+        public int MostAtOnce { get; private set; }
+
+        public void Enter()
+        {
+            int now = Interlocked.Increment(ref _now);
+            lock (this)
+                MostAtOnce = Math.Max(MostAtOnce, now);
+        }
+
+        public void Leave() => Interlocked.Decrement(ref _now);
+    }
+
+    /// <summary>A renderer whose forks are counted in <paramref name="calls"/>; with <paramref name="calls"/> null it cannot fork.</summary>
+    private sealed class ForkingRenderer(ILabelRenderer inner, Concurrency? calls) : ILabelRenderer
+    {
+        public int LabelCount => inner.LabelCount;
+        public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
+
+        public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
+        {
+            calls?.Enter();
+            try
+            {
+                return inner.Evaluate(camFromMap, camera, query, withGradient, uncoveredLoss);
+            }
+            finally
+            {
+                calls?.Leave();
+            }
+        }
+
+        public ILabelRenderer? Fork() => calls is null ? null : new ForkingRenderer(inner.Fork()!, calls);
+    }
+
+    [Fact]
     public void Without_odometry_the_frames_carry_none()
     {
         var parameters = new LocalizationParameters { Odometry = { Source = "none" } };
