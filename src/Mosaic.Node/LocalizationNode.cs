@@ -76,6 +76,9 @@ public sealed class LocalizationNode
     /// <summary>Counters and latencies.</summary>
     public NodeStatistics Statistics { get; } = new();
 
+    /// <summary>How long (wall time) the node waits for its first image before it warns, and again between warnings, thrice as long.</summary>
+    internal TimeSpan NoImageWarningAfter { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Images dropped because a newer one arrived before they were processed.</summary>
     public long FramesDropped => _slot.Dropped;
 
@@ -128,10 +131,20 @@ public sealed class LocalizationNode
         }, CancellationToken.None);
         var processing = Task.Factory.StartNew(() => ProcessingLoop(cancellation), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var period = TimeSpan.FromSeconds(_parameters.Publish.DiagnosticsPeriod);
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        var nextWarning = NoImageWarningAfter;
         while (!processing.IsCompleted)
         {
             await Task.WhenAny(processing, Task.Delay(period, CancellationToken.None));
             Tick(Now);
+            if (Interlocked.Read(ref Statistics.FramesReceived) == 0 && !_inputEnded && waiting.Elapsed >= nextWarning)
+            {
+                // A silent camera topic is the commonest start-up fault on a robot: a name or a namespace that differs.
+                string image = Topic(_parameters.Topics.Image);
+                _logger.LogWarning("no image on {Topic} (topics.image) after {Seconds:F0} s; check that the camera publishes it (`ros2 topic info {Topic}`) or remap with -r {Topic}:=TOPIC",
+                    image, waiting.Elapsed.TotalSeconds, image, image);
+                nextWarning += 3 * NoImageWarningAfter;
+            }
         }
         await processing;
         await input;

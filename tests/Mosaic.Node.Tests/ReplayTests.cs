@@ -259,6 +259,39 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         Assert.True(remapped.Statistics.FramesReceived > 0);
     }
 
+    [Fact]
+    public async Task A_live_node_without_images_warns_which_topic_it_waits_on_until_they_come()
+    {
+        var parameters = new LocalizationParameters { Map = sample.MapPath, Publish = { DiagnosticsPeriod = 0.05 } };
+        var renderer = new CpuLabelRenderer<float>(sample.Map.Gaussians);
+        var logger = new WarningLog();
+        var node = new LocalizationNode(parameters, new NodeNames("mosaic"), new SilentTransport(), sample.Map.Gaussians,
+            Localizer.ForMap(sample.Map, parameters.Localizer, renderer), renderer, logger, lockstep: false) { NoImageWarningAfter = TimeSpan.FromMilliseconds(200) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+
+        await node.RunAsync(stop.Token);
+
+        Assert.Contains(logger.Warnings, w => w.StartsWith($"no image on {ImageTopic} (topics.image) after ", StringComparison.Ordinal)
+                                             && w.Contains($"-r {ImageTopic}:=TOPIC"));
+    }
+
+    /// <summary>A live link on which nothing is ever published.</summary>
+    private sealed class SilentTransport : ITransport
+    {
+        public string Description => "a silent network";
+        public long Now => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+        public IReadOnlyList<string> Warnings => [];
+        public void Subscribe(string topic, string type, Ros.QosProfile qos, Action<TransportMessage> handler) { }
+        public IPublisher Advertise(string topic, string type, string definition, Ros.QosProfile qos) => new Discard(topic);
+        public Task RunAsync(CancellationToken cancellation) => Task.Delay(Timeout.Infinite, cancellation);
+        public void Dispose() { }
+
+        private sealed record Discard(string Topic) : IPublisher
+        {
+            public void Publish(ReadOnlyMemory<byte> data) { }
+        }
+    }
+
     private sealed class WarningLog : ILogger
     {
         public List<string> Warnings { get; } = [];
