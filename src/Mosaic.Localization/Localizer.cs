@@ -159,10 +159,10 @@ public sealed class Localizer
     /// Who refines the retrieval hypotheses coarsely, one hypothesis at a time each: the first on the renderers
     /// the localizer was given, the others, where the backend can fork its renderers, on forks of them, so that
     /// hypotheses are refined side by side (at 40×30 a refinement keeps barely more than one core busy).
-    /// Scorer: the full map's renderer, which scores hypotheses refined on the coarse copy of the map; null
-    /// when they are refined on the full map.
     /// </summary>
-    private readonly (PoseRefiner Refiner, ILabelRenderer? Scorer)[] _hypothesisWorkers;
+    private readonly PoseRefiner[] _hypothesisRefiners;
+    /// <summary>The full map's renderer, which scores hypotheses refined on the coarse copy of the map; null when they are refined on the full map.</summary>
+    private readonly ILabelRenderer? _hypothesisScorer;
     /// <summary>The level (relative to the segmenter's) at which hypotheses end their refinement and are ranked.</summary>
     private readonly int _hypothesisLevel;
     /// <summary>The final refinement of the best retrieval hypothesis, from the level below <see cref="LocalizerOptions.HypothesisLevels"/>.</summary>
@@ -223,17 +223,20 @@ public sealed class Localizer
         }, coarseRenderer);
         _hypothesisLevel = coarsest - _options.HypothesisLevels + 1;
         var hypothesisOptions = final with { FinestLevel = _hypothesisLevel, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 };
-        bool scoreOnFullMap = coarseRenderer is not null && _hypothesisLevel >= final.CoarseMapLevel;
-        var workers = new List<(PoseRefiner, ILabelRenderer?)> { (new PoseRefiner(renderer, hypothesisOptions, coarseRenderer), scoreOnFullMap ? renderer : null) };
+        bool onCoarseMapOnly = coarseRenderer is not null && _hypothesisLevel >= final.CoarseMapLevel;
+        _hypothesisScorer = onCoarseMapOnly ? renderer : null;
+        var refiners = new List<PoseRefiner> { new(renderer, hypothesisOptions, coarseRenderer) };
         int wanted = Math.Min(Environment.ProcessorCount, _options.RetrievalCandidates + 1);
-        while (workers.Count < wanted && renderer.Fork() is { } fork)
+        while (refiners.Count < wanted)
         {
+            // Hypotheses refined on the coarse copy alone never render the full map, so only the coarse renderer is forked.
+            var fullFork = onCoarseMapOnly ? renderer : renderer.Fork();
             var coarseFork = coarseRenderer?.Fork();
-            if (coarseRenderer is not null && coarseFork is null)
+            if (fullFork is null || (coarseRenderer is not null && coarseFork is null))
                 break;
-            workers.Add((new PoseRefiner(fork, hypothesisOptions, coarseFork), scoreOnFullMap ? fork : null));
+            refiners.Add(new PoseRefiner(fullFork, hypothesisOptions, coarseFork));
         }
-        _hypothesisWorkers = [.. workers];
+        _hypothesisRefiners = [.. refiners];
         // The best hypothesis has been refined at the coarsest levels already; the final refinement goes on from there.
         _fromHypothesisRefiner = new PoseRefiner(renderer, final with { CoarsestLevel = Math.Max(final.FinestLevel, coarsest - _options.HypothesisLevels) }, coarseRenderer);
     }
@@ -473,40 +476,39 @@ public sealed class Localizer
             if (!nearChosen)
                 chosen.Add(candidate);
         }
-        var starts = chosen.Select(c => ((Keyframe?)c.Keyframe, c.Similarity, c.Keyframe.MapFromCamera)).ToList();
+        var starts = chosen.Select(c => (Keyframe: (Keyframe?)c.Keyframe, c.Similarity, Start: c.Keyframe.MapFromCamera)).ToList();
         if (prediction is { } predicted)
             starts.Add((null, double.NaN, predicted));
-        var hypotheses = new RetrievalHypothesis[starts.Count];
-        if (_hypothesisWorkers.Length == 1 || starts.Count == 1)
+        var refined = new RefinementResult[starts.Count];
+        if (_hypothesisRefiners.Length == 1 || starts.Count == 1)
         {
             for (int i = 0; i < starts.Count; i++)
-                hypotheses[i] = Hypothesis(_hypothesisWorkers[0], starts[i], query, camera);
-            return [.. hypotheses];
+                refined[i] = _hypothesisRefiners[0].Refine(query, camera, starts[i].Start);
         }
-        // Each hypothesis is refined on its own, so the result does not depend on which worker refines it.
-        var idle = new System.Collections.Concurrent.ConcurrentBag<(PoseRefiner, ILabelRenderer?)>(_hypothesisWorkers);
-        Parallel.For(0, starts.Count, new ParallelOptions { MaxDegreeOfParallelism = _hypothesisWorkers.Length, TaskScheduler = TaskScheduler.Default }, i =>
+        else
         {
-            if (!idle.TryTake(out var worker))
-                throw new InvalidOperationException("more hypotheses refined at once than workers");
-            hypotheses[i] = Hypothesis(worker, starts[i], query, camera);
-            idle.Add(worker);
-        });
-        return [.. hypotheses];
+            // Each hypothesis is refined on its own, so the result does not depend on which refiner takes it.
+            var idle = new System.Collections.Concurrent.ConcurrentBag<PoseRefiner>(_hypothesisRefiners);
+            Parallel.For(0, starts.Count, new ParallelOptions { MaxDegreeOfParallelism = _hypothesisRefiners.Length, TaskScheduler = TaskScheduler.Default }, i =>
+            {
+                if (!idle.TryTake(out var refiner))
+                    throw new InvalidOperationException("more hypotheses refined at once than refiners");
+                refined[i] = refiner.Refine(query, camera, starts[i].Start);
+                idle.Add(refiner);
+            });
+        }
+        return starts.Zip(refined, (start, result) => Scored(start.Keyframe, start.Similarity, result, query, camera)).ToList();
     }
 
     /// <summary>
-    /// One hypothesis refined coarsely, with the full map's loss and coverage at its refined pose: the
-    /// coarse copy's own loss is lower and ranks differently.
+    /// A coarsely refined hypothesis with the full map's loss and coverage at its refined pose: the coarse
+    /// copy's own loss is lower and ranks differently.
     /// </summary>
-    private RetrievalHypothesis Hypothesis((PoseRefiner Refiner, ILabelRenderer? Scorer) worker, (Keyframe? Keyframe, double Similarity, Se3 Start) seed,
-        LabelDistributionImage query, PinholeCamera camera)
+    private RetrievalHypothesis Scored(Keyframe? keyframe, double similarity, RefinementResult result, LabelDistributionImage query, PinholeCamera camera)
     {
-        var (keyframe, similarity, start) = seed;
-        var result = worker.Refiner.Refine(query, camera, start);
-        if (worker.Scorer is null)
+        if (_hypothesisScorer is null)
             return new RetrievalHypothesis(keyframe, similarity, result.MapFromCamera, result.Loss, result.Coverage);
-        var score = worker.Scorer.Evaluate(result.MapFromCamera.Inverse(), camera.AtLevel(_hypothesisLevel), query.Downsample(1 << _hypothesisLevel), withGradient: false);
+        var score = _hypothesisScorer.Evaluate(result.MapFromCamera.Inverse(), camera.AtLevel(_hypothesisLevel), query.Downsample(1 << _hypothesisLevel), withGradient: false);
         return new RetrievalHypothesis(keyframe, similarity, result.MapFromCamera, score.Loss, score.Coverage);
     }
 
