@@ -79,8 +79,13 @@ public static class Evaluator
     /// <summary>... and this rotation error (degrees); outside, its <see cref="FailureCause"/> is recorded.</summary>
     public const double SuccessRotationDeg = 5;
 
-    /// <summary>Runs the evaluation; <paramref name="createLocalizer"/> makes a fresh localizer per mode.</summary>
-    public static EvaluationResult Run(QueryDrive drive, IReadOnlyList<EvaluationMode> modes, Func<Localizer> createLocalizer, IProgress<double>? progress = null)
+    /// <summary>
+    /// Runs the evaluation; <paramref name="createLocalizer"/> makes a fresh localizer per mode. When
+    /// <paramref name="cancellation"/> fires, the frame in progress is finished and the result holds the
+    /// frames done so far (every mode and baseline on the same frames), so an interrupted run loses nothing it measured.
+    /// </summary>
+    public static EvaluationResult Run(QueryDrive drive, IReadOnlyList<EvaluationMode> modes, Func<Localizer> createLocalizer, IProgress<double>? progress = null,
+        CancellationToken cancellation = default)
     {
         if (modes.Count == 0)
             throw new ArgumentException("no evaluation mode chosen");
@@ -94,6 +99,8 @@ public static class Evaluator
         int done = 0;
         foreach (var (frame, image, depth, error) in drive.ReadImages(drive.Frames))
         {
+            if (cancellation.IsCancellationRequested)
+                break;
             if (image is null)
             {
                 dropped.Add((frame.Stamp, error!));

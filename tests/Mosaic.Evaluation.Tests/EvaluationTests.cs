@@ -285,6 +285,29 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void An_interrupted_evaluation_keeps_every_frame_it_finished_in_every_mode_and_baseline()
+    {
+        var drive = Queries(step: 12); // 5 queries
+        using var interrupt = new CancellationTokenSource();
+        var renderer = new CpuLabelRenderer<float>(sample.Map.Gaussians);
+        int reports = 0;
+        // Ctrl-C as the second frame is done: the third is not started.
+        var result = Evaluator.Run(drive, [EvaluationMode.Retrieval, EvaluationMode.Tracking], () => Localizer.ForMap(sample.Map, new LocalizerOptions(), renderer),
+            new InlineProgress(() => { if (++reports == 2) interrupt.Cancel(); }), interrupt.Token);
+
+        Assert.All(result.Modes.Values, frames => Assert.Equal(drive.Frames.Take(2).Select(f => f.Stamp), frames.Select(o => o.Frame.Stamp)));
+        Assert.Equal(2, result.OdometryOnly.Count);
+        Assert.Equal(2, result.RetrievalOnly.Count);
+        Assert.Equal(2, EvaluationSummary.Of(result).Modes[0].Accuracy.Frames);
+    }
+
+    /// <summary>Progress that runs an action on the reporting thread (Progress&lt;T&gt; would post it elsewhere).</summary>
+    private sealed class InlineProgress(Action reported) : IProgress<double>
+    {
+        public void Report(double value) => reported();
+    }
+
+    [Fact]
     public void A_short_replay_localizes_real_frames_and_writes_the_report()
     {
         var drive = Queries(step: 12); // 5 queries spread over frames 300-595

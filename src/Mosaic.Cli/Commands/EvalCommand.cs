@@ -94,13 +94,36 @@ internal static class EvalCommand
                     AnsiConsole.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
                 var clock = Stopwatch.StartNew();
                 EvaluationResult? result = null;
-                AnsiConsole.Progress().Start(context =>
+                // The first Ctrl-C ends the run after the frame in progress and still writes the report of the frames done; a second one kills.
+                using var interrupt = new CancellationTokenSource();
+                ConsoleCancelEventHandler onCancel = (_, e) =>
                 {
-                    var task = context.AddTask("localizing frames", maxValue: 1);
-                    result = Evaluator.Run(drive, modes, () => Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer), new InlineProgress<double>(p => task.Value = p));
-                    task.Value = 1;
-                });
-                var summary = EvaluationSummary.Of(result!);
+                    e.Cancel = !interrupt.IsCancellationRequested;
+                    interrupt.Cancel();
+                };
+                Console.CancelKeyPress += onCancel;
+                try
+                {
+                    AnsiConsole.Progress().Start(context =>
+                    {
+                        var task = context.AddTask("localizing frames", maxValue: 1);
+                        result = Evaluator.Run(drive, modes, () => Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer),
+                            new InlineProgress<double>(p => task.Value = p), interrupt.Token);
+                        task.Value = 1;
+                    });
+                }
+                finally
+                {
+                    Console.CancelKeyPress -= onCancel;
+                }
+                int done = result!.Modes.Values.First().Count + result.Dropped.Count;
+                bool interrupted = done < drive.Frames.Count;
+                if (interrupted && result.Modes.Values.First().Count == 0)
+                {
+                    Console.Error.WriteLine("interrupted before the first frame was localized; nothing written");
+                    return 130;
+                }
+                var summary = EvaluationSummary.Of(result);
                 var context = new Dictionary<string, string>
                 {
                     ["map"] = Path.GetFullPath(mapPath),
@@ -116,12 +139,17 @@ internal static class EvalCommand
                     ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
                     ["wall time"] = $"{clock.Elapsed.TotalSeconds:F1} s",
                 };
+                if (interrupted)
+                    context["interrupted"] = $"after {done} of {drive.Frames.Count} frames (Ctrl-C); the figures are of those";
                 EvaluationReport.Write(outDir, result!, summary, context);
                 Print(summary);
                 foreach (var (stamp, reason) in result!.DepthFailures)
                     AnsiConsole.MarkupLine($"[yellow]warning: frame {stamp}: {Markup.Escape(reason)}; localized from colour alone[/]");
                 AnsiConsole.MarkupLine($"Report: {Markup.Escape(Path.Combine(outDir, "report.md"))} (plots, frames.csv, metrics.json, TUM trajectories beside it); {clock.Elapsed.TotalSeconds:F1} s");
-                return 0;
+                if (!interrupted)
+                    return 0;
+                AnsiConsole.MarkupLine($"[yellow]interrupted: the report holds the first {done} of {drive.Frames.Count} frames[/]");
+                return 130;
             }
             catch (Exception e) when (e is MappingInputException or MapFormatException or IOException or FormatException or ArgumentException)
             {
