@@ -180,8 +180,13 @@ public sealed class BagFrameSource
         return new BagFrameSource(bagPath, options, candidates, inWindow, noDepth, noPose, colorCamera, depthCamera, colorFrame, colorFromDepth, warnings);
     }
 
-    /// <summary>Second pass: decodes the colour and depth images of <paramref name="selected"/>, in stamp order.</summary>
-    public IEnumerable<RgbdFrame> ReadFrames(IReadOnlyList<FrameCandidate> selected)
+    /// <summary>
+    /// Second pass: decodes the colour and depth images of <paramref name="selected"/>, in stamp order. A frame
+    /// whose colour or depth image cannot be decoded (a corrupt recording) is left out and passed to
+    /// <paramref name="undecodable"/> with the reason, so that one bad image does not end a long build.
+    /// </summary>
+    /// <exception cref="MappingInputException">An image's size differs from its camera_info's.</exception>
+    public IEnumerable<RgbdFrame> ReadFrames(IReadOnlyList<FrameCandidate> selected, Action<FrameCandidate, string>? undecodable = null)
     {
         var pending = selected.OrderBy(c => c.ColorStamp).ToList();
         var wantedColor = pending.Select(c => c.ColorStamp).ToHashSet();
@@ -195,12 +200,30 @@ public sealed class BagFrameSource
             if (pending.Count == 0)
                 yield break;
             var (stamp, _) = DriveMessages.HeaderOf(message);
-            if (message.Topic.Name == topics.ColorImage && wantedColor.Contains(stamp))
-                colors[stamp] = DecodeColor(message);
-            else if (message.Topic.Name == topics.DepthImage && wantedDepth.Contains(stamp))
-                depths[stamp] = DecodeDepth(message);
-            else
+            bool isColor = message.Topic.Name == topics.ColorImage && wantedColor.Contains(stamp);
+            bool isDepth = !isColor && message.Topic.Name == topics.DepthImage && wantedDepth.Contains(stamp);
+            if (!isColor && !isDepth)
                 continue;
+            try
+            {
+                if (isColor)
+                    colors[stamp] = DecodeColor(message);
+                else
+                    depths[stamp] = DecodeDepth(message);
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException)
+            {
+                foreach (var lost in pending.Where(c => isColor ? c.ColorStamp == stamp : c.DepthStamp == stamp).ToList())
+                {
+                    pending.Remove(lost);
+                    if (!pending.Any(p => p.ColorStamp == lost.ColorStamp))
+                        colors.Remove(lost.ColorStamp);
+                    if (!pending.Any(p => p.DepthStamp == lost.DepthStamp))
+                        depths.Remove(lost.DepthStamp);
+                    undecodable?.Invoke(lost, $"{(isColor ? "colour" : "depth")} image undecodable: {e.Message}");
+                }
+                continue;
+            }
             // Hand out every frame that is now complete and forget images no pending frame needs.
             for (int i = 0; i < pending.Count; i++)
             {

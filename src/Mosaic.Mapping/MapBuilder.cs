@@ -34,6 +34,8 @@ public sealed class BuildReport
     public int Candidates { get; set; }
     /// <summary>Keyframes used.</summary>
     public int Keyframes { get; set; }
+    /// <summary>Keyframes left out because their colour or depth image could not be decoded (each one is also a warning).</summary>
+    public int UndecodableKeyframes { get; set; }
     /// <summary>Depth fusion counts.</summary>
     public FusionStatistics? Fusion { get; set; }
     /// <summary>Gaussians removed because no keyframe saw them.</summary>
@@ -62,7 +64,7 @@ public sealed class BuildReport
         var c = CultureInfo.InvariantCulture;
         s.Append("# Mosaic map build report\n");
         s.Append(c, $"color_images: {ColorImages}\nskipped_without_depth: {SkippedWithoutDepth}\nskipped_without_pose: {SkippedWithoutPose}\n");
-        s.Append(c, $"candidates: {Candidates}\nkeyframes: {Keyframes}\n");
+        s.Append(c, $"candidates: {Candidates}\nkeyframes: {Keyframes}\nundecodable_keyframes: {UndecodableKeyframes}\n");
         if (Fusion is not null)
         {
             s.Append(c, $"fusion:\n  points: {Fusion.Points}\n  edge_points: {Fusion.EdgePoints}\n  voxels: {Fusion.Voxels}\n");
@@ -139,13 +141,21 @@ public sealed class MapBuilder
         var fusion = new DepthFusion(_options.Fusion);
         var trainer = _options.Segmenter.Kind == LearnedSegmenter.TypeName ? new SegmenterTrainer(_options.Segmenter.ToLearnedOptions(_options.Uplifting)) : null;
         var images = new List<(RgbImage Image, Se3 MapFromColor, long Stamp)>();
-        foreach (var frame in source.ReadFrames(keyframes))
+        var undecodable = new List<string>();
+        void Undecodable(FrameCandidate frame, string reason) =>
+            undecodable.Add(string.Create(CultureInfo.InvariantCulture, $"keyframe at {frame.ColorStamp * 1e-9:F3} s left out: {reason}"));
+        foreach (var frame in source.ReadFrames(keyframes, Undecodable))
         {
             fusion.Add(frame.Depth, frame.DepthCamera, frame.MapFromColor * frame.ColorFromDepth);
             trainer?.AddView(frame);
             images.Add((frame.Color, frame.MapFromColor, frame.Stamp));
-            progress?.Report(new BuildProgress(Stages[1], (double)images.Count / keyframes.Count));
+            progress?.Report(new BuildProgress(Stages[1], (double)(images.Count + undecodable.Count) / keyframes.Count));
         }
+        report.UndecodableKeyframes = undecodable.Count;
+        report.Keyframes = images.Count;
+        report.Warnings.AddRange(undecodable);
+        if (images.Count == 0)
+            throw new MappingInputException($"{bagPath}: no keyframe's images could be decoded ({undecodable[0]})");
         int k = _options.Segmenter.LabelCount;
         var (geometry, fusionStatistics) = fusion.Build(k);
         report.Fusion = fusionStatistics;

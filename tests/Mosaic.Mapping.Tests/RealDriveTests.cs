@@ -179,6 +179,40 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
     }
 
     [Fact]
+    public void A_keyframe_whose_image_is_corrupt_is_left_out_and_reported_and_the_map_is_still_built()
+    {
+        // The drive re-recorded with the first colour image (a keyframe: the selection starts there) damaged.
+        string bag = Path.Combine(Path.GetDirectoryName(drive.Bag)!, "corrupt");
+        using (var source = Ros.Bags.Rosbag2Reader.Open(drive.Bag))
+        using (var writer = Ros.Bags.Rosbag2Writer.Create(bag))
+        {
+            var declared = new HashSet<string>();
+            bool damaged = false;
+            foreach (var message in source.ReadMessages())
+            {
+                if (declared.Add(message.Topic.Name))
+                    writer.AddTopic(message.Topic, Ros.Messages.MessageRegistry.FindDefinition(message.Topic.Type)!.FullText());
+                var data = message.Data;
+                if (!damaged && message.Topic.Name == SevenScenesImporter.Topics.ColorImage)
+                {
+                    var image = Ros.Bags.Rosbag2Reader.Decode<Ros.Messages.CompressedImage>(message);
+                    data = Ros.Messages.RosSerializer.Serialize(image with { Data = [1, 2, 3, 4] });
+                    damaged = true;
+                }
+                writer.Write(message.Topic.Name, message.Timestamp, data.Span);
+            }
+        }
+
+        var report = new MapBuilder(RealDriveFixture.Options(drive.Tum)).Build(bag).Report;
+
+        Assert.Equal(1, report.UndecodableKeyframes);
+        Assert.Equal(drive.Result.Report.Keyframes - 1, report.Keyframes);
+        Assert.Contains(report.Warnings, w => w.StartsWith("keyframe at ", StringComparison.Ordinal) && w.Contains("colour image undecodable: compressed image with format 'jpeg' is neither JPEG nor PNG"));
+        Assert.Contains("undecodable_keyframes: 1", report.ToYaml());
+        Assert.True(report.Gaussians > 5000, $"{report.Gaussians} Gaussians");
+    }
+
+    [Fact]
     public void One_camera_info_may_serve_both_cameras()
     {
         // As with depth registered to the colour image, where a driver publishes one camera_info for both.

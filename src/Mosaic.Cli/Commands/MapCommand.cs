@@ -224,7 +224,8 @@ internal static class MapCommand
     {
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("Map:", Markup.Escape(Path.GetFullPath(outDir)));
-        grid.AddRow("Frames:", $"{report.ColorImages} colour images, {report.Candidates} with depth and pose, {report.Keyframes} keyframes");
+        grid.AddRow("Frames:", $"{report.ColorImages} colour images, {report.Candidates} with depth and pose, {report.Keyframes} keyframes" +
+            (report.UndecodableKeyframes > 0 ? $" ({report.UndecodableKeyframes} more left out: undecodable images)" : ""));
         if (report.SkippedWithoutDepth + report.SkippedWithoutPose > 0)
             grid.AddRow("Skipped:", $"[yellow]{report.SkippedWithoutDepth} without depth, {report.SkippedWithoutPose} without a pose[/]");
         var f = report.Fusion!;
