@@ -69,6 +69,72 @@ public class ImageCodecTests
         Assert.True(meanAbsolute < 3, $"mean absolute difference {meanAbsolute}");
     }
 
+    [Theory]
+    [InlineData("bayer_rggb8", "rggb")]
+    [InlineData("bayer_bggr8", "bggr")]
+    [InlineData("bayer_gbrg8", "gbrg")]
+    [InlineData("bayer_grbg8", "grbg")]
+    [InlineData("bayer_rggb16", "rggb")]
+    public void A_bayer_mosaic_of_linear_colours_demosaics_exactly_away_from_the_border(string encoding, string pattern)
+    {
+        // Exact ground truth: channels that change linearly are what bilinear demosaicing reconstructs exactly.
+        const int width = 16, height = 12;
+        int Truth(int x, int y, int channel) => channel switch { 0 => 10 + 8 * x, 1 => 20 + 9 * y, _ => 5 + 4 * x + 6 * y };
+        bool wide = encoding.EndsWith("16", StringComparison.Ordinal);
+        int bytes = wide ? 2 : 1;
+        var data = new byte[width * height * bytes];
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                int channel = "rgb".IndexOf(pattern[(y & 1) * 2 + (x & 1)]);
+                // 16-bit mosaics carry the value in their high byte (little endian: the second byte).
+                data[(y * width + x) * bytes + bytes - 1] = (byte)Truth(x, y, channel);
+            }
+        }
+
+        var image = ImageCodecs.DecodeColor(new Image(Header, height, width, encoding, false, (uint)(width * bytes), data));
+
+        for (int y = 1; y < height - 1; y++)
+            for (int x = 1; x < width - 1; x++)
+                for (int c = 0; c < 3; c++)
+                    Assert.Equal(Truth(x, y, c), image.Rgb[3 * (y * width + x) + c]);
+        // At the border each pixel still keeps its own channel.
+        Assert.Equal(Truth(0, 0, "rgb".IndexOf(pattern[0])), image.Rgb["rgb".IndexOf(pattern[0])]);
+    }
+
+    [Theory]
+    [InlineData("yuv422")]
+    [InlineData("yuv422_yuy2")]
+    public void A_real_frame_in_yuv_422_decodes_to_its_colours(string encoding)
+    {
+        // A real 7-Scenes frame with each pair of pixels given one colour, so that 4:2:2 loses nothing but rounding.
+        var frame = Jpeg.Decode(File.ReadAllBytes(Path.Combine(Frames, "frame-000200.color.jpg")));
+        int width = frame.Width, height = frame.Height;
+        var paired = (byte[])frame.Rgb.Clone();
+        for (int i = 0; i < width * height; i += 2)
+            for (int c = 0; c < 3; c++)
+                paired[3 * (i + 1) + c] = paired[3 * i + c];
+        var yuv = new byte[width * height * 2];
+        bool uyvy = encoding == "yuv422";
+        for (int i = 0; i < width * height; i += 2)
+        {
+            // The ITU-R BT.601 video-range forward matrix.
+            double r = paired[3 * i], g = paired[3 * i + 1], b = paired[3 * i + 2];
+            byte luma = (byte)Math.Round(16 + 0.257 * r + 0.504 * g + 0.098 * b);
+            byte u = (byte)Math.Round(128 - 0.148 * r - 0.291 * g + 0.439 * b), v = (byte)Math.Round(128 + 0.439 * r - 0.368 * g - 0.071 * b);
+            byte[] pair = uyvy ? [u, luma, v, luma] : [luma, u, luma, v];
+            pair.CopyTo(yuv, 2 * i);
+        }
+
+        var image = ImageCodecs.DecodeColor(new Image(Header, (uint)height, (uint)width, encoding, false, (uint)(2 * width), yuv));
+
+        int worst = Enumerable.Range(0, paired.Length).Max(i => Math.Abs(paired[i] - image.Rgb[i]));
+        Assert.InRange(worst, 0, 3);
+        Assert.Contains("odd", Assert.Throws<ImageFormatException>(() =>
+            ImageCodecs.DecodeColor(new Image(Header, 1, 3, encoding, false, 6, new byte[6]))).Message);
+    }
+
     [Fact]
     public void Raw_encodings_agree_on_the_same_pixels()
     {

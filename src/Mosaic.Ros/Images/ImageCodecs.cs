@@ -12,9 +12,23 @@ public static class ImageCodecs
 {
     private const int DepthHeaderSize = 12;
 
-    /// <summary>Decodes a raw colour or grayscale image (rgb8, bgr8, rgba8, bgra8, mono8, mono16) to RGB8.</summary>
+    /// <summary>
+    /// Decodes a raw colour or grayscale image (rgb8, bgr8, rgba8, bgra8, mono8, mono16; Bayer mosaics
+    /// bayer_rggb8/bggr8/gbrg8/grbg8 and their 16-bit forms, demosaiced bilinearly; YUV 4:2:2 as yuv422/uyvy
+    /// or yuv422_yuy2/yuyv) to RGB8.
+    /// </summary>
     public static ColorImage DecodeColor(Image message)
     {
+        if (RawColor.BayerCell(message.Encoding) is var (cell, bayerBytes))
+        {
+            CheckLayout(message, bayerBytes);
+            return RawColor.Demosaic(message, cell, bayerBytes);
+        }
+        if (RawColor.Yuv422Layout(message.Encoding) is { } layout)
+        {
+            CheckLayout(message, 2);
+            return RawColor.DecodeYuv422(message, layout);
+        }
         int width = (int)message.Width, height = (int)message.Height;
         // Byte offsets of R, G, B within a pixel, decided once per image rather than per pixel.
         var (bytesPerPixel, r, g, b) = message.Encoding switch
