@@ -22,10 +22,18 @@ public enum TopicRole
     Transforms,
 }
 
+/// <summary>A camera topic of a bag as its first message shows it (<see cref="DriveTopics.Cameras"/>).</summary>
+/// <param name="Topic">The topic.</param>
+/// <param name="FrameId">The header's frame_id (empty when the message could not be read).</param>
+/// <param name="Description">Size and encoding or format; for camera_info also the intrinsics and distortion.</param>
+public sealed record CameraTopic(string Topic, string FrameId, string Description);
+
 /// <summary>
-/// Checks the topics an offline tool is set to read against a bag before reading it: each must be there
-/// with a type the tool decodes. When one is not, the error names the setting that chose it and the bag's
-/// topics that would fit, since a drive recorded on another robot almost always names its topics differently.
+/// A recorded drive's topics as the offline tools need them. <see cref="Require"/> checks a topic a tool is
+/// set to read against the bag before reading it: it must be there with a type the tool decodes, and when it
+/// is not, the error names the setting that chose it and the bag's topics that would fit, since a drive
+/// recorded on another robot almost always names its topics differently. <see cref="Cameras"/> describes the
+/// bag's camera topics for choosing those settings.
 /// </summary>
 public static class DriveTopics
 {
@@ -67,6 +75,70 @@ public static class DriveTopics
         if (bagTopics.Any(t => t.Name == topic))
             Require(bagPath, bagTopics, what, topic, role, setting);
     }
+
+    /// <summary>
+    /// The bag's camera topics (images and camera_info), each described by its first message: frame, size,
+    /// encoding or format, and for camera_info the intrinsics; what a user needs to set topics and frames.
+    /// An image that cannot be decoded is described by the reason.
+    /// </summary>
+    public static IReadOnlyList<CameraTopic> Cameras(Rosbag2Reader bag)
+    {
+        var images = TypesOf(TopicRole.Image);
+        var cameraTopics = bag.Topics.Where(t => images.Contains(MessageDefinition.NormalizeName(t.Type)) || IsCameraInfo(t)).Select(t => t.Name).ToHashSet();
+        var found = new Dictionary<string, CameraTopic>();
+        foreach (var message in bag.ReadMessages(new BagReadOptions(cameraTopics)))
+        {
+            if (found.ContainsKey(message.Topic.Name))
+                continue;
+            found[message.Topic.Name] = Describe(message);
+            if (found.Count == cameraTopics.Count)
+                break;
+        }
+        return [.. found.Values.OrderBy(c => c.Topic, StringComparer.Ordinal)];
+    }
+
+    private static bool IsCameraInfo(BagTopic topic) => TypesOf(TopicRole.CameraInfo).Contains(MessageDefinition.NormalizeName(topic.Type));
+
+    private static CameraTopic Describe(BagMessage message)
+    {
+        string topic = message.Topic.Name, frame = "";
+        try
+        {
+            if (IsCameraInfo(message.Topic))
+            {
+                var info = Rosbag2Reader.Decode<CameraInfo>(message);
+                string intrinsics = info.K.Length == 9
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"fx {info.K[0]:0.###} fy {info.K[4]:0.###} cx {info.K[2]:0.###} cy {info.K[5]:0.###}")
+                    : "no K";
+                string distortion = info.D.All(d => d == 0) ? "no distortion" : $"{info.DistortionModel} {info.D.Length} coefficients";
+                return new CameraTopic(topic, info.Header.FrameId, $"camera_info {info.Width}x{info.Height}, {intrinsics}, {distortion}");
+            }
+            (_, frame) = DriveMessages.HeaderOf(message);
+            string encoding;
+            bool depth;
+            if (message.Topic.Type.EndsWith("CompressedImage", StringComparison.Ordinal))
+            {
+                encoding = $"'{Rosbag2Reader.Decode<CompressedImage>(message).Format}'";
+                depth = encoding.Contains("compressedDepth", StringComparison.Ordinal);
+            }
+            else
+            {
+                encoding = Rosbag2Reader.Decode<Ros.Messages.Image>(message).Encoding;
+                depth = encoding is "16UC1" or "32FC1";
+            }
+            // Decoding the whole image is what tells a truncated or unknown one from a usable one.
+            var (width, height) = depth ? Size(DriveMessages.DecodeDepth(message)) : Size(DriveMessages.DecodeColor(message));
+            return new CameraTopic(topic, frame, $"{width}x{height} {encoding}");
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or NotSupportedException or ArgumentException)
+        {
+            return new CameraTopic(topic, frame, $"undecodable: {e.Message}");
+        }
+    }
+
+    private static (int Width, int Height) Size(Mosaic.Core.Imaging.Image<float> image) => (image.Width, image.Height);
+
+    private static (int Width, int Height) Size(Mosaic.Core.Imaging.RgbImage image) => (image.Width, image.Height);
 
     private static string Alternatives(IReadOnlyList<BagTopic> bagTopics, IReadOnlyList<string> types, string setting)
     {

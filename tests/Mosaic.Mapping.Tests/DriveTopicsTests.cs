@@ -90,6 +90,33 @@ public sealed class DriveTopicsTests
 
     [Fact]
     [Trait("Category", "RealData")]
+    public void The_camera_topics_of_a_real_drive_are_described_by_their_first_messages()
+    {
+        using var sample = Rosbag2Reader.Open(Path.Combine(SharedData.RepositoryRoot, "tests", "data", "redkitchen-sample"));
+        var cameras = DriveTopics.Cameras(sample).ToDictionary(c => c.Topic);
+
+        Assert.Equal(4, cameras.Count);
+        Assert.Equal(new CameraTopic("/camera/color/image_raw/compressed", "camera_color_optical_frame", "640x480 'jpeg'"), cameras["/camera/color/image_raw/compressed"]);
+        Assert.Equal("640x480 '16UC1; compressedDepth png'", cameras["/camera/depth/image_raw/compressedDepth"].Description);
+        Assert.Equal("camera_info 640x480, fx 585 fy 585 cx 320 cy 240, no distortion", cameras["/camera/depth/camera_info"].Description);
+    }
+
+    [Fact]
+    [Trait("Category", "RealData")]
+    public void Images_that_cannot_be_decoded_are_described_by_the_reason()
+    {
+        // The rosbags-rs test bag declares a 640x480 rgb8 image but carries 30 bytes of it.
+        using var bag = Rosbag2Reader.Open(SharedData.Path("bags", "rosbags-rs", "test_bag_mcap"));
+        var cameras = DriveTopics.Cameras(bag).ToDictionary(c => c.Topic);
+
+        Assert.Equal(["/test/sensor_msgs/camera_info", "/test/sensor_msgs/compressed_image", "/test/sensor_msgs/image"], cameras.Keys.Order());
+        Assert.Equal("undecodable: rgb8 image of 640x480 (step 1920) needs 921600 bytes but has 30", cameras["/test/sensor_msgs/image"].Description);
+        Assert.Equal("test_frame", cameras["/test/sensor_msgs/image"].FrameId);
+        Assert.StartsWith("camera_info 640x480, fx 525 fy 525", cameras["/test/sensor_msgs/camera_info"].Description);
+    }
+
+    [Fact]
+    [Trait("Category", "RealData")]
     public void A_real_bag_from_another_robot_gets_its_image_topics_suggested()
     {
         var e = Assert.Throws<MappingInputException>(() =>

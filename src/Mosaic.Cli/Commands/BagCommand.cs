@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Mosaic.Mapping;
 using Mosaic.Ros.Bags;
 using Mosaic.Ros.Import;
 using Spectre.Console;
@@ -61,6 +62,20 @@ internal static class BagCommand
                         topic.SerializationFormat == "cdr" ? "cdr" : $"[red]{Markup.Escape(topic.SerializationFormat)}[/]", definition);
                 }
                 AnsiConsole.Write(table);
+                var cameras = DriveTopics.Cameras(reader);
+                if (cameras.Count > 0)
+                {
+                    // What the first message of each camera topic says: the frames and sizes the parameters must name.
+                    var cameraTable = new Table().AddColumns("camera topic", "frame_id", "first message", "rate");
+                    foreach (var camera in cameras)
+                    {
+                        var s = statistics.GetValueOrDefault(camera.Topic);
+                        string rate = s is { MessageCount: > 1 } && s.EndTime > s.StartTime
+                            ? $"{(s.MessageCount - 1) / ((s.EndTime - s.StartTime) * 1e-9):0.#} Hz" : "-";
+                        cameraTable.AddRow(Markup.Escape(camera.Topic), Markup.Escape(camera.FrameId), Markup.Escape(camera.Description), rate);
+                    }
+                    AnsiConsole.Write(cameraTable);
+                }
                 foreach (var warning in reader.Warnings)
                 {
                     AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
