@@ -442,8 +442,10 @@ public sealed class LocalizationNode
                 }
                 catch (TfException e)
                 {
-                    Interlocked.Increment(ref Statistics.FramesWithoutOdometry);
+                    long without = Interlocked.Increment(ref Statistics.FramesWithoutOdometry);
                     Statistics.Problem($"no odometry at the image stamp: {e.Message}", Now);
+                    if (IsPowerOfTen(without))
+                        _logger.LogWarning("frame localized without odometry (#{Count}): {Reason}", without, e.Message);
                 }
             }
         }

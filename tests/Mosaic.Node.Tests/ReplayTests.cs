@@ -260,6 +260,22 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void Frames_without_odometry_are_localized_counted_and_logged()
+    {
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2).Where(m => m.Topic.Name != "/odom").ToList();
+        string bag = WriteBag(_temp.Combine("no-odometry"), messages);
+        var logger = new WarningLog();
+
+        var (node, _) = RunNode(bag, logger: logger);
+
+        Assert.True(node.Statistics.FramesProcessed >= 2);
+        Assert.Equal(node.Statistics.FramesProcessed, node.Statistics.FramesWithoutOdometry);
+        // The 1st, 10th, 100th ... are logged, so a robot without odometry does not flood the log.
+        Assert.Single(logger.Warnings, w => w.StartsWith("frame localized without odometry (#1): ", StringComparison.Ordinal));
+        Assert.DoesNotContain(logger.Warnings, w => w.StartsWith("frame localized without odometry (#2)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_live_node_without_images_warns_which_topic_it_waits_on_until_they_come()
     {
         var parameters = new LocalizationParameters { Map = sample.MapPath, Publish = { DiagnosticsPeriod = 0.05 } };
