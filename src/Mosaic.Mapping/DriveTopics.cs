@@ -85,6 +85,8 @@ public static class DriveTopics
     {
         var images = TypesOf(TopicRole.Image);
         var cameraTopics = bag.Topics.Where(t => images.Contains(MessageDefinition.NormalizeName(t.Type)) || IsCameraInfo(t)).Select(t => t.Name).ToHashSet();
+        if (cameraTopics.Count == 0)
+            return [];
         var found = new Dictionary<string, CameraTopic>();
         foreach (var message in bag.ReadMessages(new BagReadOptions(cameraTopics)))
         {

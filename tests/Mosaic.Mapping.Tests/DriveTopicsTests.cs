@@ -113,6 +113,9 @@ public sealed class DriveTopicsTests
         Assert.Equal("undecodable: rgb8 image of 640x480 (step 1920) needs 921600 bytes but has 30", cameras["/test/sensor_msgs/image"].Description);
         Assert.Equal("test_frame", cameras["/test/sensor_msgs/image"].FrameId);
         Assert.StartsWith("camera_info 640x480, fx 525 fy 525", cameras["/test/sensor_msgs/camera_info"].Description);
+
+        using var withoutCameras = Rosbag2Reader.Open(SharedData.Path("bags", "evo", "nav2_turtlebot.mcap"));
+        Assert.Empty(DriveTopics.Cameras(withoutCameras));
     }
 
     [Fact]
