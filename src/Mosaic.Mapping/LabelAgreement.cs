@@ -151,10 +151,12 @@ public sealed class LabelAgreement
     /// Measures <paramref name="map"/> on every <paramref name="step"/>-th frame of the drive in
     /// <paramref name="bagPath"/> within <paramref name="options"/>' sync window, with the ground-truth
     /// pose from <paramref name="options"/>' pose source. Frames that are keyframes of the map are skipped.
-    /// The frames' depth gives the <see cref="BestPossibleAgreement"/> too.
+    /// The frames' depth gives the <see cref="BestPossibleAgreement"/> too. A frame whose image cannot be
+    /// decoded is left out; it and the drive's own warnings (a camera_info that changes) go to
+    /// <paramref name="warning"/>.
     /// </summary>
-    /// <exception cref="MappingInputException">The map has no segmenter, or the window holds no usable frame.</exception>
-    public static LabelAgreementResult Measure(PrivacyMap map, string bagPath, MappingOptions options, int step, IProgress<double>? progress = null)
+    /// <exception cref="MappingInputException">The map has no segmenter, or the window holds no usable frame, or none can be decoded.</exception>
+    public static LabelAgreementResult Measure(PrivacyMap map, string bagPath, MappingOptions options, int step, IProgress<double>? progress = null, Action<string>? warning = null)
     {
         if (step < 1)
             throw new ArgumentException($"step {step} must be at least 1");
@@ -162,6 +164,8 @@ public sealed class LabelAgreement
             throw new MappingInputException("the map has no segmenter.yaml (build it with `mosaic map build`)");
         var segmenter = Segmenters.Load(map.SegmenterDefinition, "segmenter.yaml");
         var source = BagFrameSource.Scan(bagPath, options);
+        foreach (var w in source.Warnings)
+            warning?.Invoke(w);
         var keyStamps = map.Keyframes?.Keyframes.Select(f => f.Stamp).ToHashSet() ?? [];
         var frames = source.Candidates.Where(c => !keyStamps.Contains(c.ColorStamp)).Where((_, i) => i % step == 0).ToList();
         if (frames.Count == 0)
@@ -172,16 +176,25 @@ public sealed class LabelAgreement
         var grid = new CentreGrid(map.Gaussians, SurfaceRadius);
         var pinhole = new CameraModel(colorAtLevel.Intrinsics, DistortionModel.None);
         var tally = new LabelAgreement(map.Gaussians.LabelCount);
-        int done = 0;
-        foreach (var frame in source.ReadFrames(frames))
+        int measured = 0;
+        var lost = new List<string>();
+        void LeftOut(FrameCandidate frame, string reason)
+        {
+            lost.Add(frame.LeftOut("frame", reason));
+            warning?.Invoke(lost[^1]);
+        }
+        foreach (var frame in source.ReadFrames(frames, LeftOut))
         {
             var query = segmenter.Segment(frame.Color);
             query = undistorter?.ResampleNearest(query) ?? query;
             var depth = DepthRegistration.Register(frame.Depth, frame.DepthCamera, frame.ColorFromDepth, pinhole);
             var surface = SurfaceLabels.Lookup(grid, map.Gaussians.Labels, depth, colorAtLevel.Intrinsics, frame.MapFromColor);
             tally.Add(query, renderer.RenderHardLabels(frame.MapFromColor.Inverse(), colorAtLevel.Intrinsics), surface, frame.Stamp);
-            progress?.Report((double)++done / frames.Count);
+            measured++;
+            progress?.Report((double)(measured + lost.Count) / frames.Count);
         }
+        if (measured == 0 && lost.Count > 0)
+            throw new MappingInputException($"{bagPath}: none of the {frames.Count} query frames' images could be decoded ({lost[0]})");
         return tally.Result();
     }
 }

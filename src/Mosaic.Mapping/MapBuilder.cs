@@ -142,9 +142,7 @@ public sealed class MapBuilder
         var trainer = _options.Segmenter.Kind == LearnedSegmenter.TypeName ? new SegmenterTrainer(_options.Segmenter.ToLearnedOptions(_options.Uplifting)) : null;
         var images = new List<(RgbImage Image, Se3 MapFromColor, long Stamp)>();
         var undecodable = new List<string>();
-        void Undecodable(FrameCandidate frame, string reason) =>
-            undecodable.Add(string.Create(CultureInfo.InvariantCulture, $"keyframe at {frame.ColorStamp * 1e-9:F3} s left out: {reason}"));
-        foreach (var frame in source.ReadFrames(keyframes, Undecodable))
+        foreach (var frame in source.ReadFrames(keyframes, (lost, reason) => undecodable.Add(lost.LeftOut("keyframe", reason))))
         {
             fusion.Add(frame.Depth, frame.DepthCamera, frame.MapFromColor * frame.ColorFromDepth);
             trainer?.AddView(frame);

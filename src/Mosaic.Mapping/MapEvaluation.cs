@@ -20,7 +20,7 @@ public sealed record EvaluationSample(long Stamp, RgbImage Real, Image<ushort> Q
 /// What <see cref="MapEvaluation"/> measured on held-out frames (not keyframes of the map).
 /// </summary>
 /// <param name="Frames">Held-out frames evaluated.</param>
-/// <param name="MappingFrames">Keyframes of the map found in the bag (used by the inversion attacks).</param>
+/// <param name="MappingFrames">Keyframes of the map found in the bag and decoded (used by the inversion attacks).</param>
 /// <param name="Labels">Label agreement between segmented queries and the map rendered at the true pose, and coverage.</param>
 /// <param name="MedianDepthError">Median |rendered − measured depth| (m) over covered pixels with a depth reading.</param>
 /// <param name="LabelMeanColor">Attack: each rendered label painted with the mean colour of its pixels in the mapping images.</param>
@@ -37,9 +37,19 @@ public sealed record MapEvaluationResult(int Frames, int MappingFrames, LabelAgr
 /// </summary>
 public static class MapEvaluation
 {
-    /// <summary>Runs the evaluation. <paramref name="options"/>' sync window selects the held-out frames.</summary>
-    public static MapEvaluationResult Run(PrivacyMap map, string bagPath, MappingOptions options, int step, int samples, IProgress<double>? progress = null)
+    /// <summary>
+    /// Runs the evaluation. <paramref name="options"/>' sync window selects the held-out frames. A frame
+    /// whose image cannot be decoded is left out; it and the drive's own warnings go to <paramref name="warning"/>.
+    /// </summary>
+    public static MapEvaluationResult Run(PrivacyMap map, string bagPath, MappingOptions options, int step, int samples, IProgress<double>? progress = null,
+        Action<string>? warning = null)
     {
+        var warned = new HashSet<string>();
+        void Warn(string message)
+        {
+            if (warned.Add(message))
+                warning?.Invoke(message);
+        }
         if (map.SegmenterDefinition is null || map.Keyframes is null)
             throw new MappingInputException("the map has no segmenter or keyframes (build it with `mosaic map build`)");
         var segmenter = Segmenters.Load(map.SegmenterDefinition, "segmenter.yaml");
@@ -49,6 +59,8 @@ public static class MapEvaluation
         // The mapping images: the map's keyframes, read back from the bag.
         var mappingOptions = MappingOptionsWithWindow(options, 0, -1);
         var mappingSource = BagFrameSource.Scan(bagPath, mappingOptions);
+        foreach (var w in mappingSource.Warnings)
+            Warn(w);
         if (!mappingSource.ColorCamera.IsPinhole)
             throw new MappingInputException("map evaluation compares pixels directly and supports undistorted colour cameras only");
         var camera = mappingSource.ColorCamera.Intrinsics.AtLevel(segmenter.Level);
@@ -60,8 +72,16 @@ public static class MapEvaluation
         var gaussianWeights = new float[map.Gaussians.Count];
         var flat = new double[3];
         long flatCount = 0;
-        foreach (var frame in mappingSource.ReadFrames(mappingFrames))
+        int mappingRead = 0;
+        var lostKeyframes = new List<string>();
+        void KeyframeLeftOut(FrameCandidate frame, string reason)
         {
+            lostKeyframes.Add(frame.LeftOut("keyframe", reason));
+            Warn(lostKeyframes[^1]);
+        }
+        foreach (var frame in mappingSource.ReadFrames(mappingFrames, KeyframeLeftOut))
+        {
+            mappingRead++;
             var image = frame.Color.AtLevel(segmenter.Level);
             var camFromMap = frame.MapFromColor.Inverse();
             var labels = renderer.RenderHardLabels(camFromMap, camera);
@@ -82,6 +102,8 @@ public static class MapEvaluation
             }
             renderer.UpliftFeatures(camFromMap, camera, features, 3, gaussianColors, gaussianWeights);
         }
+        if (mappingRead == 0 && lostKeyframes.Count > 0)
+            throw new MappingInputException($"{bagPath}: none of the map's {mappingFrames.Count} keyframes' images could be decoded ({lostKeyframes[0]})");
         if (flatCount == 0)
             throw new MappingInputException($"{bagPath}: none of the map's keyframes is in this bag; evaluate against the drive the map was built from");
         var labelMean = new (byte, byte, byte)[k];
@@ -95,6 +117,8 @@ public static class MapEvaluation
 
         // The held-out frames.
         var heldOutSource = BagFrameSource.Scan(bagPath, options);
+        foreach (var w in heldOutSource.Warnings)
+            Warn(w);
         var heldOut = heldOutSource.Candidates.Where(c => !keyStamps.Contains(c.ColorStamp)).Where((_, i) => i % step == 0).ToList();
         if (heldOut.Count == 0)
             throw new MappingInputException($"{bagPath}: no held-out frame in the chosen window");
@@ -106,7 +130,13 @@ public static class MapEvaluation
         var scoreCounts = new int[4, 2];
         var kept = new List<EvaluationSample>();
         int index = 0;
-        foreach (var frame in heldOutSource.ReadFrames(heldOut))
+        var lostFrames = new List<string>();
+        void LeftOut(FrameCandidate frame, string reason)
+        {
+            lostFrames.Add(frame.LeftOut("frame", reason));
+            Warn(lostFrames[^1]);
+        }
+        foreach (var frame in heldOutSource.ReadFrames(heldOut, LeftOut))
         {
             var image = frame.Color.AtLevel(segmenter.Level);
             var query = segmenter.Segment(frame.Color);
@@ -138,11 +168,13 @@ public static class MapEvaluation
             if (sampleIndices.Contains(index))
                 kept.Add(new EvaluationSample(frame.Stamp, image, query, labels, labelMeanImage, trueColorImage));
             index++;
-            progress?.Report((double)index / heldOut.Count);
+            progress?.Report((double)(index + lostFrames.Count) / heldOut.Count);
         }
+        if (index == 0 && lostFrames.Count > 0)
+            throw new MappingInputException($"{bagPath}: none of the {heldOut.Count} held-out frames' images could be decoded ({lostFrames[0]})");
         InversionScore Score(int e) => new(scores[e, 0] / Math.Max(1, scoreCounts[e, 0]), scores[e, 1] / Math.Max(1, scoreCounts[e, 1]));
         depthErrors.Sort();
-        return new MapEvaluationResult(index, mappingFrames.Count, agreement.Result(),
+        return new MapEvaluationResult(index, mappingRead, agreement.Result(),
             depthErrors.Count == 0 ? double.NaN : depthErrors[depthErrors.Count / 2],
             Score(0), Score(1), Score(2), Score(3), kept);
     }

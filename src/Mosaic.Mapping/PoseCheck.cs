@@ -50,29 +50,42 @@ public static class PoseCheck
 {
     /// <summary>
     /// Checks every <paramref name="step"/>-th frame (colour with a depth partner and a pose) of the
-    /// drive in <paramref name="bagPath"/> within <paramref name="mapping"/>'s sync window.
+    /// drive in <paramref name="bagPath"/> within <paramref name="mapping"/>'s sync window. A frame whose
+    /// depth or colour image cannot be decoded is left out; it and the drive's own warnings go to
+    /// <paramref name="warning"/>.
     /// </summary>
-    /// <exception cref="MappingInputException">The drive lacks a topic, a transform or poses, or the window holds no frame.</exception>
-    public static IReadOnlyList<PoseCheckFrame> Run(GaussianMap map, string bagPath, MappingOptions mapping, int step, PoseCheckOptions? options = null, IProgress<double>? progress = null)
+    /// <exception cref="MappingInputException">The drive lacks a topic, a transform or poses, the window holds no frame, or none can be decoded.</exception>
+    public static IReadOnlyList<PoseCheckFrame> Run(GaussianMap map, string bagPath, MappingOptions mapping, int step, PoseCheckOptions? options = null,
+        IProgress<double>? progress = null, Action<string>? warning = null)
     {
         if (step < 1)
             throw new ArgumentException($"step {step} must be at least 1");
         options ??= new PoseCheckOptions();
         options.Validate();
         var source = BagFrameSource.Scan(bagPath, mapping);
+        foreach (var w in source.Warnings)
+            warning?.Invoke(w);
         var frames = source.Candidates.Where((_, i) => i % step == 0).ToList();
         if (frames.Count == 0)
             throw new MappingInputException($"{bagPath}: no frame with depth and a pose in the chosen window");
         var alignment = new DepthAlignment(map, options.Alignment);
         var checkedFrames = new List<PoseCheckFrame>(frames.Count);
-        foreach (var frame in source.ReadFrames(frames))
+        var lost = new List<string>();
+        void LeftOut(FrameCandidate frame, string reason)
+        {
+            lost.Add(frame.LeftOut("frame", reason));
+            warning?.Invoke(lost[^1]);
+        }
+        foreach (var frame in source.ReadFrames(frames, LeftOut))
         {
             var points = alignment.Points(frame.Depth, frame.DepthCamera, frame.ColorFromDepth);
             var result = alignment.Align(points, frame.MapFromColor);
             bool trusted = result.Trustworthy(options.MinSupport, options.MinConditioning);
             checkedFrames.Add(new PoseCheckFrame(frame.Stamp, frame.MapFromColor, result, trusted));
-            progress?.Report((double)checkedFrames.Count / frames.Count);
+            progress?.Report((double)(checkedFrames.Count + lost.Count) / frames.Count);
         }
+        if (checkedFrames.Count == 0 && lost.Count > 0)
+            throw new MappingInputException($"{bagPath}: none of the {frames.Count} frames' images could be decoded ({lost[0]})");
         return checkedFrames;
     }
 }

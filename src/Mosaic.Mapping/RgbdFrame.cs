@@ -1,3 +1,4 @@
+using System.Globalization;
 using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
@@ -21,4 +22,12 @@ public sealed record RgbdFrame(long Stamp, RgbImage Color, CameraModel ColorCame
 /// <param name="ColorStamp">Colour image stamp (ns).</param>
 /// <param name="DepthStamp">Stamp of the depth image paired with it (ns).</param>
 /// <param name="MapFromColor">T_map_color at <paramref name="ColorStamp"/>.</param>
-public sealed record FrameCandidate(long ColorStamp, long DepthStamp, Se3 MapFromColor);
+public sealed record FrameCandidate(long ColorStamp, long DepthStamp, Se3 MapFromColor)
+{
+    /// <summary>
+    /// The warning for this frame left out of a pass by <see cref="BagFrameSource.ReadFrames"/>, e.g.
+    /// "keyframe at 12.345 s left out: colour image undecodable: ..." (<paramref name="what"/> = "keyframe").
+    /// </summary>
+    public string LeftOut(string what, string reason) =>
+        string.Create(CultureInfo.InvariantCulture, $"{what} at {ColorStamp * 1e-9:F3} s left out: {reason}");
+}

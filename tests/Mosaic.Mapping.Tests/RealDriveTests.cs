@@ -181,27 +181,9 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
     [Fact]
     public void A_keyframe_whose_image_is_corrupt_is_left_out_and_reported_and_the_map_is_still_built()
     {
-        // The drive re-recorded with the first colour image (a keyframe: the selection starts there) damaged.
-        string bag = Path.Combine(Path.GetDirectoryName(drive.Bag)!, "corrupt");
-        using (var source = Ros.Bags.Rosbag2Reader.Open(drive.Bag))
-        using (var writer = Ros.Bags.Rosbag2Writer.Create(bag))
-        {
-            var declared = new HashSet<string>();
-            bool damaged = false;
-            foreach (var message in source.ReadMessages())
-            {
-                if (declared.Add(message.Topic.Name))
-                    writer.AddTopic(message.Topic, Ros.Messages.MessageRegistry.FindDefinition(message.Topic.Type)!.FullText());
-                var data = message.Data;
-                if (!damaged && message.Topic.Name == SevenScenesImporter.Topics.ColorImage)
-                {
-                    var image = Ros.Bags.Rosbag2Reader.Decode<Ros.Messages.CompressedImage>(message);
-                    data = Ros.Messages.RosSerializer.Serialize(image with { Data = [1, 2, 3, 4] });
-                    damaged = true;
-                }
-                writer.Write(message.Topic.Name, message.Timestamp, data.Span);
-            }
-        }
+        // The first colour image is a keyframe: the selection starts there.
+        long first = BagFrameSource.Scan(drive.Bag, RealDriveFixture.Options(drive.Tum)).Candidates[0].ColorStamp;
+        string bag = WithDamagedColorImages("corrupt", stamp => stamp == first);
 
         var report = new MapBuilder(RealDriveFixture.Options(drive.Tum)).Build(bag).Report;
 
@@ -210,6 +192,73 @@ public sealed class RealDriveTests(RealDriveFixture drive) : IClassFixture<RealD
         Assert.Contains(report.Warnings, w => w.StartsWith("keyframe at ", StringComparison.Ordinal) && w.Contains("colour image undecodable: compressed image with format 'jpeg' is neither JPEG nor PNG"));
         Assert.Contains("undecodable_keyframes: 1", report.ToYaml());
         Assert.True(report.Gaussians > 5000, $"{report.Gaussians} Gaussians");
+    }
+
+    [Fact]
+    public void The_checks_leave_out_a_frame_whose_image_is_corrupt_and_say_so_and_fail_when_none_decodes()
+    {
+        var options = RealDriveFixture.Options(drive.Tum);
+        var candidates = BagFrameSource.Scan(drive.Bag, options).Candidates;
+        var keyStamps = drive.Result.Map.Keyframes!.Keyframes.Select(f => f.Stamp).ToHashSet();
+        // Two frames that are not keyframes: one that the pose check measures (every 10th frame), one that the label
+        // agreement and the map evaluation measure (every 10th frame that is not a keyframe).
+        var checkedByPoses = candidates.Where((_, i) => i % 10 == 0).Select(c => c.ColorStamp).ToList();
+        var checkedByLabels = candidates.Where(c => !keyStamps.Contains(c.ColorStamp)).Where((_, i) => i % 10 == 0).Select(c => c.ColorStamp).ToList();
+        long poseFrame = checkedByPoses.First(s => !keyStamps.Contains(s) && !checkedByLabels.Contains(s));
+        long labelFrame = checkedByLabels.First(s => !checkedByPoses.Contains(s));
+        string bag = WithDamagedColorImages("two-corrupt", stamp => stamp == poseFrame || stamp == labelFrame);
+        string LeftOut(long stamp) => string.Create(CultureInfo.InvariantCulture, $"frame at {stamp * 1e-9:F3} s left out: colour image undecodable: ");
+
+        var warnings = new List<string>();
+        var poses = PoseCheck.Run(drive.Result.Map.Gaussians, bag, options, step: 10, warning: warnings.Add);
+        Assert.Equal(8, poses.Count);
+        Assert.DoesNotContain(poses, f => f.Stamp == poseFrame);
+        Assert.StartsWith(LeftOut(poseFrame), Assert.Single(warnings), StringComparison.Ordinal);
+
+        warnings.Clear();
+        var agreement = LabelAgreement.Measure(drive.Result.Map, bag, options, step: 10, warning: warnings.Add);
+        Assert.Equal(checkedByLabels.Count - 1, agreement.Frames);
+        Assert.DoesNotContain(agreement.PerFrame, f => f.Stamp == labelFrame);
+        Assert.StartsWith(LeftOut(labelFrame), Assert.Single(warnings), StringComparison.Ordinal);
+
+        warnings.Clear();
+        var evaluation = MapEvaluation.Run(drive.Result.Map, bag, options, step: 10, samples: 1, warning: warnings.Add);
+        Assert.Equal(checkedByLabels.Count - 1, evaluation.Frames);
+        Assert.Equal(keyStamps.Count, evaluation.MappingFrames);
+        Assert.StartsWith(LeftOut(labelFrame), Assert.Single(warnings), StringComparison.Ordinal);
+
+        // Nothing decodable: an error that says why, not an empty result.
+        string ruined = WithDamagedColorImages("all-corrupt", _ => true);
+        var none = Assert.Throws<MappingInputException>(() => PoseCheck.Run(drive.Result.Map.Gaussians, ruined, options, step: 10));
+        Assert.Contains("none of the 9 frames' images could be decoded (frame at ", none.Message);
+        Assert.Contains("could be decoded (frame at ", Assert.Throws<MappingInputException>(() => LabelAgreement.Measure(drive.Result.Map, ruined, options, step: 10)).Message);
+        Assert.Contains("none of the map's", Assert.Throws<MappingInputException>(() => MapEvaluation.Run(drive.Result.Map, ruined, options, step: 10, samples: 1)).Message);
+    }
+
+    /// <summary>
+    /// The drive re-recorded into a sibling directory <paramref name="name"/> with the colour images whose
+    /// header stamp (ns) <paramref name="damage"/> selects replaced by four bytes that are no image.
+    /// </summary>
+    private string WithDamagedColorImages(string name, Func<long, bool> damage)
+    {
+        string bag = Path.Combine(Path.GetDirectoryName(drive.Bag)!, name);
+        using var source = Ros.Bags.Rosbag2Reader.Open(drive.Bag);
+        using var writer = Ros.Bags.Rosbag2Writer.Create(bag);
+        var declared = new HashSet<string>();
+        foreach (var message in source.ReadMessages())
+        {
+            if (declared.Add(message.Topic.Name))
+                writer.AddTopic(message.Topic, Ros.Messages.MessageRegistry.FindDefinition(message.Topic.Type)!.FullText());
+            var data = message.Data;
+            if (message.Topic.Name == SevenScenesImporter.Topics.ColorImage)
+            {
+                var image = Ros.Bags.Rosbag2Reader.Decode<Ros.Messages.CompressedImage>(message);
+                if (damage(image.Header.Stamp.Nanoseconds))
+                    data = Ros.Messages.RosSerializer.Serialize(image with { Data = [1, 2, 3, 4] });
+            }
+            writer.Write(message.Topic.Name, message.Timestamp, data.Span);
+        }
+        return bag;
     }
 
     [Fact]

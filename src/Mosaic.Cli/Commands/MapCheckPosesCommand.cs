@@ -40,14 +40,17 @@ internal static class MapCheckPosesCommand
                 string outDir = parse.GetValue(output)!;
                 var privacyMap = MapDirectory.Load(parse.GetValue(map)!);
                 IReadOnlyList<PoseCheckFrame>? frames = null;
+                var warnings = new List<string>();
                 AnsiConsole.Progress().Start(context =>
                 {
                     var task = context.AddTask("aligning depth with the map", maxValue: 1);
-                    frames = PoseCheck.Run(privacyMap.Gaussians, parse.GetValue(bag)!, options, parse.GetValue(step), checkOptions, new InlineProgress<double>(p => task.Value = p));
+                    frames = PoseCheck.Run(privacyMap.Gaussians, parse.GetValue(bag)!, options, parse.GetValue(step), checkOptions,
+                        new InlineProgress<double>(p => task.Value = p), warnings.Add);
                     task.Value = 1;
                 });
                 Write(frames!, outDir);
                 Print(frames!, checkOptions, outDir);
+                MapCommand.PrintWarnings(warnings);
                 return 0;
             }
             catch (Exception e) when (e is MappingInputException or MapFormatException or IOException or FormatException or ArgumentException)

@@ -46,10 +46,11 @@ internal static class MapCommand
                 var options = LoadOptions(parameters.Read(parse), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
                 var privacyMap = MapDirectory.Load(parse.GetValue(map)!);
                 LabelAgreementResult? result = null;
+                var warnings = new List<string>();
                 AnsiConsole.Progress().Start(context =>
                 {
                     var task = context.AddTask("segmenting and rendering query frames", maxValue: 1);
-                    result = LabelAgreement.Measure(privacyMap, parse.GetValue(bag)!, options, parse.GetValue(step), new InlineProgress<double>(p => task.Value = p));
+                    result = LabelAgreement.Measure(privacyMap, parse.GetValue(bag)!, options, parse.GetValue(step), new InlineProgress<double>(p => task.Value = p), warnings.Add);
                     task.Value = 1;
                 });
                 var kind = Localization.Segmentation.Segmenters.Load(privacyMap.SegmenterDefinition!, "segmenter.yaml").GetType().Name;
@@ -61,6 +62,7 @@ internal static class MapCommand
                     grid.AddRow("Per frame:", string.Create(CultureInfo.InvariantCulture,
                         $"worst {frames[0]:P1}, 10th percentile {frames[frames.Length / 10]:P1}, median {frames[frames.Length / 2]:P1}, best {frames[^1]:P1}"));
                 AnsiConsole.Write(grid);
+                PrintWarnings(warnings);
                 if (parse.GetValue(output) is { } outDir)
                 {
                     WritePerFrame(result.PerFrame, outDir);
@@ -238,8 +240,22 @@ internal static class MapCommand
         if (Units.PeakResidentBytes() is long peak)
             grid.AddRow("Peak memory:", FormatBytes(peak) + " (peak resident set, VmHWM)");
         AnsiConsole.Write(grid);
-        foreach (var w in report.Warnings)
+        PrintWarnings(report.Warnings, "all of them are in build_report.yaml");
+    }
+
+    /// <summary>Warnings printed at once; a damaged recording may give one per frame.</summary>
+    private const int WarningsShown = 10;
+
+    /// <summary>
+    /// Prints <paramref name="warnings"/> in yellow, the first <see cref="WarningsShown"/> and then how
+    /// many more (and <paramref name="whereAll"/>, where the rest can be read), so that they do not bury the result.
+    /// </summary>
+    internal static void PrintWarnings(IReadOnlyList<string> warnings, string? whereAll = null)
+    {
+        foreach (var w in warnings.Take(WarningsShown))
             AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        if (warnings.Count > WarningsShown)
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {warnings.Count - WarningsShown} more warnings{(whereAll is null ? "" : $" ({Markup.Escape(whereAll)})")}");
     }
 
     private static Command Info()

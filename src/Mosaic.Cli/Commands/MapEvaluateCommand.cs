@@ -36,13 +36,15 @@ internal static class MapEvaluateCommand
                 var options = MapCommand.LoadOptions(parameters.Read(parse), parse.GetValue(tum), parse.GetValue(body), parse.GetValue(start), parse.GetValue(end));
                 var privacyMap = MapDirectory.Load(parse.GetValue(map)!);
                 MapEvaluationResult? result = null;
+                var warnings = new List<string>();
                 AnsiConsole.Progress().Start(context =>
                 {
                     var task = context.AddTask("evaluating held-out frames", maxValue: 1);
-                    result = MapEvaluation.Run(privacyMap, parse.GetValue(bag)!, options, parse.GetValue(step), samples: 3, new InlineProgress<double>(p => task.Value = p));
+                    result = MapEvaluation.Run(privacyMap, parse.GetValue(bag)!, options, parse.GetValue(step), samples: 3, new InlineProgress<double>(p => task.Value = p), warnings.Add);
                     task.Value = 1;
                 });
                 Print(result!, privacyMap.Gaussians.LabelCount);
+                MapCommand.PrintWarnings(warnings);
                 if (parse.GetValue(output) is string dir)
                     Write(result!, dir, privacyMap.Gaussians.LabelCount);
                 return 0;
