@@ -15,8 +15,10 @@ internal readonly struct V3<T>(T x, T y, T z) where T : unmanaged, IFloatingPoin
     public static V3<T> Cross(V3<T> a, V3<T> b) =>
         new(a.Y * b.Z - a.Z * b.Y, a.Z * b.X - a.X * b.Z, a.X * b.Y - a.Y * b.X);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V3<T> operator +(V3<T> a, V3<T> b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V3<T> operator *(T s, V3<T> v) => new(s * v.X, s * v.Y, s * v.Z);
 }
 
@@ -27,8 +29,10 @@ internal readonly struct M3<T>(T m00, T m01, T m02, T m10, T m11, T m12, T m20, 
     public readonly T M00 = m00, M01 = m01, M02 = m02, M10 = m10, M11 = m11, M12 = m12, M20 = m20, M21 = m21, M22 = m22;
 
     /// <summary>A symmetric matrix from its upper triangle xx xy xz yy yz zz.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static M3<T> Symmetric(ReadOnlySpan<T> u) => new(u[0], u[1], u[2], u[1], u[3], u[4], u[2], u[4], u[5]);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public M3<T> Transpose() => new(M00, M10, M20, M01, M11, M21, M02, M12, M22);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
