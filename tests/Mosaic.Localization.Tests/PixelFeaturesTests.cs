@@ -27,4 +27,23 @@ public class PixelFeaturesTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(37, 3)]
+    [InlineData(5, 8)] // window wider than the row
+    [InlineData(1, 2)]
+    public void Four_rows_filtered_at_once_give_each_rows_means_to_the_bit(int n, int radius)
+    {
+        var random = new Random(n * 10 + radius);
+        // Values of very different magnitudes, so that a different order of additions would show in the last bits.
+        var rows = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * Math.Pow(10, random.Next(-6, 4)))).ToArray()).ToArray();
+        var together = Enumerable.Range(0, 4).Select(_ => new float[n]).ToArray();
+        PixelFeatures.BoxRows(rows[0], rows[1], rows[2], rows[3], together[0], together[1], together[2], together[3], radius);
+        for (int r = 0; r < 4; r++)
+        {
+            var alone = new float[n];
+            PixelFeatures.BoxRow(rows[r], alone, radius);
+            Assert.Equal(alone, together[r]);
+        }
+    }
 }

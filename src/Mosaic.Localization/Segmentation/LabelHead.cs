@@ -88,43 +88,80 @@ public sealed class LabelHead<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// Logits of a run of <paramref name="count"/> pixels stored by feature: <paramref name="input"/>[i · count + x]
     /// is feature i of pixel x. Writes hidden activations to <paramref name="hidden"/> (H · count) and
-    /// logits[c · count + x]. The same arithmetic as <see cref="Forward"/> (up to summation order), vectorised
-    /// across pixels: the query-time path.
+    /// logits[c · count + x]. The same arithmetic as <see cref="Forward"/> in the same order, so the same
+    /// logits to the bit, vectorised across pixels: the query-time path.
     /// </summary>
     public void ForwardRun(ReadOnlySpan<T> input, int count, Span<T> hidden, Span<T> logits)
     {
         int d = InputCount, h = HiddenCount, k = LabelCount;
         var p = Parameters.AsSpan();
-        for (int j = 0; j < h; j++)
+        Layer(input, d, p[..(h * d)], p.Slice(h * d, h), count, hidden, relu: true);
+        Layer(hidden, h, p.Slice(h * d + h, k * h), p.Slice(h * d + h + k * h, k), count, logits, relu: false);
+    }
+
+    /// <summary>Outputs computed together per vector of pixels in <see cref="Layer"/>: their sums stay in registers.</summary>
+    private const int OutputBlock = 4;
+
+    /// <summary>
+    /// One layer of <see cref="ForwardRun"/>: output[o · count + x] = bias[o] + Σ_i weights[o · n + i] · input[i · count + x]
+    /// (then max(·, 0) with <paramref name="relu"/>), summed in <see cref="Forward"/>'s order. Blocks of
+    /// <see cref="OutputBlock"/> outputs share each vector of inputs read, so the inputs are read once per block
+    /// instead of once per output, and the sums are written once.
+    /// </summary>
+    private static void Layer(ReadOnlySpan<T> input, int n, ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, int count, Span<T> output, bool relu)
+    {
+        int outputs = bias.Length, lanes = Vector<T>.Count, vectors = count / lanes;
+        var zero = Vector<T>.Zero;
+        int o = 0;
+        for (; o + OutputBlock <= outputs; o += OutputBlock)
         {
-            var row = hidden.Slice(j * count, count);
-            row.Fill(p[h * d + j]);
-            for (int i = 0; i < d; i++)
-                MultiplyAdd(p[j * d + i], input.Slice(i * count, count), row);
-            for (int x = 0; x < count; x++)
-                row[x] = T.Max(row[x], T.Zero);
+            for (int v = 0; v < vectors; v++)
+            {
+                var s0 = new Vector<T>(bias[o]);
+                var s1 = new Vector<T>(bias[o + 1]);
+                var s2 = new Vector<T>(bias[o + 2]);
+                var s3 = new Vector<T>(bias[o + 3]);
+                for (int i = 0; i < n; i++)
+                {
+                    var x = new Vector<T>(input.Slice(i * count + v * lanes, lanes));
+                    s0 += new Vector<T>(weights[o * n + i]) * x;
+                    s1 += new Vector<T>(weights[(o + 1) * n + i]) * x;
+                    s2 += new Vector<T>(weights[(o + 2) * n + i]) * x;
+                    s3 += new Vector<T>(weights[(o + 3) * n + i]) * x;
+                }
+                if (relu)
+                    (s0, s1, s2, s3) = (Relu(s0, zero), Relu(s1, zero), Relu(s2, zero), Relu(s3, zero));
+                s0.CopyTo(output.Slice(o * count + v * lanes, lanes));
+                s1.CopyTo(output.Slice((o + 1) * count + v * lanes, lanes));
+                s2.CopyTo(output.Slice((o + 2) * count + v * lanes, lanes));
+                s3.CopyTo(output.Slice((o + 3) * count + v * lanes, lanes));
+            }
         }
-        int w2 = h * d + h, b2 = w2 + k * h;
-        for (int c = 0; c < k; c++)
+        // The outputs left over from the blocks, one vector each; then the pixels left over from the vectors.
+        for (; o < outputs; o++)
         {
-            var row = logits.Slice(c * count, count);
-            row.Fill(p[b2 + c]);
-            for (int j = 0; j < h; j++)
-                MultiplyAdd(p[w2 + c * h + j], hidden.Slice(j * count, count), row);
+            for (int v = 0; v < vectors; v++)
+            {
+                var sum = new Vector<T>(bias[o]);
+                for (int i = 0; i < n; i++)
+                    sum += new Vector<T>(weights[o * n + i]) * new Vector<T>(input.Slice(i * count + v * lanes, lanes));
+                (relu ? Relu(sum, zero) : sum).CopyTo(output.Slice(o * count + v * lanes, lanes));
+            }
+        }
+        for (int x = vectors * lanes; x < count; x++)
+        {
+            for (o = 0; o < outputs; o++)
+            {
+                T sum = bias[o];
+                for (int i = 0; i < n; i++)
+                    sum += weights[o * n + i] * input[i * count + x];
+                output[o * count + x] = relu && !(sum > T.Zero) ? T.Zero : sum;
+            }
         }
     }
 
-    /// <summary>y += a · x, vectorised.</summary>
-    private static void MultiplyAdd(T a, ReadOnlySpan<T> x, Span<T> y)
-    {
-        var va = new Vector<T>(a);
-        var vx = MemoryMarshal.Cast<T, Vector<T>>(x);
-        var vy = MemoryMarshal.Cast<T, Vector<T>>(y);
-        for (int i = 0; i < vx.Length; i++)
-            vy[i] += va * vx[i];
-        for (int i = vx.Length * Vector<T>.Count; i < x.Length; i++)
-            y[i] += a * x[i];
-    }
+    /// <summary>max(v, 0) per lane as <see cref="Forward"/> takes it: 0 wherever v is not above zero.</summary>
+    private static Vector<T> Relu(Vector<T> v, Vector<T> zero) => Vector.ConditionalSelect(Vector.GreaterThan(v, zero), v, zero);
 
     /// <summary>The index of the largest logit of one pixel (the label); buffers as in <see cref="Forward"/>.</summary>
     public int Label(ReadOnlySpan<T> input, Span<T> hidden, Span<T> logits)

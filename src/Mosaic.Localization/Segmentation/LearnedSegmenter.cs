@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Text;
 using Mosaic.Core.Imaging;
 
@@ -245,8 +246,13 @@ public sealed class LearnedSegmenter : ISegmenter
                 return run;
             }
             SoftmaxRun(run.Logits, k, run.PerPixel);
-            for (int c = 0; c < k; c++)
-                PixelFeatures.BoxRow(run.Logits.AsSpan(c * w, w), rowMeans[c].AsSpan(y * w, w), radius);
+            int c = 0;
+            Span<float> Probabilities(int label) => run.Logits.AsSpan(label * w, w);
+            Span<float> RowMeans(int label) => rowMeans[label].AsSpan(y * w, w);
+            for (; c + 4 <= k && Vector256.IsHardwareAccelerated; c += 4)
+                PixelFeatures.BoxRows(Probabilities(c), Probabilities(c + 1), Probabilities(c + 2), Probabilities(c + 3), RowMeans(c), RowMeans(c + 1), RowMeans(c + 2), RowMeans(c + 3), radius);
+            for (; c < k; c++)
+                PixelFeatures.BoxRow(Probabilities(c), RowMeans(c), radius);
             return run;
         }, _ => { });
         ReturnFeatureMaps(maps);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Mosaic.Core.Imaging;
 
 namespace Mosaic.Localization.Segmentation;
@@ -68,7 +69,13 @@ public static class PixelFeatures
         if (radius == 0)
             return;
         var temp = ImagePool.Rent(w * h);
-        for (int y = 0; y < h; y++)
+        int y = 0;
+        for (; y + 4 <= h && Vector256.IsHardwareAccelerated; y += 4)
+        {
+            BoxRows(image.AsSpan(y * w, w), image.AsSpan((y + 1) * w, w), image.AsSpan((y + 2) * w, w), image.AsSpan((y + 3) * w, w),
+                temp.AsSpan(y * w, w), temp.AsSpan((y + 1) * w, w), temp.AsSpan((y + 2) * w, w), temp.AsSpan((y + 3) * w, w), radius);
+        }
+        for (; y < h; y++)
             BoxRow(image.AsSpan(y * w, w), temp.AsSpan(y * w, w), radius);
         ColumnMeans([temp], w, h, radius, 0, w, (y, means) => means.CopyTo(image.AsSpan(y * w, w)));
         ImagePool.Return(temp);
@@ -145,6 +152,34 @@ public static class PixelFeatures
             while (lo < wantLo)
                 sum -= input[lo++];
             output[i] = (float)(sum / (hi - lo + 1));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="BoxRow"/> of four rows of one length at once, one row per lane of a vector of double
+    /// sums: each lane adds, subtracts and divides exactly as <see cref="BoxRow"/> does, so the means are
+    /// the same to the bit, but the four running sums no longer wait for each other.
+    /// </summary>
+    internal static void BoxRows(ReadOnlySpan<float> in0, ReadOnlySpan<float> in1, ReadOnlySpan<float> in2, ReadOnlySpan<float> in3,
+        Span<float> out0, Span<float> out1, Span<float> out2, Span<float> out3, int radius)
+    {
+        int n = in0.Length;
+        if (in1.Length != n || in2.Length != n || in3.Length != n || out0.Length < n || out1.Length < n || out2.Length < n || out3.Length < n)
+            throw new ArgumentException("the four rows and their outputs must have one length");
+        var sum = Vector256<double>.Zero;
+        int lo = 0, hi = -1;
+        for (int i = 0; i < n; i++)
+        {
+            int wantLo = Math.Max(0, i - radius), wantHi = Math.Min(n - 1, i + radius);
+            while (hi < wantHi)
+            {
+                hi++;
+                sum += Vector256.Create(in0[hi], in1[hi], in2[hi], (double)in3[hi]);
+            }
+            for (; lo < wantLo; lo++)
+                sum -= Vector256.Create(in0[lo], in1[lo], in2[lo], (double)in3[lo]);
+            var mean = sum / Vector256.Create((double)(hi - lo + 1));
+            (out0[i], out1[i], out2[i], out3[i]) = ((float)mean[0], (float)mean[1], (float)mean[2], (float)mean[3]);
         }
     }
 
