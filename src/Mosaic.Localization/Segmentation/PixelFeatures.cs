@@ -158,7 +158,8 @@ public static class PixelFeatures
     /// <summary>
     /// <see cref="BoxRow"/> of four rows of one length at once, one row per lane of a vector of double
     /// sums: each lane adds, subtracts and divides exactly as <see cref="BoxRow"/> does, so the means are
-    /// the same to the bit, but the four running sums no longer wait for each other.
+    /// the same to the bit, but the four running sums no longer wait for each other. The rows are first
+    /// interleaved as doubles, so that each step of the window reads one vector.
     /// </summary>
     internal static void BoxRows(ReadOnlySpan<float> in0, ReadOnlySpan<float> in1, ReadOnlySpan<float> in2, ReadOnlySpan<float> in3,
         Span<float> out0, Span<float> out1, Span<float> out2, Span<float> out3, int radius)
@@ -166,21 +167,24 @@ public static class PixelFeatures
         int n = in0.Length;
         if (in1.Length != n || in2.Length != n || in3.Length != n || out0.Length < n || out1.Length < n || out2.Length < n || out3.Length < n)
             throw new ArgumentException("the four rows and their outputs must have one length");
+        var rented = ArrayPool<double>.Shared.Rent(4 * n);
+        var values = rented.AsSpan(0, 4 * n);
+        for (int x = 0; x < n; x++)
+            (values[4 * x], values[4 * x + 1], values[4 * x + 2], values[4 * x + 3]) = (in0[x], in1[x], in2[x], in3[x]);
         var sum = Vector256<double>.Zero;
         int lo = 0, hi = -1;
         for (int i = 0; i < n; i++)
         {
             int wantLo = Math.Max(0, i - radius), wantHi = Math.Min(n - 1, i + radius);
-            while (hi < wantHi)
-            {
-                hi++;
-                sum += Vector256.Create(in0[hi], in1[hi], in2[hi], (double)in3[hi]);
-            }
+            for (; hi < wantHi; hi++)
+                sum += Vector256.Create<double>(values.Slice(4 * (hi + 1), 4));
             for (; lo < wantLo; lo++)
-                sum -= Vector256.Create(in0[lo], in1[lo], in2[lo], (double)in3[lo]);
+                sum -= Vector256.Create<double>(values.Slice(4 * lo, 4));
             var mean = sum / Vector256.Create((double)(hi - lo + 1));
-            (out0[i], out1[i], out2[i], out3[i]) = ((float)mean[0], (float)mean[1], (float)mean[2], (float)mean[3]);
+            var means = Vector128.Narrow(mean.GetLower(), mean.GetUpper());
+            (out0[i], out1[i], out2[i], out3[i]) = (means.GetElement(0), means.GetElement(1), means.GetElement(2), means.GetElement(3));
         }
+        ArrayPool<double>.Shared.Return(rented);
     }
 
     /// <summary>
