@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 using Mosaic.Core.Imaging;
@@ -310,27 +311,42 @@ public sealed class LearnedSegmenter : ISegmenter
     /// </summary>
     private static void SoftmaxRun(Span<float> logits, int k, Span<float> buffer)
     {
-        int w = buffer.Length / 2;
+        int w = buffer.Length / 2, vectors = w / Vector<float>.Count * Vector<float>.Count;
         var max = buffer[..w];
         var sum = buffer[w..];
         logits[..w].CopyTo(max);
+        var maxVectors = MemoryMarshal.Cast<float, Vector<float>>(max);
+        var sumVectors = MemoryMarshal.Cast<float, Vector<float>>(sum);
         for (int c = 1; c < k; c++)
         {
             var row = logits.Slice(c * w, w);
-            for (int x = 0; x < w; x++)
+            var rowVectors = MemoryMarshal.Cast<float, Vector<float>>(row);
+            for (int v = 0; v < maxVectors.Length; v++)
+                maxVectors[v] = Vector.Max(maxVectors[v], rowVectors[v]);
+            for (int x = vectors; x < w; x++)
                 max[x] = MathF.Max(max[x], row[x]);
         }
+        // exp stays scalar: a vectorised exp may differ in the last bit, and the labels would then differ from
+        // the ones the map was built with at near-ties.
         sum.Clear();
         for (int c = 0; c < k; c++)
         {
             var row = logits.Slice(c * w, w);
             for (int x = 0; x < w; x++)
-                sum[x] += row[x] = MathF.Exp(row[x] - max[x]);
+                row[x] = MathF.Exp(row[x] - max[x]);
+            var rowVectors = MemoryMarshal.Cast<float, Vector<float>>(row);
+            for (int v = 0; v < sumVectors.Length; v++)
+                sumVectors[v] += rowVectors[v];
+            for (int x = vectors; x < w; x++)
+                sum[x] += row[x];
         }
         for (int c = 0; c < k; c++)
         {
             var row = logits.Slice(c * w, w);
-            for (int x = 0; x < w; x++)
+            var rowVectors = MemoryMarshal.Cast<float, Vector<float>>(row);
+            for (int v = 0; v < sumVectors.Length; v++)
+                rowVectors[v] /= sumVectors[v];
+            for (int x = vectors; x < w; x++)
                 row[x] /= sum[x];
         }
     }
