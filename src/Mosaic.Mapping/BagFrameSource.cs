@@ -182,11 +182,12 @@ public sealed class BagFrameSource
 
     /// <summary>
     /// Second pass: decodes the colour and depth images of <paramref name="selected"/>, in stamp order. A frame
-    /// whose colour or depth image cannot be decoded (a corrupt recording) is left out and passed to
-    /// <paramref name="undecodable"/> with the reason, so that one bad image does not end a long build.
+    /// whose colour or depth image cannot be decoded (a corrupt recording) is left out, so that one bad image
+    /// does not end a long build: its warning (<see cref="FrameCandidate.LeftOut"/>, naming it <paramref name="what"/>,
+    /// e.g. "keyframe") is added to <paramref name="leftOut"/> and passed to <paramref name="warning"/>.
     /// </summary>
     /// <exception cref="MappingInputException">An image's size differs from its camera_info's.</exception>
-    public IEnumerable<RgbdFrame> ReadFrames(IReadOnlyList<FrameCandidate> selected, Action<FrameCandidate, string>? undecodable = null)
+    public IEnumerable<RgbdFrame> ReadFrames(IReadOnlyList<FrameCandidate> selected, string what, List<string> leftOut, Action<string>? warning)
     {
         var pending = selected.OrderBy(c => c.ColorStamp).ToList();
         var wantedColor = pending.Select(c => c.ColorStamp).ToHashSet();
@@ -220,7 +221,8 @@ public sealed class BagFrameSource
                         colors.Remove(lost.ColorStamp);
                     if (!pending.Any(p => p.DepthStamp == lost.DepthStamp))
                         depths.Remove(lost.DepthStamp);
-                    undecodable?.Invoke(lost, $"{(isColor ? "colour" : "depth")} image undecodable: {e.Message}");
+                    leftOut.Add(lost.LeftOut(what, $"{(isColor ? "colour" : "depth")} image undecodable: {e.Message}"));
+                    warning?.Invoke(leftOut[^1]);
                 }
                 continue;
             }

@@ -178,12 +178,7 @@ public sealed class LabelAgreement
         var tally = new LabelAgreement(map.Gaussians.LabelCount);
         int measured = 0;
         var lost = new List<string>();
-        void LeftOut(FrameCandidate frame, string reason)
-        {
-            lost.Add(frame.LeftOut("frame", reason));
-            warning?.Invoke(lost[^1]);
-        }
-        foreach (var frame in source.ReadFrames(frames, LeftOut))
+        foreach (var frame in source.ReadFrames(frames, "frame", lost, warning))
         {
             var query = segmenter.Segment(frame.Color);
             query = undistorter?.ResampleNearest(query) ?? query;

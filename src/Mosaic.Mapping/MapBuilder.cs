@@ -142,7 +142,7 @@ public sealed class MapBuilder
         var trainer = _options.Segmenter.Kind == LearnedSegmenter.TypeName ? new SegmenterTrainer(_options.Segmenter.ToLearnedOptions(_options.Uplifting)) : null;
         var images = new List<(RgbImage Image, Se3 MapFromColor, long Stamp)>();
         var undecodable = new List<string>();
-        foreach (var frame in source.ReadFrames(keyframes, (lost, reason) => undecodable.Add(lost.LeftOut("keyframe", reason))))
+        foreach (var frame in source.ReadFrames(keyframes, "keyframe", undecodable, warning: null))
         {
             fusion.Add(frame.Depth, frame.DepthCamera, frame.MapFromColor * frame.ColorFromDepth);
             trainer?.AddView(frame);

@@ -74,12 +74,7 @@ public static class MapEvaluation
         long flatCount = 0;
         int mappingRead = 0;
         var lostKeyframes = new List<string>();
-        void KeyframeLeftOut(FrameCandidate frame, string reason)
-        {
-            lostKeyframes.Add(frame.LeftOut("keyframe", reason));
-            Warn(lostKeyframes[^1]);
-        }
-        foreach (var frame in mappingSource.ReadFrames(mappingFrames, KeyframeLeftOut))
+        foreach (var frame in mappingSource.ReadFrames(mappingFrames, "keyframe", lostKeyframes, Warn))
         {
             mappingRead++;
             var image = frame.Color.AtLevel(segmenter.Level);
@@ -131,12 +126,7 @@ public static class MapEvaluation
         var kept = new List<EvaluationSample>();
         int index = 0;
         var lostFrames = new List<string>();
-        void LeftOut(FrameCandidate frame, string reason)
-        {
-            lostFrames.Add(frame.LeftOut("frame", reason));
-            Warn(lostFrames[^1]);
-        }
-        foreach (var frame in heldOutSource.ReadFrames(heldOut, LeftOut))
+        foreach (var frame in heldOutSource.ReadFrames(heldOut, "frame", lostFrames, Warn))
         {
             var image = frame.Color.AtLevel(segmenter.Level);
             var query = segmenter.Segment(frame.Color);

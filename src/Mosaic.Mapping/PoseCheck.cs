@@ -71,12 +71,7 @@ public static class PoseCheck
         var alignment = new DepthAlignment(map, options.Alignment);
         var checkedFrames = new List<PoseCheckFrame>(frames.Count);
         var lost = new List<string>();
-        void LeftOut(FrameCandidate frame, string reason)
-        {
-            lost.Add(frame.LeftOut("frame", reason));
-            warning?.Invoke(lost[^1]);
-        }
-        foreach (var frame in source.ReadFrames(frames, LeftOut))
+        foreach (var frame in source.ReadFrames(frames, "frame", lost, warning))
         {
             var points = alignment.Points(frame.Depth, frame.DepthCamera, frame.ColorFromDepth);
             var result = alignment.Align(points, frame.MapFromColor);
