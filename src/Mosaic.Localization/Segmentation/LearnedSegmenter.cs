@@ -221,7 +221,10 @@ public sealed class LearnedSegmenter : ISegmenter
         // With smoothing, each label's probabilities are box-filtered along the rows here, one row of
         // pixels at a time, and along the columns below, where the most likely label is taken.
         var rowMeans = radius > 0 ? Enumerable.Range(0, k).Select(_ => PixelFeatures.ImagePool.Rent(w * h)).ToArray() : null;
-        Parallel.For(0, h, () => (Input: new float[d * w], Hidden: new float[_head.HiddenCount * w], Logits: new float[k * w], PerPixel: new float[2 * w]), (y, _, run) =>
+        // Each worker's row buffers come from the pool too, like the feature maps: 200 KB per worker and
+        // image at 640 px.
+        var pool = PixelFeatures.ImagePool;
+        Parallel.For(0, h, () => (Input: pool.Rent(d * w), Hidden: pool.Rent(_head.HiddenCount * w), Logits: pool.Rent(k * w), PerPixel: pool.Rent(2 * w)), (y, _, run) =>
         {
             for (int f = 0; f < d; f++)
             {
@@ -246,7 +249,7 @@ public sealed class LearnedSegmenter : ISegmenter
                 MostLikely(run.Logits, k, labels.Data.AsSpan(y * w, w));
                 return run;
             }
-            SoftmaxRun(run.Logits, k, run.PerPixel);
+            SoftmaxRun(run.Logits, k, run.PerPixel.AsSpan(0, 2 * w));
             int c = 0;
             Span<float> Probabilities(int label) => run.Logits.AsSpan(label * w, w);
             Span<float> RowMeans(int label) => rowMeans[label].AsSpan(y * w, w);
@@ -255,7 +258,11 @@ public sealed class LearnedSegmenter : ISegmenter
             for (; c < k; c++)
                 PixelFeatures.BoxRow(Probabilities(c), RowMeans(c), radius);
             return run;
-        }, _ => { });
+        }, run =>
+        {
+            foreach (var buffer in (ReadOnlySpan<float[]>)[run.Input, run.Hidden, run.Logits, run.PerPixel])
+                pool.Return(buffer);
+        });
         ReturnFeatureMaps(maps);
         if (rowMeans is null)
             return labels;
