@@ -117,6 +117,16 @@ public class LearnedSegmenterTests
         }
     }
 
+    [Fact]
+    public void The_vectorised_query_path_refuses_buffers_shorter_than_the_run()
+    {
+        var head = LabelHead<float>.Random(5, 11, 7, new Random(4));
+        const int count = 37;
+        Assert.Throws<ArgumentException>(() => head.ForwardRun(new float[5 * count - 1], count, new float[11 * count], new float[7 * count]));
+        Assert.Throws<ArgumentException>(() => head.ForwardRun(new float[5 * count], count, new float[11 * count - 1], new float[7 * count]));
+        Assert.Throws<ArgumentException>(() => head.ForwardRun(new float[5 * count], count, new float[11 * count], new float[7 * count - 1]));
+    }
+
     [Theory]
     [InlineData(new int[0])]
     [InlineData(new[] { 8 })]

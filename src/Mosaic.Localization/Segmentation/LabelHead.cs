@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Mosaic.Localization.Segmentation;
@@ -111,6 +112,12 @@ public sealed class LabelHead<T> where T : unmanaged, IFloatingPointIeee754<T>
     private static void Layer(ReadOnlySpan<T> input, int n, ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, int count, Span<T> output, bool relu)
     {
         int outputs = bias.Length, lanes = Vector<T>.Count, vectors = count / lanes;
+        if (input.Length < n * count || weights.Length < outputs * n || output.Length < outputs * count)
+            throw new ArgumentException("layer buffers shorter than their counts");
+        // Reads through references, the lengths checked above: with a bounds check per read a 320×240
+        // segmentation took about 1 ms (8 %) longer (bench segment).
+        ref T x0 = ref MemoryMarshal.GetReference(input);
+        ref T w0 = ref MemoryMarshal.GetReference(weights);
         var zero = Vector<T>.Zero;
         int o = 0;
         for (; o + OutputBlock <= outputs; o += OutputBlock)
@@ -123,18 +130,18 @@ public sealed class LabelHead<T> where T : unmanaged, IFloatingPointIeee754<T>
                 var s3 = new Vector<T>(bias[o + 3]);
                 for (int i = 0; i < n; i++)
                 {
-                    var x = new Vector<T>(input.Slice(i * count + v * lanes, lanes));
-                    s0 += new Vector<T>(weights[o * n + i]) * x;
-                    s1 += new Vector<T>(weights[(o + 1) * n + i]) * x;
-                    s2 += new Vector<T>(weights[(o + 2) * n + i]) * x;
-                    s3 += new Vector<T>(weights[(o + 3) * n + i]) * x;
+                    var x = Vector.LoadUnsafe(ref x0, (nuint)(i * count + v * lanes));
+                    ref T w = ref Unsafe.Add(ref w0, o * n + i);
+                    s0 += new Vector<T>(w) * x;
+                    s1 += new Vector<T>(Unsafe.Add(ref w, n)) * x;
+                    s2 += new Vector<T>(Unsafe.Add(ref w, 2 * n)) * x;
+                    s3 += new Vector<T>(Unsafe.Add(ref w, 3 * n)) * x;
                 }
-                if (relu)
-                    (s0, s1, s2, s3) = (Relu(s0, zero), Relu(s1, zero), Relu(s2, zero), Relu(s3, zero));
-                s0.CopyTo(output.Slice(o * count + v * lanes, lanes));
-                s1.CopyTo(output.Slice((o + 1) * count + v * lanes, lanes));
-                s2.CopyTo(output.Slice((o + 2) * count + v * lanes, lanes));
-                s3.CopyTo(output.Slice((o + 3) * count + v * lanes, lanes));
+                int at = o * count + v * lanes;
+                Store(s0, relu, zero, output.Slice(at, lanes));
+                Store(s1, relu, zero, output.Slice(at + count, lanes));
+                Store(s2, relu, zero, output.Slice(at + 2 * count, lanes));
+                Store(s3, relu, zero, output.Slice(at + 3 * count, lanes));
             }
         }
         // The outputs left over from the blocks, one vector each; then the pixels left over from the vectors.
@@ -145,7 +152,7 @@ public sealed class LabelHead<T> where T : unmanaged, IFloatingPointIeee754<T>
                 var sum = new Vector<T>(bias[o]);
                 for (int i = 0; i < n; i++)
                     sum += new Vector<T>(weights[o * n + i]) * new Vector<T>(input.Slice(i * count + v * lanes, lanes));
-                (relu ? Relu(sum, zero) : sum).CopyTo(output.Slice(o * count + v * lanes, lanes));
+                Store(sum, relu, zero, output.Slice(o * count + v * lanes, lanes));
             }
         }
         for (int x = vectors * lanes; x < count; x++)
@@ -159,6 +166,10 @@ public sealed class LabelHead<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
         }
     }
+
+    /// <summary>Writes <paramref name="sum"/>, through <see cref="Relu"/> when <paramref name="relu"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector<T> sum, bool relu, Vector<T> zero, Span<T> output) => (relu ? Relu(sum, zero) : sum).CopyTo(output);
 
     /// <summary>max(v, 0) per lane as <see cref="Forward"/> takes it: 0 wherever v is not above zero.</summary>
     private static Vector<T> Relu(Vector<T> v, Vector<T> zero) => Vector.ConditionalSelect(Vector.GreaterThan(v, zero), v, zero);
