@@ -6,7 +6,8 @@ namespace Mosaic.Node;
 /// <param name="Message">The serialized image.</param>
 /// <param name="Camera">The camera model from the latest camera_info at receipt, or null.</param>
 /// <param name="ReceivedTicks"><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> at receipt, for latency.</param>
-internal readonly record struct PendingFrame(TransportMessage Message, Core.Cameras.CameraModel? Camera, long ReceivedTicks);
+/// <param name="Sequence">How many images had arrived with this one (1 for the first).</param>
+internal readonly record struct PendingFrame(TransportMessage Message, Core.Cameras.CameraModel? Camera, long ReceivedTicks, long Sequence);
 
 /// <summary>
 /// Hand-over of images from the transport thread to the processing thread. Live, it holds only the

@@ -41,6 +41,7 @@ public sealed class LocalizationNode
     private readonly Lock _diagnosticsLock = new();
     private readonly ManualResetEventSlim _odometryArrived = new();
     private readonly ManualResetEventSlim _depthArrived = new();
+    private readonly ManualResetEventSlim _cameraInfoArrived = new();
     /// <summary>The latest depth images (oldest first), for pairing with colour images by stamp.</summary>
     private readonly Queue<(long Stamp, TransportMessage Message)> _depthImages = new();
     private readonly Lock _depthLock = new();
@@ -126,6 +127,7 @@ public sealed class LocalizationNode
                 }
                 _inputEnded = true;
                 _odometryArrived.Set();
+                _cameraInfoArrived.Set();
                 _slot.Complete();
             }
         }, CancellationToken.None);
@@ -261,8 +263,8 @@ public sealed class LocalizationNode
     {
         if (!ImageTypes.Contains(message.Type))
             throw new FormatException($"type {message.Type} is not an image type (sensor_msgs/msg/Image or CompressedImage)");
-        Interlocked.Increment(ref Statistics.FramesReceived);
-        _slot.Put(new PendingFrame(message, _camera, Stopwatch.GetTimestamp()), _cancellation);
+        long sequence = Interlocked.Increment(ref Statistics.FramesReceived);
+        _slot.Put(new PendingFrame(message, _camera, Stopwatch.GetTimestamp(), sequence), _cancellation);
     }
 
     private bool HasDepth => !string.IsNullOrWhiteSpace(_parameters.Topics.Depth);
@@ -288,7 +290,18 @@ public sealed class LocalizationNode
 
     private void OnDepthCameraInfo(TransportMessage message) => _depthCamera = CameraModelOf(message);
 
-    private void OnCameraInfo(TransportMessage message) => _camera = CameraModelOf(message);
+    private void OnCameraInfo(TransportMessage message)
+    {
+        var camera = CameraModelOf(message);
+        Interlocked.CompareExchange(ref _firstCamera, new FirstCamera(camera, Interlocked.Read(ref Statistics.FramesReceived)), null);
+        _camera = camera;
+        _cameraInfoArrived.Set();
+    }
+
+    /// <summary>The first camera_info's camera model, and how many images had arrived before it.</summary>
+    private sealed record FirstCamera(CameraModel Camera, long ImagesBefore);
+
+    private FirstCamera? _firstCamera;
 
     /// <summary>The camera model of a camera_info message; an unusable one is a bad message.</summary>
     private static CameraModel CameraModelOf(TransportMessage message)
@@ -410,7 +423,7 @@ public sealed class LocalizationNode
         }
         long stamp = header.Stamp.Nanoseconds;
         string cameraFrame = header.FrameId;
-        if (pending.Camera is not { } camera)
+        if ((pending.Camera ?? WaitForCameraInfo(pending)) is not { } camera)
         {
             Skip($"no camera_info on {Topic(_parameters.Topics.CameraInfo)} yet");
             return;
@@ -567,6 +580,30 @@ public sealed class LocalizationNode
         var raw = RosSerializer.Deserialize<Image>(message.Data.Span);
         var image = ImageCodecs.DecodeDepth(raw);
         return (raw.Header, new Image<float>(image.Width, image.Height, image.Metres));
+    }
+
+    /// <summary>
+    /// The camera model for an image that arrived before any camera_info. Drivers publish each camera_info
+    /// just after its image, so the first image would otherwise never be localized: it takes the first
+    /// camera_info if that arrives before the next image, waiting for it as long as odometry is waited for
+    /// (odometry.tolerance after the image arrived), until the next image arrives or the input ends. Which
+    /// came first is decided by the order of arrival, not by when this thread looks, so a replay gives
+    /// the same result every time. Null when none came in time.
+    /// </summary>
+    private CameraModel? WaitForCameraInfo(PendingFrame pending)
+    {
+        long tolerance = (long)(_parameters.Odometry.Tolerance * 1e9);
+        while (true)
+        {
+            _cameraInfoArrived.Reset();
+            // Looked at before the camera_info: whatever arrived before the next image or the end is then seen below.
+            bool stop = _inputEnded || _cancellation.IsCancellationRequested || _slot.HasWaiting || _transport.Now > pending.Message.ReceivedAt + tolerance;
+            if (Volatile.Read(ref _firstCamera) is { } first)
+                return first.ImagesBefore == pending.Sequence ? first.Camera : null;
+            if (stop)
+                return null;
+            _cameraInfoArrived.Wait(TimeSpan.FromMilliseconds(5));
+        }
     }
 
     private void WaitForOdometry(long stamp, long receivedAt)

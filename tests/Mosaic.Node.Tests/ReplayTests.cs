@@ -324,6 +324,22 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void The_first_image_waits_for_the_camera_info_that_follows_it()
+    {
+        // As recorded: each camera_info just after its image, and none before the first.
+        long start = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2).Where(m => m.Topic.Name == ImageTopic).Min(m => m.Timestamp);
+        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2).Where(m => m.Topic.Name != InfoTopic || m.Timestamp >= start).ToList();
+        Assert.True(messages.Where(m => m.Topic.Name == InfoTopic).Min(m => m.Timestamp) >= start);
+        string bag = WriteBag(_temp.Combine("info-after-image"), messages);
+
+        var (node, _) = RunNode(bag);
+
+        Assert.True(node.Statistics.FramesReceived >= 2);
+        Assert.Equal(0, node.Statistics.FramesSkipped);
+        Assert.Equal(node.Statistics.FramesReceived, node.Statistics.FramesProcessed);
+    }
+
+    [Fact]
     public void Faulty_input_is_counted_and_reported_while_the_node_keeps_localizing()
     {
         var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.1);
@@ -344,9 +360,10 @@ public sealed class ReplayTests(Sample sample) : IDisposable
             // An image from a camera frame no transform knows.
             Message(ImageTopic, t - 20_000_000, compressed with { Header = compressed.Header with { FrameId = "nowhere" } }),
         };
-        // camera_info arrives only after the first image.
+        // camera_info arrives only after the first image, and after the next image too, so the first one
+        // stops waiting for it.
         messages.RemoveAll(m => m.Topic.Name == InfoTopic);
-        messages.Add(info with { Timestamp = t - 55_000_000 });
+        messages.Add(info with { Timestamp = t - 45_000_000 });
         string bag = WriteBag(_temp.Combine("faults"), messages.Concat(faults));
 
         var (node, published) = RunNode(bag);
