@@ -42,6 +42,7 @@ public sealed class LocalizationNode
     private readonly ManualResetEventSlim _odometryArrived = new();
     private readonly ManualResetEventSlim _depthArrived = new();
     private readonly ManualResetEventSlim _cameraInfoArrived = new();
+    private readonly ManualResetEventSlim _depthCameraInfoArrived = new();
     /// <summary>The latest depth images (oldest first), for pairing with colour images by stamp.</summary>
     private readonly Queue<(long Stamp, TransportMessage Message)> _depthImages = new();
     private readonly Lock _depthLock = new();
@@ -128,6 +129,7 @@ public sealed class LocalizationNode
                 _inputEnded = true;
                 _odometryArrived.Set();
                 _cameraInfoArrived.Set();
+                _depthCameraInfoArrived.Set();
                 _slot.Complete();
             }
         }, CancellationToken.None);
@@ -288,7 +290,13 @@ public sealed class LocalizationNode
         _depthArrived.Set();
     }
 
-    private void OnDepthCameraInfo(TransportMessage message) => _depthCamera = CameraModelOf(message);
+    private void OnDepthCameraInfo(TransportMessage message)
+    {
+        var camera = CameraModelOf(message);
+        Interlocked.CompareExchange(ref _firstDepthCamera, new FirstCamera(camera, Interlocked.Read(ref Statistics.FramesReceived)), null);
+        _depthCamera = camera;
+        _depthCameraInfoArrived.Set();
+    }
 
     private void OnCameraInfo(TransportMessage message)
     {
@@ -298,10 +306,10 @@ public sealed class LocalizationNode
         _cameraInfoArrived.Set();
     }
 
-    /// <summary>The first camera_info's camera model, and how many images had arrived before it.</summary>
+    /// <summary>A camera_info topic's first camera model, and how many (colour) images had arrived before it.</summary>
     private sealed record FirstCamera(CameraModel Camera, long ImagesBefore);
 
-    private FirstCamera? _firstCamera;
+    private FirstCamera? _firstCamera, _firstDepthCamera;
 
     /// <summary>The camera model of a camera_info message; an unusable one is a bad message.</summary>
     private static CameraModel CameraModelOf(TransportMessage message)
@@ -423,7 +431,7 @@ public sealed class LocalizationNode
         }
         long stamp = header.Stamp.Nanoseconds;
         string cameraFrame = header.FrameId;
-        if ((pending.Camera ?? WaitForCameraInfo(pending)) is not { } camera)
+        if ((pending.Camera ?? CameraFor(pending, ref _firstCamera, _cameraInfoArrived, latest: null)) is not { } camera)
         {
             Skip($"no camera_info on {Topic(_parameters.Topics.CameraInfo)} yet");
             return;
@@ -463,7 +471,7 @@ public sealed class LocalizationNode
             }
         }
         ApplyInitialPose(baseFromCamera, odomFromCamera, stamp);
-        var depth = HasDepth ? DepthFor(stamp, cameraFrame, pending.Message.ReceivedAt) : null;
+        var depth = HasDepth ? DepthFor(stamp, cameraFrame, pending) : null;
 
         var result = _localizer.Process(new LocalizerFrame(stamp, image, camera, odomFromCamera, depth));
         Interlocked.Increment(ref Statistics.FramesProcessed);
@@ -513,8 +521,9 @@ public sealed class LocalizationNode
     /// depth.tolerance, waited for as long as odometry is (odometry.tolerance after the image arrived).
     /// Null, counted and reported when there is none or it cannot be used: the frame goes on from colour alone.
     /// </summary>
-    private DepthReadings? DepthFor(long stamp, string cameraFrame, long receivedAt)
+    private DepthReadings? DepthFor(long stamp, string cameraFrame, PendingFrame pending)
     {
+        long receivedAt = pending.Message.ReceivedAt;
         long tolerance = (long)(_parameters.Depth.Tolerance * 1e9), wait = (long)(_parameters.Odometry.Tolerance * 1e9);
         TransportMessage? paired = null;
         while (!_cancellation.IsCancellationRequested)
@@ -535,7 +544,7 @@ public sealed class LocalizationNode
         DepthReadings? readings = null;
         if (paired is not { } nearest)
             problem = $"no depth image on {Topic(_parameters.Topics.Depth)} within {_parameters.Depth.Tolerance} s of the image";
-        else if (_depthCamera is not { } depthCamera)
+        else if (CameraFor(pending, ref _firstDepthCamera, _depthCameraInfoArrived, _depthCamera) is not { } depthCamera)
             problem = $"no camera_info on {Topic(_parameters.Topics.DepthCameraInfo)} yet";
         else
         {
@@ -583,26 +592,27 @@ public sealed class LocalizationNode
     }
 
     /// <summary>
-    /// The camera model for an image that arrived before any camera_info. Drivers publish each camera_info
-    /// just after its image, so the first image would otherwise never be localized: it takes the first
-    /// camera_info if that arrives before the next image, waiting for it as long as odometry is waited for
-    /// (odometry.tolerance after the image arrived), until the next image arrives or the input ends. Which
-    /// came first is decided by the order of arrival, not by when this thread looks, so a replay gives
-    /// the same result every time. Null when none came in time.
+    /// The camera model for <paramref name="pending"/> from a camera_info topic whose first message is
+    /// <paramref name="first"/> (set on <paramref name="arrived"/>): <paramref name="latest"/>, or the first
+    /// one's model, if that first camera_info arrived before the next colour image; null otherwise. Drivers
+    /// publish each camera_info just after its image, so without waiting the first image would never be
+    /// localized (or its depth never used): it waits as long as odometry is waited for (odometry.tolerance
+    /// after the image arrived), until the next image arrives or the input ends. The order of arrival
+    /// decides, not when this thread looks, so a replay gives the same result every time.
     /// </summary>
-    private CameraModel? WaitForCameraInfo(PendingFrame pending)
+    private CameraModel? CameraFor(PendingFrame pending, ref FirstCamera? first, ManualResetEventSlim arrived, CameraModel? latest)
     {
         long tolerance = (long)(_parameters.Odometry.Tolerance * 1e9);
         while (true)
         {
-            _cameraInfoArrived.Reset();
+            arrived.Reset();
             // Looked at before the camera_info: whatever arrived before the next image or the end is then seen below.
             bool stop = _inputEnded || _cancellation.IsCancellationRequested || _slot.HasWaiting || _transport.Now > pending.Message.ReceivedAt + tolerance;
-            if (Volatile.Read(ref _firstCamera) is { } first)
-                return first.ImagesBefore == pending.Sequence ? first.Camera : null;
+            if (Volatile.Read(ref first) is { } camera)
+                return camera.ImagesBefore <= pending.Sequence ? latest ?? camera.Camera : null;
             if (stop)
                 return null;
-            _cameraInfoArrived.Wait(TimeSpan.FromMilliseconds(5));
+            arrived.Wait(TimeSpan.FromMilliseconds(5));
         }
     }
 

@@ -324,19 +324,21 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     }
 
     [Fact]
-    public void The_first_image_waits_for_the_camera_info_that_follows_it()
+    public void The_first_image_waits_for_the_camera_infos_that_follow_it_and_its_depth()
     {
         // As recorded: each camera_info just after its image, and none before the first.
-        long start = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2).Where(m => m.Topic.Name == ImageTopic).Min(m => m.Timestamp);
-        var messages = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2).Where(m => m.Topic.Name != InfoTopic || m.Timestamp >= start).ToList();
-        Assert.True(messages.Where(m => m.Topic.Name == InfoTopic).Min(m => m.Timestamp) >= start);
+        var window = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.2, depth: true);
+        long start = window.Where(m => m.Topic.Name == ImageTopic).Min(m => m.Timestamp);
+        var messages = window.Where(m => m.Topic.Name is not (InfoTopic or DepthInfoTopic) || m.Timestamp >= start).ToList();
+        Assert.True(messages.Where(m => m.Topic.Name is InfoTopic or DepthInfoTopic).Min(m => m.Timestamp) >= start);
         string bag = WriteBag(_temp.Combine("info-after-image"), messages);
 
-        var (node, _) = RunNode(bag);
+        var (node, _) = RunNode(bag, new LocalizationParameters { Map = sample.MapPath, Topics = { Depth = DepthTopic } });
 
         Assert.True(node.Statistics.FramesReceived >= 2);
         Assert.Equal(0, node.Statistics.FramesSkipped);
         Assert.Equal(node.Statistics.FramesReceived, node.Statistics.FramesProcessed);
+        Assert.Equal(0, node.Statistics.FramesWithoutDepth);
     }
 
     [Fact]
