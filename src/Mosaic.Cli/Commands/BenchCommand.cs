@@ -15,6 +15,19 @@ internal static class BenchCommand
     /// <summary>Initial error bins: (cm, deg) pairs, as the foundation issue asks.</summary>
     private static readonly (double Cm, double Deg)[] Bins = [(2, 1), (5, 2), (10, 5), (20, 10), (40, 20)];
 
+    /// <summary>
+    /// Runs <paramref name="work"/> once, and again until 2 s have passed, before anything is timed: the JIT
+    /// optimises a method only after dozens of calls (tiered compilation), and a running node is timed on the
+    /// optimised code within seconds.
+    /// </summary>
+    internal static void WarmUp(Action work)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+            work();
+        while (clock.Elapsed < TimeSpan.FromSeconds(2));
+    }
+
     public static Command Create()
     {
         var command = new Command("bench", "Measurements: basin of convergence, peak memory, bag throughput, the node under load, render and refine times per backend, segmenter cost. (Micro-benchmarks: tests/Mosaic.Benchmarks.)");

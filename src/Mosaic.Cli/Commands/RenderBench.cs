@@ -95,12 +95,7 @@ internal static class RenderBench
                     var start = scene.Truth * Se3.Exp(new Tangent(new Vector3d(0.03, -0.02, 0.02), new Vector3d(0.01, 0.02, -0.01)));
                     var timed = new TimedRenderer(renderer);
                     var refiner = new PoseRefiner(timed, new RefinerOptions { CoarsestLevel = refineLevels.Coarsest, FinestLevel = refineLevels.Finest });
-                    // Whole refinements for at least WarmUpTime first: the JIT optimises a method only after
-                    // dozens of calls (tiered compilation), and the node's steady state runs the optimised code.
-                    var warmUp = Stopwatch.StartNew();
-                    do
-                        refiner.Refine(query, scene.Camera, start);
-                    while (warmUp.Elapsed < WarmUpTime);
+                    BenchCommand.WarmUp(() => refiner.Refine(query, scene.Camera, start));
                     foreach (int level in timedLevels)
                     {
                         var camera = scene.Camera.AtLevel(level);
@@ -198,9 +193,6 @@ internal static class RenderBench
             (camera.Cx + 0.5) * scale - 0.5, (camera.Cy + 0.5) * scale - 0.5);
         return new Scene(map.Gaussians, full, database.Keyframes[database.Keyframes.Count / 2].MapFromCamera);
     }
-
-    /// <summary>Least time spent refining before anything is timed.</summary>
-    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(2);
 
     private static double Median(int runs, Action action)
     {

@@ -40,7 +40,7 @@ internal static class SegmentBench
                     if (parts.Length != 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h) || w < 1 || h < 1)
                         throw new ArgumentException($"--sizes: '{size}' is not WxH");
                     var inputs = images.Select(i => Resize(i, w << segmenter.Level, h << segmenter.Level)).ToList();
-                    WarmUp(segmenter, inputs);
+                    BenchCommand.WarmUp(() => inputs.ForEach(input => segmenter.Segment(input)));
                     var times = new List<double>();
                     foreach (var input in inputs)
                     {
@@ -62,25 +62,6 @@ internal static class SegmentBench
             }
         });
         return command;
-    }
-
-    /// <summary>Least time spent segmenting before the timed pass.</summary>
-    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// Segments every input, and again until <see cref="WarmUpTime"/> has passed: the JIT optimises a method
-    /// only after dozens of calls (tiered compilation), so without this the first size's median would time
-    /// unoptimised code, which a running node leaves behind within seconds.
-    /// </summary>
-    private static void WarmUp(ISegmenter segmenter, IReadOnlyList<RgbImage> inputs)
-    {
-        var clock = Stopwatch.StartNew();
-        do
-        {
-            foreach (var input in inputs)
-                segmenter.Segment(input);
-        }
-        while (clock.Elapsed < WarmUpTime);
     }
 
     private static List<RgbImage> ReadImages(string bagPath, string topic, int count)
