@@ -62,6 +62,13 @@ public enum Rejection
 
     /// <summary>Nothing to refine from: no pose and no keyframes.</summary>
     NoSeed,
+
+    /// <summary>
+    /// A relocalisation that passed the other gates but lies farther from the odometry prediction than
+    /// odometry can drift, and that too few of the following frames have relocalised to again
+    /// (<see cref="LocalizerOptions.RelocalisationConfirmations"/>).
+    /// </summary>
+    Unconfirmed,
 }
 
 /// <summary>One camera frame handed to the <see cref="Localizer"/>.</summary>
@@ -141,7 +148,9 @@ public sealed record LocalizationResult(
 /// (DESIGN.md §6, §8). Seeds are an explicit initial pose, the previous pose moved by odometry, or
 /// the top-k keyframes by global descriptor (each refined coarsely, the best on down to the finest level). Quality
 /// gates (coverage, loss, size of the correction against odometry) accept or reject; after
-/// <see cref="LocalizerOptions.MaxRejectedFrames"/> rejections in a row it relocalises by retrieval.
+/// <see cref="LocalizerOptions.MaxRejectedFrames"/> rejections in a row it relocalises by retrieval,
+/// and with odometry it trusts a relocalisation that contradicts the odometry prediction only once
+/// the following frames have found the same place (<see cref="LocalizerOptions.RelocalisationConfirmations"/>).
 /// A frame with depth readings has its accepted pose moved to where its depth fits the map's surfaces
 /// when that alignment passes its own gates (depth refinement; the labels find the place, the
 /// geometry pins it).
@@ -177,6 +186,11 @@ public sealed class Localizer
     private int _rejectedInRow;
     private double _translationVariance;
     private double _rotationVariance;
+    /// <summary>
+    /// A relocalised pose that contradicted the odometry prediction, moved by odometry to the last frame,
+    /// and how many relocalisations in a row have found it; null when there is none.
+    /// </summary>
+    private (Se3 Pose, int Found)? _unconfirmed;
 
     /// <summary>
     /// A localizer against the map behind <paramref name="renderer"/>, segmenting queries with
@@ -279,7 +293,7 @@ public sealed class Localizer
     public void Reset()
     {
         (_pose, _lastOdometry, _initialPose, _travelledSinceFix, _rejectedInRow) = (null, null, null, 0, 0);
-        (_translationVariance, _rotationVariance) = (0, 0);
+        (_translationVariance, _rotationVariance, _unconfirmed) = (0, 0, null);
         State = LocalizerState.Uninitialised;
     }
 
@@ -333,6 +347,10 @@ public sealed class Localizer
             refined = refiner.Refine(query, camera, from);
             rejection = Gate(refined, gateCorrection ? from : null);
         }
+        if (relocalising)
+            rejection = Confirm(rejection, refined?.MapFromCamera, motionSeed == PoseSeed.Odometry ? prediction : null);
+        else
+            _unconfirmed = null;
         var refineTime = clock.Elapsed;
 
         bool accepted = rejection == Rejection.None;
@@ -409,6 +427,8 @@ public sealed class Localizer
         _travelledSinceFix += increment.Translation.Norm;
         _translationVariance += Square(_options.OdometryDrift * increment.Translation.Norm);
         _rotationVariance += Square(_options.OdometryDrift * increment.Rotation.Angle);
+        if (_unconfirmed is { } unconfirmed)
+            _unconfirmed = unconfirmed with { Pose = unconfirmed.Pose * increment };
         return pose * increment;
     }
 
@@ -525,13 +545,38 @@ public sealed class Localizer
             return Rejection.LowCoverage;
         if (!(result.Loss <= _options.MaxLoss))
             return Rejection.HighLoss;
-        if (odometrySeed is { } seed)
-        {
-            var (dt, dr) = Se3.Distance(seed, result.MapFromCamera);
-            double allowance = 1 + _options.OdometryDrift * _travelledSinceFix / _options.MaxCorrection;
-            if (dt > _options.MaxCorrection * allowance || dr > _options.MaxCorrectionDeg * Math.PI / 180 * allowance)
-                return Rejection.LargeCorrection;
-        }
+        if (odometrySeed is { } seed && !WithinOdometryDrift(seed, result.MapFromCamera))
+            return Rejection.LargeCorrection;
         return Rejection.None;
+    }
+
+    /// <summary>Whether <paramref name="pose"/> is as close to <paramref name="predicted"/> as odometry's drift since the last fix allows (the correction gates).</summary>
+    private bool WithinOdometryDrift(Se3 predicted, Se3 pose)
+    {
+        var (dt, dr) = Se3.Distance(predicted, pose);
+        double allowance = 1 + _options.OdometryDrift * _travelledSinceFix / _options.MaxCorrection;
+        return dt <= _options.MaxCorrection * allowance && dr <= _options.MaxCorrectionDeg * Math.PI / 180 * allowance;
+    }
+
+    /// <summary>
+    /// The gate of a relocalisation against the odometry prediction: a relocalised pose that odometry's
+    /// drift cannot explain is either a wrong place that happens to fit (a view the map hardly covers) or
+    /// a camera that really moved without odometry seeing it (carried, slipping). One frame cannot tell
+    /// them apart; consecutive frames can, as a wrong fit rarely survives the view changing, so it is
+    /// accepted once <see cref="LocalizerOptions.RelocalisationConfirmations"/> following relocalisations
+    /// have found the same place. Any relocalisation that does not find it starts the count again.
+    /// </summary>
+    private Rejection Confirm(Rejection gated, Se3? relocalised, Se3? odometryPrediction)
+    {
+        var found = _unconfirmed;
+        _unconfirmed = null;
+        if (gated != Rejection.None || relocalised is not { } pose || odometryPrediction is not { } predicted
+            || _options.RelocalisationConfirmations == 0 || WithinOdometryDrift(predicted, pose))
+            return gated;
+        int times = found is { } earlier && WithinOdometryDrift(earlier.Pose, pose) ? earlier.Found + 1 : 1;
+        if (times > _options.RelocalisationConfirmations)
+            return Rejection.None;
+        _unconfirmed = (pose, times);
+        return Rejection.Unconfirmed;
     }
 }

@@ -170,6 +170,16 @@ public sealed record LocalizerOptions
     /// <summary>Consecutive rejected frames after which the localizer is lost and relocalises by retrieval.</summary>
     public int MaxRejectedFrames { get; init; } = 3;
 
+    /// <summary>
+    /// With odometry, a relocalisation that lands farther from the odometry prediction than the
+    /// correction gates allow (<see cref="MaxCorrection"/>, widened by <see cref="OdometryDrift"/>) is
+    /// accepted only when this many following frames relocalise to the same place, moved by odometry;
+    /// until then the frames are rejected as <see cref="Rejection.Unconfirmed"/> and the pose follows
+    /// odometry. 0 accepts it at once. Without odometry there is nothing to contradict, and a
+    /// relocalisation near the prediction is accepted at once either way.
+    /// </summary>
+    public int RelocalisationConfirmations { get; init; } = 2;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -215,6 +225,8 @@ public sealed record LocalizerOptions
             throw new ArgumentException("localizer.depth_sigma and depth_sigma_deg must be non-negative");
         if (MaxRejectedFrames < 1)
             throw new ArgumentException($"localizer.max_rejected_frames {MaxRejectedFrames} must be at least 1");
+        if (RelocalisationConfirmations < 0)
+            throw new ArgumentException($"localizer.relocalisation_confirmations {RelocalisationConfirmations} must be at least 0");
     }
 
     /// <summary>

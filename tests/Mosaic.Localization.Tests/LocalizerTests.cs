@@ -308,6 +308,90 @@ public class LocalizerTests
         Assert.Equal(LocalizerState.Tracking, back.State);
     }
 
+    /// <summary>
+    /// The camera is carried to another part of the room without odometry seeing it (odometry says it
+    /// stood still, then moves it as the camera moves). Relocalising finds the new place at once, but
+    /// odometry cannot explain the jump, so it is taken only when two more frames find the same place.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(0)]
+    public void A_relocalisation_odometry_cannot_explain_is_accepted_once_the_following_frames_find_the_same_place(int confirmations)
+    {
+        var here = Walk(12)[0];
+        var there = Walk(112);
+        Assert.True(Se3.Distance(here, there[0]).Translation > 0.5, "the camera must be carried far");
+        var localizer = Create(Keyframes([there[0]]), Options with { MaxRejectedFrames = 1, RelocalisationConfirmations = confirmations });
+        localizer.SetInitialPose(here);
+        Assert.True(localizer.Process(new LocalizerFrame(0, Photo(here), Camera, here)).Accepted);
+        // What odometry reports: no jump, then the camera's own motion.
+        Se3 Odometry(int i) => here * there[0].Inverse() * there[i];
+
+        var carried = Enumerable.Range(0, 4).Select(i => localizer.Process(new LocalizerFrame(1 + i, Photo(there[i]), Camera, Odometry(i)))).ToList();
+
+        Assert.False(carried[0].Accepted); // tracking from where odometry says the camera is
+        Assert.All(carried.Skip(1).Take(confirmations + 1), r => Assert.Equal(PoseSeed.Retrieval, r.Seed));
+        var unconfirmed = carried.Skip(1).Take(confirmations).ToList();
+        Assert.All(unconfirmed, r => Assert.Equal(Rejection.Unconfirmed, r.Rejection));
+        Assert.All(unconfirmed, r => Assert.Equal(LocalizerState.Relocalising, r.State));
+        // Until then the published pose follows odometry.
+        Assert.All(unconfirmed, r => Assert.True(Se3.Distance(r.MapFromCamera!.Value, here).Translation < 0.2));
+        var confirmed = carried[1 + confirmations];
+        Assert.True(confirmed.Accepted, confirmed.Rejection.ToString());
+        Assert.Equal(LocalizerState.Tracking, confirmed.State);
+        var (t, rot) = Se3.Distance(confirmed.MapFromCamera!.Value, there[1 + confirmations]);
+        Assert.True(t < 0.01 && rot < 0.3 * Math.PI / 180, $"{t * 100:F2} cm, {rot * 180 / Math.PI:F2} deg");
+    }
+
+    /// <summary>
+    /// While lost, one frame shows another part of the room (a view that fits a wrong place well); the
+    /// next shows the camera where odometry says it is. The wrong place is never taken, and the next
+    /// frame relocalises at once next to the odometry prediction.
+    /// </summary>
+    [Fact]
+    public void A_place_that_fits_one_frame_but_not_the_next_is_not_taken_over_odometry()
+    {
+        var truth = Walk(12);
+        var elsewhere = Walk(112)[0];
+        LocalizationResult[] Run(int confirmations)
+        {
+            var localizer = Create(Keyframes([elsewhere]), Options with { MaxRejectedFrames = 1, RelocalisationConfirmations = confirmations });
+            localizer.SetInitialPose(truth[0]);
+            var black = new RgbImage(Camera.Intrinsics.Width, Camera.Intrinsics.Height, new byte[3 * Camera.Intrinsics.Width * Camera.Intrinsics.Height]);
+            RgbImage[] images = [Photo(truth[0]), black, Photo(elsewhere), Photo(truth[3])];
+            return images.Select((image, i) => localizer.Process(new LocalizerFrame(i, image, Camera, truth[i]))).ToArray();
+        }
+
+        var guarded = Run(confirmations: 2);
+        var trusting = Run(confirmations: 0);
+
+        Assert.Equal(LocalizerState.Lost, guarded[1].State);
+        Assert.Equal(Rejection.Unconfirmed, guarded[2].Rejection);
+        Assert.True(Se3.Distance(guarded[2].MapFromCamera!.Value, truth[2]).Translation < 0.01, "an unconfirmed frame keeps the odometry prediction");
+        Assert.True(guarded[3].Accepted, guarded[3].Rejection.ToString());
+        Assert.Equal(LocalizerState.Tracking, guarded[3].State);
+        Assert.True(Se3.Distance(guarded[3].MapFromCamera!.Value, truth[3]).Translation < 0.01);
+        // Trusting every relocalisation takes the wrong place.
+        Assert.True(trusting[2].Accepted);
+        Assert.True(Se3.Distance(trusting[2].MapFromCamera!.Value, elsewhere).Translation < 0.01);
+    }
+
+    [Fact]
+    public void Relocalisations_to_different_places_do_not_confirm_each_other()
+    {
+        var truth = Walk(12);
+        var (one, other) = (Walk(112)[0], Walk(113)[0]);
+        Assert.True(Se3.Distance(one, other).Translation > 0.5, "the two wrong places must be apart");
+        var localizer = Create(Keyframes([one, other]), Options with { MaxRejectedFrames = 1, RelocalisationConfirmations = 1 });
+        localizer.SetInitialPose(truth[0]);
+        var black = new RgbImage(Camera.Intrinsics.Width, Camera.Intrinsics.Height, new byte[3 * Camera.Intrinsics.Width * Camera.Intrinsics.Height]);
+        RgbImage[] images = [Photo(truth[0]), black, Photo(one), Photo(other), Photo(one)];
+
+        var results = images.Select((image, i) => localizer.Process(new LocalizerFrame(i, image, Camera, truth[Math.Min(i, 3)]))).ToList();
+
+        Assert.All(results.Skip(2), r => Assert.Equal(Rejection.Unconfirmed, r.Rejection));
+    }
+
     [Fact]
     public void A_correction_larger_than_odometry_can_drift_is_rejected()
     {
