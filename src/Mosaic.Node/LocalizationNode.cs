@@ -431,7 +431,7 @@ public sealed class LocalizationNode
         }
         long stamp = header.Stamp.Nanoseconds;
         string cameraFrame = header.FrameId;
-        if ((pending.Camera ?? CameraFor(pending, ref _firstCamera, _cameraInfoArrived, latest: null)) is not { } camera)
+        if ((pending.Camera ?? CameraFor(pending, () => Volatile.Read(ref _firstCamera), _cameraInfoArrived, latest: null)) is not { } camera)
         {
             Skip($"no camera_info on {Topic(_parameters.Topics.CameraInfo)} yet");
             return;
@@ -510,12 +510,6 @@ public sealed class LocalizationNode
             _logger.LogWarning("frame skipped (#{Count}): {Reason}", Statistics.FramesSkipped, reason);
     }
 
-    // Odometry at an image's stamp usually arrives just after the image; wait for it so the prior is
-    // interpolated, not extrapolated. The wait ends when odometry reaches the stamp, when the transport's
-    // clock is odometry.tolerance past the image's arrival (not its stamp: a camera's clock may be offset
-    // from the host's, and a drive replayed live carries old stamps), or when a newer image is waiting (the
-    // transport has delivered everything before that image, so waiting longer cannot help; in lockstep this
-    // keeps replays deterministic).
     /// <summary>
     /// The depth image paired with the colour image of <paramref name="stamp"/>: the nearest within
     /// depth.tolerance, waited for as long as odometry is (odometry.tolerance after the image arrived).
@@ -523,28 +517,22 @@ public sealed class LocalizationNode
     /// </summary>
     private DepthReadings? DepthFor(long stamp, string cameraFrame, PendingFrame pending)
     {
-        long receivedAt = pending.Message.ReceivedAt;
-        long tolerance = (long)(_parameters.Depth.Tolerance * 1e9), wait = (long)(_parameters.Odometry.Tolerance * 1e9);
+        long tolerance = (long)(_parameters.Depth.Tolerance * 1e9);
         TransportMessage? paired = null;
-        while (!_cancellation.IsCancellationRequested)
+        WaitUntil(_depthArrived, pending.Message.ReceivedAt, () =>
         {
-            _depthArrived.Reset();
-            long newest;
             lock (_depthLock)
             {
                 paired = _depthImages.Where(d => Math.Abs(d.Stamp - stamp) <= tolerance).OrderBy(d => Math.Abs(d.Stamp - stamp)).Select(d => (TransportMessage?)d.Message).FirstOrDefault();
-                newest = _depthImages.Count > 0 ? _depthImages.Max(d => d.Stamp) : long.MinValue;
+                // Depth images arrive in stamp order: once one at or after the image's stamp is here, no closer one is coming.
+                return _depthImages.Count > 0 && _depthImages.Max(d => d.Stamp) >= stamp;
             }
-            // Depth images arrive in stamp order: once one at or after the image's stamp is here, no closer one is coming.
-            if (newest >= stamp || _inputEnded || _transport.Now > receivedAt + wait || _slot.HasWaiting)
-                break;
-            _depthArrived.Wait(TimeSpan.FromMilliseconds(5));
-        }
+        });
         string? problem = null;
         DepthReadings? readings = null;
         if (paired is not { } nearest)
             problem = $"no depth image on {Topic(_parameters.Topics.Depth)} within {_parameters.Depth.Tolerance} s of the image";
-        else if (CameraFor(pending, ref _firstDepthCamera, _depthCameraInfoArrived, _depthCamera) is not { } depthCamera)
+        else if (CameraFor(pending, () => Volatile.Read(ref _firstDepthCamera), _depthCameraInfoArrived, _depthCamera) is not { } depthCamera)
             problem = $"no camera_info on {Topic(_parameters.Topics.DepthCameraInfo)} yet";
         else
         {
@@ -592,46 +580,52 @@ public sealed class LocalizationNode
     }
 
     /// <summary>
-    /// The camera model for <paramref name="pending"/> from a camera_info topic whose first message is
-    /// <paramref name="first"/> (set on <paramref name="arrived"/>): <paramref name="latest"/>, or the first
+    /// The camera model for <paramref name="pending"/> from a camera_info topic whose first message
+    /// <paramref name="first"/> reads (set on <paramref name="arrived"/>): <paramref name="latest"/>, or the first
     /// one's model, if that first camera_info arrived before the next colour image; null otherwise. Drivers
-    /// publish each camera_info just after its image, so without waiting the first image would never be
-    /// localized (or its depth never used): it waits as long as odometry is waited for (odometry.tolerance
-    /// after the image arrived), until the next image arrives or the input ends. The order of arrival
-    /// decides, not when this thread looks, so a replay gives the same result every time.
+    /// publish each camera_info just after its image, so without waiting (<see cref="WaitUntil"/>) the first
+    /// image would never be localized, or its depth never used.
     /// </summary>
-    private CameraModel? CameraFor(PendingFrame pending, ref FirstCamera? first, ManualResetEventSlim arrived, CameraModel? latest)
+    private CameraModel? CameraFor(PendingFrame pending, Func<FirstCamera?> first, ManualResetEventSlim arrived, CameraModel? latest)
     {
-        long tolerance = (long)(_parameters.Odometry.Tolerance * 1e9);
-        while (true)
-        {
-            arrived.Reset();
-            // Looked at before the camera_info: whatever arrived before the next image or the end is then seen below.
-            bool stop = _inputEnded || _cancellation.IsCancellationRequested || _slot.HasWaiting || _transport.Now > pending.Message.ReceivedAt + tolerance;
-            if (Volatile.Read(ref first) is { } camera)
-                return camera.ImagesBefore <= pending.Sequence ? latest ?? camera.Camera : null;
-            if (stop)
-                return null;
-            arrived.Wait(TimeSpan.FromMilliseconds(5));
-        }
+        FirstCamera? camera = null;
+        WaitUntil(arrived, pending.Message.ReceivedAt, () => (camera = first()) is not null);
+        return camera is { } known && known.ImagesBefore <= pending.Sequence ? latest ?? known.Camera : null;
     }
 
+    /// <summary>Odometry at an image's stamp usually arrives just after the image; waiting for it makes the prior interpolated, not extrapolated.</summary>
     private void WaitForOdometry(long stamp, long receivedAt)
     {
         if (_parameters.Odometry.Source == "none")
             return;
-        long tolerance = (long)(_parameters.Odometry.Tolerance * 1e9);
-        while (!_inputEnded && !_cancellation.IsCancellationRequested)
+        WaitUntil(_odometryArrived, receivedAt, () =>
         {
-            _odometryArrived.Reset();
             lock (_tfLock)
-            {
-                if (_latestOdometryStamp >= stamp)
-                    return;
-            }
-            if (_transport.Now > receivedAt + tolerance || _slot.HasWaiting)
+                return _latestOdometryStamp >= stamp;
+        });
+    }
+
+    /// <summary>
+    /// Waits, woken by <paramref name="arrived"/>, until <paramref name="ready"/> holds for what an image
+    /// received at <paramref name="receivedAt"/> needs (its odometry, depth or camera_info, which usually
+    /// arrive just after it), or until waiting longer cannot help: the input ended, the node stops, a newer
+    /// image is waiting (the transport delivered everything before it), or the transport's clock is
+    /// odometry.tolerance past the image's arrival (not its stamp: a camera's clock may be offset from the
+    /// host's, and a drive replayed live carries old stamps). The reasons to stop
+    /// are read before <paramref name="ready"/> is asked, so whatever arrived before the newer image or the
+    /// end is seen: the order of arrival decides, not when this thread looks, and a replay in lockstep gives
+    /// the same result every time.
+    /// </summary>
+    private void WaitUntil(ManualResetEventSlim arrived, long receivedAt, Func<bool> ready)
+    {
+        long patience = (long)(_parameters.Odometry.Tolerance * 1e9);
+        while (true)
+        {
+            arrived.Reset();
+            bool stop = _inputEnded || _cancellation.IsCancellationRequested || _slot.HasWaiting || _transport.Now > receivedAt + patience;
+            if (ready() || stop)
                 return;
-            _odometryArrived.Wait(TimeSpan.FromMilliseconds(5));
+            arrived.Wait(TimeSpan.FromMilliseconds(5));
         }
     }
 
