@@ -105,6 +105,7 @@ public static class EvaluationReport
                 ["accuracy"] = Accuracy(m.Accuracy),
                 ["latency_ms"] = m.Latency.ToDictionary(l => l.Stage, l => (object)new { p50 = Finite(l.P50), p95 = Finite(l.P95), max = Finite(l.Max) }),
                 ["frames_rejected"] = m.Rejected,
+                ["frames_rejected_by_gate"] = m.RejectedBy.ToDictionary(r => Snake(r.Key.ToString()), r => r.Value),
                 ["frames_without_pose"] = m.WithoutPose,
                 ["frames_depth_refined"] = m.DepthRefined,
                 ["failures_by_cause"] = m.Causes.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
@@ -218,7 +219,7 @@ public static class EvaluationReport
             md.Append("| stage | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|\n");
             foreach (var l in mode.Latency)
                 md.Append(CultureInfo.InvariantCulture, $"| {l.Stage} | {l.P50:F0} | {l.P95:F0} | {l.Max:F0} |\n");
-            md.Append(CultureInfo.InvariantCulture, $"\nRejected by the gates: {mode.Rejected}; without a pose: {mode.WithoutPose}. ");
+            md.Append(CultureInfo.InvariantCulture, $"\nRejected by the gates: {mode.Rejected}{RejectedByText(mode)}; without a pose: {mode.WithoutPose}. ");
             if (mode.DepthRefined > 0)
                 md.Append(CultureInfo.InvariantCulture, $"Depth-refined: {mode.DepthRefined}. ");
             md.Append("Seeds: " + string.Join(", ", mode.Seeds.Select(s => $"{s.Key} {s.Value}")) + ".\n\n");
@@ -249,6 +250,23 @@ public static class EvaluationReport
 
     /// <summary>A number with fixed decimals, or "∞".</summary>
     public static string Fixed(double v, int decimals) => double.IsFinite(v) ? v.ToString("F" + decimals, CultureInfo.InvariantCulture) : "∞";
+
+    /// <summary>" (high loss 12, low coverage 3)": the rejected frames by gate, those that rejected any; empty when none did.</summary>
+    public static string RejectedByText(ModeSummary mode)
+    {
+        var gates = mode.RejectedBy.Where(r => r.Value > 0).Select(r => $"{RejectionText(r.Key)} {r.Value}").ToList();
+        return gates.Count == 0 ? "" : $" ({string.Join(", ", gates)})";
+    }
+
+    private static string RejectionText(Localization.Rejection rejection) => rejection switch
+    {
+        Localization.Rejection.LowCoverage => "low coverage",
+        Localization.Rejection.HighLoss => "high loss",
+        Localization.Rejection.LargeCorrection => "large correction",
+        Localization.Rejection.NoSeed => "no seed",
+        Localization.Rejection.Unconfirmed => "unconfirmed relocalisation",
+        _ => rejection.ToString(),
+    };
 
     private static string CauseText(FailureCause cause) => cause switch
     {

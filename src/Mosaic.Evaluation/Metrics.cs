@@ -63,6 +63,7 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 /// <param name="Accuracy">Accuracy of the poses it gave.</param>
 /// <param name="Latency">Per stage: segment, retrieve, hypotheses, refine, depth, total.</param>
 /// <param name="Rejected">Frames whose refined pose the gates rejected.</param>
+/// <param name="RejectedBy"><paramref name="Rejected"/> by the gate that rejected them, every gate listed, so that a reader sees which one to tune.</param>
 /// <param name="WithoutPose">Frames with no pose at all.</param>
 /// <param name="Causes">Frames outside 5cm/5° by cause.</param>
 /// <param name="Seeds">Frames by the seed their refinement started from.</param>
@@ -71,7 +72,8 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 /// too (no seed would have saved them); null when that mode did not run, and for that mode itself.
 /// </param>
 /// <param name="DepthRefined">Frames whose pose depth refinement gave (0 without depth).</param>
-public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, IReadOnlyList<LatencySummary> Latency, int Rejected, int WithoutPose,
+public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, IReadOnlyList<LatencySummary> Latency, int Rejected,
+    IReadOnlyDictionary<Localization.Rejection, int> RejectedBy, int WithoutPose,
     IReadOnlyDictionary<FailureCause, int> Causes, IReadOnlyDictionary<Localization.PoseSeed, int> Seeds,
     IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null, int DepthRefined = 0)
 {
@@ -99,7 +101,9 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
             outsideFromTruth = causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c && failedFromTruth.Contains(f.Frame.Stamp)));
         }
         return new ModeSummary(mode, AccuracySummary.Of(frames.Select(f => (f.TranslationError, f.RotationErrorDeg)).ToList()), latency,
-            frames.Count(f => !f.Result.Accepted), frames.Count(f => f.Result.MapFromCamera is null),
+            frames.Count(f => !f.Result.Accepted),
+            Enum.GetValues<Localization.Rejection>().Where(r => r != Localization.Rejection.None).ToDictionary(r => r, r => frames.Count(f => f.Result.Rejection == r)),
+            frames.Count(f => f.Result.MapFromCamera is null),
             causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
             frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()),
             outsideFromTruth, frames.Count(f => f.Result.DepthRefined));

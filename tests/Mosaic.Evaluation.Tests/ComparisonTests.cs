@@ -11,7 +11,7 @@ public sealed class ComparisonTests : IDisposable
 
     private static ModeSummary Mode(EvaluationMode mode, AccuracySummary accuracy, double latencyP50) => new(mode, accuracy,
         new[] { "segment", "retrieve", "hypotheses", "refine", "total" }.Select(s => new LatencySummary(s, latencyP50, latencyP50 * 2, latencyP50 * 3)).ToList(),
-        0, 0, new Dictionary<FailureCause, int>(), new Dictionary<PoseSeed, int>());
+        0, new Dictionary<Rejection, int>(), 0, new Dictionary<FailureCause, int>(), new Dictionary<PoseSeed, int>());
 
     /// <summary>Writes metrics.json as <c>mosaic eval</c> does and returns its directory.</summary>
     private string Run(string name, double retrievalCm, double trackingCm, double latencyP50, double? fromTruthCm = null)

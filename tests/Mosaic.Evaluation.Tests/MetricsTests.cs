@@ -34,11 +34,31 @@ public class MetricsTests
         Assert.Equal(100, latency.Max);
     }
 
-    private static FrameOutcome Outcome(long stamp, FailureCause cause) => new(
+    private static FrameOutcome Outcome(long stamp, FailureCause cause, Rejection rejection = Rejection.None) => new(
         new QueryFrame(stamp, Core.Geometry.Se3.Identity, null),
-        new LocalizationResult(stamp, LocalizerState.Tracking, cause == FailureCause.None, null, null, PoseSeed.Retrieval, null, null, Rejection.None,
+        new LocalizationResult(stamp, LocalizerState.Tracking, rejection == Rejection.None && cause == FailureCause.None, null, null, PoseSeed.Retrieval, null, null, rejection,
             new StageTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero), [], new Image<ushort>(1, 1)),
         cause == FailureCause.None ? 0.01 : 1, 1, cause);
+
+    [Fact]
+    public void Rejected_frames_are_counted_by_the_gate_that_rejected_them()
+    {
+        var frames = new[]
+        {
+            Outcome(1, FailureCause.Rejected, Rejection.HighLoss), Outcome(2, FailureCause.None, Rejection.HighLoss),
+            Outcome(3, FailureCause.None, Rejection.Unconfirmed), Outcome(4, FailureCause.None),
+        };
+
+        var summary = ModeSummary.Of(EvaluationMode.Tracking, frames);
+
+        Assert.Equal(3, summary.Rejected);
+        Assert.Equal(2, summary.RejectedBy[Rejection.HighLoss]);
+        Assert.Equal(1, summary.RejectedBy[Rejection.Unconfirmed]);
+        Assert.Equal(0, summary.RejectedBy[Rejection.LowCoverage]); // every gate is listed
+        Assert.False(summary.RejectedBy.ContainsKey(Rejection.None));
+        Assert.Equal(" (high loss 2, unconfirmed relocalisation 1)", EvaluationReport.RejectedByText(summary));
+        Assert.Equal("", EvaluationReport.RejectedByText(ModeSummary.Of(EvaluationMode.Tracking, [Outcome(4, FailureCause.None)])));
+    }
 
     [Fact]
     public void Failures_are_counted_as_outside_from_the_truth_only_where_the_same_frame_failed_from_its_true_pose()
