@@ -178,7 +178,7 @@ public sealed record LocalizerOptions
     /// odometry. 0 accepts it at once. Without odometry there is nothing to contradict, and a
     /// relocalisation near the prediction is accepted at once either way.
     /// </summary>
-    public int RelocalisationConfirmations { get; init; } = 2;
+    public int RelocalisationConfirmations { get; init; } = 3;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
