@@ -562,8 +562,8 @@ public sealed class Localizer
     /// The gate of a relocalisation against the odometry prediction: a relocalised pose that odometry's
     /// drift cannot explain is either a wrong place that happens to fit (a view the map hardly covers) or
     /// a camera that really moved without odometry seeing it (carried, slipping). One frame cannot tell
-    /// them apart; consecutive frames can, as a wrong fit rarely survives the view changing, so it is
-    /// accepted once <see cref="LocalizerOptions.RelocalisationConfirmations"/> following relocalisations
+    /// them apart; consecutive frames can, as a wrong fit seldom survives several frames of a changing
+    /// view (docs/localization-redkitchen.md), so it is accepted once <see cref="LocalizerOptions.RelocalisationConfirmations"/> following relocalisations
     /// have found the same place. Any relocalisation that does not find it starts the count again.
     /// </summary>
     private Rejection Confirm(Rejection gated, Se3? relocalised, Se3? odometryPrediction)
