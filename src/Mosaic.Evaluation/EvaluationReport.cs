@@ -10,14 +10,25 @@ namespace Mosaic.Evaluation;
 /// <param name="OdometryOnly">Odometry integrated from the first true pose (null without odometry).</param>
 /// <param name="RetrievalOnly">The best-ranked keyframe's pose.</param>
 /// <param name="Dropped">Frames that could not be decoded.</param>
-public sealed record EvaluationSummary(IReadOnlyList<ModeSummary> Modes, AccuracySummary? OdometryOnly, AccuracySummary RetrievalOnly, int Dropped)
+/// <param name="OdometryDrift">How much the odometry drifts against the ground truth (null without odometry).</param>
+public sealed record EvaluationSummary(IReadOnlyList<ModeSummary> Modes, AccuracySummary? OdometryOnly, AccuracySummary RetrievalOnly, int Dropped,
+    OdometryDrift? OdometryDrift = null)
 {
     /// <summary>Summarises a result.</summary>
     public static EvaluationSummary Of(EvaluationResult result) => new(
         result.Modes.Select(m => ModeSummary.Of(m.Key, m.Value, result.Modes.GetValueOrDefault(EvaluationMode.FromTruth))).ToList(),
         result.OdometryOnly.Count == 0 ? null : AccuracySummary.Of(result.OdometryOnly.Select(b => (b.TranslationError, b.RotationErrorDeg)).ToList()),
         AccuracySummary.Of(result.RetrievalOnly.Select(b => (b.TranslationError, b.RotationErrorDeg)).ToList()),
-        result.Dropped.Count);
+        result.Dropped.Count, result.OdometryDrift);
+
+    /// <summary>
+    /// "odometry drifts 2.0 % of the distance travelled and 2.0 % of the angle turned between the frames,
+    /// against the ground truth"; null without odometry.
+    /// </summary>
+    public string? OdometryDriftText() => OdometryDrift is { } d
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"odometry drifts {100 * d.PerMetre:F1} % of the distance travelled ({d.Metres:F2} m) and {(double.IsNaN(d.PerRadian) ? "-" : $"{100 * d.PerRadian:F1}")} % of the angle turned ({d.Radians * 180 / Math.PI:F0} deg) between the frames, against the ground truth")
+        : null;
 }
 
 /// <summary>
@@ -115,6 +126,10 @@ public static class EvaluationReport
             ["baselines"] = new Dictionary<string, object?>
             {
                 ["odometry_only"] = summary.OdometryOnly is null ? null : Accuracy(summary.OdometryOnly),
+                ["odometry_drift"] = summary.OdometryDrift is not { } drift ? null : new Dictionary<string, object?>
+                {
+                    ["per_metre"] = Finite(drift.PerMetre), ["per_radian"] = Finite(drift.PerRadian), ["metres"] = Finite(drift.Metres), ["radians"] = Finite(drift.Radians),
+                },
                 ["retrieval_only"] = Accuracy(summary.RetrievalOnly),
             },
         };
@@ -209,6 +224,8 @@ public static class EvaluationReport
             md.Append(CultureInfo.InvariantCulture, $"- {key}: `{value}`\n");
         md.Append("\nErrors are of the camera pose against the ground truth; a frame without a pose counts as infinitely wrong.\n\n");
         md.Append(MetricsTable(summary));
+        if (summary.OdometryDriftText() is { } drift)
+            md.Append(CultureInfo.InvariantCulture, $"\nThe {drift} (`localizer.odometry_drift` models it; README \"Odometry quality\").\n");
         if (summary.Modes.Any(m => m.Mode == EvaluationMode.FromTruth))
             md.Append("\nThe from-truth mode refines every frame from its own true pose: no seed could do better, so a frame outside " +
                 "the threshold there is lost to the map, its labels or the ground truth itself, not to seeding. The cause tables " +

@@ -60,12 +60,14 @@ public sealed record BaselineOutcome(long Stamp, Se3? Pose, double TranslationEr
 /// <param name="RetrievalOnly">Baseline: the pose of the best-ranked keyframe.</param>
 /// <param name="Dropped">Frames that could not be processed (decoding failed), with the reason.</param>
 /// <param name="DepthFailures">Frames whose depth image could not be decoded (localized from colour alone), with the reason.</param>
+/// <param name="OdometryDrift">How much the drive's odometry drifts against the ground truth between the frames (null without odometry).</param>
 public sealed record EvaluationResult(
     IReadOnlyDictionary<EvaluationMode, IReadOnlyList<FrameOutcome>> Modes,
     IReadOnlyList<BaselineOutcome> OdometryOnly,
     IReadOnlyList<BaselineOutcome> RetrievalOnly,
     IReadOnlyList<(long Stamp, string Reason)> Dropped,
-    IReadOnlyList<(long Stamp, string Reason)> DepthFailures);
+    IReadOnlyList<(long Stamp, string Reason)> DepthFailures,
+    OdometryDrift? OdometryDrift);
 
 /// <summary>
 /// Replays a <see cref="QueryDrive"/> through one <see cref="Localizer"/> per mode (one decoding
@@ -96,6 +98,7 @@ public static class Evaluator
         var dropped = new List<(long, string)>();
         var depthFailures = new List<(long, string)>();
         QueryFrame? firstWithOdometry = null;
+        var withOdometry = new List<(Se3 Truth, Se3 Odometry)>();
         int done = 0;
         foreach (var (frame, image, depth, error) in drive.ReadImages(drive.Frames))
         {
@@ -141,12 +144,14 @@ public static class Evaluator
                 firstWithOdometry ??= frame;
                 var pose = firstWithOdometry.GroundTruth * firstWithOdometry.OdomFromCamera!.Value.Inverse() * odom;
                 odometryOnly.Add(Baseline(frame, pose));
+                withOdometry.Add((frame.GroundTruth, odom));
             }
             var best = localizers[modes[0]].RankKeyframes(any!.QueryLabels).FirstOrDefault();
             retrievalOnly.Add(Baseline(frame, best.Keyframe?.MapFromCamera));
             progress?.Report((double)++done / drive.Frames.Count);
         }
-        return new EvaluationResult(outcomes.ToDictionary(o => o.Key, o => (IReadOnlyList<FrameOutcome>)o.Value), odometryOnly, retrievalOnly, dropped, depthFailures);
+        return new EvaluationResult(outcomes.ToDictionary(o => o.Key, o => (IReadOnlyList<FrameOutcome>)o.Value), odometryOnly, retrievalOnly, dropped, depthFailures,
+            OdometryDrift.Of(withOdometry));
     }
 
     private static FrameOutcome Outcome(QueryFrame frame, LocalizationResult result)

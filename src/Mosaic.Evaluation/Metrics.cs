@@ -1,3 +1,5 @@
+using Mosaic.Core.Geometry;
+
 namespace Mosaic.Evaluation;
 
 /// <summary>A recall threshold: a pose counts when within both limits.</summary>
@@ -107,5 +109,36 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
             causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
             frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()),
             outsideFromTruth, frames.Count(f => f.Result.DepthRefined));
+    }
+}
+
+/// <summary>
+/// How much a drive's odometry drifts against its ground truth, measured as the localizer models it
+/// (<see cref="Localization.LocalizerOptions.OdometryDrift"/>): the error of each odometry increment between
+/// consecutive frames, summed over the drive, per metre travelled and per radian turned.
+/// </summary>
+/// <param name="PerMetre">Translation error of the increments per metre travelled (0.02: 2 %).</param>
+/// <param name="PerRadian">Rotation error of the increments per radian turned; NaN when the camera did not turn.</param>
+/// <param name="Metres">Distance travelled between the frames, by the ground truth.</param>
+/// <param name="Radians">Angle turned between the frames, by the ground truth.</param>
+public sealed record OdometryDrift(double PerMetre, double PerRadian, double Metres, double Radians)
+{
+    /// <summary>
+    /// The drift over consecutive frames' true poses and odometry poses (T_map_camera and T_odom_camera);
+    /// null when there are fewer than two frames or the camera did not move.
+    /// </summary>
+    public static OdometryDrift? Of(IReadOnlyList<(Se3 Truth, Se3 Odometry)> frames)
+    {
+        double translationError = 0, metres = 0, rotationError = 0, radians = 0;
+        for (int i = 1; i < frames.Count; i++)
+        {
+            var truth = frames[i - 1].Truth.Inverse() * frames[i].Truth;
+            var error = truth.Inverse() * (frames[i - 1].Odometry.Inverse() * frames[i].Odometry);
+            translationError += error.Translation.Norm;
+            rotationError += error.Rotation.Angle;
+            metres += truth.Translation.Norm;
+            radians += truth.Rotation.Angle;
+        }
+        return metres > 0 ? new OdometryDrift(translationError / metres, radians > 0 ? rotationError / radians : double.NaN, metres, radians) : null;
     }
 }

@@ -359,5 +359,11 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         Assert.Equal(summary.Modes.Single(m => m.Mode == EvaluationMode.FromTruth).Accuracy.MedianTranslation, stored.Modes["from-truth"].Accuracy.MedianTranslation, 6);
         Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(dir, "trajectory.svg")));
         Assert.Contains("![error CDF](error_cdf.svg)", File.ReadAllText(Path.Combine(dir, "report.md")));
+        // The sample's odometry was made with 2 % drift per metre and 0.02 rad per radian (tests/data/README.md).
+        var drift = result.OdometryDrift!;
+        Assert.True(drift.PerMetre is > 0.015 and < 0.03 && drift.PerRadian is > 0.015 and < 0.03, drift.ToString());
+        var driftJson = metrics.RootElement.GetProperty("baselines").GetProperty("odometry_drift");
+        Assert.Equal(drift.PerMetre, driftJson.GetProperty("per_metre").GetDouble(), 6);
+        Assert.Contains(summary.OdometryDriftText()!, File.ReadAllText(Path.Combine(dir, "report.md")));
     }
 }

@@ -1,3 +1,4 @@
+using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Localization;
 
@@ -80,6 +81,30 @@ public class MetricsTests
         Assert.Equal(0, summary.CausesOutsideFromTruth[FailureCause.RefinementOff]); // frame 4 succeeded in retrieval
         Assert.Null(ModeSummary.Of(EvaluationMode.Retrieval, retrieval).CausesOutsideFromTruth);
         Assert.Null(ModeSummary.Of(EvaluationMode.FromTruth, fromTruth, fromTruth).CausesOutsideFromTruth);
+    }
+
+    [Fact]
+    public void Odometry_drift_is_the_error_of_each_increment_per_metre_travelled_and_per_radian_turned()
+    {
+        // Each step the camera moves 10 cm and turns 10 deg; odometry adds 2 % of the step sideways and
+        // 3 % of the turn about another axis, in an odometry frame of its own.
+        var step = new Se3(So3.Exp(new Vector3d(0, 0, 10 * Math.PI / 180)), new Vector3d(0.1, 0, 0));
+        var error = new Se3(So3.Exp(new Vector3d(0.03 * 10 * Math.PI / 180, 0, 0)), new Vector3d(0, 0.002, 0));
+        var odomFromMap = new Se3(So3.Exp(new Vector3d(0.2, -0.4, 1.0)), new Vector3d(3, -1, 0.5));
+        var frames = new List<(Se3 Truth, Se3 Odometry)> { (Se3.Identity, odomFromMap) };
+        for (int i = 1; i < 6; i++)
+            frames.Add((frames[^1].Truth * step, frames[^1].Odometry * step * error));
+
+        var drift = OdometryDrift.Of(frames)!;
+
+        Assert.Equal(0.02, drift.PerMetre, 9);
+        Assert.Equal(0.03, drift.PerRadian, 9);
+        Assert.Equal(0.5, drift.Metres, 9);
+        Assert.Equal(50 * Math.PI / 180, drift.Radians, 9);
+        Assert.Null(OdometryDrift.Of(frames.Take(1).ToList()));
+        Assert.Null(OdometryDrift.Of([(Se3.Identity, odomFromMap), (Se3.Identity, odomFromMap)])); // no motion, no rate
+        var summary = new EvaluationSummary([], null, AccuracySummary.Of([]), 0, drift);
+        Assert.StartsWith("odometry drifts 2.0 % of the distance travelled (0.50 m) and 3.0 % of the angle turned (50 deg)", summary.OdometryDriftText());
     }
 
     [Fact]

@@ -143,6 +143,7 @@ internal static class EvalCommand
                     context["interrupted"] = $"after {done} of {drive.Frames.Count} frames (Ctrl-C); the figures are of those";
                 EvaluationReport.Write(outDir, result!, summary, context);
                 Print(summary);
+                PrintOdometryDrift(summary, settings.Localizer.OdometryDrift);
                 foreach (var (stamp, reason) in result!.DepthFailures)
                     AnsiConsole.MarkupLine($"[yellow]warning: frame {stamp}: {Markup.Escape(reason)}; localized from colour alone[/]");
                 AnsiConsole.MarkupLine($"Report: {Markup.Escape(Path.Combine(outDir, "report.md"))} (plots, frames.csv, metrics.json, TUM trajectories beside it); {clock.Elapsed.TotalSeconds:F1} s");
@@ -158,6 +159,21 @@ internal static class EvalCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The odometry's measured drift beside the one the localizer assumes: odometry that drifts more than
+    /// assumed is trusted too much when tracking (README "Odometry quality").
+    /// </summary>
+    private static void PrintOdometryDrift(EvaluationSummary summary, double assumed)
+    {
+        if (summary.OdometryDriftText() is not { } text || summary.OdometryDrift is not { } drift)
+            return;
+        string line = string.Create(CultureInfo.InvariantCulture, $"The {text}; localizer.odometry_drift assumes {100 * assumed:F1} %");
+        bool above = drift.PerMetre > assumed || drift.PerRadian > assumed;
+        AnsiConsole.MarkupLine(above
+            ? $"[yellow]{Markup.Escape(line)}: tracking trusts this odometry more than it deserves (README \"Odometry quality\")[/]"
+            : Markup.Escape(line));
     }
 
     private static void Print(EvaluationSummary summary)
