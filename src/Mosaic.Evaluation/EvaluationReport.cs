@@ -25,10 +25,10 @@ public sealed record EvaluationSummary(IReadOnlyList<ModeSummary> Modes, Accurac
     /// "odometry drifts 2.0 % of the distance travelled and 2.0 % of the angle turned between the frames,
     /// against the ground truth"; null without odometry.
     /// </summary>
-    public string? OdometryDriftText() => OdometryDrift is { } d
-        ? string.Create(CultureInfo.InvariantCulture,
-            $"odometry drifts {100 * d.PerMetre:F1} % of the distance travelled ({d.Metres:F2} m) and {(double.IsNaN(d.PerRadian) ? "-" : $"{100 * d.PerRadian:F1}")} % of the angle turned ({d.Radians * 180 / Math.PI:F0} deg) between the frames, against the ground truth")
-        : null;
+    public string? OdometryDriftText() => OdometryDrift is not { } d ? null
+        : string.Create(CultureInfo.InvariantCulture, $"odometry drifts {100 * d.PerMetre:F1} % of the distance travelled ({d.Metres:F2} m) and ")
+        + (double.IsNaN(d.PerRadian) ? "the camera did not turn" : string.Create(CultureInfo.InvariantCulture, $"{100 * d.PerRadian:F1} % of the angle turned ({d.Radians * 180 / Math.PI:F0} deg)"))
+        + " between the frames, against the ground truth";
 }
 
 /// <summary>

@@ -105,6 +105,9 @@ public class MetricsTests
         Assert.Null(OdometryDrift.Of([(Se3.Identity, odomFromMap), (Se3.Identity, odomFromMap)])); // no motion, no rate
         var summary = new EvaluationSummary([], null, AccuracySummary.Of([]), 0, drift);
         Assert.StartsWith("odometry drifts 2.0 % of the distance travelled (0.50 m) and 3.0 % of the angle turned (50 deg)", summary.OdometryDriftText());
+        var straight = OdometryDrift.Of([(Se3.Identity, odomFromMap), (new Se3(So3.Identity, new Vector3d(1, 0, 0)), odomFromMap * new Se3(So3.Identity, new Vector3d(1.01, 0, 0)))])!;
+        Assert.True(double.IsNaN(straight.PerRadian));
+        Assert.Contains("and the camera did not turn between", (summary with { OdometryDrift = straight }).OdometryDriftText());
     }
 
     [Fact]
