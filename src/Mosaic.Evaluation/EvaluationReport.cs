@@ -268,6 +268,26 @@ public static class EvaluationReport
     /// <summary>A number with fixed decimals, or "∞".</summary>
     public static string Fixed(double v, int decimals) => double.IsFinite(v) ? v.ToString("F" + decimals, CultureInfo.InvariantCulture) : "∞";
 
+    /// <summary>
+    /// What to set when the odometry drifts more than <paramref name="assumed"/>
+    /// (<see cref="Localization.LocalizerOptions.OdometryDrift"/>); null when it does not. The settings are
+    /// those that tracked best on redkitchen with odometry that drifted about 10 % and about 30 % (README
+    /// "Odometry quality"); <see cref="NoFusionAbove"/> lies between the two.
+    /// </summary>
+    public static string? OdometryAdvice(OdometryDrift drift, double assumed)
+    {
+        double worst = Math.Max(drift.PerMetre, double.IsNaN(drift.PerRadian) ? 0 : drift.PerRadian);
+        if (worst <= assumed)
+            return null;
+        string settings = worst > NoFusionAbove
+            ? "-p localizer.measurement_sigma:=0 (no fusion with odometry)"
+            : "-p localizer.measurement_sigma:=0.02 -p localizer.measurement_sigma_deg:=0.5 -p localizer.odometry_drift:=0.1";
+        return $"tracking trusts this odometry more than it deserves; on redkitchen, odometry that drifted like this tracked best with {settings} (README \"Odometry quality\")";
+    }
+
+    /// <summary>Odometry drifting more than this (per metre or per radian) is better not fused at all (<see cref="OdometryAdvice"/>).</summary>
+    public const double NoFusionAbove = 0.2;
+
     /// <summary>" (high loss 12, low coverage 3)": the rejected frames by gate, those that rejected any; empty when none did.</summary>
     public static string RejectedByText(ModeSummary mode)
     {

@@ -170,9 +170,8 @@ internal static class EvalCommand
         if (summary.OdometryDriftText() is not { } text || summary.OdometryDrift is not { } drift)
             return;
         string line = string.Create(CultureInfo.InvariantCulture, $"The {text}; localizer.odometry_drift assumes {100 * assumed:F1} %");
-        bool above = drift.PerMetre > assumed || drift.PerRadian > assumed;
-        AnsiConsole.MarkupLine(above
-            ? $"[yellow]{Markup.Escape(line)}: tracking trusts this odometry more than it deserves (README \"Odometry quality\")[/]"
+        AnsiConsole.MarkupLine(EvaluationReport.OdometryAdvice(drift, assumed) is { } advice
+            ? $"[yellow]{Markup.Escape($"{line}: {advice}")}[/]"
             : Markup.Escape(line));
     }
 
