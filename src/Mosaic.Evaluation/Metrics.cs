@@ -125,7 +125,7 @@ public sealed record OdometryDrift(double PerMetre, double PerRadian, double Met
 {
     /// <summary>
     /// The drift over consecutive frames' true poses and odometry poses (T_map_camera and T_odom_camera);
-    /// null when there are fewer than two frames or the camera did not move.
+    /// null when there are fewer than two frames or the camera did not travel (turning in place gives no rate per metre).
     /// </summary>
     public static OdometryDrift? Of(IReadOnlyList<(Se3 Truth, Se3 Odometry)> frames)
     {
