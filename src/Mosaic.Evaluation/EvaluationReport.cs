@@ -286,7 +286,7 @@ public static class EvaluationReport
     }
 
     /// <summary>Odometry drifting more than this (per metre or per radian) is better not fused at all (<see cref="OdometryAdvice"/>).</summary>
-    public const double NoFusionAbove = 0.2;
+    private const double NoFusionAbove = 0.2;
 
     /// <summary>" (high loss 12, low coverage 3)": the rejected frames by gate, those that rejected any; empty when none did.</summary>
     public static string RejectedByText(ModeSummary mode)

@@ -108,7 +108,7 @@ public class MetricsTests
         var straight = OdometryDrift.Of([(Se3.Identity, odomFromMap), (new Se3(So3.Identity, new Vector3d(1, 0, 0)), odomFromMap * new Se3(So3.Identity, new Vector3d(1.01, 0, 0)))])!;
         Assert.True(double.IsNaN(straight.PerRadian));
         Assert.Contains("and the camera did not turn between", (summary with { OdometryDrift = straight }).OdometryDriftText());
-        // Advice only for odometry worse than assumed: tighter fusion up to NoFusionAbove, none above it.
+        // Advice only for odometry worse than assumed: tighter fusion up to 20 %, none above it.
         Assert.Null(EvaluationReport.OdometryAdvice(drift, assumed: 0.05));
         Assert.Contains("-p localizer.odometry_drift:=0.1", EvaluationReport.OdometryAdvice(drift, assumed: 0.02));
         Assert.Contains("-p localizer.odometry_drift:=0.1", EvaluationReport.OdometryAdvice(drift with { PerRadian = 0.15 }, assumed: 0.05));

@@ -167,9 +167,9 @@ internal static class EvalCommand
     /// </summary>
     private static void PrintOdometryDrift(EvaluationSummary summary, double assumed)
     {
-        if (summary.OdometryDriftText() is not { } text || summary.OdometryDrift is not { } drift)
+        if (summary.OdometryDrift is not { } drift)
             return;
-        string line = string.Create(CultureInfo.InvariantCulture, $"The {text}; localizer.odometry_drift assumes {100 * assumed:F1} %");
+        string line = string.Create(CultureInfo.InvariantCulture, $"The {summary.OdometryDriftText()}; localizer.odometry_drift assumes {100 * assumed:F1} %");
         AnsiConsole.MarkupLine(EvaluationReport.OdometryAdvice(drift, assumed) is { } advice
             ? $"[yellow]{Markup.Escape($"{line}: {advice}")}[/]"
             : Markup.Escape(line));
