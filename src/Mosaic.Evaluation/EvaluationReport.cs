@@ -29,6 +29,14 @@ public sealed record EvaluationSummary(IReadOnlyList<ModeSummary> Modes, Accurac
         : string.Create(CultureInfo.InvariantCulture, $"odometry drifts {100 * d.PerMetre:F1} % of the distance travelled ({d.Metres:F2} m) and ")
         + (double.IsNaN(d.PerRadian) ? "the camera did not turn" : string.Create(CultureInfo.InvariantCulture, $"{100 * d.PerRadian:F1} % of the angle turned ({d.Radians * 180 / Math.PI:F0} deg)"))
         + " between the frames, against the ground truth";
+
+    /// <summary>
+    /// "; tracking ended assuming 20.0 %": the drift the localizer's fusion learnt by the end of tracking mode
+    /// (<see cref="ModeSummary.FinalOdometryDrift"/>); empty without odometry or tracking mode.
+    /// </summary>
+    public string LearntOdometryDriftText() =>
+        OdometryDrift is null || Modes.FirstOrDefault(m => m.Mode == EvaluationMode.Tracking) is not { FinalOdometryDrift: var learnt } || !double.IsFinite(learnt) ? ""
+        : string.Create(CultureInfo.InvariantCulture, $"; tracking ended assuming {100 * learnt:F1} %");
 }
 
 /// <summary>
@@ -122,6 +130,7 @@ public static class EvaluationReport
                 ["failures_by_cause"] = m.Causes.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["failures_outside_from_truth_by_cause"] = m.CausesOutsideFromTruth?.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["frames_by_seed"] = m.Seeds.ToDictionary(s => Snake(s.Key.ToString()), s => s.Value),
+                ["final_odometry_drift"] = Finite(m.FinalOdometryDrift),
             }),
             ["baselines"] = new Dictionary<string, object?>
             {
@@ -142,7 +151,7 @@ public static class EvaluationReport
 
     private static string Csv(EvaluationResult result)
     {
-        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,depth_ms,total_ms,depth_refined,depth_support,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m\n");
+        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,depth_ms,total_ms,depth_refined,depth_support,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m,odometry_drift\n");
         var odometry = result.OdometryOnly.ToDictionary(b => b.Stamp);
         var retrieval = result.RetrievalOnly.ToDictionary(b => b.Stamp);
         var fromTruth = result.Modes.GetValueOrDefault(EvaluationMode.FromTruth)?.ToDictionary(o => o.Frame.Stamp);
@@ -160,7 +169,7 @@ public static class EvaluationReport
                     $"{Number(odometry.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)},{Number(retrieval.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     $"{Number(fromTruth?.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     // The shift is a left perturbation of T_cam_map, about the camera's own centre: its translation is how far the centre moved.
-                    $"{Number(r.Refined?.Correction?.Shift.Translation.Norm)}\n");
+                    $"{Number(r.Refined?.Correction?.Shift.Translation.Norm)},{Number(r.OdometryDrift)}\n");
             }
         }
         return csv.ToString();
@@ -225,7 +234,7 @@ public static class EvaluationReport
         md.Append("\nErrors are of the camera pose against the ground truth; a frame without a pose counts as infinitely wrong.\n\n");
         md.Append(MetricsTable(summary));
         if (summary.OdometryDriftText() is { } drift)
-            md.Append(CultureInfo.InvariantCulture, $"\nThe {drift} (`localizer.odometry_drift` models it; README \"Odometry quality\").\n");
+            md.Append(CultureInfo.InvariantCulture, $"\nThe {drift}{summary.LearntOdometryDriftText()} (`localizer.odometry_drift` and `odometry_drift_max` bound what the fusion assumes; README \"Odometry quality\").\n");
         if (summary.Modes.Any(m => m.Mode == EvaluationMode.FromTruth))
             md.Append("\nThe from-truth mode refines every frame from its own true pose: no seed could do better, so a frame outside " +
                 "the threshold there is lost to the map, its labels or the ground truth itself, not to seeding. The cause tables " +
@@ -281,8 +290,8 @@ public static class EvaluationReport
             return null;
         string settings = worst > NoFusionAbove
             ? "-p localizer.measurement_sigma:=0 (no fusion with odometry)"
-            : "-p localizer.measurement_sigma:=0.02 -p localizer.measurement_sigma_deg:=0.5 -p localizer.odometry_drift:=0.1";
-        return $"tracking trusts this odometry more than it deserves; on redkitchen, odometry that drifted like this tracked best with {settings} (README \"Odometry quality\")";
+            : "-p localizer.measurement_sigma:=0.02 -p localizer.measurement_sigma_deg:=0.5 -p localizer.odometry_drift:=0.1 -p localizer.odometry_drift_max:=0.1";
+        return $"tracking learns such drift from its fixes, but on redkitchen odometry that drifted like this tracked better still with {settings} (README \"Odometry quality\")";
     }
 
     /// <summary>Odometry drifting more than this (per metre or per radian) is better not fused at all (<see cref="OdometryAdvice"/>).</summary>

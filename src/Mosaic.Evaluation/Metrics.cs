@@ -74,10 +74,14 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 /// too (no seed would have saved them); null when that mode did not run, and for that mode itself.
 /// </param>
 /// <param name="DepthRefined">Frames whose pose depth refinement gave (0 without depth).</param>
+/// <param name="FinalOdometryDrift">
+/// The odometry drift the localizer's fusion assumed after the last frame, as it learnt it from the fixes
+/// (<see cref="Localization.LocalizationResult.OdometryDrift"/>); NaN without frames.
+/// </param>
 public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, IReadOnlyList<LatencySummary> Latency, int Rejected,
     IReadOnlyDictionary<Localization.Rejection, int> RejectedBy, int WithoutPose,
     IReadOnlyDictionary<FailureCause, int> Causes, IReadOnlyDictionary<Localization.PoseSeed, int> Seeds,
-    IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null, int DepthRefined = 0)
+    IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null, int DepthRefined = 0, double FinalOdometryDrift = double.NaN)
 {
     /// <summary>
     /// Summarises one mode's frames; <paramref name="fromTruth"/>, the same drive's frames in
@@ -108,7 +112,7 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
             frames.Count(f => f.Result.MapFromCamera is null),
             causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
             frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()),
-            outsideFromTruth, frames.Count(f => f.Result.DepthRefined));
+            outsideFromTruth, frames.Count(f => f.Result.DepthRefined), frames.Count == 0 ? double.NaN : frames[^1].Result.OdometryDrift);
     }
 }
 

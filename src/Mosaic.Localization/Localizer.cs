@@ -127,6 +127,11 @@ public sealed record RetrievalHypothesis(Keyframe? Keyframe, double Similarity, 
 /// <param name="QueryLabels">The query's labels at the segmenter's level, undistorted.</param>
 /// <param name="Depth">What aligning the frame's depth with the map gave, starting from the accepted label pose; null when not run.</param>
 /// <param name="DepthRefined">Whether <paramref name="Depth"/> passed its gates and gave the pose.</param>
+/// <param name="OdometryDrift">
+/// The drift the fusion with odometry assumes after this frame, learnt between
+/// <see cref="LocalizerOptions.OdometryDrift"/> and <see cref="LocalizerOptions.OdometryDriftMax"/>
+/// (<see cref="OdometryFusion.Drift"/>); NaN in a result not made by a <see cref="Localizer"/>.
+/// </param>
 public sealed record LocalizationResult(
     long Stamp,
     LocalizerState State,
@@ -141,7 +146,8 @@ public sealed record LocalizationResult(
     IReadOnlyList<RetrievalHypothesis> Hypotheses,
     Image<ushort> QueryLabels,
     DepthAlignmentResult? Depth = null,
-    bool DepthRefined = false);
+    bool DepthRefined = false,
+    double OdometryDrift = double.NaN);
 
 /// <summary>
 /// The localization pipeline, one frame at a time: segment → seed → refine → accept/reject
@@ -179,13 +185,11 @@ public sealed class Localizer
     private readonly Lazy<DepthAlignment>? _depthAlignment;
     private Undistorter? _undistorter;
 
-    private Se3? _pose;
+    private readonly OdometryFusion _fusion;
     private Se3? _lastOdometry;
     private Se3? _initialPose;
     private double _travelledSinceFix;
     private int _rejectedInRow;
-    private double _translationVariance;
-    private double _rotationVariance;
     /// <summary>
     /// A relocalised pose that contradicted the odometry prediction, moved by odometry to the last frame,
     /// and how many relocalisations in a row have found it; null when there is none.
@@ -215,6 +219,7 @@ public sealed class Localizer
             throw new ArgumentException($"keyframe descriptors have length {keyframes.DescriptorLength}, expected {GlobalDescriptor.Length(segmenter.LabelCount)} for {segmenter.LabelCount} labels");
         _segmenter = segmenter;
         _keyframes = keyframes;
+        _fusion = new OdometryFusion(_options.OdometryDrift, _options.OdometryDriftMax);
         _depthAlignment = depthAlignment;
         int coarsest = _options.CoarsestLevel - segmenter.Level;
         var final = new RefinerOptions
@@ -292,8 +297,8 @@ public sealed class Localizer
     /// <summary>Forgets the pose: the next frame starts uninitialised.</summary>
     public void Reset()
     {
-        (_pose, _lastOdometry, _initialPose, _travelledSinceFix, _rejectedInRow) = (null, null, null, 0, 0);
-        (_translationVariance, _rotationVariance, _unconfirmed) = (0, 0, null);
+        (_lastOdometry, _initialPose, _travelledSinceFix, _rejectedInRow, _unconfirmed) = (null, null, 0, 0, null);
+        _fusion.Reset();
         State = LocalizerState.Uninitialised;
     }
 
@@ -370,22 +375,25 @@ public sealed class Localizer
             var (measurement, sigma, sigmaDeg) = depthRefined
                 ? (depth!.MapFromCamera, _options.DepthSigma, _options.DepthSigmaDeg)
                 : (refined!.MapFromCamera, _options.MeasurementSigma, _options.MeasurementSigmaDeg);
-            var pose = seed == PoseSeed.Odometry ? Fuse(prediction!.Value, measurement, sigma, sigmaDeg) : Measured(measurement, sigma, sigmaDeg);
-            (_pose, _rejectedInRow, _travelledSinceFix) = (pose, 0, 0);
+            if (seed == PoseSeed.Odometry)
+                _fusion.Update(measurement, sigma, sigmaDeg * Math.PI / 180);
+            else
+                _fusion.Start(measurement, sigma, sigmaDeg * Math.PI / 180);
+            (_rejectedInRow, _travelledSinceFix) = (0, 0);
             State = LocalizerState.Tracking;
             covariance = depthRefined ? DiagonalCovariance(sigma, sigmaDeg) : refined!.Covariance;
         }
         else
         {
-            _pose = prediction;
+            // The pose stays the prediction: the fusion has moved it by odometry already.
             _rejectedInRow++;
-            State = _pose is null ? LocalizerState.Uninitialised
+            State = _fusion.Pose is null ? LocalizerState.Uninitialised
                 : relocalising ? LocalizerState.Relocalising
                 : _rejectedInRow >= _options.MaxRejectedFrames ? LocalizerState.Lost
                 : LocalizerState.Tracking;
         }
-        return new LocalizationResult(frame.Stamp, State, accepted, _pose, covariance, seed, start, refined, rejection,
-            new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime, depthTime), hypotheses, labels, depth, depthRefined);
+        return new LocalizationResult(frame.Stamp, State, accepted, _fusion.Pose, covariance, seed, start, refined, rejection,
+            new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime, depthTime), hypotheses, labels, depth, depthRefined, _fusion.Drift);
     }
 
     /// <summary>
@@ -418,18 +426,17 @@ public sealed class Localizer
     private Se3? Predict(Se3? odometry, out PoseSeed seed)
     {
         seed = PoseSeed.PreviousPose;
-        if (_pose is not { } pose)
+        if (_fusion.Pose is not { } pose)
             return null;
         if (odometry is not { } now || _lastOdometry is not { } before)
             return pose;
         seed = PoseSeed.Odometry;
         var increment = before.Inverse() * now;
         _travelledSinceFix += increment.Translation.Norm;
-        _translationVariance += Square(_options.OdometryDrift * increment.Translation.Norm);
-        _rotationVariance += Square(_options.OdometryDrift * increment.Rotation.Angle);
+        _fusion.Predict(increment);
         if (_unconfirmed is { } unconfirmed)
             _unconfirmed = unconfirmed with { Pose = unconfirmed.Pose * increment };
-        return pose * increment;
+        return _fusion.Pose;
     }
 
     /// <summary>
@@ -450,31 +457,6 @@ public sealed class Localizer
         for (int i = 0; i < 6; i++)
             covariance[7 * i] = Square(i < 3 ? sigma : sigmaDeg * Math.PI / 180);
         return covariance;
-    }
-
-    /// <summary>A pose taken as measured (no prediction to fuse with): its variance is the measurement's.</summary>
-    private Se3 Measured(Se3 measured, double sigma, double sigmaDeg)
-    {
-        (_translationVariance, _rotationVariance) = (Square(sigma), Square(sigmaDeg * Math.PI / 180));
-        return measured;
-    }
-
-    /// <summary>
-    /// Kalman update of the odometry prediction with the measured pose (refined, or depth-refined),
-    /// translation and rotation each with one scalar variance: the correction δ = log(prediction⁻¹ ·
-    /// measured) is applied in part, by gains σ²_prediction / (σ²_prediction + σ²_measurement).
-    /// </summary>
-    private Se3 Fuse(Se3 prediction, Se3 measured, double sigma, double sigmaDeg)
-    {
-        double measuredT = Square(sigma), measuredR = Square(sigmaDeg * Math.PI / 180);
-        if (measuredT == 0 || measuredR == 0)
-            return Measured(measured, sigma, sigmaDeg);
-        double gainT = _translationVariance / (_translationVariance + measuredT);
-        double gainR = _rotationVariance / (_rotationVariance + measuredR);
-        var correction = (prediction.Inverse() * measured).Log();
-        _translationVariance *= 1 - gainT;
-        _rotationVariance *= 1 - gainR;
-        return prediction * Se3.Exp(new Tangent(gainT * correction.Translation, gainR * correction.Rotation));
     }
 
     private static double Square(double x) => x * x;

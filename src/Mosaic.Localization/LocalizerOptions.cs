@@ -120,15 +120,26 @@ public sealed record LocalizerOptions
 
     /// <summary>
     /// Odometry is trusted to drift by at most this share of the distance travelled since the last
-    /// accepted pose; the correction gates widen by it.
+    /// accepted pose; the correction gates widen by it. It is also the least drift the fusion with
+    /// odometry assumes (<see cref="OdometryDriftMax"/>).
     /// </summary>
     public double OdometryDrift { get; init; } = 0.05;
+
+    /// <summary>
+    /// The most drift the fusion with odometry may learn (<see cref="OdometryFusion"/>): filters that
+    /// assume <see cref="OdometryDrift"/>, twice that, and so on up to this run side by side, and the pose
+    /// is the one whose corrections fit the fixes best, so odometry worse than assumed is trusted less.
+    /// Equal to <see cref="OdometryDrift"/>: the fusion assumes that drift only. The gates keep
+    /// <see cref="OdometryDrift"/>.
+    /// </summary>
+    public double OdometryDriftMax { get; init; } = 0.8;
 
     /// <summary>
     /// Standard deviation (metres) of a refined pose's translation as a measurement. While tracking
     /// with odometry, the published pose fuses the odometry prediction and the refined pose, each
     /// weighted by its variance (a per-axis Kalman update): the prediction's variance grows by
-    /// (odometry_drift × distance)² per frame. 0 turns fusion off: the refined pose is published as is.
+    /// (drift × distance)² per frame, with the drift learnt between <see cref="OdometryDrift"/> and
+    /// <see cref="OdometryDriftMax"/>. 0 turns fusion off: the refined pose is published as is.
     /// </summary>
     public double MeasurementSigma { get; init; } = 0.05;
 
@@ -213,6 +224,8 @@ public sealed record LocalizerOptions
             throw new ArgumentException("localizer.max_correction and max_correction_deg must be positive");
         if (!(OdometryDrift >= 0))
             throw new ArgumentException($"localizer.odometry_drift {OdometryDrift} must be non-negative");
+        if (!(OdometryDriftMax >= OdometryDrift) || double.IsInfinity(OdometryDriftMax))
+            throw new ArgumentException($"localizer.odometry_drift_max {OdometryDriftMax} must be finite and at least odometry_drift {OdometryDrift}");
         if (!(MeasurementSigma >= 0) || !(MeasurementSigmaDeg >= 0))
             throw new ArgumentException("localizer.measurement_sigma and measurement_sigma_deg must be non-negative");
         if (DepthPixelStride < 1)

@@ -43,6 +43,8 @@ public static class NodeDiagnostics
             values.Add(new("last_coverage", F(refined.Coverage)));
             values.Add(new("last_rejection", last.Rejection.ToString()));
         }
+        if (last is not null && double.IsFinite(last.OdometryDrift))
+            values.Add(new("odometry_drift", F(last.OdometryDrift)));
         if (latency is { } l)
         {
             values.Add(new("latency_p50_ms", F(l.P50)));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Cameras;
@@ -350,8 +351,14 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         var rows = File.ReadAllLines(Path.Combine(dir, "frames.csv"));
         Assert.Equal(3 * drive.Frames.Count + 1, rows.Length);
         Assert.All(rows, row => Assert.Equal(rows[0].Split(',').Length, row.Split(',').Length));
-        Assert.EndsWith(",bias_correction_m", rows[0]);
-        Assert.All(rows.Skip(1), row => Assert.EndsWith(",", row)); // the correction is off by default
+        var header = rows[0].Split(',').ToList();
+        Assert.Equal(["bias_correction_m", "odometry_drift"], header[^2..]);
+        Assert.All(rows.Skip(1), row => Assert.Equal("", row.Split(',')[^2])); // the correction is off by default
+        // Every frame's assumed drift is one of the fusion's candidates (config/mosaic.yaml: 5 % doubling up to 80 %),
+        // and metrics.json's is the last tracking frame's.
+        var trackingDrifts = rows.Skip(1).Where(r => r.StartsWith("tracking,")).Select(r => double.Parse(r.Split(',')[^1], CultureInfo.InvariantCulture)).ToList();
+        Assert.All(trackingDrifts, d => Assert.Contains(d, new[] { 0.05, 0.1, 0.2, 0.4, 0.8 }));
+        Assert.Equal(trackingDrifts[^1], trackingJson.GetProperty("final_odometry_drift").GetDouble(), 6);
         Assert.Equal(drive.Frames.Count + 1, File.ReadAllLines(Path.Combine(dir, "estimate_tracking.tum")).Length);
         Assert.Contains(",from_truth_translation_error_m,", rows[0]);
         Assert.Equal(summary.Modes.Single(m => m.Mode == EvaluationMode.Tracking).CausesOutsideFromTruth!.Values.Sum(),
@@ -364,6 +371,7 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         Assert.True(drift.PerMetre is > 0.015 and < 0.03 && drift.PerRadian is > 0.015 and < 0.03, drift.ToString());
         var driftJson = metrics.RootElement.GetProperty("baselines").GetProperty("odometry_drift");
         Assert.Equal(drift.PerMetre, driftJson.GetProperty("per_metre").GetDouble(), 6);
-        Assert.Contains(summary.OdometryDriftText()!, File.ReadAllText(Path.Combine(dir, "report.md")));
+        Assert.Contains(summary.OdometryDriftText()! + summary.LearntOdometryDriftText(), File.ReadAllText(Path.Combine(dir, "report.md")));
+        Assert.StartsWith("; tracking ended assuming ", summary.LearntOdometryDriftText());
     }
 }

@@ -114,6 +114,14 @@ public class MetricsTests
         Assert.Contains("-p localizer.odometry_drift:=0.1", EvaluationReport.OdometryAdvice(drift with { PerRadian = 0.15 }, assumed: 0.05));
         Assert.Contains("measurement_sigma:=0 (no fusion", EvaluationReport.OdometryAdvice(drift with { PerRadian = 0.3 }, assumed: 0.05));
         Assert.Null(EvaluationReport.OdometryAdvice(straight with { PerMetre = 0.01 }, assumed: 0.05)); // NaN rotation is no drift
+        // The drift tracking's fusion learnt is the last tracking frame's, and only said beside a measured drift.
+        var learnt = Outcome(2, FailureCause.None) with { Result = Outcome(2, FailureCause.None).Result with { OdometryDrift = 0.2 } };
+        var tracking = ModeSummary.Of(EvaluationMode.Tracking, [Outcome(1, FailureCause.None), learnt]);
+        Assert.Equal(0.2, tracking.FinalOdometryDrift);
+        Assert.Equal("; tracking ended assuming 20.0 %", (summary with { Modes = [tracking] }).LearntOdometryDriftText());
+        Assert.Equal("", summary.LearntOdometryDriftText());
+        Assert.Equal("", (summary with { Modes = [tracking], OdometryDrift = null }).LearntOdometryDriftText());
+        Assert.Equal("", (summary with { Modes = [tracking with { Mode = EvaluationMode.Retrieval }] }).LearntOdometryDriftText());
     }
 
     [Fact]

@@ -169,7 +169,7 @@ internal static class EvalCommand
     {
         if (summary.OdometryDrift is not { } drift)
             return;
-        string line = string.Create(CultureInfo.InvariantCulture, $"The {summary.OdometryDriftText()}; localizer.odometry_drift assumes {100 * assumed:F1} %");
+        string line = string.Create(CultureInfo.InvariantCulture, $"The {summary.OdometryDriftText()}; localizer.odometry_drift assumes {100 * assumed:F1} %{summary.LearntOdometryDriftText()}");
         AnsiConsole.MarkupLine(EvaluationReport.OdometryAdvice(drift, assumed) is { } advice
             ? $"[yellow]{Markup.Escape($"{line}: {advice}")}[/]"
             : Markup.Escape(line));
