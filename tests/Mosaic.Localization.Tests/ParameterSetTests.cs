@@ -109,6 +109,18 @@ public sealed class ParameterSetTests : IDisposable
         Assert.Contains("-p publish.diagnostics_period:=0", e.Message);
     }
 
+    [Theory]
+    [InlineData("0.02")]
+    [InlineData("Infinity")]
+    public void A_most_learnt_odometry_drift_below_the_assumed_one_or_infinite_is_refused(string value)
+    {
+        var set = ParameterSet.Load([], [("localizer.odometry_drift_max", value)], "/mosaic");
+        var e = Assert.Throws<ArgumentException>(() => set.Bind<LocalizationParameters>(p => p.Validate()));
+        Assert.Contains("localizer.odometry_drift_max", e.Message);
+        Assert.Contains("at least odometry_drift 0.05", e.Message);
+        Assert.Equal(0.05, ParameterSet.Load([], [("localizer.odometry_drift_max", "0.05")], "/mosaic").Bind<LocalizationParameters>(p => p.Validate()).Localizer.OdometryDriftMax);
+    }
+
     [Fact]
     public void Broken_files_are_named()
     {
