@@ -80,6 +80,8 @@ public static class EvaluationReport
         Save("trajectory.svg", TrajectoryPlot(result));
         Save("error_over_time.svg", ErrorOverTime(result));
         Save("error_cdf.svg", ErrorCdf(result));
+        if (OdometryDriftPlot(result) is { } driftPlot)
+            Save("odometry_drift.svg", driftPlot);
         Save("report.md", Markdown(summary, context));
         return written;
     }
@@ -209,6 +211,37 @@ public static class EvaluationReport
         return chart.ToSvg();
     }
 
+    /// <summary>Increments per point of the measured drift in <see cref="OdometryDriftPlot"/>: long enough to average a frame's noise, short enough to show a change.</summary>
+    private const int DriftWindow = 10;
+
+    /// <summary>
+    /// The odometry's drift against the ground truth over the last <see cref="DriftWindow"/> increments,
+    /// beside the drift tracking's fusion assumed at each frame (learnt from its fixes): whether the
+    /// localizer noticed odometry worse than assumed, and when. Null without odometry or tracking mode.
+    /// </summary>
+    private static string? OdometryDriftPlot(EvaluationResult result)
+    {
+        if (result.OdometryDrift is null || !result.Modes.TryGetValue(EvaluationMode.Tracking, out var all))
+            return null;
+        var tracking = all.Where(o => o.Frame.OdomFromCamera is not null).ToList();
+        long t0 = all[0].Frame.Stamp;
+        double Seconds(long stamp) => (stamp - t0) * 1e-9;
+        var measured = OdometryDrift.Windowed(tracking.Select(o => (o.Frame.GroundTruth, o.Frame.OdomFromCamera!.Value)).ToList(), DriftWindow);
+        var perMetre = measured.Select((d, i) => (Seconds(tracking[i].Frame.Stamp), 100 * (d?.PerMetre ?? double.NaN))).ToList();
+        var perRadian = measured.Select((d, i) => (Seconds(tracking[i].Frame.Stamp), 100 * (d?.PerRadian ?? double.NaN))).ToList();
+        var assumed = all.Select(o => (Seconds(o.Frame.Stamp), 100 * o.Result.OdometryDrift)).ToList();
+        double top = perMetre.Concat(perRadian).Concat(assumed).Select(p => p.Item2).Where(double.IsFinite).DefaultIfEmpty(1).Max();
+        var chart = new SvgChart
+        {
+            Title = $"Odometry drift: measured over the last {DriftWindow} increments, and assumed by tracking",
+            XLabel = "s since the first query", YLabel = "drift, %", YRange = (0, 1.1 * top),
+        };
+        chart.Line("odometry, per metre travelled", Colors[OdometryOnly], perMetre);
+        chart.Line("odometry, per radian turned", "#98df8a", perRadian);
+        chart.Line("assumed by tracking (learnt from its fixes)", Colors["tracking"], assumed);
+        return chart.ToSvg();
+    }
+
     private static string ErrorCdf(EvaluationResult result)
     {
         static List<(double, double)> Cdf(IEnumerable<double> errorsM)
@@ -256,6 +289,8 @@ public static class EvaluationReport
                 md.Append(CultureInfo.InvariantCulture, $"| {CauseText(cause)} | {count} |{(outside is null ? "" : $" {outside[cause]} |")}\n");
         }
         md.Append("\n## Plots\n\n![trajectory](trajectory.svg)\n\n![error over time](error_over_time.svg)\n\n![error CDF](error_cdf.svg)\n");
+        if (summary.OdometryDrift is not null && summary.Modes.Any(m => m.Mode == EvaluationMode.Tracking))
+            md.Append("\n![odometry drift](odometry_drift.svg)\n");
         md.Append("\nPer-frame numbers: `frames.csv`. Trajectories (TUM, camera in map): `estimate_*.tum`, `baseline_*.tum`, `ground_truth.tum`.\n");
         return md.ToString();
     }

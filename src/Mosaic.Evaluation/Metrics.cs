@@ -145,4 +145,20 @@ public sealed record OdometryDrift(double PerMetre, double PerRadian, double Met
         }
         return metres > 0 ? new OdometryDrift(translationError / metres, radians > 0 ? rotationError / radians : double.NaN, metres, radians) : null;
     }
+
+    /// <summary>
+    /// The drift at each frame over the <paramref name="window"/> increments before it (<see cref="Of"/> of
+    /// those frames); null for the first frame and where the camera did not travel in the window.
+    /// </summary>
+    public static IReadOnlyList<OdometryDrift?> Windowed(IReadOnlyList<(Se3 Truth, Se3 Odometry)> frames, int window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        var drifts = new OdometryDrift?[frames.Count];
+        for (int i = 1; i < frames.Count; i++)
+        {
+            int first = Math.Max(0, i - window);
+            drifts[i] = Of(frames.Skip(first).Take(i - first + 1).ToList());
+        }
+        return drifts;
+    }
 }

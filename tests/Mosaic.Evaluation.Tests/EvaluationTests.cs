@@ -338,7 +338,7 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         string dir = _temp.Combine("eval");
         var written = EvaluationReport.Write(dir, result, summary, new Dictionary<string, string> { ["bag"] = Sample.Bag });
 
-        foreach (var name in new[] { "metrics.json", "frames.csv", "report.md", "trajectory.svg", "error_over_time.svg", "error_cdf.svg", "ground_truth.tum", "estimate_tracking.tum", "estimate_retrieval.tum", "estimate_from-truth.tum", "baseline_odometry.tum", "baseline_retrieval.tum" })
+        foreach (var name in new[] { "metrics.json", "frames.csv", "report.md", "trajectory.svg", "error_over_time.svg", "error_cdf.svg", "odometry_drift.svg", "ground_truth.tum", "estimate_tracking.tum", "estimate_retrieval.tum", "estimate_from-truth.tum", "baseline_odometry.tum", "baseline_retrieval.tum" })
             Assert.Contains(Path.Combine(dir, name), written);
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "metrics.json")));
         var trackingJson = metrics.RootElement.GetProperty("modes").GetProperty("tracking");
@@ -366,6 +366,8 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         Assert.Equal(summary.Modes.Single(m => m.Mode == EvaluationMode.FromTruth).Accuracy.MedianTranslation, stored.Modes["from-truth"].Accuracy.MedianTranslation, 6);
         Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(dir, "trajectory.svg")));
         Assert.Contains("![error CDF](error_cdf.svg)", File.ReadAllText(Path.Combine(dir, "report.md")));
+        Assert.Contains("![odometry drift](odometry_drift.svg)", File.ReadAllText(Path.Combine(dir, "report.md")));
+        Assert.Contains("assumed by tracking (learnt from its fixes)", File.ReadAllText(Path.Combine(dir, "odometry_drift.svg")));
         // The sample's odometry was made with 2 % drift per metre and 0.02 rad per radian (tests/data/README.md).
         var drift = result.OdometryDrift!;
         Assert.True(drift.PerMetre is > 0.015 and < 0.03 && drift.PerRadian is > 0.015 and < 0.03, drift.ToString());

@@ -102,6 +102,13 @@ public class MetricsTests
         Assert.Equal(0.5, drift.Metres, 9);
         Assert.Equal(50 * Math.PI / 180, drift.Radians, 9);
         Assert.Null(OdometryDrift.Of(frames.Take(1).ToList()));
+        // Over a window the drift is the same here at every frame; the first frame has no increment before it.
+        var windowed = OdometryDrift.Windowed(frames, window: 2);
+        Assert.Null(windowed[0]);
+        Assert.All(windowed.Skip(1), d => Assert.Equal((0.02, 0.03), (Math.Round(d!.PerMetre, 9), Math.Round(d.PerRadian, 9))));
+        Assert.Equal(0.2, windowed[^1]!.Metres, 9); // the last two increments
+        Assert.Equal(0.1, windowed[1]!.Metres, 9);
+        Assert.Throws<ArgumentOutOfRangeException>(() => OdometryDrift.Windowed(frames, window: 0));
         Assert.Null(OdometryDrift.Of([(Se3.Identity, odomFromMap), (Se3.Identity, odomFromMap)])); // no motion, no rate
         var summary = new EvaluationSummary([], null, AccuracySummary.Of([]), 0, drift);
         Assert.StartsWith("odometry drifts 2.0 % of the distance travelled (0.50 m) and 3.0 % of the angle turned (50 deg)", summary.OdometryDriftText());
