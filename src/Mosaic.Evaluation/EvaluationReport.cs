@@ -153,7 +153,7 @@ public static class EvaluationReport
 
     private static string Csv(EvaluationResult result)
     {
-        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,depth_ms,total_ms,depth_refined,depth_support,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m,odometry_drift\n");
+        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,depth_ms,total_ms,depth_refined,depth_support,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m,odometry_drift,position_sigma_m,rotation_sigma_deg\n");
         var odometry = result.OdometryOnly.ToDictionary(b => b.Stamp);
         var retrieval = result.RetrievalOnly.ToDictionary(b => b.Stamp);
         var fromTruth = result.Modes.GetValueOrDefault(EvaluationMode.FromTruth)?.ToDictionary(o => o.Frame.Stamp);
@@ -171,7 +171,9 @@ public static class EvaluationReport
                     $"{Number(odometry.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)},{Number(retrieval.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     $"{Number(fromTruth?.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     // The shift is a left perturbation of T_cam_map, about the camera's own centre: its translation is how far the centre moved.
-                    $"{Number(r.Refined?.Correction?.Shift.Translation.Norm)},{Number(r.OdometryDrift)}\n");
+                    $"{Number(r.Refined?.Correction?.Shift.Translation.Norm)},{Number(r.OdometryDrift)}," +
+                    // The published covariance's root-mean-square 3D position and rotation errors (zero-free only for accepted frames).
+                    $"{Number(r.Covariance is { } c ? Math.Sqrt(c[0] + c[7] + c[14]) : null)},{Number(r.Covariance is { } d ? Math.Sqrt(d[21] + d[28] + d[35]) * 180 / Math.PI : null)}\n");
             }
         }
         return csv.ToString();

@@ -56,6 +56,9 @@ public sealed class OdometryFusion
     /// <summary>The fused pose; null before <see cref="Start"/>.</summary>
     public Se3? Pose => _started ? _poses[_active] : null;
 
+    /// <summary>The variance per axis of <see cref="Pose"/>'s translation (m²) and rotation (rad²), as its filter believes it.</summary>
+    public (double Translation, double Rotation) Variance => (_translationVariance[_active], _rotationVariance[_active]);
+
     /// <summary>Forgets the pose and what was learnt about the odometry.</summary>
     public void Reset()
     {

@@ -77,13 +77,13 @@ public static class RosConversions
     }
 
     /// <summary>
-    /// The refined camera pose's covariance (Mosaic's left perturbation (ρ, φ) of T_cam_map, see
+    /// A camera pose's covariance (over Mosaic's left perturbation (ρ, φ) of T_cam_map, see
     /// <see cref="Localization.RefinementResult.Covariance"/>) as the covariance of a published
     /// PoseWithCovariance of the body: row-major 6×6 over (x, y, z, rotX, rotY, rotZ), position and
     /// rotation errors both expressed along the axes of the pose's header frame (the map).
     /// </summary>
-    /// <param name="cameraCovariance">Row-major 6×6 from the refiner.</param>
-    /// <param name="mapFromCamera">The refined T_map_cam.</param>
+    /// <param name="cameraCovariance">Row-major 6×6, the localizer's (<see cref="Localization.LocalizationResult.Covariance"/>).</param>
+    /// <param name="mapFromCamera">The published T_map_cam.</param>
     /// <param name="mapFromBase">The published T_map_base.</param>
     public static double[] ToRosCovariance(double[] cameraCovariance, Se3 mapFromCamera, Se3 mapFromBase)
     {

@@ -352,13 +352,23 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         Assert.Equal(3 * drive.Frames.Count + 1, rows.Length);
         Assert.All(rows, row => Assert.Equal(rows[0].Split(',').Length, row.Split(',').Length));
         var header = rows[0].Split(',').ToList();
-        Assert.Equal(["bias_correction_m", "odometry_drift"], header[^2..]);
-        Assert.All(rows.Skip(1), row => Assert.Equal("", row.Split(',')[^2])); // the correction is off by default
+        Assert.Equal(["bias_correction_m", "odometry_drift", "position_sigma_m", "rotation_sigma_deg"], header[^4..]);
+        string Cell(string row, string column) => row.Split(',')[header.IndexOf(column)];
+        Assert.All(rows.Skip(1), row => Assert.Equal("", Cell(row, "bias_correction_m"))); // the correction is off by default
         // Every frame's assumed drift is one of the fusion's candidates (config/mosaic.yaml: 5 % doubling up to 80 %),
         // and metrics.json's is the last tracking frame's.
-        var trackingDrifts = rows.Skip(1).Where(r => r.StartsWith("tracking,")).Select(r => double.Parse(r.Split(',')[^1], CultureInfo.InvariantCulture)).ToList();
+        var trackingDrifts = rows.Skip(1).Where(r => r.StartsWith("tracking,")).Select(r => double.Parse(Cell(r, "odometry_drift"), CultureInfo.InvariantCulture)).ToList();
         Assert.All(trackingDrifts, d => Assert.Contains(d, new[] { 0.05, 0.1, 0.2, 0.4, 0.8 }));
         Assert.Equal(trackingDrifts[^1], trackingJson.GetProperty("final_odometry_drift").GetDouble(), 6);
+        // An accepted frame's published covariance holds at least the measurement's variance (5 cm per axis: √3 · 5 cm at a
+        // first fix, less once odometry adds to it); a rejected frame has none.
+        Assert.All(rows.Skip(1), row =>
+        {
+            bool accepted = Cell(row, "accepted") == "True";
+            Assert.Equal(accepted, Cell(row, "position_sigma_m") != "");
+            if (accepted)
+                Assert.InRange(double.Parse(Cell(row, "position_sigma_m"), CultureInfo.InvariantCulture), 0.005, 0.2);
+        });
         Assert.Equal(drive.Frames.Count + 1, File.ReadAllLines(Path.Combine(dir, "estimate_tracking.tum")).Length);
         Assert.Contains(",from_truth_translation_error_m,", rows[0]);
         Assert.Equal(summary.Modes.Single(m => m.Mode == EvaluationMode.Tracking).CausesOutsideFromTruth!.Values.Sum(),

@@ -436,6 +436,8 @@ public class LocalizerTests
             double prior = Math.Pow(measurementSigma, 2) + Math.Pow(0.05 * 0.03, 2);
             double gain = prior / (prior + Math.Pow(measurementSigma, 2));
             Assert.InRange(toPublished, 0.9 * gain * toRefined, 1.1 * gain * toRefined);
+            // The published covariance holds the fused pose's variance besides the refinement's.
+            Assert.Equal(result.Refined.Covariance![0] + (1 - gain) * prior, result.Covariance![0], 9); // the odometry moved about 3 cm
         }
         Assert.True(toRefined > 0.015, $"the refinement corrected only {toRefined * 100:F2} cm");
     }
@@ -519,7 +521,12 @@ public class LocalizerTests
         Assert.False(result.DepthRefined);
         Assert.True(result.Depth!.Support < Options.DepthMinSupport, $"support {result.Depth.Support:P1}");
         Assert.Equal(result.Refined!.MapFromCamera, result.MapFromCamera);
-        Assert.Equal(result.Refined.Covariance, result.Covariance);
+        // Published: the refinement's covariance plus, on the diagonal, the measurement's variance (a first fix).
+        for (int i = 0; i < 36; i++)
+        {
+            double measured = i % 7 != 0 ? 0 : i < 21 ? Math.Pow(Options.MeasurementSigma, 2) : Math.Pow(Options.MeasurementSigmaDeg * Math.PI / 180, 2);
+            Assert.Equal(result.Refined.Covariance![i] + measured, result.Covariance![i], 15);
+        }
     }
 
     [Fact]

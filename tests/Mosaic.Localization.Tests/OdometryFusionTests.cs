@@ -40,6 +40,9 @@ public class OdometryFusionTests
         var (dt, dr) = Se3.Distance(expected, fused);
         Assert.True(dt < 1e-12 && dr < 1e-12, $"{dt} m, {dr} rad from the Kalman update");
         Assert.Equal(0.05, fusion.Drift);
+        // The fused pose's variance is the posterior's.
+        Assert.Equal(priorT * Sigma * Sigma / (priorT + Sigma * Sigma), fusion.Variance.Translation, 15);
+        Assert.Equal(priorR * SigmaRad * SigmaRad / (priorR + SigmaRad * SigmaRad), fusion.Variance.Rotation, 15);
     }
 
     [Fact]
