@@ -15,7 +15,7 @@ namespace Mosaic.Localization;
 /// Why: a filter that assumes less drift than the odometry has trusts it too much and lags behind the
 /// measurements (with 10 % drift and a 5 % assumption, 5 cm behind on redkitchen, half the frames
 /// lost), while one that assumes more throws good odometry away. With good odometry the assumed drift
-/// scores best and nothing changes; with bad odometry its innovations grow beyond what it predicts, and a
+/// scores best nearly always, and tracking is almost as before; with bad odometry its innovations grow beyond what it predicts, and a
 /// filter that assumes more takes over (README, "Odometry quality").
 /// </remarks>
 public sealed class OdometryFusion
@@ -35,8 +35,8 @@ public sealed class OdometryFusion
     /// <summary>Filters for <paramref name="drift"/>, 2 × <paramref name="drift"/>, ... up to <paramref name="maxDrift"/> (one filter when it is not above <paramref name="drift"/>, or <paramref name="drift"/> is 0).</summary>
     public OdometryFusion(double drift, double maxDrift)
     {
-        if (!(drift >= 0) || double.IsNaN(maxDrift))
-            throw new ArgumentException($"odometry drift {drift} must be non-negative and the maximum {maxDrift} a number");
+        if (!(drift >= 0) || !double.IsFinite(drift) || !double.IsFinite(maxDrift))
+            throw new ArgumentException($"odometry drift {drift} must be finite and non-negative, and the maximum {maxDrift} finite");
         var drifts = new List<double> { drift };
         while (drift > 0 && drifts[^1] < maxDrift)
             drifts.Add(Math.Min(2 * drifts[^1], maxDrift));

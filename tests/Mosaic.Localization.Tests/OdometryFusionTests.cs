@@ -20,6 +20,13 @@ public class OdometryFusionTests
             Assert.Equal(expected[i], drifts[i], 12);
     }
 
+    [Theory]
+    [InlineData(-0.05, 0.8)]
+    [InlineData(0.05, double.PositiveInfinity)]
+    [InlineData(0.05, double.NaN)]
+    public void A_negative_drift_or_a_maximum_that_is_not_a_finite_number_is_refused(double drift, double max) =>
+        Assert.Throws<ArgumentException>(() => new OdometryFusion(drift, max));
+
     [Fact]
     public void One_candidate_is_a_per_axis_Kalman_update_of_the_odometry_prediction()
     {
