@@ -133,6 +133,11 @@ public static class EvaluationReport
                 ["failures_outside_from_truth_by_cause"] = m.CausesOutsideFromTruth?.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["frames_by_seed"] = m.Seeds.ToDictionary(s => Snake(s.Key.ToString()), s => s.Value),
                 ["final_odometry_drift"] = Finite(m.FinalOdometryDrift),
+                ["covariance"] = m.Covariance is not { } c ? null : new Dictionary<string, object?>
+                {
+                    ["frames"] = c.Frames, ["median_position_sigma_cm"] = Finite(c.MedianPositionSigma * 100),
+                    ["median_rotation_sigma_deg"] = Finite(c.MedianRotationSigmaDeg), ["within_two_sigma"] = Finite(c.WithinTwoSigma),
+                },
             }),
             ["baselines"] = new Dictionary<string, object?>
             {
@@ -163,6 +168,7 @@ public static class EvaluationReport
             {
                 var r = o.Result;
                 var t = r.Times;
+                var sigmas = r.Covariance is { } covariance ? CovarianceCheck.Sigmas(covariance) : ((double Position, double RotationDeg)?)null;
                 csv.Append(CultureInfo.InvariantCulture,
                     $"{Name(mode)},{o.Frame.Stamp},{r.State},{r.Accepted},{r.Seed},{r.Rejection},{o.Cause},{Number(o.TranslationError)},{Number(o.RotationErrorDeg)}," +
                     $"{Number(r.Refined?.Loss)},{Number(r.Refined?.Coverage)},{r.Refined?.Iterations ?? 0},{t.Segment.TotalMilliseconds:F1},{t.Retrieve.TotalMilliseconds:F1}," +
@@ -172,8 +178,7 @@ public static class EvaluationReport
                     $"{Number(fromTruth?.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     // The shift is a left perturbation of T_cam_map, about the camera's own centre: its translation is how far the centre moved.
                     $"{Number(r.Refined?.Correction?.Shift.Translation.Norm)},{Number(r.OdometryDrift)}," +
-                    // The published covariance's root-mean-square 3D position and rotation errors (zero-free only for accepted frames).
-                    $"{Number(r.Covariance is { } c ? Math.Sqrt(c[0] + c[7] + c[14]) : null)},{Number(r.Covariance is { } d ? Math.Sqrt(d[21] + d[28] + d[35]) * 180 / Math.PI : null)}\n");
+                    $"{Number(sigmas?.Position)},{Number(sigmas?.RotationDeg)}\n");
             }
         }
         return csv.ToString();
@@ -284,6 +289,8 @@ public static class EvaluationReport
             if (mode.DepthRefined > 0)
                 md.Append(CultureInfo.InvariantCulture, $"Depth-refined: {mode.DepthRefined}. ");
             md.Append("Seeds: " + string.Join(", ", mode.Seeds.Select(s => $"{s.Key} {s.Value}")) + ".\n\n");
+            if (CovarianceText(mode) is { } covariance)
+                md.Append(CultureInfo.InvariantCulture, $"Published covariance: {covariance}.\n\n");
             md.Append(CultureInfo.InvariantCulture, $"Frames outside {Evaluator.SuccessTranslation * 100:0} cm / {Evaluator.SuccessRotationDeg:0} deg, by cause:\n\n");
             var outside = mode.CausesOutsideFromTruth;
             md.Append(outside is null ? "| cause | frames |\n|---|---:|\n" : "| cause | frames | of which outside from the truth too |\n|---|---:|---:|\n");
@@ -333,6 +340,13 @@ public static class EvaluationReport
 
     /// <summary>Odometry drifting more than this (per metre or per radian) is better not fused at all (<see cref="OdometryAdvice"/>).</summary>
     private const double NoFusionAbove = 0.2;
+
+    /// <summary>
+    /// "median sigma 2.5 cm / 0.91 deg over 41 accepted frames, 100.0 % of them within twice it" (<see cref="ModeSummary.Covariance"/>);
+    /// null when no frame was accepted.
+    /// </summary>
+    public static string? CovarianceText(ModeSummary mode) => mode.Covariance is not { } c ? null
+        : string.Create(CultureInfo.InvariantCulture, $"median sigma {c.MedianPositionSigma * 100:F1} cm / {c.MedianRotationSigmaDeg:F2} deg over {c.Frames} accepted frames, {c.WithinTwoSigma * 100:F1} % of them within twice it");
 
     /// <summary>" (high loss 12, low coverage 3)": the rejected frames by gate, those that rejected any; empty when none did.</summary>
     public static string RejectedByText(ModeSummary mode)

@@ -74,6 +74,7 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 /// too (no seed would have saved them); null when that mode did not run, and for that mode itself.
 /// </param>
 /// <param name="DepthRefined">Frames whose pose depth refinement gave (0 without depth).</param>
+/// <param name="Covariance">How the covariance published with the accepted poses compares with their errors; null when none was accepted.</param>
 /// <param name="FinalOdometryDrift">
 /// The odometry drift the localizer's fusion assumed after the last frame, as it learnt it from the fixes
 /// (<see cref="Localization.LocalizationResult.OdometryDrift"/>); NaN without frames.
@@ -81,7 +82,8 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, IReadOnlyList<LatencySummary> Latency, int Rejected,
     IReadOnlyDictionary<Localization.Rejection, int> RejectedBy, int WithoutPose,
     IReadOnlyDictionary<FailureCause, int> Causes, IReadOnlyDictionary<Localization.PoseSeed, int> Seeds,
-    IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null, int DepthRefined = 0, double FinalOdometryDrift = double.NaN)
+    IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null, int DepthRefined = 0, double FinalOdometryDrift = double.NaN,
+    CovarianceCheck? Covariance = null)
 {
     /// <summary>
     /// Summarises one mode's frames; <paramref name="fromTruth"/>, the same drive's frames in
@@ -112,7 +114,42 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
             frames.Count(f => f.Result.MapFromCamera is null),
             causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
             frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()),
-            outsideFromTruth, frames.Count(f => f.Result.DepthRefined), frames.Count == 0 ? double.NaN : frames[^1].Result.OdometryDrift);
+            outsideFromTruth, frames.Count(f => f.Result.DepthRefined), frames.Count == 0 ? double.NaN : frames[^1].Result.OdometryDrift,
+            CovarianceCheck.Of(frames));
+    }
+}
+
+/// <summary>
+/// How the covariance published with accepted poses (<see cref="Localization.LocalizationResult.Covariance"/>)
+/// compares with their errors: a consumer that fuses the poses trusts them as much as it says.
+/// </summary>
+/// <param name="Frames">Accepted frames with a covariance.</param>
+/// <param name="MedianPositionSigma">Median of <see cref="Sigmas"/>' position sigma, metres.</param>
+/// <param name="MedianRotationSigmaDeg">Median of its rotation sigma, degrees.</param>
+/// <param name="WithinTwoSigma">
+/// Share of the frames whose translation and rotation errors are both within twice their sigma; for
+/// Gaussian errors of that covariance about 98 %, and far less when the covariance is too small.
+/// </param>
+public sealed record CovarianceCheck(int Frames, double MedianPositionSigma, double MedianRotationSigmaDeg, double WithinTwoSigma)
+{
+    /// <summary>
+    /// The root-mean-square 3D position (m) and rotation (deg) errors that a 6×6 pose covariance (translation
+    /// block first) implies: the roots of the traces of its two diagonal 3×3 blocks.
+    /// </summary>
+    public static (double Position, double RotationDeg) Sigmas(double[] covariance) =>
+        (Math.Sqrt(covariance[0] + covariance[7] + covariance[14]), Math.Sqrt(covariance[21] + covariance[28] + covariance[35]) * 180 / Math.PI);
+
+    /// <summary>The check over the accepted frames of <paramref name="frames"/>; null when none was accepted with a covariance.</summary>
+    public static CovarianceCheck? Of(IEnumerable<FrameOutcome> frames)
+    {
+        var checkedFrames = frames.Where(f => f.Result.Accepted && f.Result.Covariance is not null)
+            .Select(f => (Sigma: Sigmas(f.Result.Covariance!), f.TranslationError, f.RotationErrorDeg)).ToList();
+        if (checkedFrames.Count == 0)
+            return null;
+        return new CovarianceCheck(checkedFrames.Count,
+            AccuracySummary.Median(checkedFrames.Select(f => f.Sigma.Position)),
+            AccuracySummary.Median(checkedFrames.Select(f => f.Sigma.RotationDeg)),
+            checkedFrames.Count(f => f.TranslationError <= 2 * f.Sigma.Position && f.RotationErrorDeg <= 2 * f.Sigma.RotationDeg) / (double)checkedFrames.Count);
     }
 }
 

@@ -360,6 +360,11 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         var trackingDrifts = rows.Skip(1).Where(r => r.StartsWith("tracking,")).Select(r => double.Parse(Cell(r, "odometry_drift"), CultureInfo.InvariantCulture)).ToList();
         Assert.All(trackingDrifts, d => Assert.Contains(d, new[] { 0.05, 0.1, 0.2, 0.4, 0.8 }));
         Assert.Equal(trackingDrifts[^1], trackingJson.GetProperty("final_odometry_drift").GetDouble(), 6);
+        var covarianceJson = trackingJson.GetProperty("covariance");
+        Assert.Equal(summary.Modes.Single(m => m.Mode == EvaluationMode.Tracking).Accuracy.Frames - summary.Modes.Single(m => m.Mode == EvaluationMode.Tracking).Rejected,
+            covarianceJson.GetProperty("frames").GetInt32());
+        Assert.InRange(covarianceJson.GetProperty("within_two_sigma").GetDouble(), 0, 1);
+        Assert.Contains("Published covariance: median sigma", File.ReadAllText(Path.Combine(dir, "report.md")));
         // An accepted frame's published covariance holds at least the measurement's variance (5 cm per axis: √3 · 5 cm at a
         // first fix, less once odometry adds to it); a rejected frame has none.
         Assert.All(rows.Skip(1), row =>

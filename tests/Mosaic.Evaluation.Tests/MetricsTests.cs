@@ -132,6 +132,32 @@ public class MetricsTests
     }
 
     [Fact]
+    public void The_covariance_check_compares_each_accepted_frames_sigma_with_its_errors()
+    {
+        // Per axis 1 cm and 1 deg: a root-mean-square position sigma of √3 cm and rotation sigma of √3 deg.
+        var covariance = new double[36];
+        for (int i = 0; i < 6; i++)
+            covariance[7 * i] = i < 3 ? 1e-4 : Math.Pow(Math.PI / 180, 2);
+        FrameOutcome Fix(long stamp, double errorM, double errorDeg, bool accepted = true) => new(
+            new QueryFrame(stamp, Core.Geometry.Se3.Identity, null),
+            new LocalizationResult(stamp, LocalizerState.Tracking, accepted, null, accepted ? covariance : null, PoseSeed.Odometry, null, null,
+                accepted ? Rejection.None : Rejection.HighLoss, new StageTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero), [], new Image<ushort>(1, 1)),
+            errorM, errorDeg, FailureCause.None);
+
+        var check = CovarianceCheck.Of([Fix(1, 0.01, 1), Fix(2, 0.034, 1), Fix(3, 0.01, 3.5), Fix(4, 0.036, 1), Fix(5, 1, 90, accepted: false)])!;
+
+        var (position, rotation) = CovarianceCheck.Sigmas(covariance);
+        Assert.Equal(Math.Sqrt(3) * 0.01, position, 12);
+        Assert.Equal(Math.Sqrt(3), rotation, 12);
+        Assert.Equal(4, check.Frames); // the rejected frame has no covariance
+        Assert.Equal(position, check.MedianPositionSigma, 12);
+        Assert.Equal(0.5, check.WithinTwoSigma); // twice the sigma is 3.46 cm and 3.46 deg: 3.5 deg and 3.6 cm lie outside
+        Assert.Null(CovarianceCheck.Of([Fix(5, 1, 90, accepted: false)]));
+        Assert.Equal("median sigma 1.7 cm / 1.73 deg over 4 accepted frames, 50.0 % of them within twice it",
+            EvaluationReport.CovarianceText(ModeSummary.Of(EvaluationMode.Tracking, [Fix(1, 0.01, 1), Fix(2, 0.034, 1), Fix(3, 0.01, 3.5), Fix(4, 0.036, 1)])));
+    }
+
+    [Fact]
     public void Even_counts_take_the_mean_of_the_middle_two()
     {
         Assert.Equal(2.5, AccuracySummary.Median([4, 1, 3, 2]));

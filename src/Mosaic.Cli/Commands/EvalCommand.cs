@@ -196,5 +196,8 @@ internal static class EvalCommand
             string depth = mode.DepthRefined > 0 ? $"; {mode.DepthRefined} depth-refined" : "";
             AnsiConsole.MarkupLine(Markup.Escape($"{EvaluationReport.Name(mode.Mode)}: {mode.Rejected} rejected{EvaluationReport.RejectedByText(mode)}, {mode.WithoutPose} without pose{depth}; outside 5cm/5deg: {(failures.Any() ? string.Join(", ", failures) : "none")}{fromTruth}"));
         }
+        var covariances = summary.Modes.Where(m => m.Covariance is not null).Select(m => $"{EvaluationReport.Name(m.Mode)} {EvaluationReport.CovarianceText(m)}").ToList();
+        if (covariances.Count > 0)
+            AnsiConsole.MarkupLine(Markup.Escape($"Published covariance: {string.Join("; ", covariances)}"));
     }
 }
