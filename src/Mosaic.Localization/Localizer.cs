@@ -377,10 +377,11 @@ public sealed class Localizer
             var (measurement, sigma, sigmaDeg) = depthRefined
                 ? (depth!.MapFromCamera, _options.DepthSigma, _options.DepthSigmaDeg)
                 : (refined!.MapFromCamera, _options.MeasurementSigma, _options.MeasurementSigmaDeg);
+            double sigmaRad = sigmaDeg * Math.PI / 180;
             if (seed == PoseSeed.Odometry)
-                _fusion.Update(measurement, sigma, sigmaDeg * Math.PI / 180);
+                _fusion.Update(measurement, sigma, sigmaRad);
             else
-                _fusion.Start(measurement, sigma, sigmaDeg * Math.PI / 180);
+                _fusion.Start(measurement, sigma, sigmaRad);
             (_rejectedInRow, _travelledSinceFix) = (0, 0);
             State = LocalizerState.Tracking;
             covariance = PublishedCovariance(depthRefined ? null : refined!.Covariance, _fusion.Variance);
@@ -456,7 +457,7 @@ public sealed class Localizer
     /// <summary>
     /// The covariance published with an accepted pose: the refinement's (its shape: which directions the
     /// labels pin), plus the variance per axis the fusion holds for the pose. The refinement's alone treats
-    /// every pixel as independent and on redkitchen was 10-22 times smaller than the errors (README, "The
+    /// every pixel as independent and on redkitchen was 16-22 times smaller than the errors (README, "The
     /// node"); the fusion's is the measurement noise it assumes, reduced by what odometry adds. A depth-refined
     /// pose has only the fusion's, as the refinement's belongs to the label pose it replaced.
     /// </summary>

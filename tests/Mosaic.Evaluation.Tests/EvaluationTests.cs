@@ -363,7 +363,8 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         var covarianceJson = trackingJson.GetProperty("covariance");
         Assert.Equal(summary.Modes.Single(m => m.Mode == EvaluationMode.Tracking).Accuracy.Frames - summary.Modes.Single(m => m.Mode == EvaluationMode.Tracking).Rejected,
             covarianceJson.GetProperty("frames").GetInt32());
-        Assert.InRange(covarianceJson.GetProperty("within_two_sigma").GetDouble(), 0, 1);
+        // Real frames' errors lie within twice the published sigma (none did with the refiner's covariance alone).
+        Assert.InRange(covarianceJson.GetProperty("within_two_sigma").GetDouble(), 0.8, 1);
         Assert.Contains("Published covariance: median sigma", File.ReadAllText(Path.Combine(dir, "report.md")));
         // An accepted frame's published covariance holds at least the measurement's variance (5 cm per axis: √3 · 5 cm at a
         // first fix, less once odometry adds to it); a rejected frame has none.
