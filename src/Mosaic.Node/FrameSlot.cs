@@ -7,7 +7,8 @@ namespace Mosaic.Node;
 /// <param name="Camera">The camera model from the latest camera_info at receipt, or null.</param>
 /// <param name="ReceivedTicks"><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> at receipt, for latency.</param>
 /// <param name="Sequence">How many images had arrived with this one (1 for the first).</param>
-internal readonly record struct PendingFrame(TransportMessage Message, Core.Cameras.CameraModel? Camera, long ReceivedTicks, long Sequence);
+/// <param name="Epoch">How many times time had gone back when it arrived (<see cref="TimeJumps"/>): an image from before a jump is not localized after it.</param>
+internal readonly record struct PendingFrame(TransportMessage Message, Core.Cameras.CameraModel? Camera, long ReceivedTicks, long Sequence, int Epoch);
 
 /// <summary>
 /// Hand-over of images from the transport thread to the processing thread. Live, it holds only the

@@ -50,6 +50,12 @@ public sealed class LocalizationNode
     private InitialPose? _pendingInitialPose;
     private Se3? _mapFromOdom;
     private long _latestOdometryStamp = long.MinValue;
+    /// <summary>Judges every stamped input for time going back; guarded by <see cref="_tfLock"/>.</summary>
+    private readonly TimeJumps _timeJumps = new();
+    /// <summary>How many times time has gone back; an image carries the count at its arrival (<see cref="PendingFrame.Epoch"/>). Guarded by <see cref="_tfLock"/>.</summary>
+    private int _epoch;
+    /// <summary>The <see cref="_epoch"/> the localizer's state belongs to (processing thread only).</summary>
+    private int _localizerEpoch;
     private long _simTime;
     private long _lastDiagnostics = long.MinValue;
     private LocalizationResult? _lastResult;
@@ -242,7 +248,7 @@ public sealed class LocalizationNode
         {
             Bad(message.Topic, e.Message);
         }
-        Tick(message.ReceivedAt);
+        Tick(Now);
     }
 
     private void Bad(string topic, string reason)
@@ -265,8 +271,55 @@ public sealed class LocalizationNode
     {
         if (!ImageTypes.Contains(message.Type))
             throw new FormatException($"type {message.Type} is not an image type (sensor_msgs/msg/Image or CompressedImage)");
+        if (TryReadStamp(message) is { } stamp)
+            NoteStamp("images", stamp);
         long sequence = Interlocked.Increment(ref Statistics.FramesReceived);
-        _slot.Put(new PendingFrame(message, _camera, Stopwatch.GetTimestamp(), sequence), _cancellation);
+        int epoch;
+        lock (_tfLock)
+            epoch = _epoch;
+        _slot.Put(new PendingFrame(message, _camera, Stopwatch.GetTimestamp(), sequence, epoch), _cancellation);
+    }
+
+    /// <summary>The header stamp of an Image or CompressedImage (both start with a std_msgs/Header), or null when it cannot be read: decoding the image reports that.</summary>
+    private static long? TryReadStamp(TransportMessage message)
+    {
+        try
+        {
+            var reader = new Ros.Cdr.CdrReader(message.Data.Span);
+            return Header.Read(ref reader).Stamp.Nanoseconds;
+        }
+        catch (Exception e) when (e is Ros.Cdr.CdrException or FormatException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Takes the stamp of a message on one of the stamped inputs (<see cref="TimeJumps"/>). When time has gone
+    /// back (a bag replayed in a loop, a simulator reset) the odometry and depth history is cleared, as tf2
+    /// clears its buffer, since the later history would hide every sample that follows; and the pose is
+    /// forgotten before the next image (<see cref="Process"/>): the camera is somewhere else now, and odometry
+    /// cannot say where.
+    /// </summary>
+    private void NoteStamp(string stream, long stamp)
+    {
+        long back;
+        lock (_tfLock)
+        {
+            if (_timeJumps.Observe(stream, stamp) is not { } jump)
+                return;
+            back = jump;
+            _tf.ClearDynamic();
+            _latestOdometryStamp = long.MinValue;
+            _epoch++;
+        }
+        lock (_depthLock)
+            _depthImages.Clear();
+        long count = Interlocked.Increment(ref Statistics.TimeJumpsBack);
+        string text = $"time went back {back * 1e-9:F1} s on the {stream} (a bag replayed in a loop, or a simulator reset): odometry and depth history cleared, pose forgotten";
+        Statistics.Problem(text, Now);
+        if (IsPowerOfTen(count))
+            _logger.LogWarning("{Text} (#{Count}); relocalising", text, count);
     }
 
     private bool HasDepth => !string.IsNullOrWhiteSpace(_parameters.Topics.Depth);
@@ -281,6 +334,7 @@ public sealed class LocalizationNode
         // Image and CompressedImage both start with a std_msgs/Header; the payload is decoded only if paired.
         var reader = new Ros.Cdr.CdrReader(message.Data.Span);
         long stamp = Header.Read(ref reader).Stamp.Nanoseconds;
+        NoteStamp("depth images", stamp);
         lock (_depthLock)
         {
             _depthImages.Enqueue((stamp, message));
@@ -356,10 +410,13 @@ public sealed class LocalizationNode
     // A dynamic transform; those out of frames.odom are odometry and may end a wait in WaitForOdometry.
     private void AddOdometry(TransformStamped transform)
     {
+        bool odometry = transform.Header.FrameId.TrimStart('/') == _parameters.Frames.Odom;
+        if (odometry)
+            NoteStamp("odometry", transform.Header.Stamp.Nanoseconds);
         lock (_tfLock)
         {
             _tf.Add(transform, isStatic: false);
-            if (transform.Header.FrameId.TrimStart('/') == _parameters.Frames.Odom)
+            if (odometry)
                 _latestOdometryStamp = Math.Max(_latestOdometryStamp, transform.Header.Stamp.Nanoseconds);
         }
         _odometryArrived.Set();
@@ -392,8 +449,12 @@ public sealed class LocalizationNode
         _logger.LogInformation("initial pose received: ({X:F2}, {Y:F2}, {Z:F2}) in {Map}", mapFromBase.Translation.X, mapFromBase.Translation.Y, mapFromBase.Translation.Z, frame);
     }
 
-    private void OnClock(TransportMessage message) =>
-        Interlocked.Exchange(ref _simTime, RosSerializer.Deserialize<Clock>(message.Data.Span).Time.Nanoseconds);
+    private void OnClock(TransportMessage message)
+    {
+        long time = RosSerializer.Deserialize<Clock>(message.Data.Span).Time.Nanoseconds;
+        Interlocked.Exchange(ref _simTime, time);
+        NoteStamp("/clock", time);
+    }
 
     private void ProcessingLoop(CancellationToken cancellation)
     {
@@ -446,6 +507,13 @@ public sealed class LocalizationNode
         Se3? odomFromCamera = null;
         lock (_tfLock)
         {
+            // Checked with the lookups, under the lock that clears the history when time goes back, so an image
+            // from before a jump is never localized with what came after it.
+            if (pending.Epoch != _epoch)
+            {
+                Skip("the image came before time went back");
+                return;
+            }
             try
             {
                 baseFromCamera = BagFrameSource.ToSe3(_tf.Lookup(_parameters.Frames.Base, cameraFrame, stamp, TimeSpan.FromSeconds(_parameters.Odometry.Tolerance)));
@@ -469,6 +537,12 @@ public sealed class LocalizationNode
                         _logger.LogWarning("frame localized without odometry (#{Count}): {Reason}", without, e.Message);
                 }
             }
+        }
+        if (_localizerEpoch != pending.Epoch)
+        {
+            _localizer.Reset();
+            _mapFromOdom = null;
+            _localizerEpoch = pending.Epoch;
         }
         ApplyInitialPose(baseFromCamera, odomFromCamera, stamp);
         var depth = HasDepth ? DepthFor(stamp, cameraFrame, pending) : null;
@@ -710,7 +784,8 @@ public sealed class LocalizationNode
         long period = (long)(_parameters.Publish.DiagnosticsPeriod * 1e9);
         lock (_diagnosticsLock)
         {
-            if (_lastDiagnostics != long.MinValue && now - _lastDiagnostics < period)
+            // A clock that went back (use_sim_time over a looped bag) restarts the period instead of silencing diagnostics until it catches up.
+            if (_lastDiagnostics != long.MinValue && now >= _lastDiagnostics && now - _lastDiagnostics < period)
                 return;
             _lastDiagnostics = now;
         }

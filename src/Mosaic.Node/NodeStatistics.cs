@@ -42,6 +42,9 @@ public sealed class NodeStatistics
     /// <summary>/initialpose messages refused (wrong frame, bad numbers).</summary>
     public long InitialPosesRefused;
 
+    /// <summary>Times the stamps went back (a bag replayed in a loop, a simulator reset), each clearing the odometry history and the pose (<see cref="TimeJumps"/>).</summary>
+    public long TimeJumpsBack;
+
     /// <summary>The most recent problem, for the diagnostics message; null when none.</summary>
     public string? LastProblem { get; private set; }
 

@@ -278,6 +278,86 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         Assert.DoesNotContain(logger.Warnings, w => w.StartsWith("frame localized without odometry (#2)", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// <paramref name="pass"/> twice, as <c>ros2 bag play --loop</c> delivers it: the same messages again, received
+    /// half a second after the first pass ends, with the stamps they were recorded with. Also returns when the
+    /// second pass begins (receive time).
+    /// </summary>
+    private static (List<BagMessage> Messages, long SecondPassAt) Looped(List<BagMessage> pass)
+    {
+        Assert.True(pass.Max(m => m.Timestamp) - pass.Where(m => m.Topic.Name == ImageTopic).Min(m => m.Timestamp) > 1.2 * TimeJumps.Threshold.TotalSeconds * 1e9,
+            "a loop shorter than the threshold is not a jump");
+        long first = pass.Min(m => m.Timestamp), shift = pass.Max(m => m.Timestamp) + 500_000_000 - first;
+        return ([.. pass, .. pass.Select(m => m with { Timestamp = m.Timestamp + shift })], first + shift);
+    }
+
+    /// <summary><paramref name="messages"/> with only every <paramref name="n"/>-th image, so that a loop of seconds stays lean.</summary>
+    private static List<BagMessage> EveryNthImage(List<BagMessage> messages, int n)
+    {
+        var dropped = messages.Where(m => m.Topic.Name == ImageTopic).OrderBy(m => m.Timestamp).Where((_, i) => i % n != 0).ToHashSet();
+        return messages.Where(m => !dropped.Contains(m)).ToList();
+    }
+
+    [Fact]
+    public void A_drive_replayed_in_a_loop_is_localized_again_from_scratch_as_the_first_time()
+    {
+        // 11.8 s of the drive, longer than the 10 s of odometry history kept: without clearing that history when
+        // time goes back, the second pass's odometry samples fall before the first pass's last 10 s and are
+        // dropped, and its first images have none. An image every 2 s keeps it lean.
+        var pass = EveryNthImage(SampleMessages(8.0, 19.8), 12);
+        var (messages, _) = Looped(pass);
+        string bag = WriteBag(_temp.Combine("loop"), messages);
+        var logger = new WarningLog();
+
+        var (node, published) = RunNode(bag, logger: logger);
+
+        Assert.Equal(1, node.Statistics.TimeJumpsBack);
+        Assert.Equal(0, node.Statistics.FramesWithoutOdometry);
+        Assert.Single(logger.Warnings, w => w.StartsWith("time went back ", StringComparison.Ordinal) && w.Contains("a bag replayed in a loop"));
+        var diagnostics = Rosbag2Reader.Decode<DiagnosticArray>(published.Last(m => m.Topic.Name == "/diagnostics")).Status.Single();
+        Assert.Contains(diagnostics.Values, v => v.Key == "time_jumps_back" && v.Value == "1");
+
+        // The pose was forgotten at the jump, so the second pass is localized as the first was, from retrieval,
+        // to the bit. The first pass's last images may be overtaken by the loop and skipped. Poses are published
+        // in the order images are localized: the second pass starts where the stamps go back.
+        var poses = published.Where(m => m.Topic.Name == "/mosaic/pose").Select(m => Rosbag2Reader.Decode<PoseWithCovarianceStamped>(m)).ToList();
+        int loop = Enumerable.Range(1, poses.Count - 1).First(i => poses[i].Header.Stamp.Nanoseconds < poses[i - 1].Header.Stamp.Nanoseconds);
+        var firstPass = poses[..loop].ToDictionary(p => p.Header.Stamp.Nanoseconds, p => p.Pose);
+        var secondPass = poses[loop..].ToDictionary(p => p.Header.Stamp.Nanoseconds, p => p.Pose);
+        Assert.True(firstPass.Count >= 2);
+        Assert.Subset(secondPass.Keys.ToHashSet(), firstPass.Keys.ToHashSet());
+        foreach (var (stamp, pose) in firstPass)
+        {
+            Assert.Equal(pose.Pose, secondPass[stamp].Pose);
+            Assert.Equal(pose.Covariance, secondPass[stamp].Covariance);
+        }
+    }
+
+    [Fact]
+    public void With_use_sim_time_a_clock_that_goes_back_keeps_diagnostics_coming_and_counts_one_jump()
+    {
+        var pass = EveryNthImage(SampleMessages(Sample.QueryStart, Sample.QueryStart + 1.5), 2);
+        // ros2 bag play --clock: /clock carries the recorded time, here just before each image.
+        pass.AddRange(pass.Where(m => m.Topic.Name == ImageTopic)
+            .Select(m => Message("/clock", m.Timestamp - 1, new Clock(RosTime.FromNanoseconds(DriveMessages.HeaderOf(m).Stamp)))).ToList());
+        var (messages, secondPassAt) = Looped(pass);
+        string bag = WriteBag(_temp.Combine("loop-sim-time"), messages);
+
+        var (node, published) = RunNode(bag, new LocalizationParameters { Map = sample.MapPath, UseSimTime = true, Publish = { DiagnosticsPeriod = 0.05 } });
+
+        // /clock, images and odometry all go back at the loop; it is one jump.
+        Assert.Equal(1, node.Statistics.TimeJumpsBack);
+        Assert.Equal(0, node.Statistics.FramesWithoutOdometry);
+        // The clock of the second pass lies behind the first pass's last diagnostics; they go on all the same,
+        // stamped with /clock time, not only once at the end of the run.
+        var secondPass = published.Where(m => m.Topic.Name == "/diagnostics" && m.Timestamp >= secondPassAt)
+            .Select(m => Rosbag2Reader.Decode<DiagnosticArray>(m).Header.Stamp.Nanoseconds).ToList();
+        long firstImage = pass.Where(m => m.Topic.Name == ImageTopic).Min(m => DriveMessages.HeaderOf(m).Stamp);
+        long lastImage = pass.Where(m => m.Topic.Name == ImageTopic).Max(m => DriveMessages.HeaderOf(m).Stamp);
+        Assert.True(secondPass.Count >= 3, $"{secondPass.Count} diagnostics in the second pass");
+        Assert.All(secondPass, stamp => Assert.InRange(stamp, firstImage, lastImage));
+    }
+
     [Fact]
     public async Task A_live_node_without_images_warns_which_topic_it_waits_on_until_they_come()
     {
@@ -313,7 +393,17 @@ public sealed class ReplayTests(Sample sample) : IDisposable
 
     private sealed class WarningLog : ILogger
     {
-        public List<string> Warnings { get; } = [];
+        private readonly List<string> _warnings = [];
+
+        /// <summary>The warnings so far (the transport and processing threads both log).</summary>
+        public List<string> Warnings
+        {
+            get
+            {
+                lock (_warnings)
+                    return [.. _warnings];
+            }
+        }
 
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -322,7 +412,10 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (logLevel == LogLevel.Warning)
-                Warnings.Add(formatter(state, exception));
+            {
+                lock (_warnings)
+                    _warnings.Add(formatter(state, exception));
+            }
         }
     }
 

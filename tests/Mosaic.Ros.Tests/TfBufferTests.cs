@@ -71,6 +71,26 @@ public class TfBufferTests
     }
 
     [Fact]
+    public void After_time_jumps_back_only_a_buffer_cleared_of_dynamic_history_keeps_the_new_samples()
+    {
+        var tf = new TfBuffer();
+        tf.Add(T("base_link", "camera", 0, 0.5, Quaternion.Identity), isStatic: true);
+        for (int s = 0; s <= 20; s++)
+            tf.Add(T("odom", "base_link", s * 1_000_000_000L, s, Quaternion.Identity), isStatic: false);
+
+        // The drive starts again at 0 s: its samples fall before the kept 10 s and are dropped.
+        tf.Add(T("odom", "base_link", 0, 100, Quaternion.Identity), isStatic: false);
+        Assert.Equal(TfErrorKind.Extrapolation, Assert.Throws<TfException>(() => tf.Lookup("odom", "base_link", 0)).Kind);
+
+        tf.ClearDynamic();
+        Assert.Equal(TfErrorKind.UnknownFrame, Assert.Throws<TfException>(() => tf.Lookup("odom", "base_link", 0)).Kind);
+        Assert.Equal(0.5, tf.Lookup("base_link", "camera", 0).Translation.X);
+        tf.Add(T("odom", "base_link", 0, 100, Quaternion.Identity), isStatic: false);
+        tf.Add(T("odom", "base_link", 1_000_000_000, 101, Quaternion.Identity), isStatic: false);
+        Assert.Equal(100.5, tf.Lookup("odom", "base_link", 500_000_000).Translation.X, 12);
+    }
+
+    [Fact]
     public void Unknown_and_disconnected_frames_are_distinct_errors()
     {
         var tf = new TfBuffer();

@@ -75,6 +75,17 @@ public sealed class TfBuffer
     }
 
     /// <summary>
+    /// Forgets every dynamic transform and keeps the static ones, as tf2 does when time jumps back (a bag
+    /// replayed in a loop, a simulator reset): history from the later time would otherwise outrank
+    /// everything that follows, which falls before the cache window and is dropped.
+    /// </summary>
+    public void ClearDynamic()
+    {
+        foreach (string child in _edges.Where(e => !e.Value.IsStatic).Select(e => e.Key).ToList())
+            _edges.Remove(child);
+    }
+
+    /// <summary>
     /// T_target_source at <paramref name="time"/> (ns): maps points in <paramref name="source"/> to
     /// <paramref name="target"/>. Samples up to <paramref name="tolerance"/> outside an edge's history are
     /// clamped to its nearest end; further is an <see cref="TfErrorKind.Extrapolation"/> error. Inside the
