@@ -128,6 +128,7 @@ public static class EvaluationReport
                 ["frames_rejected"] = m.Rejected,
                 ["frames_rejected_by_gate"] = m.RejectedBy.ToDictionary(r => Snake(r.Key.ToString()), r => r.Value),
                 ["frames_without_pose"] = m.WithoutPose,
+                ["frames_not_moved"] = m.NotMoved,
                 ["frames_depth_refined"] = m.DepthRefined,
                 ["failures_by_cause"] = m.Causes.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["failures_outside_from_truth_by_cause"] = m.CausesOutsideFromTruth?.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
@@ -286,6 +287,8 @@ public static class EvaluationReport
             foreach (var l in mode.Latency)
                 md.Append(CultureInfo.InvariantCulture, $"| {l.Stage} | {l.P50:F0} | {l.P95:F0} | {l.Max:F0} |\n");
             md.Append(CultureInfo.InvariantCulture, $"\nRejected by the gates: {mode.Rejected}{RejectedByText(mode)}; without a pose: {mode.WithoutPose}. ");
+            if (mode.NotMoved > 0)
+                md.Append(CultureInfo.InvariantCulture, $"Not refined, the camera having hardly moved since the last refined frame (localizer.update_min_translation): {mode.NotMoved}. ");
             if (mode.DepthRefined > 0)
                 md.Append(CultureInfo.InvariantCulture, $"Depth-refined: {mode.DepthRefined}. ");
             md.Append("Seeds: " + string.Join(", ", mode.Seeds.Select(s => $"{s.Key} {s.Value}")) + ".\n\n");
@@ -371,6 +374,7 @@ public static class EvaluationReport
         FailureCause.Rejected => "rejected by the quality gates",
         FailureCause.RetrievalWrong => "retrieval wrong (chosen keyframe > 0.5 m or 20 deg away)",
         FailureCause.RefinementOff => "refinement off (accepted, seed fine, result outside)",
+        FailureCause.NotMoved => "not refined (hardly moved since the last refined frame)",
         _ => cause.ToString(),
     };
 

@@ -1,4 +1,5 @@
 using Mosaic.Core.Geometry;
+using Mosaic.Core.Imaging;
 using Mosaic.Localization;
 
 namespace Mosaic.Evaluation;
@@ -37,6 +38,9 @@ public enum FailureCause
 
     /// <summary>The seed was reasonable but the accepted refined pose is outside the threshold.</summary>
     RefinementOff,
+
+    /// <summary>Not refined, as the camera had hardly moved since the last refined frame (<see cref="Localization.Rejection.NotMoved"/>): the odometry prediction from that frame is outside.</summary>
+    NotMoved,
 }
 
 /// <summary>One frame of one mode.</summary>
@@ -112,7 +116,7 @@ public static class Evaluator
             }
             if (error is not null)
                 depthFailures.Add((frame.Stamp, error));
-            LocalizationResult? any = null;
+            Image<ushort>? labels = null;
             foreach (var mode in modes)
             {
                 var localizer = localizers[mode];
@@ -135,7 +139,7 @@ public static class Evaluator
                     input = new LocalizerFrame(frame.Stamp, image, drive.Camera, frame.OdomFromCamera, depth);
                 }
                 var result = localizer.Process(input);
-                any ??= result;
+                labels ??= result.QueryLabels;
                 outcomes[mode].Add(Outcome(frame, result));
             }
 
@@ -146,7 +150,8 @@ public static class Evaluator
                 odometryOnly.Add(Baseline(frame, pose));
                 withOdometry.Add((frame.GroundTruth, odom));
             }
-            var best = localizers[modes[0]].RankKeyframes(any!.QueryLabels).FirstOrDefault();
+            // A frame every mode left unrefined (the camera had hardly moved) is segmented here for the baseline alone.
+            var best = localizers[modes[0]].RankKeyframes(labels ?? localizers[modes[0]].SegmentQuery(new LocalizerFrame(frame.Stamp, image, drive.Camera))).FirstOrDefault();
             retrievalOnly.Add(Baseline(frame, best.Keyframe?.MapFromCamera));
             progress?.Report((double)++done / drive.Frames.Count);
         }
@@ -162,6 +167,8 @@ public static class Evaluator
             cause = FailureCause.None;
         else if (result.MapFromCamera is null)
             cause = FailureCause.NoPose;
+        else if (result.Rejection == Rejection.NotMoved)
+            cause = FailureCause.NotMoved;
         else if (!result.Accepted)
             cause = FailureCause.Rejected;
         else if (result.Seed == PoseSeed.Retrieval && RetrievedKeyframeFar(result, frame.GroundTruth))

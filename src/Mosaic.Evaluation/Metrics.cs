@@ -64,8 +64,9 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 /// <param name="Mode">The mode.</param>
 /// <param name="Accuracy">Accuracy of the poses it gave.</param>
 /// <param name="Latency">Per stage: segment, retrieve, hypotheses, refine, depth, total.</param>
-/// <param name="Rejected">Frames whose refined pose the gates rejected.</param>
+/// <param name="Rejected">Frames whose refined pose the gates rejected, or that had nothing to refine from.</param>
 /// <param name="RejectedBy"><paramref name="Rejected"/> by the gate that rejected them, every gate listed, so that a reader sees which one to tune.</param>
+/// <param name="NotMoved">Frames not refined because the camera had hardly moved since the last refined frame (<see cref="Localization.Rejection.NotMoved"/>).</param>
 /// <param name="WithoutPose">Frames with no pose at all.</param>
 /// <param name="Causes">Frames outside 5cm/5° by cause.</param>
 /// <param name="Seeds">Frames by the seed their refinement started from.</param>
@@ -83,7 +84,7 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
     IReadOnlyDictionary<Localization.Rejection, int> RejectedBy, int WithoutPose,
     IReadOnlyDictionary<FailureCause, int> Causes, IReadOnlyDictionary<Localization.PoseSeed, int> Seeds,
     IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null, int DepthRefined = 0, double FinalOdometryDrift = double.NaN,
-    CovarianceCheck? Covariance = null)
+    CovarianceCheck? Covariance = null, int NotMoved = 0)
 {
     /// <summary>
     /// Summarises one mode's frames; <paramref name="fromTruth"/>, the same drive's frames in
@@ -109,13 +110,14 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
             outsideFromTruth = causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c && failedFromTruth.Contains(f.Frame.Stamp)));
         }
         return new ModeSummary(mode, AccuracySummary.Of(frames.Select(f => (f.TranslationError, f.RotationErrorDeg)).ToList()), latency,
-            frames.Count(f => !f.Result.Accepted),
-            Enum.GetValues<Localization.Rejection>().Where(r => r != Localization.Rejection.None).ToDictionary(r => r, r => frames.Count(f => f.Result.Rejection == r)),
+            frames.Count(f => !f.Result.Accepted && f.Result.Rejection != Localization.Rejection.NotMoved),
+            Enum.GetValues<Localization.Rejection>().Where(r => r is not (Localization.Rejection.None or Localization.Rejection.NotMoved))
+                .ToDictionary(r => r, r => frames.Count(f => f.Result.Rejection == r)),
             frames.Count(f => f.Result.MapFromCamera is null),
             causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
             frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()),
             outsideFromTruth, frames.Count(f => f.Result.DepthRefined), frames.Count == 0 ? double.NaN : frames[^1].Result.OdometryDrift,
-            CovarianceCheck.Of(frames));
+            CovarianceCheck.Of(frames), frames.Count(f => f.Result.Rejection == Localization.Rejection.NotMoved));
     }
 }
 

@@ -69,6 +69,12 @@ public enum Rejection
     /// (<see cref="LocalizerOptions.RelocalisationConfirmations"/>).
     /// </summary>
     Unconfirmed,
+
+    /// <summary>
+    /// Not refined: while tracking, the camera has moved and turned less than <see cref="LocalizerOptions.UpdateMinTranslation"/>
+    /// and <see cref="LocalizerOptions.UpdateMinRotationDeg"/> since the last refined frame; the pose is the odometry prediction.
+    /// </summary>
+    NotMoved,
 }
 
 /// <summary>One camera frame handed to the <see cref="Localizer"/>.</summary>
@@ -123,10 +129,10 @@ public sealed record RetrievalHypothesis(Keyframe? Keyframe, double Similarity, 
 /// <param name="Seed">Where the refinement started.</param>
 /// <param name="SeedMapFromCamera">The pose the refinement started from.</param>
 /// <param name="Refined">The refinement's result, accepted or not; null when nothing was refined.</param>
-/// <param name="Rejection">Why the refined pose was rejected, or <see cref="Rejection.None"/>.</param>
+/// <param name="Rejection">Why the refined pose was rejected, or why nothing was refined; <see cref="Rejection.None"/> when accepted.</param>
 /// <param name="Times">Per-stage wall times.</param>
 /// <param name="Hypotheses">Retrieval hypotheses, best-ranked first (empty when retrieval did not run).</param>
-/// <param name="QueryLabels">The query's labels at the segmenter's level, undistorted.</param>
+/// <param name="QueryLabels">The query's labels at the segmenter's level, undistorted; null when the frame was not refined because the camera had hardly moved (<see cref="Rejection.NotMoved"/>), which is not even segmented.</param>
 /// <param name="Depth">What aligning the frame's depth with the map gave, starting from the accepted label pose; null when not run.</param>
 /// <param name="DepthRefined">Whether <paramref name="Depth"/> passed its gates and gave the pose.</param>
 /// <param name="OdometryDrift">
@@ -146,7 +152,7 @@ public sealed record LocalizationResult(
     Rejection Rejection,
     StageTimes Times,
     IReadOnlyList<RetrievalHypothesis> Hypotheses,
-    Image<ushort> QueryLabels,
+    Image<ushort>? QueryLabels,
     DepthAlignmentResult? Depth = null,
     bool DepthRefined = false,
     double OdometryDrift = double.NaN);
@@ -189,6 +195,8 @@ public sealed class Localizer
 
     private readonly OdometryFusion _fusion;
     private Se3? _lastOdometry;
+    /// <summary>The odometry and stamp of the last refined frame, from which <see cref="NotMoved"/> measures.</summary>
+    private (Se3 Odometry, long Stamp)? _lastRefined;
     private Se3? _initialPose;
     private double _travelledSinceFix;
     private int _rejectedInRow;
@@ -299,7 +307,7 @@ public sealed class Localizer
     /// <summary>Forgets the pose: the next frame starts uninitialised.</summary>
     public void Reset()
     {
-        (_lastOdometry, _initialPose, _travelledSinceFix, _rejectedInRow, _unconfirmed) = (null, null, 0, 0, null);
+        (_lastOdometry, _lastRefined, _initialPose, _travelledSinceFix, _rejectedInRow, _unconfirmed) = (null, null, null, 0, 0, null);
         _fusion.Reset();
         State = LocalizerState.Uninitialised;
     }
@@ -308,13 +316,21 @@ public sealed class Localizer
     public LocalizationResult Process(LocalizerFrame frame)
     {
         var clock = Stopwatch.StartNew();
-        var labels = Segment(frame);
+        Se3? prediction = Predict(frame.OdomFromCamera, out var motionSeed);
+        _lastOdometry = frame.OdomFromCamera;
+        if (_initialPose is null && NotMoved(frame, motionSeed))
+        {
+            // Not even segmented: a parked robot costs next to nothing. State, rejections and the fusion
+            // stand, and the pose is the prediction, as for a rejected frame.
+            return new LocalizationResult(frame.Stamp, State, false, _fusion.Pose, null, motionSeed, prediction, null, Rejection.NotMoved,
+                new StageTimes(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero), [], null, OdometryDrift: _fusion.Drift);
+        }
+        _lastRefined = frame.OdomFromCamera is { } odometry ? (odometry, frame.Stamp) : null;
+
+        var labels = SegmentQuery(frame);
         var query = LabelDistributionImage.FromLabels(labels, _segmenter.LabelCount);
         var camera = frame.Camera.Intrinsics.AtLevel(_segmenter.Level);
         var segmentTime = clock.Elapsed;
-
-        Se3? prediction = Predict(frame.OdomFromCamera, out var motionSeed);
-        _lastOdometry = frame.OdomFromCamera;
         var retrieveTime = TimeSpan.Zero;
         var hypothesesTime = TimeSpan.Zero;
         IReadOnlyList<RetrievalHypothesis> hypotheses = [];
@@ -414,7 +430,8 @@ public sealed class Localizer
             .ToList();
     }
 
-    private Image<ushort> Segment(LocalizerFrame frame)
+    /// <summary>The frame's labels at the segmenter's level, undistorted: what <see cref="Process"/> refines against.</summary>
+    public Image<ushort> SegmentQuery(LocalizerFrame frame)
     {
         var raw = _segmenter.Segment(frame.Image);
         if (frame.Camera.IsPinhole)
@@ -440,6 +457,22 @@ public sealed class Localizer
         if (_unconfirmed is { } unconfirmed)
             _unconfirmed = unconfirmed with { Pose = unconfirmed.Pose * increment };
         return _fusion.Pose;
+    }
+
+    /// <summary>
+    /// Whether the frame can go unrefined (<see cref="LocalizerOptions.UpdateMinTranslation"/>): tracking by odometry
+    /// from an accepted frame, and since the last refined one the camera has moved and turned less than the
+    /// update thresholds, within <see cref="LocalizerOptions.UpdateMaxInterval"/>. After a rejection every frame
+    /// is refined, so that a bad view is tried again and the localizer can get lost and relocalise.
+    /// </summary>
+    private bool NotMoved(LocalizerFrame frame, PoseSeed seed)
+    {
+        if (seed != PoseSeed.Odometry || State != LocalizerState.Tracking || _rejectedInRow > 0
+            || _lastRefined is not { } last || frame.OdomFromCamera is not { } now)
+            return false;
+        var (moved, turned) = Se3.Distance(last.Odometry, now);
+        return moved < _options.UpdateMinTranslation && turned < _options.UpdateMinRotationDeg * Math.PI / 180
+            && frame.Stamp - last.Stamp < _options.UpdateMaxInterval * 1e9;
     }
 
     /// <summary>

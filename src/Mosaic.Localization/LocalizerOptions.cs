@@ -191,6 +191,26 @@ public sealed record LocalizerOptions
     /// </summary>
     public int RelocalisationConfirmations { get; init; } = 3;
 
+    /// <summary>
+    /// While tracking with odometry, a frame is not refined when the camera has moved less than this (metres)
+    /// and turned less than <see cref="UpdateMinRotationDeg"/> since the last refined frame, and that frame was
+    /// accepted less than <see cref="UpdateMaxInterval"/> ago: its pose is the odometry prediction
+    /// (<see cref="Rejection.NotMoved"/>). As nav2 AMCL's update_min_d and update_min_a, so that a parked robot
+    /// does not keep the CPU busy refining the same view; the odometry's drift over a centimetre is far below
+    /// the refinement's error. Either 0: every frame is refined.
+    /// </summary>
+    public double UpdateMinTranslation { get; init; } = 0.01;
+
+    /// <summary>The turn (degrees) below which a frame is not refined; see <see cref="UpdateMinTranslation"/>.</summary>
+    public double UpdateMinRotationDeg { get; init; } = 1;
+
+    /// <summary>
+    /// Seconds after which a frame is refined however little the camera moved (<see cref="UpdateMinTranslation"/>),
+    /// so that a camera carried off without its odometry noticing (a kidnapped robot) is found out: its next
+    /// refinement is rejected, and after <see cref="MaxRejectedFrames"/> every frame is refined and relocalised.
+    /// </summary>
+    public double UpdateMaxInterval { get; init; } = 1;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -240,6 +260,8 @@ public sealed record LocalizerOptions
             throw new ArgumentException($"localizer.max_rejected_frames {MaxRejectedFrames} must be at least 1");
         if (RelocalisationConfirmations < 0)
             throw new ArgumentException($"localizer.relocalisation_confirmations {RelocalisationConfirmations} must be at least 0");
+        if (!(UpdateMinTranslation >= 0) || !(UpdateMinRotationDeg >= 0) || !(UpdateMaxInterval >= 0) || !double.IsFinite(UpdateMaxInterval))
+            throw new ArgumentException("localizer.update_min_translation and update_min_rotation_deg must be non-negative, update_max_interval non-negative and finite");
     }
 
     /// <summary>

@@ -551,6 +551,8 @@ public sealed class LocalizationNode
         Interlocked.Increment(ref Statistics.FramesProcessed);
         if (result.Refined is not null)
             Interlocked.Increment(ref result.Accepted ? ref Statistics.PosesAccepted : ref Statistics.PosesRejected);
+        else if (result.Rejection == Rejection.NotMoved)
+            Interlocked.Increment(ref Statistics.FramesNotMoved);
         if (result.DepthRefined)
             Interlocked.Increment(ref Statistics.PosesDepthRefined);
         Publish(result, header, baseFromCamera, odomFromCamera, camera);
@@ -756,7 +758,7 @@ public sealed class LocalizationNode
 
     private void PublishDebugImages(LocalizationResult result, Se3 mapFromCamera, CameraModel camera, Header header)
     {
-        var query = result.QueryLabels;
+        var query = result.QueryLabels!; // an accepted frame was segmented
         var pinhole = camera.Intrinsics.AtLevel(_localizer.Segmenter.Level);
         var rendered = _renderer.RenderHardLabels(mapFromCamera.Inverse(), pinhole);
         foreach (var (labels, publisher) in new[] { (query, _debugQueryPublisher!), (rendered, _debugRenderedPublisher!) })

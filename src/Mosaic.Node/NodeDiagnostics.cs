@@ -32,6 +32,7 @@ public static class NodeDiagnostics
             new("frames_without_odometry", statistics.FramesWithoutOdometry.ToString(CultureInfo.InvariantCulture)),
             new("poses_accepted", statistics.PosesAccepted.ToString(CultureInfo.InvariantCulture)),
             new("poses_rejected", statistics.PosesRejected.ToString(CultureInfo.InvariantCulture)),
+            new("frames_not_moved", statistics.FramesNotMoved.ToString(CultureInfo.InvariantCulture)),
             new("frames_without_depth", statistics.FramesWithoutDepth.ToString(CultureInfo.InvariantCulture)),
             new("poses_depth_refined", statistics.PosesDepthRefined.ToString(CultureInfo.InvariantCulture)),
             new("bad_messages", statistics.BadMessages.Values.Sum().ToString(CultureInfo.InvariantCulture)),

@@ -24,6 +24,9 @@ public sealed class NodeStatistics
     /// <summary>Refined poses rejected by the quality gates.</summary>
     public long PosesRejected;
 
+    /// <summary>Frames not refined because the camera had hardly moved since the last refined one (localizer.update_min_translation).</summary>
+    public long FramesNotMoved;
+
     /// <summary>Images skipped before localization: no camera_info yet, no transform to the camera, undecodable.</summary>
     public long FramesSkipped;
 

@@ -62,6 +62,24 @@ public class MetricsTests
     }
 
     [Fact]
+    public void Frames_left_unrefined_because_the_camera_hardly_moved_are_counted_apart_from_rejections()
+    {
+        var frames = new[]
+        {
+            Outcome(1, FailureCause.None, Rejection.NotMoved), Outcome(2, FailureCause.NotMoved, Rejection.NotMoved),
+            Outcome(3, FailureCause.Rejected, Rejection.LowCoverage), Outcome(4, FailureCause.None),
+        };
+
+        var summary = ModeSummary.Of(EvaluationMode.Tracking, frames);
+
+        Assert.Equal(2, summary.NotMoved);
+        Assert.Equal(1, summary.Rejected);
+        Assert.False(summary.RejectedBy.ContainsKey(Rejection.NotMoved));
+        Assert.Equal(" (low coverage 1)", EvaluationReport.RejectedByText(summary));
+        Assert.Equal(1, summary.Causes[FailureCause.NotMoved]);
+    }
+
+    [Fact]
     public void Failures_are_counted_as_outside_from_the_truth_only_where_the_same_frame_failed_from_its_true_pose()
     {
         var retrieval = new[]

@@ -17,6 +17,8 @@ namespace Mosaic.Localization.Tests;
 public class LocalizerTests
 {
     private const int K = 16;
+    /// <summary>Frames a second apart: a camera odometry says stood still is refined again after localizer.update_max_interval.</summary>
+    private const long Second = 1_000_000_000;
     private static readonly CameraModel Camera = new(SyntheticRoom.Camera.AtLevel(1), DistortionModel.None);
     private static readonly Lazy<CpuLabelRenderer<float>> Room = new(() => new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7)));
     /// <summary>The room coarsened to 6 cm cubes: the localizer's coarse copy of the map.</summary>
@@ -199,7 +201,7 @@ public class LocalizerTests
         Assert.False(full.GradientEvaluations.ContainsKey(coarsestWidth));
         Assert.Equal(result.Hypotheses.Count, full.LossEvaluations[coarsestWidth]);
         var best = result.Hypotheses.Single(h => h.Refined == result.SeedMapFromCamera);
-        var query = LabelDistributionImage.FromLabels(result.QueryLabels, K).Downsample(1 << Options.CoarsestLevel);
+        var query = LabelDistributionImage.FromLabels(result.QueryLabels!, K).Downsample(1 << Options.CoarsestLevel);
         Assert.Equal(Room.Value.Evaluate(best.Refined.Inverse(), Camera.Intrinsics.AtLevel(Options.CoarsestLevel), query, withGradient: false).Loss, best.Loss, 6);
         Assert.True(result.Accepted, result.Rejection.ToString());
         var (t, r) = Se3.Distance(result.MapFromCamera!.Value, truth);
@@ -327,7 +329,7 @@ public class LocalizerTests
         // What odometry reports: no jump, then the camera's own motion.
         Se3 Odometry(int i) => here * there[0].Inverse() * there[i];
 
-        var carried = Enumerable.Range(0, 4).Select(i => localizer.Process(new LocalizerFrame(1 + i, Photo(there[i]), Camera, Odometry(i)))).ToList();
+        var carried = Enumerable.Range(0, 4).Select(i => localizer.Process(new LocalizerFrame((1 + i) * Second, Photo(there[i]), Camera, Odometry(i)))).ToList();
 
         Assert.False(carried[0].Accepted); // tracking from where odometry says the camera is
         Assert.All(carried.Skip(1).Take(confirmations + 1), r => Assert.Equal(PoseSeed.Retrieval, r.Seed));
@@ -400,7 +402,7 @@ public class LocalizerTests
         localizer.SetInitialPose(truth[0]);
         var first = localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0]));
         // Odometry claims the camera stood still; it moved 3 cm.
-        var result = localizer.Process(new LocalizerFrame(1, Photo(truth[1]), Camera, truth[0]));
+        var result = localizer.Process(new LocalizerFrame(Second, Photo(truth[1]), Camera, truth[0]));
 
         Assert.False(result.Accepted);
         Assert.Equal(Rejection.LargeCorrection, result.Rejection);
@@ -541,6 +543,58 @@ public class LocalizerTests
     }
 
     [Fact]
+    public void A_camera_that_has_hardly_moved_since_the_last_refined_frame_is_not_refined_until_it_moves_or_a_second_passes()
+    {
+        var truth = Walk(11);
+        var localizer = Create();
+        localizer.SetInitialPose(truth[0]);
+        var still = Nudge(truth[0], 0.004, 0.3);
+        // Stamps (ms) and where odometry puts the camera: it stands nearly still, then moves 3 cm.
+        (long Ms, Se3 Pose)[] frames = [(0, truth[0]), (100, still), (200, still), (1000, still), (1100, truth[1]), (1200, truth[1])];
+
+        var results = frames.Select(f => localizer.Process(new LocalizerFrame(f.Ms * 1_000_000, Photo(f.Pose), Camera, f.Pose))).ToList();
+
+        Assert.Equal([Rejection.None, Rejection.NotMoved, Rejection.NotMoved, Rejection.None, Rejection.None, Rejection.NotMoved], results.Select(r => r.Rejection));
+        var skipped = results.Where(r => r.Rejection == Rejection.NotMoved).ToList();
+        Assert.All(skipped, r => Assert.Null(r.Refined));
+        Assert.All(skipped, r => Assert.Null(r.Covariance));
+        Assert.All(skipped, r => Assert.Equal(LocalizerState.Tracking, r.State));
+        Assert.All(skipped, r => Assert.Equal(PoseSeed.Odometry, r.Seed));
+        // Its pose is the odometry prediction, and it is not even segmented.
+        Assert.True(Se3.Distance(results[2].MapFromCamera!.Value, results[0].MapFromCamera!.Value * truth[0].Inverse() * still).Translation < 1e-9);
+        Assert.All(skipped, r => Assert.Null(r.QueryLabels));
+        Assert.All(skipped, r => Assert.Equal(TimeSpan.Zero, r.Times.Total));
+    }
+
+    [Fact]
+    public void After_a_rejection_every_frame_is_refined_however_little_the_camera_moved()
+    {
+        var truth = Walk(12);
+        var localizer = Create();
+        localizer.SetInitialPose(truth[0]);
+        Assert.True(localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0])).Accepted);
+        var black = new RgbImage(Camera.Intrinsics.Width, Camera.Intrinsics.Height, new byte[3 * Camera.Intrinsics.Width * Camera.Intrinsics.Height]);
+
+        // Moved 3 cm into a view the map does not cover, then stands there.
+        var results = Enumerable.Range(1, 3).Select(i => localizer.Process(new LocalizerFrame(i * 100_000_000L, black, Camera, truth[1]))).ToList();
+
+        Assert.All(results, r => Assert.Equal(Rejection.LowCoverage, r.Rejection));
+    }
+
+    [Fact]
+    public void With_update_thresholds_of_zero_every_frame_is_refined()
+    {
+        var truth = Walk(11);
+        var localizer = Create(options: Options with { UpdateMinTranslation = 0 });
+        localizer.SetInitialPose(truth[0]);
+
+        var results = Enumerable.Range(0, 3).Select(i => localizer.Process(new LocalizerFrame(i, Photo(truth[0]), Camera, truth[0]))).ToList();
+
+        Assert.All(results, r => Assert.NotNull(r.Refined));
+        Assert.All(results, r => Assert.True(r.Accepted, r.Rejection.ToString()));
+    }
+
+    [Fact]
     public void Options_out_of_range_are_named()
     {
         var e = Assert.Throws<ArgumentException>(() => Create(options: Options with { MinCoverage = 1.5 }));
@@ -552,5 +606,7 @@ public class LocalizerTests
         Assert.Contains("depth_min_support", e.Message);
         e = Assert.Throws<ArgumentException>(() => Create(options: Options with { DepthPixelStride = 0 }));
         Assert.Contains("depth_pixel_stride", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Create(options: Options with { UpdateMaxInterval = double.PositiveInfinity }));
+        Assert.Contains("update_max_interval", e.Message);
     }
 }

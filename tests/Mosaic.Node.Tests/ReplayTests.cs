@@ -358,6 +358,50 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         Assert.All(secondPass, stamp => Assert.InRange(stamp, firstImage, lastImage));
     }
 
+    /// <summary>
+    /// A parked camera: the sample's first query image and its odometry, sent again every 100 ms for 2.5 s with
+    /// new stamps (26 frames), with camera_info and /tf_static.
+    /// </summary>
+    private static List<BagMessage> Parked()
+    {
+        var window = SampleMessages(Sample.QueryStart, Sample.QueryStart + 0.05);
+        var image = window.First(m => m.Topic.Name == ImageTopic);
+        var compressed = Rosbag2Reader.Decode<CompressedImage>(image);
+        var odometry = Rosbag2Reader.Decode<Odometry>(window.First(m => m.Topic.Name == "/odom" && Rosbag2Reader.Decode<Odometry>(m).Header.Stamp == compressed.Header.Stamp));
+        var messages = window.Where(m => m.Topic.Name is "/tf_static" || m.Topic.Name == InfoTopic && m.Timestamp < image.Timestamp).ToList();
+        for (int k = 0; k <= 25; k++)
+        {
+            long shift = k * 100_000_000L;
+            var stamp = RosTime.FromNanoseconds(compressed.Header.Stamp.Nanoseconds + shift);
+            messages.Add(Message(ImageTopic, image.Timestamp + shift, compressed with { Header = compressed.Header with { Stamp = stamp } }));
+            messages.Add(Message("/odom", image.Timestamp + shift + 1, odometry with { Header = odometry.Header with { Stamp = stamp } }));
+        }
+        return messages;
+    }
+
+    [Fact]
+    public void A_parked_camera_is_refined_once_a_second_and_its_other_frames_are_not_even_segmented()
+    {
+        string bag = WriteBag(_temp.Combine("parked"), Parked());
+
+        var (node, published) = RunNode(bag);
+
+        // Refined at 0 s (relocalised by retrieval), 1 s and 2 s (localizer.update_max_interval); every other frame
+        // keeps the odometry prediction (localizer.update_min_translation).
+        Assert.Equal(26, node.Statistics.FramesProcessed);
+        Assert.Equal(3, node.Statistics.PosesAccepted + node.Statistics.PosesRejected);
+        Assert.Equal(23, node.Statistics.FramesNotMoved);
+        var last = Rosbag2Reader.Decode<DiagnosticArray>(published.Last(m => m.Topic.Name == "/diagnostics")).Status.Single();
+        Assert.Contains(last.Values, v => v.Key == "frames_not_moved" && v.Value == "23");
+        Assert.Equal(node.Statistics.PosesAccepted, published.Count(m => m.Topic.Name == "/mosaic/pose"));
+        // map -> odom is re-sent after every frame all the same.
+        Assert.Equal(26, published.Count(m => m.Topic.Name == "/tf"));
+
+        var (everyFrame, _) = RunNode(bag, new LocalizationParameters { Map = sample.MapPath, Localizer = new LocalizerOptions { UpdateMinTranslation = 0 } });
+        Assert.Equal(26, everyFrame.Statistics.PosesAccepted + everyFrame.Statistics.PosesRejected);
+        Assert.Equal(0, everyFrame.Statistics.FramesNotMoved);
+    }
+
     [Fact]
     public async Task A_live_node_without_images_warns_which_topic_it_waits_on_until_they_come()
     {

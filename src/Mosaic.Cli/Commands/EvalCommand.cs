@@ -193,7 +193,7 @@ internal static class EvalCommand
         {
             var failures = mode.Causes.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}");
             string fromTruth = mode.CausesOutsideFromTruth is { } outside && failures.Any() ? $"; {outside.Values.Sum()} of them outside from the truth too" : "";
-            string depth = mode.DepthRefined > 0 ? $"; {mode.DepthRefined} depth-refined" : "";
+            string depth = (mode.DepthRefined > 0 ? $"; {mode.DepthRefined} depth-refined" : "") + (mode.NotMoved > 0 ? $"; {mode.NotMoved} not refined, hardly moved" : "");
             AnsiConsole.MarkupLine(Markup.Escape($"{EvaluationReport.Name(mode.Mode)}: {mode.Rejected} rejected{EvaluationReport.RejectedByText(mode)}, {mode.WithoutPose} without pose{depth}; outside 5cm/5deg: {(failures.Any() ? string.Join(", ", failures) : "none")}{fromTruth}"));
         }
         var covariances = summary.Modes.Where(m => m.Covariance is not null).Select(m => $"{EvaluationReport.Name(m.Mode)} {EvaluationReport.CovarianceText(m)}").ToList();
