@@ -814,7 +814,8 @@ public sealed class LocalizationNode
     public string Summary()
     {
         var latency = Statistics.LatencyPercentiles();
-        return $"{Statistics.FramesReceived} images received, {Statistics.FramesProcessed} localized ({Statistics.PosesAccepted} accepted, {Statistics.PosesRejected} rejected), " +
+        string notMoved = Statistics.FramesNotMoved > 0 ? $", {Statistics.FramesNotMoved} not refined, hardly moved" : "";
+        return $"{Statistics.FramesReceived} images received, {Statistics.FramesProcessed} localized ({Statistics.PosesAccepted} accepted, {Statistics.PosesRejected} rejected{notMoved}), " +
             $"{FramesDropped} dropped, {Statistics.FramesSkipped} skipped, {Statistics.BadMessages.Values.Sum()} bad messages" +
             (latency is { } l ? $"; latency p50 {l.P50:F0} ms, p95 {l.P95:F0} ms" : "");
     }
