@@ -71,8 +71,9 @@ public enum Rejection
     Unconfirmed,
 
     /// <summary>
-    /// Not refined: while tracking, the camera has moved and turned less than <see cref="LocalizerOptions.UpdateMinTranslation"/>
-    /// and <see cref="LocalizerOptions.UpdateMinRotationDeg"/> since the last refined frame; the pose is the odometry prediction.
+    /// Not refined: the camera has moved and turned less than <see cref="LocalizerOptions.UpdateMinTranslation"/>
+    /// and <see cref="LocalizerOptions.UpdateMinRotationDeg"/> since the last refined frame, which was accepted or a
+    /// failed relocalisation; the pose is the odometry prediction.
     /// </summary>
     NotMoved,
 }
@@ -460,15 +461,17 @@ public sealed class Localizer
     }
 
     /// <summary>
-    /// Whether the frame can go unrefined (<see cref="LocalizerOptions.UpdateMinTranslation"/>): tracking by odometry
-    /// from an accepted frame, and since the last refined one the camera has moved and turned less than the
-    /// update thresholds, within <see cref="LocalizerOptions.UpdateMaxInterval"/>. After a rejection every frame
-    /// is refined, so that a bad view is tried again and the localizer can get lost and relocalise.
+    /// Whether the frame can go unrefined (<see cref="LocalizerOptions.UpdateMinTranslation"/>): since the last
+    /// refined frame the camera has moved and turned less than the update thresholds, within
+    /// <see cref="LocalizerOptions.UpdateMaxInterval"/>, and that frame was either accepted while tracking or a
+    /// failed relocalisation (the same view would fail again: a robot parked outside the map retries once a
+    /// second). After a rejection while tracking every frame is refined, so that the localizer gets lost and
+    /// relocalises without waiting.
     /// </summary>
     private bool NotMoved(LocalizerFrame frame, PoseSeed seed)
     {
-        if (seed != PoseSeed.Odometry || State != LocalizerState.Tracking || _rejectedInRow > 0
-            || _lastRefined is not { } last || frame.OdomFromCamera is not { } now)
+        bool settled = State == LocalizerState.Tracking ? _rejectedInRow == 0 : State == LocalizerState.Relocalising;
+        if (seed != PoseSeed.Odometry || !settled || _lastRefined is not { } last || frame.OdomFromCamera is not { } now)
             return false;
         var (moved, turned) = Se3.Distance(last.Odometry, now);
         return moved < _options.UpdateMinTranslation && turned < _options.UpdateMinRotationDeg * Math.PI / 180

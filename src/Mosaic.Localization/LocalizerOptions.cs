@@ -192,12 +192,13 @@ public sealed record LocalizerOptions
     public int RelocalisationConfirmations { get; init; } = 3;
 
     /// <summary>
-    /// While tracking with odometry, a frame is not refined when the camera has moved less than this (metres)
-    /// and turned less than <see cref="UpdateMinRotationDeg"/> since the last refined frame, and that frame was
-    /// accepted less than <see cref="UpdateMaxInterval"/> ago: its pose is the odometry prediction
-    /// (<see cref="Rejection.NotMoved"/>). As nav2 AMCL's update_min_d and update_min_a, so that a parked robot
-    /// does not keep the CPU busy refining the same view; the odometry's drift over a centimetre is far below
-    /// the refinement's error. Either 0: every frame is refined.
+    /// With odometry, a frame is not refined when the camera has moved less than this (metres) and turned less
+    /// than <see cref="UpdateMinRotationDeg"/> since the last refined frame, less than <see cref="UpdateMaxInterval"/>
+    /// ago, and that frame was accepted while tracking or was a relocalisation that failed: its pose is the
+    /// odometry prediction (<see cref="Rejection.NotMoved"/>). As nav2 AMCL's update_min_d and update_min_a, so
+    /// that a parked robot does not keep the CPU busy refining, or failing to relocalise in, the same view; the
+    /// odometry's drift over a centimetre is far below the refinement's error. After a rejection while tracking
+    /// every frame is refined until the localizer is lost. Either 0: every frame is refined.
     /// </summary>
     public double UpdateMinTranslation { get; init; } = 0.01;
 

@@ -17,7 +17,7 @@ namespace Mosaic.Localization.Tests;
 public class LocalizerTests
 {
     private const int K = 16;
-    /// <summary>Frames a second apart: a camera odometry says stood still is refined again after localizer.update_max_interval.</summary>
+    /// <summary>Frames a second apart: a camera odometry says stood still is refined again after localizer.update_max_interval, as a relocalisation that failed is retried.</summary>
     private const long Second = 1_000_000_000;
     private static readonly CameraModel Camera = new(SyntheticRoom.Camera.AtLevel(1), DistortionModel.None);
     private static readonly Lazy<CpuLabelRenderer<float>> Room = new(() => new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7)));
@@ -292,7 +292,7 @@ public class LocalizerTests
         Assert.True(localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0])).Accepted);
         var black = new RgbImage(Camera.Intrinsics.Width, Camera.Intrinsics.Height, new byte[3 * Camera.Intrinsics.Width * Camera.Intrinsics.Height]);
 
-        var blind = Enumerable.Range(1, 3).Select(i => localizer.Process(new LocalizerFrame(i, black, Camera, truth[i]))).ToList();
+        var blind = Enumerable.Range(1, 3).Select(i => localizer.Process(new LocalizerFrame(i * Second, black, Camera, truth[i]))).ToList();
 
         Assert.All(blind, r => Assert.False(r.Accepted));
         Assert.All(blind, r => Assert.Equal(Rejection.LowCoverage, r.Rejection));
@@ -301,7 +301,7 @@ public class LocalizerTests
         // While blind, the pose is carried by odometry (exact here) from the last refined pose.
         Assert.True(Se3.Distance(blind[^1].MapFromCamera!.Value, truth[3]).Translation < 0.01);
 
-        var back = localizer.Process(new LocalizerFrame(4, Photo(truth[3]), Camera, truth[3]));
+        var back = localizer.Process(new LocalizerFrame(4 * Second, Photo(truth[3]), Camera, truth[3]));
         // Relocalising weighs the retrieved keyframes against the odometry prediction; here the prediction is right.
         Assert.Contains(back.Hypotheses, h => h.Keyframe is null);
         Assert.Contains(back.Hypotheses, h => h.Keyframe is not null);
@@ -389,7 +389,7 @@ public class LocalizerTests
         var black = new RgbImage(Camera.Intrinsics.Width, Camera.Intrinsics.Height, new byte[3 * Camera.Intrinsics.Width * Camera.Intrinsics.Height]);
         RgbImage[] images = [Photo(truth[0]), black, Photo(one), Photo(other), Photo(one)];
 
-        var results = images.Select((image, i) => localizer.Process(new LocalizerFrame(i, image, Camera, truth[Math.Min(i, 3)]))).ToList();
+        var results = images.Select((image, i) => localizer.Process(new LocalizerFrame(i * Second, image, Camera, truth[Math.Min(i, 3)]))).ToList();
 
         Assert.All(results.Skip(2), r => Assert.Equal(Rejection.Unconfirmed, r.Rejection));
     }
@@ -567,7 +567,7 @@ public class LocalizerTests
     }
 
     [Fact]
-    public void After_a_rejection_every_frame_is_refined_however_little_the_camera_moved()
+    public void After_a_rejection_every_frame_is_refined_until_it_is_lost_and_a_failed_relocalisation_is_retried_once_a_second()
     {
         var truth = Walk(12);
         var localizer = Create();
@@ -575,10 +575,14 @@ public class LocalizerTests
         Assert.True(localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0])).Accepted);
         var black = new RgbImage(Camera.Intrinsics.Width, Camera.Intrinsics.Height, new byte[3 * Camera.Intrinsics.Width * Camera.Intrinsics.Height]);
 
-        // Moved 3 cm into a view the map does not cover, then stands there.
-        var results = Enumerable.Range(1, 3).Select(i => localizer.Process(new LocalizerFrame(i * 100_000_000L, black, Camera, truth[1]))).ToList();
+        // Moved 3 cm into a view the map does not cover (a dock outside the map), then stands there.
+        long[] ms = [100, 200, 300, 400, 500, 600, 1400];
+        var results = ms.Select(t => localizer.Process(new LocalizerFrame(t * 1_000_000, black, Camera, truth[1]))).ToList();
 
-        Assert.All(results, r => Assert.Equal(Rejection.LowCoverage, r.Rejection));
+        Assert.Equal([Rejection.LowCoverage, Rejection.LowCoverage, Rejection.LowCoverage, Rejection.LowCoverage, Rejection.NotMoved, Rejection.NotMoved, Rejection.LowCoverage],
+            results.Select(r => r.Rejection));
+        Assert.Equal([LocalizerState.Tracking, LocalizerState.Tracking, LocalizerState.Lost, LocalizerState.Relocalising, LocalizerState.Relocalising, LocalizerState.Relocalising, LocalizerState.Relocalising],
+            results.Select(r => r.State));
     }
 
     [Fact]
