@@ -14,12 +14,18 @@ internal readonly record struct PendingFrame(TransportMessage Message, Core.Came
 /// Hand-over of images from the transport thread to the processing thread. Live, it holds only the
 /// latest image: a newer one replaces a waiting one, which is counted as dropped, so the node always
 /// works on the freshest frame and memory stays bounded. In lockstep (bag replay at full speed) the
-/// transport waits instead, so every image is processed.
+/// transport waits instead, so every image is processed, and it delivers nothing received more than
+/// <paramref name="lookahead"/> after the image in progress until that image is done: otherwise, where a
+/// drive has no image for a while, the transport would race through seconds of odometry and push the
+/// samples that image needs out of the history kept (10 s), and the replay would no longer be deterministic.
 /// </summary>
-internal sealed class FrameSlot(bool lockstep)
+internal sealed class FrameSlot(bool lockstep, TimeSpan lookahead)
 {
     private readonly object _gate = new();
+    private readonly long _lookaheadNs = (long)(lookahead.TotalMilliseconds * 1_000_000);
     private PendingFrame? _waiting;
+    /// <summary>The receive time of the image being processed; null when none is.</summary>
+    private long? _inProgress;
     private bool _completed;
 
     /// <summary>Images replaced before they were processed.</summary>
@@ -63,11 +69,40 @@ internal sealed class FrameSlot(bool lockstep)
             {
                 frame = waiting;
                 _waiting = null;
+                _inProgress = waiting.Message.ReceivedAt;
                 Monitor.PulseAll(_gate);
                 return true;
             }
             frame = default;
             return false;
+        }
+    }
+
+    /// <summary>The image last taken has been processed.</summary>
+    public void Done()
+    {
+        lock (_gate)
+        {
+            _inProgress = null;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>
+    /// In lockstep, waits before a message received at <paramref name="receivedAt"/> is delivered while it lies
+    /// more than the lookahead past the image in progress; live, returns at once.
+    /// </summary>
+    public void WaitToDeliver(long receivedAt, CancellationToken cancellation)
+    {
+        if (!lockstep)
+            return;
+        lock (_gate)
+        {
+            while (_inProgress is { } current && receivedAt > current + _lookaheadNs && !_completed)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                Monitor.Wait(_gate, 100);
+            }
         }
     }
 

@@ -78,7 +78,9 @@ public sealed class LocalizationNode
         ILogger logger, bool lockstep)
     {
         (_parameters, _names, _transport, _map, _localizer, _renderer, _logger) = (parameters, names, transport, map, localizer, renderer, logger);
-        _slot = new FrameSlot(lockstep);
+        // A second ahead of the image in progress keeps the transport busy without pushing out what that image
+        // waits for (odometry.tolerance after it) or the history it is looked up in (10 s of TF, 30 depth images).
+        _slot = new FrameSlot(lockstep, TimeSpan.FromSeconds(Math.Max(1, 2 * parameters.Odometry.Tolerance)));
     }
 
     /// <summary>Counters and latencies.</summary>
@@ -236,6 +238,7 @@ public sealed class LocalizationNode
     // Every handler goes through here: a message that cannot be used is counted and reported, never fatal.
     private void Guard(TransportMessage message, Action<TransportMessage> handler)
     {
+        _slot.WaitToDeliver(message.ReceivedAt, _cancellation);
         try
         {
             handler(message);
@@ -470,6 +473,10 @@ public sealed class LocalizationNode
                 Interlocked.Increment(ref Statistics.FramesSkipped);
                 Statistics.Problem($"frame failed: {e.Message}", Now);
                 _logger.LogError(e, "localizing a frame failed");
+            }
+            finally
+            {
+                _slot.Done();
             }
             Tick(Now);
         }

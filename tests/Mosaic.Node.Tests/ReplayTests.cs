@@ -334,6 +334,21 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void In_lockstep_a_drive_whose_images_stop_while_odometry_goes_on_keeps_the_odometry_of_its_last_images()
+    {
+        // Images in the first 0.7 s, odometry for 11.8 s: while the last image is localized, the transport must
+        // not deliver the next 10 s of odometry, which would push the samples around that image out of the history.
+        var drive = SampleMessages(8.0, 19.8);
+        long imagesUntil = drive.Where(m => m.Topic.Name == ImageTopic).Min(m => m.Timestamp) + 700_000_000;
+        string bag = WriteBag(_temp.Combine("images-stop"), drive.Where(m => m.Topic.Name != ImageTopic || m.Timestamp <= imagesUntil).ToList());
+
+        var (node, _) = RunNode(bag);
+
+        Assert.Equal(5, node.Statistics.FramesProcessed);
+        Assert.Equal(0, node.Statistics.FramesWithoutOdometry);
+    }
+
+    [Fact]
     public void With_use_sim_time_a_clock_that_goes_back_keeps_diagnostics_coming_and_counts_one_jump()
     {
         var pass = EveryNthImage(SampleMessages(Sample.QueryStart, Sample.QueryStart + 1.5), 2);
