@@ -73,7 +73,7 @@ public enum Rejection
     /// <summary>
     /// Not refined: the camera has moved and turned less than <see cref="LocalizerOptions.UpdateMinTranslation"/>
     /// and <see cref="LocalizerOptions.UpdateMinRotationDeg"/> since the last refined frame, which was accepted or a
-    /// failed relocalisation; the pose is the odometry prediction.
+    /// relocalisation that found no place; the pose is the odometry prediction.
     /// </summary>
     NotMoved,
 }
@@ -464,13 +464,14 @@ public sealed class Localizer
     /// Whether the frame can go unrefined (<see cref="LocalizerOptions.UpdateMinTranslation"/>): since the last
     /// refined frame the camera has moved and turned less than the update thresholds, within
     /// <see cref="LocalizerOptions.UpdateMaxInterval"/>, and that frame was either accepted while tracking or a
-    /// failed relocalisation (the same view would fail again: a robot parked outside the map retries once a
-    /// second). After a rejection while tracking every frame is refined, so that the localizer gets lost and
-    /// relocalises without waiting.
+    /// relocalisation that found no place (the same view would fail again: a robot parked outside the map retries
+    /// once a second). After a rejection while tracking every frame is refined, so that the localizer gets lost
+    /// and relocalises without waiting.
     /// </summary>
     private bool NotMoved(LocalizerFrame frame, PoseSeed seed)
     {
-        bool settled = State == LocalizerState.Tracking ? _rejectedInRow == 0 : State == LocalizerState.Relocalising;
+        // A relocalisation that found a place odometry cannot explain goes on at frame rate: the frames that confirm it are progress.
+        bool settled = State == LocalizerState.Tracking ? _rejectedInRow == 0 : State == LocalizerState.Relocalising && _unconfirmed is null;
         if (seed != PoseSeed.Odometry || !settled || _lastRefined is not { } last || frame.OdomFromCamera is not { } now)
             return false;
         var (moved, turned) = Se3.Distance(last.Odometry, now);

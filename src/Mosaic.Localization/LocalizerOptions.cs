@@ -194,7 +194,7 @@ public sealed record LocalizerOptions
     /// <summary>
     /// With odometry, a frame is not refined when the camera has moved less than this (metres) and turned less
     /// than <see cref="UpdateMinRotationDeg"/> since the last refined frame, less than <see cref="UpdateMaxInterval"/>
-    /// ago, and that frame was accepted while tracking or was a relocalisation that failed: its pose is the
+    /// ago, and that frame was accepted while tracking or was a relocalisation that found no place: its pose is the
     /// odometry prediction (<see cref="Rejection.NotMoved"/>). As nav2 AMCL's update_min_d and update_min_a, so
     /// that a parked robot does not keep the CPU busy refining, or failing to relocalise in, the same view; the
     /// odometry's drift over a centimetre is far below the refinement's error. After a rejection while tracking
@@ -208,7 +208,8 @@ public sealed record LocalizerOptions
     /// <summary>
     /// Seconds after which a frame is refined however little the camera moved (<see cref="UpdateMinTranslation"/>),
     /// so that a camera carried off without its odometry noticing (a kidnapped robot) is found out: its next
-    /// refinement is rejected, and after <see cref="MaxRejectedFrames"/> every frame is refined and relocalised.
+    /// refinement is rejected, the frames after it are refined until <see cref="MaxRejectedFrames"/> rejections,
+    /// and then it relocalises, confirming the new place at frame rate (<see cref="RelocalisationConfirmations"/>).
     /// </summary>
     public double UpdateMaxInterval { get; init; } = 1;
 
