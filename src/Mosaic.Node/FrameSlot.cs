@@ -15,7 +15,7 @@ internal readonly record struct PendingFrame(TransportMessage Message, Core.Came
 /// latest image: a newer one replaces a waiting one, which is counted as dropped, so the node always
 /// works on the freshest frame and memory stays bounded. In lockstep (bag replay at full speed) the
 /// transport waits instead, so every image is processed, and it delivers nothing received more than
-/// <paramref name="lookahead"/> after the image in progress until that image is done: otherwise, where a
+/// <paramref name="lookahead"/> after the oldest image not yet done until that image is done: otherwise, where a
 /// drive has no image for a while, the transport would race through seconds of odometry and push the
 /// samples that image needs out of the history kept (10 s), and the replay would no longer be deterministic.
 /// </summary>
@@ -90,7 +90,8 @@ internal sealed class FrameSlot(bool lockstep, TimeSpan lookahead)
 
     /// <summary>
     /// In lockstep, waits before a message received at <paramref name="receivedAt"/> is delivered while it lies
-    /// more than the lookahead past the image in progress; live, returns at once.
+    /// more than the lookahead past the oldest image not yet done (in progress, or else waiting to be taken);
+    /// live, returns at once.
     /// </summary>
     public void WaitToDeliver(long receivedAt, CancellationToken cancellation)
     {
@@ -98,7 +99,7 @@ internal sealed class FrameSlot(bool lockstep, TimeSpan lookahead)
             return;
         lock (_gate)
         {
-            while (_inProgress is { } current && receivedAt > current + _lookaheadNs && !_completed)
+            while ((_inProgress ?? _waiting?.Message.ReceivedAt) is { } oldest && receivedAt > oldest + _lookaheadNs && !_completed)
             {
                 cancellation.ThrowIfCancellationRequested();
                 Monitor.Wait(_gate, 100);
