@@ -60,6 +60,8 @@ public sealed class LocalizationNode
     private long _lastDiagnostics = long.MinValue;
     private LocalizationResult? _lastResult;
     private LocalizerState _lastState = LocalizerState.Uninitialised;
+    private double _loggedDrift = double.NaN;
+    private bool _warnedDrift;
     private volatile bool _inputEnded;
     private CancellationToken _cancellation;
     private IPublisher? _posePublisher, _tfPublisher, _diagnosticsPublisher, _debugQueryPublisher, _debugRenderedPublisher, _mapCloudPublisher;
@@ -565,6 +567,7 @@ public sealed class LocalizationNode
         Publish(result, header, baseFromCamera, odomFromCamera, camera);
         Statistics.Latency(Stopwatch.GetElapsedTime(pending.ReceivedTicks).TotalMilliseconds);
         LogStateChange(result);
+        LogDriftChange(result);
         _lastResult = result;
     }
 
@@ -785,6 +788,30 @@ public sealed class LocalizationNode
         else
             _logger.LogInformation("state {From} -> {To}", _lastState, result.State);
         _lastState = result.State;
+    }
+
+    /// <summary>
+    /// Logs each change of the odometry drift tracking's fusion assumes (it learns it from the fixes,
+    /// localizer.odometry_drift up to odometry_drift_max), and warns once when it first goes above
+    /// odometry_drift: the odometry is worse than the parameters say, and other fusion settings may suit it.
+    /// </summary>
+    private void LogDriftChange(LocalizationResult result)
+    {
+        double drift = result.OdometryDrift, configured = _parameters.Localizer.OdometryDrift;
+        double previous = double.IsNaN(_loggedDrift) ? configured : _loggedDrift;
+        if (double.IsNaN(drift) || drift == previous)
+            return;
+        _loggedDrift = drift;
+        if (drift > configured && !_warnedDrift)
+        {
+            _warnedDrift = true;
+            _logger.LogWarning("tracking now assumes the odometry drifts {Drift:P0} per metre and per radian, more than localizer.odometry_drift {Configured:P0}: " +
+                "the odometry is worse than configured (README \"Odometry quality\" names the settings that suit such odometry)", drift, configured);
+        }
+        else
+        {
+            _logger.LogInformation("tracking now assumes the odometry drifts {Drift:P0} per metre and per radian (was {Previous:P0})", drift, previous);
+        }
     }
 
     private void Tick(long now)

@@ -418,6 +418,35 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void Odometry_worse_than_configured_is_learnt_by_tracking_and_warned_about_once()
+    {
+        // The query half's odometry with every step 60 % too long (a wheel-radius error): the fixes keep correcting
+        // it by more than a 5 % drift explains, so tracking's fusion comes to assume more.
+        var messages = EveryNthImage(SampleMessages(Sample.QueryStart, Sample.QueryStart + 6), 3);
+        var odometry = messages.Where(m => m.Topic.Name == "/odom").ToHashSet();
+        var origin = Rosbag2Reader.Decode<Odometry>(odometry.MinBy(m => m.Timestamp)!).Pose.Pose.Position;
+        var scaled = messages.Select(m =>
+        {
+            if (!odometry.Contains(m))
+                return m;
+            var o = Rosbag2Reader.Decode<Odometry>(m);
+            var p = o.Pose.Pose.Position;
+            var longer = new Point(origin.X + 1.6 * (p.X - origin.X), origin.Y + 1.6 * (p.Y - origin.Y), origin.Z + 1.6 * (p.Z - origin.Z));
+            return Message("/odom", m.Timestamp, o with { Pose = o.Pose with { Pose = o.Pose.Pose with { Position = longer } } });
+        }).ToList();
+        AddInitialPose(scaled);
+        var logger = new WarningLog();
+
+        var (_, published) = RunNode(WriteBag(_temp.Combine("long-odometry"), scaled), logger: logger);
+
+        var last = Rosbag2Reader.Decode<DiagnosticArray>(published.Last(m => m.Topic.Name == "/diagnostics")).Status.Single();
+        double drift = double.Parse(last.Values.Single(v => v.Key == "odometry_drift").Value, CultureInfo.InvariantCulture);
+        Assert.True(drift > 0.05, $"learnt drift {drift}");
+        Assert.Single(logger.Warnings, w => w.StartsWith("tracking now assumes the odometry drifts ", StringComparison.Ordinal)
+            && w.Contains("more than localizer.odometry_drift 5"));
+    }
+
+    [Fact]
     public async Task A_live_node_without_images_warns_which_topic_it_waits_on_until_they_come()
     {
         var parameters = new LocalizationParameters { Map = sample.MapPath, Publish = { DiagnosticsPeriod = 0.05 } };
