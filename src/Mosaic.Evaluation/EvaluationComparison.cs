@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Mosaic.Core.Geometry;
 
 namespace Mosaic.Evaluation;
 
@@ -15,8 +16,73 @@ public sealed record StoredMode(AccuracySummary Accuracy, double LatencyP50Ms);
 /// </summary>
 /// <param name="Path">The metrics.json read.</param>
 /// <param name="Modes">By name.</param>
-public sealed record StoredEvaluation(string Path, IReadOnlyDictionary<string, StoredMode> Modes)
+/// <param name="QueryFrames">The run's query frames, where <see cref="LoadAgainst"/> scored it against another ground truth (its modes' <see cref="AccuracySummary.Frames"/> are those that truth has); null otherwise.</param>
+public sealed record StoredEvaluation(string Path, IReadOnlyDictionary<string, StoredMode> Modes, int? QueryFrames = null)
 {
+    /// <summary>How far apart (ns) a query frame's stamp and a ground-truth pose's may be and still be the same frame.</summary>
+    public const long StampTolerance = 1_000_000;
+
+    /// <summary>
+    /// Reads <paramref name="directory"/> as <see cref="Load"/> does, then scores each mode's and baseline's
+    /// trajectory (<see cref="EvaluationReport.TrajectoryFile"/>) against <paramref name="truth"/> instead of the
+    /// run's own ground truth: over the run's query frames (<see cref="EvaluationReport.GroundTruthFile"/>) that
+    /// <paramref name="truth"/> has a pose for (within <see cref="StampTolerance"/>), the others left out, never
+    /// interpolated. A frame without a pose in a trajectory counts as infinitely wrong, as in <c>mosaic eval</c>.
+    /// Latencies stay the run's. For instance, a run scored against <c>mosaic map check-poses</c>' depth-aligned
+    /// poses measures the same localized drive against a reference that agrees with the map.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">metrics.json or one of the run's TUM files is missing.</exception>
+    /// <exception cref="FormatException">A file is malformed; the message names it.</exception>
+    public static StoredEvaluation LoadAgainst(string directory, IReadOnlyList<TumPose> truth)
+    {
+        var stored = Load(directory);
+        string runDirectory = System.IO.Path.GetDirectoryName(stored.Path)!;
+        var truthStamps = truth.Select(p => p.Stamp).ToArray();
+        var truthPoses = truth.Select(p => p.ToSe3()).ToArray();
+        Array.Sort(truthStamps, truthPoses);
+        var queries = ReadTum(runDirectory, EvaluationReport.GroundTruthFile).Select(p => p.Stamp).ToList();
+        var scored = queries.Select(stamp => (Stamp: stamp, Truth: Nearest(truthStamps, truthPoses, stamp))).Where(q => q.Truth is not null).ToList();
+        var modes = new Dictionary<string, StoredMode>();
+        foreach (var (name, mode) in stored.Modes)
+        {
+            var poses = ReadTum(runDirectory, EvaluationReport.TrajectoryFile(name));
+            var stamps = poses.Select(p => p.Stamp).ToArray();
+            var estimates = poses.Select(p => p.ToSe3()).ToArray();
+            Array.Sort(stamps, estimates);
+            var errors = scored.Select(q =>
+            {
+                if (Nearest(stamps, estimates, q.Stamp) is not { } estimate)
+                    return (double.PositiveInfinity, double.PositiveInfinity);
+                var (translation, rotation) = Se3.Distance(estimate, q.Truth!.Value);
+                return (translation, rotation * 180 / Math.PI);
+            }).ToList();
+            modes[name] = mode with { Accuracy = AccuracySummary.Of(errors) };
+        }
+        return new StoredEvaluation(stored.Path, modes, queries.Count);
+    }
+
+    private static IReadOnlyList<TumPose> ReadTum(string directory, string name)
+    {
+        string path = System.IO.Path.Combine(directory, name);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no such file (an output directory of `mosaic eval` has one per mode and baseline)", path);
+        return TumTrajectory.Parse(File.ReadLines(path), path);
+    }
+
+    /// <summary>The pose whose stamp is nearest <paramref name="stamp"/>, if within <see cref="StampTolerance"/>; <paramref name="stamps"/> sorted.</summary>
+    private static Se3? Nearest(long[] stamps, Se3[] poses, long stamp)
+    {
+        int i = Array.BinarySearch(stamps, stamp);
+        if (i >= 0)
+            return poses[i];
+        i = ~i;
+        int best = -1;
+        foreach (int j in (ReadOnlySpan<int>)[i - 1, i])
+            if (j >= 0 && j < stamps.Length && Math.Abs(stamps[j] - stamp) <= StampTolerance && (best < 0 || Math.Abs(stamps[j] - stamp) < Math.Abs(stamps[best] - stamp)))
+                best = j;
+        return best < 0 ? null : poses[best];
+    }
+
     /// <summary>Reads <paramref name="directoryOrFile"/> (an evaluation directory or its metrics.json).</summary>
     /// <exception cref="FileNotFoundException">There is no metrics.json.</exception>
     /// <exception cref="FormatException">The file is not a metrics.json of <c>mosaic eval</c>; the message names the file and the field.</exception>

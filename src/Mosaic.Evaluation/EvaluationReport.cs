@@ -71,12 +71,12 @@ public static class EvaluationReport
         Save("metrics.json", MetricsJson(summary, context));
         Save("frames.csv", Csv(result));
         var frames = result.Modes.Values.First().Select(f => f.Frame).ToList();
-        Save("ground_truth.tum", Tum(frames.Select(f => (f.Stamp, (Se3?)f.GroundTruth))));
+        Save(GroundTruthFile, Tum(frames.Select(f => (f.Stamp, (Se3?)f.GroundTruth))));
         foreach (var (mode, outcomes) in result.Modes)
-            Save($"estimate_{Name(mode)}.tum", Tum(outcomes.Select(o => (o.Frame.Stamp, o.Result.MapFromCamera))));
+            Save(TrajectoryFile(Name(mode)), Tum(outcomes.Select(o => (o.Frame.Stamp, o.Result.MapFromCamera))));
         if (result.OdometryOnly.Count > 0)
-            Save("baseline_odometry.tum", Tum(result.OdometryOnly.Select(b => (b.Stamp, b.Pose))));
-        Save("baseline_retrieval.tum", Tum(result.RetrievalOnly.Select(b => (b.Stamp, b.Pose))));
+            Save(TrajectoryFile(OdometryOnly), Tum(result.OdometryOnly.Select(b => (b.Stamp, b.Pose))));
+        Save(TrajectoryFile(RetrievalOnly), Tum(result.RetrievalOnly.Select(b => (b.Stamp, b.Pose))));
         Save("trajectory.svg", TrajectoryPlot(result));
         Save("error_over_time.svg", ErrorOverTime(result));
         Save("error_cdf.svg", ErrorCdf(result));
@@ -98,6 +98,20 @@ public static class EvaluationReport
             yield return ($"{OdometryOnly} (baseline)", odometry, "-");
         yield return ($"{RetrievalOnly} (baseline)", summary.RetrievalOnly, "-");
     }
+
+    /// <summary>The ground truth of the query frames evaluated, one line per frame (TUM).</summary>
+    public const string GroundTruthFile = "ground_truth.tum";
+
+    /// <summary>
+    /// The TUM file of a mode's poses (<c>estimate_retrieval.tum</c>, ...) or of a baseline's
+    /// (<c>baseline_odometry.tum</c>, <c>baseline_retrieval.tum</c>), by the name tables use; frames without a pose have no line.
+    /// </summary>
+    public static string TrajectoryFile(string name) => name switch
+    {
+        OdometryOnly => "baseline_odometry.tum",
+        RetrievalOnly => "baseline_retrieval.tum",
+        _ => $"estimate_{name}.tum",
+    };
 
     /// <summary>"retrieval", "tracking" or "from-truth": the mode's name in tables, files and metrics.json.</summary>
     public static string Name(EvaluationMode mode) => mode switch

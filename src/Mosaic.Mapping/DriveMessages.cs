@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mosaic.Core.Cameras;
+using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
 using Mosaic.Ros.Bags;
 using Mosaic.Ros.Images;
@@ -99,23 +100,20 @@ public static class DriveMessages
     {
         if (!File.Exists(path))
             throw new MappingInputException($"{path}: TUM trajectory file not found");
-        int lineNumber = 0, poses = 0;
-        foreach (var line in File.ReadLines(path))
+        IReadOnlyList<TumPose> poses;
+        try
         {
-            lineNumber++;
-            var parts = line.Split((char[])[' ', '\t', ','], StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 0 || parts[0].StartsWith('#'))
-                continue;
-            var values = new double[8];
-            if (parts.Length != 8 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
-                throw new MappingInputException($"{path}:{lineNumber}: expected 'timestamp tx ty tz qx qy qz qw'");
-            long stamp = (long)Math.Round(values[0] * 1e9);
-            var transform = new Transform(new Vector3(values[1], values[2], values[3]), new Quaternion(values[4], values[5], values[6], values[7]));
-            tf.Add(new TransformStamped(new Header(RosTime.FromNanoseconds(stamp), mapFrame), bodyFrame, transform), isStatic: false);
-            poses++;
+            poses = TumTrajectory.Parse(File.ReadLines(path), path);
         }
-        if (poses == 0)
+        catch (FormatException e)
+        {
+            throw new MappingInputException(e.Message);
+        }
+        if (poses.Count == 0)
             throw new MappingInputException($"{path}: no poses in the TUM file");
+        foreach (var (stamp, t, q) in poses)
+            tf.Add(new TransformStamped(new Header(RosTime.FromNanoseconds(stamp), mapFrame), bodyFrame,
+                new Transform(new Vector3(t.X, t.Y, t.Z), new Quaternion(q.X, q.Y, q.Z, q.W))), isStatic: false);
         return bodyFrame;
     }
 }

@@ -145,4 +145,45 @@ public sealed class TumTrajectoryTests
         var (t, r) = Se3.Distance(back, pose);
         Assert.True(t < 1e-15 && r < 1e-12);
     }
+
+    [Fact]
+    public void What_format_writes_parse_reads_back_within_a_hundred_nanoseconds_and_to_the_last_bit_of_the_pose()
+    {
+        var rng = new Random(3);
+        var poses = Enumerable.Range(0, 20).Select(i => (Stamp: 1_600_000_010_000_000_000 + i * 166_666_667L,
+            Pose: Se3.Exp(new Tangent(new Vector3d(rng.NextDouble(), rng.NextDouble(), rng.NextDouble()), new Vector3d(rng.NextDouble(), -rng.NextDouble(), rng.NextDouble()))))).ToList();
+
+        var read = TumTrajectory.Parse(TumTrajectory.Format(poses, "camera in map").Split('\n'), "test.tum");
+
+        Assert.Equal(poses.Count, read.Count);
+        foreach (var ((stamp, pose), tum) in poses.Zip(read))
+        {
+            Assert.InRange(tum.Stamp - stamp, -100, 100);
+            Assert.Equal(pose.Translation, tum.Translation);
+            var (translation, rotation) = Se3.Distance(pose, tum.ToSe3());
+            Assert.True(translation == 0 && rotation < 1e-12, $"{translation} m, {rotation} rad");
+        }
+    }
+
+    [Fact]
+    public void Comments_blank_lines_tabs_and_commas_are_accepted()
+    {
+        var read = TumTrajectory.Parse(["# timestamp tx ty tz qx qy qz qw", "", "1.5\t1 2 3 0 0 0 1", "2.0,4,5,6,0,0,0.7071068,0.7071068"], "t.tum");
+
+        Assert.Equal([1_500_000_000L, 2_000_000_000L], read.Select(p => p.Stamp));
+        Assert.Equal(new Vector3d(4, 5, 6), read[1].Translation);
+        Assert.Equal(Math.PI / 2, read[1].ToSe3().Rotation.Log().Norm, 6);
+    }
+
+    [Theory]
+    [InlineData("1.0 1 2 3 0 0 0", "t.tum:2: expected 'timestamp tx ty tz qx qy qz qw', found '1.0 1 2 3 0 0 0'")]
+    [InlineData("1.0 1 2 x 0 0 0 1", "t.tum:2: expected 'timestamp tx ty tz qx qy qz qw'")]
+    [InlineData("1.0 1 2 3 0 0 0 NaN", "t.tum:2: expected 'timestamp tx ty tz qx qy qz qw'")]
+    [InlineData("1.0 1 2 3 0 0 0 2", "t.tum:2: the quaternion (qx qy qz qw) has norm 2, not 1")]
+    public void A_malformed_line_is_an_error_naming_the_file_and_line(string line, string message)
+    {
+        var error = Assert.Throws<FormatException>(() => TumTrajectory.Parse(["0.5 0 0 0 0 0 0 1", line], "t.tum"));
+
+        Assert.StartsWith(message, error.Message);
+    }
 }

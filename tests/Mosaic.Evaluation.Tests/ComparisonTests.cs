@@ -1,3 +1,4 @@
+using Mosaic.Core.Geometry;
 using Mosaic.Localization;
 using Mosaic.Ros.Tests;
 
@@ -96,5 +97,47 @@ public sealed class ComparisonTests : IDisposable
         var error = Assert.Throws<FormatException>(() => StoredEvaluation.Load(foreign));
         Assert.Contains(foreign, error.Message);
         Assert.Contains("modes.tracking.accuracy has no field \"median_translation_cm\"", error.Message);
+    }
+
+    private const long Second = 1_000_000_000;
+
+    /// <summary>A pose at <paramref name="x"/> m along the map's x axis, facing the same way.</summary>
+    private static Se3 At(double x) => new(So3.Identity, new Vector3d(x, 0, 0));
+
+    private static void WriteTum(string path, params (long Stamp, double X)[] poses) =>
+        File.WriteAllText(path, TumTrajectory.Format(poses.Select(p => (p.Stamp, At(p.X))), "test"));
+
+    [Fact]
+    public void Scored_against_another_ground_truth_a_run_counts_the_query_frames_it_has_and_keeps_its_latencies()
+    {
+        // Four query frames; the other ground truth has the first three (stamps 300 ns off, as a TUM file's double
+        // rounding gives) and puts the second 4 cm farther along x.
+        string run = Run("run", 5.5, 3.6, 780);
+        WriteTum(Path.Combine(run, "ground_truth.tum"), (1 * Second, 0), (2 * Second, 0), (3 * Second, 0), (4 * Second, 0));
+        WriteTum(Path.Combine(run, "estimate_retrieval.tum"), (1 * Second, 0.01), (2 * Second, 0.04), (4 * Second, 0.10)); // no pose for the third
+        WriteTum(Path.Combine(run, "estimate_tracking.tum"), (1 * Second, 0.01), (2 * Second, 0.01), (3 * Second, 0.01), (4 * Second, 0.01));
+        WriteTum(Path.Combine(run, "baseline_odometry.tum"), (1 * Second, 0), (2 * Second, 0), (3 * Second, 0), (4 * Second, 0));
+        WriteTum(Path.Combine(run, "baseline_retrieval.tum"), (1 * Second, 1), (2 * Second, 1), (3 * Second, 1), (4 * Second, 1));
+        string truth = _temp.Combine("aligned.tum");
+        WriteTum(truth, (1 * Second + 300, 0), (2 * Second - 300, 0.04), (3 * Second, 0));
+
+        var stored = StoredEvaluation.LoadAgainst(run, TumTrajectory.Parse(File.ReadLines(truth), truth));
+
+        Assert.Equal(4, stored.QueryFrames);
+        var retrieval = stored.Modes["retrieval"].Accuracy;
+        Assert.Equal(3, retrieval.Frames);
+        Assert.Equal(0.01, retrieval.MedianTranslation, 9); // 1 cm, 0 cm and no pose
+        Assert.Equal([2 / 3.0, 2 / 3.0, 2 / 3.0, 2 / 3.0, 2 / 3.0], retrieval.Recalls);
+        var tracking = stored.Modes["tracking"].Accuracy;
+        Assert.Equal(0.01, tracking.MedianTranslation, 9); // 1, 3 and 1 cm
+        Assert.Equal([2 / 3.0, 1, 1, 1, 1], tracking.Recalls);
+        Assert.Equal(0, stored.Modes["odometry only"].Accuracy.MedianTranslation, 9);
+        Assert.Equal(1, stored.Modes["retrieval only"].Accuracy.MedianTranslation, 9);
+        Assert.Equal(780, stored.Modes["retrieval"].LatencyP50Ms);
+        Assert.Equal(390, stored.Modes["tracking"].LatencyP50Ms);
+
+        File.Delete(Path.Combine(run, "estimate_tracking.tum"));
+        var missing = Assert.Throws<FileNotFoundException>(() => StoredEvaluation.LoadAgainst(run, TumTrajectory.Parse(File.ReadLines(truth), truth)));
+        Assert.Contains("estimate_tracking.tum", missing.Message);
     }
 }

@@ -348,6 +348,18 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         var trackingSummary = summary.Modes.Single(m => m.Mode == EvaluationMode.Tracking).Accuracy;
         Assert.Equal(trackingSummary.MedianTranslation, stored.Modes["tracking"].Accuracy.MedianTranslation, 6);
         Assert.All(trackingSummary.Recalls.Zip(stored.Modes["tracking"].Accuracy.Recalls), r => Assert.Equal(r.First, r.Second, 6));
+        // Scored against its own ground truth, every mode and baseline of the run reads what metrics.json says (`mosaic compare --gt`).
+        string ownTruth = Path.Combine(dir, "ground_truth.tum");
+        var rescored = StoredEvaluation.LoadAgainst(dir, TumTrajectory.Parse(File.ReadLines(ownTruth), ownTruth));
+        Assert.Equal(stored.Modes.Keys, rescored.Modes.Keys);
+        foreach (var (name, mode) in stored.Modes)
+        {
+            var again = rescored.Modes[name].Accuracy;
+            Assert.Equal(mode.Accuracy.Frames, again.Frames);
+            Assert.Equal(mode.Accuracy.MedianTranslation, again.MedianTranslation, 6);
+            Assert.Equal(mode.Accuracy.MedianRotationDeg, again.MedianRotationDeg, 4);
+            Assert.Equal(mode.Accuracy.Recalls, again.Recalls);
+        }
         var rows = File.ReadAllLines(Path.Combine(dir, "frames.csv"));
         Assert.Equal(3 * drive.Frames.Count + 1, rows.Length);
         Assert.All(rows, row => Assert.Equal(rows[0].Split(',').Length, row.Split(',').Length));

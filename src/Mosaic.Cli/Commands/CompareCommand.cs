@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Mosaic.Core.Geometry;
 using Mosaic.Evaluation;
 using Spectre.Console;
 
@@ -23,20 +24,44 @@ internal static class CompareCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var markdown = new Option<bool>("--markdown") { Description = "Print a Markdown table (for docs) instead of a console table." };
-        var command = new Command("compare", "Put evaluations side by side: per mode, each run or group of runs (mean and range), from their metrics.json.")
+        var groundTruth = new Option<string?>("--gt")
         {
-            runs, mode, markdown,
+            Description = "Score each run's trajectories against this TUM ground truth instead of taking its metrics.json figures, on the run's " +
+                "query frames it has a pose for (the others are left out, never interpolated); latencies stay the run's. For instance " +
+                "`mosaic map check-poses`' depth_aligned.tum: the same localized drive against a reference that agrees with the map.",
+        };
+        var command = new Command("compare", "Put evaluations side by side: per mode, each run or group of runs (mean and range), from their metrics.json " +
+            "(or scored against another ground truth, --gt).")
+        {
+            runs, mode, markdown, groundTruth,
         };
         command.SetAction(parse =>
         {
             try
             {
-                var groups = parse.GetValue(runs)!.Select(ParseGroup).ToList();
+                string? truthPath = parse.GetValue(groundTruth);
+                IReadOnlyList<TumPose>? truth = null;
+                if (truthPath is not null)
+                {
+                    truth = File.Exists(truthPath) ? TumTrajectory.Parse(File.ReadLines(truthPath), truthPath) : throw new FileNotFoundException($"{truthPath}: no such file", truthPath);
+                    if (truth.Count == 0)
+                        throw new FormatException($"{truthPath}: no poses in the TUM file");
+                }
+                var groups = parse.GetValue(runs)!.Select(token => ParseGroup(token, truth)).ToList();
                 var modes = parse.GetValue(mode) ?? [];
                 var unknown = modes.Where(m => !EvaluationComparison.ModeOrder.Contains(m)).ToList();
                 if (unknown.Count > 0)
                     throw new ArgumentException($"unknown --mode {string.Join(", ", unknown)}: use {string.Join(", ", EvaluationComparison.ModeOrder)}");
                 var rows = EvaluationComparison.Compare(groups).Where(r => modes.Length == 0 || modes.Contains(r.Mode)).ToList();
+                if (truth is not null)
+                {
+                    var scored = groups.SelectMany(g => g.Runs).Select(r => r.Modes.Values.First().Accuracy.Frames).ToList();
+                    var queries = groups.SelectMany(g => g.Runs).Select(r => r.QueryFrames!.Value).ToList();
+                    string Range(List<int> n) => n.Min() == n.Max() ? $"{n[0]}" : $"{n.Min()}-{n.Max()}";
+                    Console.WriteLine($"Scored against {truthPath}: {Range(scored)} of {Range(queries)} query frames per run.");
+                    if (scored.Any(n => n == 0))
+                        throw new ArgumentException($"{truthPath}: has no pose at the query frames of {string.Join(", ", groups.SelectMany(g => g.Runs).Where(r => r.Modes.Values.First().Accuracy.Frames == 0).Select(r => r.Path))}");
+                }
                 if (parse.GetValue(markdown))
                     Console.Write(Markdown(rows));
                 else
@@ -52,15 +77,15 @@ internal static class CompareCommand
         return command;
     }
 
-    /// <summary>"NAME=DIR,DIR" or "DIR" (named after the directory; also when the path itself holds a '=').</summary>
-    private static (string Name, IReadOnlyList<StoredEvaluation> Runs) ParseGroup(string token)
+    /// <summary>"NAME=DIR,DIR" or "DIR" (named after the directory; also when the path itself holds a '='), each run scored against <paramref name="truth"/> when given.</summary>
+    private static (string Name, IReadOnlyList<StoredEvaluation> Runs) ParseGroup(string token, IReadOnlyList<TumPose>? truth)
     {
         int equals = Directory.Exists(token) || File.Exists(token) ? -1 : token.IndexOf('=');
         string name = equals > 0 ? token[..equals] : Path.GetFileName(Path.TrimEndingDirectorySeparator(token));
         var paths = (equals > 0 ? token[(equals + 1)..] : token).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (paths.Length == 0)
             throw new ArgumentException($"\"{token}\": no directory after the name");
-        return (name, paths.Select(StoredEvaluation.Load).ToList());
+        return (name, paths.Select(path => truth is null ? StoredEvaluation.Load(path) : StoredEvaluation.LoadAgainst(path, truth)).ToList());
     }
 
     private static IEnumerable<string> Headers() =>
