@@ -7,7 +7,12 @@ namespace Mosaic.Evaluation;
 /// <summary>One mode (or baseline) of a stored evaluation.</summary>
 /// <param name="Accuracy">Its accuracy; medians are +∞ where metrics.json has null (more than half without a pose), NaN without frames.</param>
 /// <param name="LatencyP50Ms">Median total latency per frame, ms; NaN for the baselines.</param>
-public sealed record StoredMode(AccuracySummary Accuracy, double LatencyP50Ms);
+/// <param name="Errors">
+/// Per query frame scored, its translation (m) and rotation (degrees) error, +∞ without a pose: where the run's
+/// trajectories were scored (<see cref="StoredEvaluation.LoadAgainst"/>, <see cref="StoredEvaluation.LoadScored"/>);
+/// null where only metrics.json was read.
+/// </param>
+public sealed record StoredMode(AccuracySummary Accuracy, double LatencyP50Ms, IReadOnlyList<(double Translation, double RotationDeg)>? Errors = null);
 
 /// <summary>
 /// An evaluation read back from the metrics.json that <see cref="EvaluationReport"/> wrote: every mode
@@ -56,9 +61,21 @@ public sealed record StoredEvaluation(string Path, IReadOnlyDictionary<string, S
                 var (translation, rotation) = Se3.Distance(estimate, q.Truth!.Value);
                 return (translation, rotation * 180 / Math.PI);
             }).ToList();
-            modes[name] = mode with { Accuracy = AccuracySummary.Of(errors) };
+            modes[name] = mode with { Accuracy = AccuracySummary.Of(errors), Errors = errors };
         }
         return new StoredEvaluation(stored.Path, modes, queries.Count);
+    }
+
+    /// <summary>
+    /// <see cref="LoadAgainst"/> the run's own ground truth (<see cref="EvaluationReport.GroundTruthFile"/>): the
+    /// figures of metrics.json, with each frame's errors (<see cref="StoredMode.Errors"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">metrics.json or one of the run's TUM files is missing.</exception>
+    /// <exception cref="FormatException">A file is malformed; the message names it.</exception>
+    public static StoredEvaluation LoadScored(string directory)
+    {
+        string runDirectory = Directory.Exists(directory) ? directory : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(directory))!;
+        return LoadAgainst(directory, ReadTum(runDirectory, EvaluationReport.GroundTruthFile)) with { QueryFrames = null };
     }
 
     private static IReadOnlyList<TumPose> ReadTum(string directory, string name)
@@ -180,6 +197,28 @@ public static class EvaluationComparison
 
     /// <summary>The order modes are listed in (other names follow, alphabetically).</summary>
     public static IReadOnlyList<string> ModeOrder => Order;
+
+    private static readonly string[] GroupColors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    /// <summary>
+    /// The translation error CDF of one mode, one line per group that has it: the share of the group's frames (all
+    /// its runs' frames pooled) within each error. Needs runs read with their errors (<see cref="StoredEvaluation.LoadScored"/>
+    /// or <see cref="StoredEvaluation.LoadAgainst"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A run of a group was read without its errors.</exception>
+    public static string ErrorCdf(string mode, IReadOnlyList<(string Name, IReadOnlyList<StoredEvaluation> Runs)> groups)
+    {
+        var chart = new SvgChart { Title = $"{mode}: translation error CDF (share of each group's frames within x)", XLabel = "translation error, cm (log)", YLabel = "share of frames", LogX = true, YRange = (0, 1) };
+        foreach (var ((name, runs), i) in groups.Select((g, i) => (g, i)))
+        {
+            var present = runs.Where(r => r.Modes.ContainsKey(mode)).ToList();
+            if (present.Count == 0)
+                continue;
+            var errors = present.SelectMany(r => r.Modes[mode].Errors ?? throw new ArgumentException($"{r.Path}: read without its trajectories' errors")).Select(e => e.Translation);
+            chart.Line(name, GroupColors[i % GroupColors.Length], EvaluationReport.CdfPoints(errors));
+        }
+        return chart.ToSvg();
+    }
 
     /// <summary>One row per mode (in <see cref="ModeOrder"/>) and group (in the given order) that has the mode.</summary>
     public static IReadOnlyList<GroupComparison> Compare(IReadOnlyList<(string Name, IReadOnlyList<StoredEvaluation> Runs)> groups)

@@ -264,20 +264,25 @@ public static class EvaluationReport
         return chart.ToSvg();
     }
 
+    /// <summary>
+    /// The points of a translation error CDF: each finite error (m) in cm (0.01 cm at least, for a log axis) against the
+    /// share of all the errors, infinite ones (no pose) included, at or below it.
+    /// </summary>
+    internal static List<(double X, double Y)> CdfPoints(IEnumerable<double> errorsM)
+    {
+        var all = errorsM.ToList();
+        var sorted = all.Where(double.IsFinite).Select(e => Math.Max(e * 100, 0.01)).Order().ToList();
+        return sorted.Select((e, i) => (e, (i + 1) / (double)all.Count)).ToList();
+    }
+
     private static string ErrorCdf(EvaluationResult result)
     {
-        static List<(double, double)> Cdf(IEnumerable<double> errorsM)
-        {
-            var all = errorsM.ToList();
-            var sorted = all.Where(double.IsFinite).Select(e => Math.Max(e * 100, 0.01)).Order().ToList();
-            return sorted.Select((e, i) => (e, (i + 1) / (double)all.Count)).ToList();
-        }
         var chart = new SvgChart { Title = "Translation error CDF (share of all frames within x)", XLabel = "translation error, cm (log)", YLabel = "share of frames", LogX = true, YRange = (0, 1) };
         if (result.OdometryOnly.Count > 0)
-            chart.Line(OdometryOnly, Colors[OdometryOnly], Cdf(result.OdometryOnly.Select(b => b.TranslationError)));
-        chart.Line(RetrievalOnly, Colors[RetrievalOnly], Cdf(result.RetrievalOnly.Select(b => b.TranslationError)));
+            chart.Line(OdometryOnly, Colors[OdometryOnly], CdfPoints(result.OdometryOnly.Select(b => b.TranslationError)));
+        chart.Line(RetrievalOnly, Colors[RetrievalOnly], CdfPoints(result.RetrievalOnly.Select(b => b.TranslationError)));
         foreach (var (mode, outcomes) in result.Modes)
-            chart.Line(Name(mode), Colors[Name(mode)], Cdf(outcomes.Select(o => o.TranslationError)));
+            chart.Line(Name(mode), Colors[Name(mode)], CdfPoints(outcomes.Select(o => o.TranslationError)));
         return chart.ToSvg();
     }
 

@@ -107,17 +107,27 @@ public sealed class ComparisonTests : IDisposable
     private static void WriteTum(string path, params (long Stamp, double X)[] poses) =>
         File.WriteAllText(path, TumTrajectory.Format(poses.Select(p => (p.Stamp, At(p.X))), "test"));
 
-    [Fact]
-    public void Scored_against_another_ground_truth_a_run_counts_the_query_frames_it_has_and_keeps_its_latencies()
+    /// <summary>
+    /// A run of four query frames, its ground truth at x = 0: retrieval 1, 4 and 10 cm along x and no pose for the
+    /// third frame, tracking 1 cm everywhere, odometry exact, the best keyframe 1 m away.
+    /// </summary>
+    private string RunWithTrajectories(string name)
     {
-        // Four query frames; the other ground truth has the first three (stamps 300 ns off, as a TUM file's double
-        // rounding gives) and puts the second 4 cm farther along x.
-        string run = Run("run", 5.5, 3.6, 780);
+        string run = Run(name, 5.5, 3.6, 780);
         WriteTum(Path.Combine(run, "ground_truth.tum"), (1 * Second, 0), (2 * Second, 0), (3 * Second, 0), (4 * Second, 0));
-        WriteTum(Path.Combine(run, "estimate_retrieval.tum"), (1 * Second, 0.01), (2 * Second, 0.04), (4 * Second, 0.10)); // no pose for the third
+        WriteTum(Path.Combine(run, "estimate_retrieval.tum"), (1 * Second, 0.01), (2 * Second, 0.04), (4 * Second, 0.10));
         WriteTum(Path.Combine(run, "estimate_tracking.tum"), (1 * Second, 0.01), (2 * Second, 0.01), (3 * Second, 0.01), (4 * Second, 0.01));
         WriteTum(Path.Combine(run, "baseline_odometry.tum"), (1 * Second, 0), (2 * Second, 0), (3 * Second, 0), (4 * Second, 0));
         WriteTum(Path.Combine(run, "baseline_retrieval.tum"), (1 * Second, 1), (2 * Second, 1), (3 * Second, 1), (4 * Second, 1));
+        return run;
+    }
+
+    [Fact]
+    public void Scored_against_another_ground_truth_a_run_counts_the_query_frames_it_has_and_keeps_its_latencies()
+    {
+        // The other ground truth has the first three frames (stamps 300 ns off, as a TUM file's double rounding gives)
+        // and puts the second 4 cm farther along x.
+        string run = RunWithTrajectories("run");
         string truth = _temp.Combine("aligned.tum");
         WriteTum(truth, (1 * Second + 300, 0), (2 * Second - 300, 0.04), (3 * Second, 0));
 
@@ -139,5 +149,24 @@ public sealed class ComparisonTests : IDisposable
         File.Delete(Path.Combine(run, "estimate_tracking.tum"));
         var missing = Assert.Throws<FileNotFoundException>(() => StoredEvaluation.LoadAgainst(run, TumTrajectory.Parse(File.ReadLines(truth), truth)));
         Assert.Contains("estimate_tracking.tum", missing.Message);
+    }
+
+    [Fact]
+    public void Scored_runs_give_an_error_cdf_per_mode_with_one_line_per_group_and_unscored_runs_are_refused()
+    {
+        var scored = StoredEvaluation.LoadScored(RunWithTrajectories("scored"));
+        var second = StoredEvaluation.LoadScored(RunWithTrajectories("second"));
+
+        // Read from the trajectories against the run's own ground truth: the 4 frames, the third without a pose.
+        Assert.Null(scored.QueryFrames);
+        Assert.Equal([0.01, 0.04, double.PositiveInfinity, 0.10], scored.Modes["retrieval"].Errors!.Select(e => Math.Round(e.Translation, 9)));
+        string svg = EvaluationComparison.ErrorCdf("retrieval", [("learned", [scored, second]), ("codebook", [scored])]);
+        Assert.Equal(2, svg.Split("<polyline").Length - 1);
+        Assert.Contains(">learned<", svg);
+        Assert.Contains(">codebook<", svg);
+
+        var unscored = StoredEvaluation.Load(Run("plain", 4.0, 2.0, 500));
+        var error = Assert.Throws<ArgumentException>(() => EvaluationComparison.ErrorCdf("retrieval", [("plain", [unscored])]));
+        Assert.Contains("read without its trajectories' errors", error.Message);
     }
 }

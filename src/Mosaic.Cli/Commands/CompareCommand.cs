@@ -30,10 +30,15 @@ internal static class CompareCommand
                 "query frames it has a pose for (the others are left out, never interpolated); latencies stay the run's. For instance " +
                 "`mosaic map check-poses`' depth_aligned.tum: the same localized drive against a reference that agrees with the map.",
         };
+        var output = new Option<string?>("--out")
+        {
+            Description = "Also write, to this directory, the table as compare.md and each mode's translation error CDF with one line per group " +
+                "(cdf_<mode>.svg), scored from the runs' trajectories (or against --gt).",
+        };
         var command = new Command("compare", "Put evaluations side by side: per mode, each run or group of runs (mean and range), from their metrics.json " +
             "(or scored against another ground truth, --gt).")
         {
-            runs, mode, markdown, groundTruth,
+            runs, mode, markdown, groundTruth, output,
         };
         command.SetAction(parse =>
         {
@@ -47,7 +52,8 @@ internal static class CompareCommand
                     if (truth.Count == 0)
                         throw new FormatException($"{truthPath}: no poses in the TUM file");
                 }
-                var groups = parse.GetValue(runs)!.Select(token => ParseGroup(token, truth)).ToList();
+                string? outputDirectory = parse.GetValue(output);
+                var groups = parse.GetValue(runs)!.Select(token => ParseGroup(token, truth, scored: outputDirectory is not null)).ToList();
                 var modes = parse.GetValue(mode) ?? [];
                 var unknown = modes.Where(m => !EvaluationComparison.ModeOrder.Contains(m)).ToList();
                 if (unknown.Count > 0)
@@ -66,6 +72,8 @@ internal static class CompareCommand
                     Console.Write(Markdown(rows));
                 else
                     AnsiConsole.Write(Table(rows));
+                if (outputDirectory is not null)
+                    WriteFiles(outputDirectory, rows, groups, truthPath);
                 return 0;
             }
             catch (Exception e) when (e is FileNotFoundException or FormatException or ArgumentException)
@@ -78,14 +86,33 @@ internal static class CompareCommand
     }
 
     /// <summary>"NAME=DIR,DIR" or "DIR" (named after the directory; also when the path itself holds a '='), each run scored against <paramref name="truth"/> when given.</summary>
-    private static (string Name, IReadOnlyList<StoredEvaluation> Runs) ParseGroup(string token, IReadOnlyList<TumPose>? truth)
+    private static (string Name, IReadOnlyList<StoredEvaluation> Runs) ParseGroup(string token, IReadOnlyList<TumPose>? truth, bool scored)
     {
         int equals = Directory.Exists(token) || File.Exists(token) ? -1 : token.IndexOf('=');
         string name = equals > 0 ? token[..equals] : Path.GetFileName(Path.TrimEndingDirectorySeparator(token));
         var paths = (equals > 0 ? token[(equals + 1)..] : token).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (paths.Length == 0)
             throw new ArgumentException($"\"{token}\": no directory after the name");
-        return (name, paths.Select(path => truth is null ? StoredEvaluation.Load(path) : StoredEvaluation.LoadAgainst(path, truth)).ToList());
+        return (name, paths.Select(path => truth is not null ? StoredEvaluation.LoadAgainst(path, truth) : scored ? StoredEvaluation.LoadScored(path) : StoredEvaluation.Load(path)).ToList());
+    }
+
+    /// <summary>compare.md (the table, what it was scored against, the plots) and one error CDF per mode.</summary>
+    private static void WriteFiles(string directory, IReadOnlyList<GroupComparison> rows, IReadOnlyList<(string Name, IReadOnlyList<StoredEvaluation> Runs)> groups, string? truthPath)
+    {
+        Directory.CreateDirectory(directory);
+        var md = new StringBuilder("# Mosaic comparison\n\n");
+        foreach (var (name, runs) in groups)
+            md.Append(CultureInfo.InvariantCulture, $"- {name}: {string.Join(", ", runs.Select(r => $"`{Path.GetDirectoryName(r.Path)}`"))}\n");
+        md.Append(truthPath is null ? "\nScored against each run's own ground truth.\n\n" : $"\nScored against `{truthPath}`, on the query frames it has a pose for.\n\n");
+        md.Append(Markdown(rows));
+        foreach (string mode in rows.Select(r => r.Mode).Distinct())
+        {
+            string file = $"cdf_{mode.Replace(' ', '-')}.svg";
+            File.WriteAllText(Path.Combine(directory, file), EvaluationComparison.ErrorCdf(mode, groups));
+            md.Append(CultureInfo.InvariantCulture, $"\n![{mode}: translation error CDF]({file})\n");
+        }
+        File.WriteAllText(Path.Combine(directory, "compare.md"), md.ToString());
+        Console.WriteLine($"Wrote {Path.Combine(directory, "compare.md")} and the error CDFs beside it.");
     }
 
     private static IEnumerable<string> Headers() =>
