@@ -1,4 +1,3 @@
-using System.Globalization;
 using Mosaic.Core.Cameras;
 using Mosaic.Core.Geometry;
 using Mosaic.Core.Imaging;
