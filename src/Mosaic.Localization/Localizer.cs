@@ -195,11 +195,13 @@ public sealed class Localizer
     private Undistorter? _undistorter;
 
     private readonly OdometryFusion _fusion;
-    private Se3? _lastOdometry;
+    private (Se3 Odometry, long Stamp)? _lastOdometry;
     /// <summary>The odometry and stamp of the last refined frame, from which <see cref="NotMoved"/> measures.</summary>
     private (Se3 Odometry, long Stamp)? _lastRefined;
     private Se3? _initialPose;
     private double _travelledSinceFix;
+    /// <summary>The stamp of the last fix given to the fusion, from which the next one's share is measured (<see cref="LocalizerOptions.MeasurementCorrelationTime"/>).</summary>
+    private long? _lastFixStamp;
     private int _rejectedInRow;
     /// <summary>
     /// A relocalised pose that contradicted the odometry prediction, moved by odometry to the last frame,
@@ -308,7 +310,7 @@ public sealed class Localizer
     /// <summary>Forgets the pose: the next frame starts uninitialised.</summary>
     public void Reset()
     {
-        (_lastOdometry, _lastRefined, _initialPose, _travelledSinceFix, _rejectedInRow, _unconfirmed) = (null, null, null, 0, 0, null);
+        (_lastOdometry, _lastRefined, _initialPose, _travelledSinceFix, _rejectedInRow, _unconfirmed, _lastFixStamp) = (null, null, null, 0, 0, null, null);
         _fusion.Reset();
         State = LocalizerState.Uninitialised;
     }
@@ -317,8 +319,8 @@ public sealed class Localizer
     public LocalizationResult Process(LocalizerFrame frame)
     {
         var clock = Stopwatch.StartNew();
-        Se3? prediction = Predict(frame.OdomFromCamera, out var motionSeed);
-        _lastOdometry = frame.OdomFromCamera;
+        Se3? prediction = Predict(frame, out var motionSeed);
+        _lastOdometry = frame.OdomFromCamera is { } current ? (current, frame.Stamp) : null;
         if (_initialPose is null && NotMoved(frame, motionSeed))
         {
             // Not even segmented: a parked robot costs next to nothing. State, rejections and the fusion
@@ -396,9 +398,10 @@ public sealed class Localizer
                 : (refined!.MapFromCamera, _options.MeasurementSigma, _options.MeasurementSigmaDeg);
             double sigmaRad = sigmaDeg * Math.PI / 180;
             if (seed == PoseSeed.Odometry)
-                _fusion.Update(measurement, sigma, sigmaRad);
+                _fusion.Update(measurement, sigma, sigmaRad, _lastFixStamp is { } last ? Share(last, frame.Stamp) : 1);
             else
                 _fusion.Start(measurement, sigma, sigmaRad);
+            _lastFixStamp = frame.Stamp;
             (_rejectedInRow, _travelledSinceFix) = (0, 0);
             State = LocalizerState.Tracking;
             covariance = PublishedCovariance(depthRefined ? null : refined!.Covariance, _fusion.Variance);
@@ -443,18 +446,33 @@ public sealed class Localizer
         return _undistorter.ResampleNearest(raw);
     }
 
+    /// <summary>
+    /// What share of the correlation time (<see cref="LocalizerOptions.MeasurementCorrelationTime"/>) lies
+    /// between two stamps (ns), at most 1: how much of an independent measurement a fix that long after
+    /// the previous one carries, and how much of the odometry's drift over that stretch is new. At least
+    /// a thousandth, so that a repeated stamp leaves the fusion defined.
+    /// </summary>
+    private double Share(long since, long stamp)
+    {
+        double correlation = _options.MeasurementCorrelationTime;
+        return correlation == 0 ? 1 : Math.Clamp((stamp - since) * 1e-9 / correlation, MinShare, 1);
+    }
+
+    /// <summary>The least share <see cref="Share"/> gives.</summary>
+    private const double MinShare = 1e-3;
+
     /// <summary>The previous pose moved by the odometry increment since the previous frame (or unchanged without odometry).</summary>
-    private Se3? Predict(Se3? odometry, out PoseSeed seed)
+    private Se3? Predict(LocalizerFrame frame, out PoseSeed seed)
     {
         seed = PoseSeed.PreviousPose;
         if (_fusion.Pose is not { } pose)
             return null;
-        if (odometry is not { } now || _lastOdometry is not { } before)
+        if (frame.OdomFromCamera is not { } now || _lastOdometry is not { } before)
             return pose;
         seed = PoseSeed.Odometry;
-        var increment = before.Inverse() * now;
+        var increment = before.Odometry.Inverse() * now;
         _travelledSinceFix += increment.Translation.Norm;
-        _fusion.Predict(increment);
+        _fusion.Predict(increment, Share(before.Stamp, frame.Stamp));
         if (_unconfirmed is { } unconfirmed)
             _unconfirmed = unconfirmed with { Pose = unconfirmed.Pose * increment };
         return _fusion.Pose;

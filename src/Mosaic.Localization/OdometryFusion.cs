@@ -21,8 +21,9 @@ namespace Mosaic.Localization;
 public sealed class OdometryFusion
 {
     /// <summary>
-    /// Weight of the older score after each fix: a filter's score is about its last ten fixes, long
-    /// enough to see a lag build up, short enough to follow odometry that gets worse (wheels slipping).
+    /// Weight of the older score after each whole fix (share 1): a filter's score is about its last ten
+    /// independent fixes, long enough to see a lag build up, short enough to follow odometry that gets
+    /// worse (wheels slipping).
     /// </summary>
     private const double Forgetting = 0.9;
 
@@ -79,17 +80,25 @@ public sealed class OdometryFusion
         _started = true;
     }
 
-    /// <summary>Moves every filter's pose by the odometry increment between two frames and grows its variance.</summary>
-    public void Predict(Se3 increment)
+    /// <summary>
+    /// Moves every filter's pose by the odometry increment between two frames and grows its variance by
+    /// (drift × distance)² and (drift × angle)², divided by <paramref name="share"/> (in (0, 1]): the share of
+    /// the correlation time the increment spans. Odometry drift is systematic, so within the correlation
+    /// time its error grows with the distance, not with its square root: n increments of D/n, each a
+    /// share 1/n, add n · (d·D/n)² · n = (d·D)², what one increment of D adds.
+    /// </summary>
+    public void Predict(Se3 increment, double share = 1)
     {
         if (!_started)
             throw new InvalidOperationException("no pose to predict from: Start first");
+        if (!(share > 0 && share <= 1))
+            throw new ArgumentOutOfRangeException(nameof(share), $"share {share} of the correlation time must be in (0, 1]");
         double distance = increment.Translation.Norm, angle = increment.Rotation.Angle;
         for (int m = 0; m < _drifts.Length; m++)
         {
             _poses[m] = _poses[m] * increment;
-            _translationVariance[m] += Square(_drifts[m] * distance);
-            _rotationVariance[m] += Square(_drifts[m] * angle);
+            _translationVariance[m] += Square(_drifts[m] * distance) / share;
+            _rotationVariance[m] += Square(_drifts[m] * angle) / share;
         }
     }
 
@@ -97,17 +106,24 @@ public sealed class OdometryFusion
     /// Kalman update of every filter's prediction with <paramref name="measured"/>: the correction δ =
     /// log(prediction⁻¹ · measured) is applied in part. Scores each filter by the likelihood of its δ
     /// and returns the best filter's pose. A zero sigma takes the measurement as is (no fusion).
+    /// <paramref name="share"/> in (0, 1] is how much of an independent measurement the fix carries
+    /// (<see cref="LocalizerOptions.MeasurementCorrelationTime"/>): its variances are divided by it, and its
+    /// likelihood counts, and the older scores fade, by that share of a whole fix.
     /// </summary>
-    public Se3 Update(Se3 measured, double sigma, double sigmaRad)
+    public Se3 Update(Se3 measured, double sigma, double sigmaRad, double share = 1)
     {
         if (!_started)
             throw new InvalidOperationException("no prediction to update: Start first");
+        if (!(share > 0 && share <= 1))
+            throw new ArgumentOutOfRangeException(nameof(share), $"share {share} of a measurement must be in (0, 1]");
         double measuredT = Square(sigma), measuredR = Square(sigmaRad);
         if (measuredT == 0 || measuredR == 0)
         {
             Start(measured, sigma, sigmaRad);
             return measured;
         }
+        (measuredT, measuredR) = (measuredT / share, measuredR / share);
+        double forgetting = Math.Pow(Forgetting, share);
         for (int m = 0; m < _drifts.Length; m++)
         {
             var correction = (_poses[m].Inverse() * measured).Log();
@@ -115,7 +131,7 @@ public sealed class OdometryFusion
             // Log-likelihood of δ under N(0, S·I₃) for translation and rotation, constants dropped.
             double likelihood = -0.5 * (correction.Translation.SquaredNorm / innovationT + 3 * Math.Log(innovationT)
                 + correction.Rotation.SquaredNorm / innovationR + 3 * Math.Log(innovationR));
-            _scores[m] = Forgetting * _scores[m] + likelihood;
+            _scores[m] = forgetting * _scores[m] + share * likelihood;
             double gainT = _translationVariance[m] / innovationT, gainR = _rotationVariance[m] / innovationR;
             _translationVariance[m] *= 1 - gainT;
             _rotationVariance[m] *= 1 - gainR;

@@ -19,6 +19,8 @@ public class LocalizerTests
     private const int K = 16;
     /// <summary>Frames a second apart: a camera odometry says stood still is refined again after localizer.update_max_interval, as a relocalisation that failed is retried.</summary>
     private const long Second = 1_000_000_000;
+    /// <summary>Frames of a 10 Hz camera: each fix counts as a whole measurement (localizer.measurement_correlation_time).</summary>
+    private const long Frame = 100_000_000;
     private static readonly CameraModel Camera = new(SyntheticRoom.Camera.AtLevel(1), DistortionModel.None);
     private static readonly Lazy<CpuLabelRenderer<float>> Room = new(() => new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7)));
     /// <summary>The room coarsened to 6 cm cubes: the localizer's coarse copy of the map.</summary>
@@ -75,7 +77,7 @@ public class LocalizerTests
         var localizer = Create();
         localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
 
-        var results = truth.Select((pose, i) => localizer.Process(new LocalizerFrame(i, Photo(pose), Camera, odomFromMap * pose))).ToList();
+        var results = truth.Select((pose, i) => localizer.Process(new LocalizerFrame(i * Frame, Photo(pose), Camera, odomFromMap * pose))).ToList();
 
         Assert.Equal([PoseSeed.InitialPose, PoseSeed.Odometry, PoseSeed.Odometry, PoseSeed.Odometry], results.Select(r => r.Seed));
         Assert.All(results, r => Assert.True(r.Accepted, $"frame {r.Stamp} rejected: {r.Rejection}"));
@@ -96,7 +98,7 @@ public class LocalizerTests
         var localizer = Create(options: Options with { TrackingCoarsestLevel = 1 });
         localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
 
-        var results = truth.Take(2).Select((pose, i) => localizer.Process(new LocalizerFrame(i, Photo(pose), Camera, pose))).ToList();
+        var results = truth.Take(2).Select((pose, i) => localizer.Process(new LocalizerFrame(i * Frame, Photo(pose), Camera, pose))).ToList();
 
         Assert.Equal([PoseSeed.InitialPose, PoseSeed.Odometry], results.Select(r => r.Seed));
         Assert.Equal([3, 1], results.Select(r => r.Refined!.Levels[0].Level));
@@ -112,7 +114,7 @@ public class LocalizerTests
         {
             var localizer = Create(options: Options with { TrackingRelativeLossTolerance = trackingTolerance });
             localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
-            return truth.Take(2).Select((pose, i) => localizer.Process(new LocalizerFrame(i, Photo(pose), Camera, pose)).Refined!.Iterations).ToList();
+            return truth.Take(2).Select((pose, i) => localizer.Process(new LocalizerFrame(i * Frame, Photo(pose), Camera, pose)).Refined!.Iterations).ToList();
         }
 
         var strict = Iterations(0);
@@ -136,7 +138,7 @@ public class LocalizerTests
         {
             var localizer = Create(options: Options with { BiasCorrectionRounds = rounds });
             localizer.SetInitialPose(Nudge(truth[0], 0.05, 2));
-            var results = truth.Select((pose, i) => localizer.Process(new LocalizerFrame(i, Photo(pose), Camera, pose))).ToList();
+            var results = truth.Select((pose, i) => localizer.Process(new LocalizerFrame(i * Frame, Photo(pose), Camera, pose))).ToList();
             // A round that moves the estimate less than the step tolerances ends the correction early.
             Assert.All(results, r => Assert.InRange(r.Refined!.Correction?.Rounds ?? 0, Math.Min(rounds, 1), rounds));
             return results.Select((r, i) => Se3.Distance(r.MapFromCamera!.Value, truth[i]).Translation).ToArray();
@@ -219,7 +221,7 @@ public class LocalizerTests
         localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0]));
         var (coarseBefore, fullBefore) = (new Dictionary<int, int>(coarse.GradientEvaluations), new Dictionary<int, int>(full.GradientEvaluations));
 
-        var tracked = localizer.Process(new LocalizerFrame(1, Photo(truth[1]), Camera, truth[1]));
+        var tracked = localizer.Process(new LocalizerFrame(Frame, Photo(truth[1]), Camera, truth[1]));
 
         int Width(int level) => Camera.Intrinsics.AtLevel(level).Width;
         Dictionary<int, int> Added(Dictionary<int, int> after, Dictionary<int, int> before) =>
@@ -361,7 +363,7 @@ public class LocalizerTests
             localizer.SetInitialPose(truth[0]);
             var black = new RgbImage(Camera.Intrinsics.Width, Camera.Intrinsics.Height, new byte[3 * Camera.Intrinsics.Width * Camera.Intrinsics.Height]);
             RgbImage[] images = [Photo(truth[0]), black, Photo(elsewhere), Photo(truth[3])];
-            return images.Select((image, i) => localizer.Process(new LocalizerFrame(i, image, Camera, truth[i]))).ToArray();
+            return images.Select((image, i) => localizer.Process(new LocalizerFrame(i * Frame, image, Camera, truth[i]))).ToArray();
         }
 
         var guarded = Run(confirmations: 2);
@@ -390,7 +392,7 @@ public class LocalizerTests
         RgbImage[] images = [Photo(truth[0]), black, Photo(one), Photo(other), Photo(one)];
 
         // The last two frames stand still, 1 ns apart: a place found but not yet confirmed is pursued at frame rate.
-        var results = images.Select((image, i) => localizer.Process(new LocalizerFrame(i, image, Camera, truth[Math.Min(i, 3)]))).ToList();
+        var results = images.Select((image, i) => localizer.Process(new LocalizerFrame(i * Frame, image, Camera, truth[Math.Min(i, 3)]))).ToList();
 
         Assert.All(results.Skip(2), r => Assert.Equal(Rejection.Unconfirmed, r.Rejection));
     }
@@ -412,17 +414,18 @@ public class LocalizerTests
     }
 
     [Theory]
-    [InlineData(0.05)]
-    [InlineData(0.0)]
-    public void While_tracking_the_pose_fuses_odometry_and_refinement_by_their_variances(double measurementSigma)
+    [InlineData(0.05, 100_000_000)]
+    [InlineData(0.05, 33_333_333)]
+    [InlineData(0.0, 100_000_000)]
+    public void While_tracking_the_pose_fuses_odometry_and_refinement_by_their_variances(double measurementSigma, long interval)
     {
         var truth = Walk(15);
-        var localizer = Create(options: Options with { MeasurementSigma = measurementSigma, OdometryDrift = 0.05 });
+        var localizer = Create(options: Options with { MeasurementSigma = measurementSigma, OdometryDrift = 0.05, MeasurementCorrelationTime = 0.1 });
         localizer.SetInitialPose(truth[0]);
         var first = localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0]));
         // Odometry says the camera moved 3 cm but is 2 cm short of the truth.
         var odometry = truth[0] * Se3.Exp(new Tangent(new Vector3d(0.03, 0, 0), new Vector3d(0, 0.017, 0)));
-        var result = localizer.Process(new LocalizerFrame(1, Photo(truth[2]), Camera, odometry));
+        var result = localizer.Process(new LocalizerFrame(interval, Photo(truth[2]), Camera, odometry));
 
         Assert.True(result.Accepted, result.Rejection.ToString());
         var prediction = first.MapFromCamera!.Value * (truth[0].Inverse() * odometry);
@@ -435,9 +438,12 @@ public class LocalizerTests
         else
         {
             // The first fix has the measurement's variance; odometry adds (5 % of 3 cm)²; the gain is
-            // σ²_prediction / (σ²_prediction + σ²_measurement), a little over one half.
-            double prior = Math.Pow(measurementSigma, 2) + Math.Pow(0.05 * 0.03, 2);
-            double gain = prior / (prior + Math.Pow(measurementSigma, 2));
+            // σ²_prediction / (σ²_prediction + σ²_measurement), a little over one half. A frame a third of
+            // the correlation time after the first is a third of a measurement: both the drift's variance
+            // over the increment and the measurement's count three times.
+            double share = Math.Min(1, interval * 1e-9 / 0.1);
+            double prior = Math.Pow(measurementSigma, 2) + Math.Pow(0.05 * 0.03, 2) / share;
+            double gain = prior / (prior + Math.Pow(measurementSigma, 2) / share);
             Assert.InRange(toPublished, 0.9 * gain * toRefined, 1.1 * gain * toRefined);
             // The published covariance holds the fused pose's variance besides the refinement's.
             Assert.Equal(result.Refined.Covariance![0] + (1 - gain) * prior, result.Covariance![0], 9); // the odometry moved about 3 cm
@@ -593,7 +599,7 @@ public class LocalizerTests
         var localizer = Create(options: Options with { UpdateMinTranslation = 0 });
         localizer.SetInitialPose(truth[0]);
 
-        var results = Enumerable.Range(0, 3).Select(i => localizer.Process(new LocalizerFrame(i, Photo(truth[0]), Camera, truth[0]))).ToList();
+        var results = Enumerable.Range(0, 3).Select(i => localizer.Process(new LocalizerFrame(i * Frame, Photo(truth[0]), Camera, truth[0]))).ToList();
 
         Assert.All(results, r => Assert.NotNull(r.Refined));
         Assert.All(results, r => Assert.True(r.Accepted, r.Rejection.ToString()));
@@ -613,5 +619,7 @@ public class LocalizerTests
         Assert.Contains("depth_pixel_stride", e.Message);
         e = Assert.Throws<ArgumentException>(() => Create(options: Options with { UpdateMaxInterval = double.PositiveInfinity }));
         Assert.Contains("update_max_interval", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Create(options: Options with { MeasurementCorrelationTime = -0.1 }));
+        Assert.Contains("measurement_correlation_time", e.Message);
     }
 }
