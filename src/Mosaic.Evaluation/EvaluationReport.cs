@@ -144,6 +144,7 @@ public static class EvaluationReport
                 ["frames_without_pose"] = m.WithoutPose,
                 ["frames_not_moved"] = m.NotMoved,
                 ["frames_depth_refined"] = m.DepthRefined,
+                ["frames_sharpened"] = m.Sharpened,
                 ["failures_by_cause"] = m.Causes.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["failures_outside_from_truth_by_cause"] = m.CausesOutsideFromTruth?.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["frames_by_seed"] = m.Seeds.ToDictionary(s => Snake(s.Key.ToString()), s => s.Value),
@@ -173,7 +174,7 @@ public static class EvaluationReport
 
     private static string Csv(EvaluationResult result)
     {
-        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,depth_ms,total_ms,depth_refined,depth_support,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m,odometry_drift,position_sigma_m,rotation_sigma_deg\n");
+        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,depth_ms,total_ms,depth_refined,depth_support,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m,odometry_drift,position_sigma_m,rotation_sigma_deg,sharpened\n");
         var odometry = result.OdometryOnly.ToDictionary(b => b.Stamp);
         var retrieval = result.RetrievalOnly.ToDictionary(b => b.Stamp);
         var fromTruth = result.Modes.GetValueOrDefault(EvaluationMode.FromTruth)?.ToDictionary(o => o.Frame.Stamp);
@@ -193,7 +194,7 @@ public static class EvaluationReport
                     $"{Number(fromTruth?.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     // The shift is a left perturbation of T_cam_map, about the camera's own centre: its translation is how far the centre moved.
                     $"{Number(r.Refined?.Correction?.Shift.Translation.Norm)},{Number(r.OdometryDrift)}," +
-                    $"{Number(sigmas?.Position)},{Number(sigmas?.RotationDeg)}\n");
+                    $"{Number(sigmas?.Position)},{Number(sigmas?.RotationDeg)},{r.Sharpened is not null}\n");
             }
         }
         return csv.ToString();
@@ -308,6 +309,8 @@ public static class EvaluationReport
             md.Append(CultureInfo.InvariantCulture, $"\nRejected by the gates: {mode.Rejected}{RejectedByText(mode)}; without a pose: {mode.WithoutPose}. ");
             if (mode.NotMoved > 0)
                 md.Append(CultureInfo.InvariantCulture, $"Not refined, the camera having hardly moved since the last refined frame (localizer.update_min_translation): {mode.NotMoved}. ");
+            if (mode.Sharpened > 0)
+                md.Append(CultureInfo.InvariantCulture, $"Finished on the sharpened map (localizer.sharp_map_max_loss): {mode.Sharpened}. ");
             if (mode.DepthRefined > 0)
                 md.Append(CultureInfo.InvariantCulture, $"Depth-refined: {mode.DepthRefined}. ");
             md.Append("Seeds: " + string.Join(", ", mode.Seeds.Select(s => $"{s.Key} {s.Value}")) + ".\n\n");

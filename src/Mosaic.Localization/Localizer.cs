@@ -117,8 +117,9 @@ public sealed record RetrievalHypothesis(Keyframe? Keyframe, double Similarity, 
 /// <param name="State">State after this frame.</param>
 /// <param name="Accepted">Whether the refined pose passed the quality gates.</param>
 /// <param name="MapFromCamera">
-/// The camera pose: the refined pose (depth-refined when <paramref name="DepthRefined"/>) when
-/// accepted, otherwise the odometry prediction (null when there is none).
+/// The camera pose: the refined pose (finished on the sharpened map when <paramref name="Sharpened"/> is
+/// set, depth-refined when <paramref name="DepthRefined"/>) when accepted, fused with the odometry
+/// prediction while tracking; otherwise the odometry prediction (null when there is none).
 /// </param>
 /// <param name="Covariance">
 /// Row-major 6×6 covariance of the published pose, over the tangent of <see cref="RefinementResult.Covariance"/>:
@@ -136,6 +137,11 @@ public sealed record RetrievalHypothesis(Keyframe? Keyframe, double Similarity, 
 /// <param name="QueryLabels">The query's labels at the segmenter's level, undistorted; null when the frame was not refined because the camera had hardly moved (<see cref="Rejection.NotMoved"/>), which is not even segmented.</param>
 /// <param name="Depth">What aligning the frame's depth with the map gave, starting from the accepted label pose; null when not run.</param>
 /// <param name="DepthRefined">Whether <paramref name="Depth"/> passed its gates and gave the pose.</param>
+/// <param name="Sharpened">
+/// The refinement on the sharpened copy of the map that finished an accepted pose whose loss was below
+/// <see cref="LocalizerOptions.SharpMapMaxLoss"/>, from <paramref name="Refined"/>'s pose; it gives the pose
+/// and the refinement's part of the covariance. Null when it did not run.
+/// </param>
 /// <param name="OdometryDrift">
 /// The drift the fusion with odometry assumes after this frame, learnt between
 /// <see cref="LocalizerOptions.OdometryDrift"/> and <see cref="LocalizerOptions.OdometryDriftMax"/>
@@ -156,13 +162,15 @@ public sealed record LocalizationResult(
     Image<ushort>? QueryLabels,
     DepthAlignmentResult? Depth = null,
     bool DepthRefined = false,
-    double OdometryDrift = double.NaN);
+    double OdometryDrift = double.NaN,
+    RefinementResult? Sharpened = null);
 
 /// <summary>
 /// The localization pipeline, one frame at a time: segment → seed → refine → accept/reject
 /// (DESIGN.md §6, §8). Seeds are an explicit initial pose, the previous pose moved by odometry, or
 /// the top-k keyframes by global descriptor (each refined coarsely, the best on down to the finest level). Quality
-/// gates (coverage, loss, size of the correction against odometry) accept or reject; after
+/// gates (coverage, loss, size of the correction against odometry) accept or reject; an accepted pose of
+/// low loss is finished on a sharpened copy of the map (<see cref="LocalizerOptions.SharpMapMaxLoss"/>); after
 /// <see cref="LocalizerOptions.MaxRejectedFrames"/> rejections in a row it relocalises by retrieval,
 /// and with odometry it trusts a relocalisation that contradicts the odometry prediction only once
 /// the following frames have found the same place (<see cref="LocalizerOptions.RelocalisationConfirmations"/>).
@@ -192,6 +200,8 @@ public sealed class Localizer
     /// <summary>The final refinement of the best retrieval hypothesis, from the level below <see cref="LocalizerOptions.HypothesisLevels"/>.</summary>
     private readonly PoseRefiner _fromHypothesisRefiner;
     private readonly Lazy<DepthAlignment>? _depthAlignment;
+    /// <summary>Finishes accepted poses of low loss on the sharpened copy of the map (<see cref="LocalizerOptions.SharpMapMaxLoss"/>); null without that copy's renderer.</summary>
+    private readonly PoseRefiner? _sharpRefiner;
     private Undistorter? _undistorter;
 
     private readonly OdometryFusion _fusion;
@@ -218,9 +228,12 @@ public sealed class Localizer
     /// <see cref="ForMap"/> makes it); without it every level is refined on the full map.
     /// <paramref name="depthAlignment"/>, over the same map, refines frames that carry depth (made on the
     /// first such frame: a colour-only localizer never indexes the map's centres); without it their depth is not used.
+    /// <paramref name="sharpRenderer"/>, when given, renders the sharpened copy of the same map
+    /// (<see cref="LocalizerOptions.SharpMapScale"/>), on which accepted poses of low loss are finished; without
+    /// it, or with <see cref="LocalizerOptions.SharpMapMaxLoss"/> 0, they are not.
     /// </summary>
     public Localizer(ILabelRenderer renderer, ISegmenter segmenter, KeyframeDatabase? keyframes, LocalizerOptions? options = null, ILabelRenderer? coarseRenderer = null,
-        Lazy<DepthAlignment>? depthAlignment = null)
+        Lazy<DepthAlignment>? depthAlignment = null, ILabelRenderer? sharpRenderer = null)
     {
         _options = options ?? new LocalizerOptions();
         _options.Validate();
@@ -248,6 +261,12 @@ public sealed class Localizer
             CoarseMapLevel = Math.Max(_options.CoarseMapLevel, _options.FinestLevel + 1) - segmenter.Level,
         };
         _refiner = new PoseRefiner(renderer, final, coarseRenderer);
+        if (sharpRenderer is not null && _options.SharpMapMaxLoss > 0)
+        {
+            if (sharpRenderer.LabelCount != renderer.LabelCount)
+                throw new ArgumentException($"the sharpened map has {sharpRenderer.LabelCount} labels but the map has {renderer.LabelCount}");
+            _sharpRefiner = new PoseRefiner(sharpRenderer, final with { CoarsestLevel = final.FinestLevel, BiasCorrectionRounds = 0 });
+        }
         _trackingRefiner = new PoseRefiner(renderer, final with
         {
             CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level,
@@ -278,11 +297,14 @@ public sealed class Localizer
     /// <paramref name="renderer"/> (default: the CPU backend). The coarse levels are refined on the map
     /// coarsened to <see cref="LocalizerOptions.CoarseMapVoxel"/>, rendered by
     /// <paramref name="coarseRenderer"/>; with the CPU backend that renderer is made here when none is
-    /// given, and another backend without one refines every level on the full map. Frames with depth are
-    /// depth-refined against the map's Gaussians. The caller keeps ownership of the renderers it passes.
+    /// given, and another backend without one refines every level on the full map. The same goes for the
+    /// sharpened copy (<see cref="LocalizerOptions.SharpMapScale"/>) and <paramref name="sharpRenderer"/>.
+    /// Frames with depth are depth-refined against the map's Gaussians. The caller keeps ownership of the
+    /// renderers it passes.
     /// </summary>
     /// <exception cref="ArgumentException">The map carries no segmenter.</exception>
-    public static Localizer ForMap(PrivacyMap map, LocalizerOptions? options = null, ILabelRenderer? renderer = null, ILabelRenderer? coarseRenderer = null)
+    public static Localizer ForMap(PrivacyMap map, LocalizerOptions? options = null, ILabelRenderer? renderer = null, ILabelRenderer? coarseRenderer = null,
+        ILabelRenderer? sharpRenderer = null)
     {
         if (map.SegmenterDefinition is null)
             throw new ArgumentException("the map carries no segmenter.yaml; build it with `mosaic map build`");
@@ -291,8 +313,10 @@ public sealed class Localizer
         var cpu = renderer is null ? new CpuLabelRenderer<float>(map.Gaussians) : renderer as CpuLabelRenderer<float>;
         if (coarseRenderer is null && cpu is not null && options.CoarseMapVoxel > 0)
             coarseRenderer = new CpuLabelRenderer<float>(map.Gaussians.Coarsened(options.CoarseMapVoxel), cpu.Settings);
+        if (sharpRenderer is null && cpu is not null && options.SharpMapMaxLoss > 0)
+            sharpRenderer = new CpuLabelRenderer<float>(map.Gaussians.Sharpened(options.SharpMapScale), cpu.Settings);
         return new Localizer(renderer ?? cpu!, segmenter, map.Keyframes, options, coarseRenderer,
-            new Lazy<DepthAlignment>(() => new DepthAlignment(map.Gaussians, new DepthAlignmentOptions { PixelStride = options.DepthPixelStride })));
+            new Lazy<DepthAlignment>(() => new DepthAlignment(map.Gaussians, new DepthAlignmentOptions { PixelStride = options.DepthPixelStride })), sharpRenderer);
     }
 
     /// <summary>The state after the last frame.</summary>
@@ -377,17 +401,22 @@ public sealed class Localizer
             rejection = Confirm(rejection, refined?.MapFromCamera, motionSeed == PoseSeed.Odometry ? prediction : null);
         else
             _unconfirmed = null;
+        bool accepted = rejection == Rejection.None;
+        var sharpened = accepted && _sharpRefiner is not null && refined!.Loss < _options.SharpMapMaxLoss
+            ? _sharpRefiner.Refine(query, camera, refined.MapFromCamera)
+            : null;
         var refineTime = clock.Elapsed;
 
-        bool accepted = rejection == Rejection.None;
+        // The pose the labels give: the sharpened map's where that finished it.
+        var labelPose = sharpened ?? refined;
         DepthAlignmentResult? depth = null;
         bool depthRefined = false;
         var depthTime = TimeSpan.Zero;
         if (accepted && frame.Depth is { } readings && _depthAlignment?.Value is { } alignment)
         {
             clock.Restart();
-            depth = alignment.Align(alignment.Points(readings.Metres, readings.Camera, readings.ColorFromDepth), refined!.MapFromCamera);
-            depthRefined = TrustDepth(depth, refined.MapFromCamera);
+            depth = alignment.Align(alignment.Points(readings.Metres, readings.Camera, readings.ColorFromDepth), labelPose!.MapFromCamera);
+            depthRefined = TrustDepth(depth, labelPose.MapFromCamera);
             depthTime = clock.Elapsed;
         }
         double[]? covariance = null;
@@ -395,7 +424,7 @@ public sealed class Localizer
         {
             var (measurement, sigma, sigmaDeg) = depthRefined
                 ? (depth!.MapFromCamera, _options.DepthSigma, _options.DepthSigmaDeg)
-                : (refined!.MapFromCamera, _options.MeasurementSigma, _options.MeasurementSigmaDeg);
+                : (labelPose!.MapFromCamera, _options.MeasurementSigma, _options.MeasurementSigmaDeg);
             double sigmaRad = sigmaDeg * Math.PI / 180;
             if (seed == PoseSeed.Odometry)
                 _fusion.Update(measurement, sigma, sigmaRad, _lastFixStamp is { } last ? Share(last, frame.Stamp) : 1);
@@ -404,7 +433,7 @@ public sealed class Localizer
             _lastFixStamp = frame.Stamp;
             (_rejectedInRow, _travelledSinceFix) = (0, 0);
             State = LocalizerState.Tracking;
-            covariance = PublishedCovariance(depthRefined ? null : refined!.Covariance, _fusion.Variance);
+            covariance = PublishedCovariance(depthRefined ? null : labelPose!.Covariance, _fusion.Variance);
         }
         else
         {
@@ -416,7 +445,7 @@ public sealed class Localizer
                 : LocalizerState.Tracking;
         }
         return new LocalizationResult(frame.Stamp, State, accepted, _fusion.Pose, covariance, seed, start, refined, rejection,
-            new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime, depthTime), hypotheses, labels, depth, depthRefined, _fusion.Drift);
+            new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime, depthTime), hypotheses, labels, depth, depthRefined, _fusion.Drift, sharpened);
     }
 
     /// <summary>

@@ -564,6 +564,8 @@ public sealed class LocalizationNode
             Interlocked.Increment(ref Statistics.FramesNotMoved);
         if (result.DepthRefined)
             Interlocked.Increment(ref Statistics.PosesDepthRefined);
+        if (result.Sharpened is not null)
+            Interlocked.Increment(ref Statistics.PosesSharpened);
         Publish(result, header, baseFromCamera, odomFromCamera, camera);
         Statistics.Latency(Stopwatch.GetElapsedTime(pending.ReceivedTicks).TotalMilliseconds);
         LogStateChange(result);

@@ -39,6 +39,9 @@ public sealed class NodeStatistics
     /// <summary>Accepted poses that depth refinement gave.</summary>
     public long PosesDepthRefined;
 
+    /// <summary>Accepted poses finished on the sharpened copy of the map (localizer.sharp_map_max_loss).</summary>
+    public long PosesSharpened;
+
     /// <summary>/initialpose messages applied.</summary>
     public long InitialPosesApplied;
 

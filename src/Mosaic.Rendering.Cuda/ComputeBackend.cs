@@ -50,6 +50,17 @@ public static class ComputeBackends
             : null;
 
     /// <summary>
+    /// A renderer of <paramref name="map"/> with every Gaussian narrowed by <paramref name="scale"/>, on the
+    /// backend <paramref name="chosen"/> runs on, for the localizer's finishing refinement of poses of low
+    /// loss (<c>localizer.sharp_map_scale</c>, <c>sharp_map_max_loss</c>); null for the CPU backend, whose
+    /// localizer makes its own, and when <paramref name="enabled"/> is false. The caller disposes it.
+    /// </summary>
+    public static CudaLabelRenderer? CreateSharp(ComputeRenderer chosen, GaussianMap map, double scale, bool enabled, int device, RenderSettings? settings = null) =>
+        chosen.Renderer is CudaLabelRenderer && enabled
+            ? CudaLabelRenderer.Create(map.Sharpened(scale), settings, new CudaOptions { Device = device })
+            : null;
+
+    /// <summary>
     /// The renderer for <paramref name="map"/>. <see cref="ComputeBackend.Cuda"/> throws
     /// <see cref="CudaException"/> when CUDA cannot be used; <see cref="ComputeBackend.Auto"/> then
     /// returns the CPU renderer with the exception's message as <see cref="ComputeRenderer.FallbackReason"/>.

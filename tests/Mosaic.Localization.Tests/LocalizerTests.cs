@@ -26,6 +26,8 @@ public class LocalizerTests
     /// <summary>The room coarsened to 6 cm cubes: the localizer's coarse copy of the map.</summary>
     private static readonly Lazy<CpuLabelRenderer<float>> CoarseRoom = new(() => new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Coarsened(0.06)));
     private static readonly LocalizerOptions Options = new() { CoarsestLevel = 3, FinestLevel = 0, MaxIterationsPerLevel = 15 };
+    /// <summary>The room with every Gaussian half as wide: the localizer's sharpened copy of the map.</summary>
+    private static readonly Lazy<CpuLabelRenderer<float>> SharpRoom = new(() => new CpuLabelRenderer<float>(SyntheticRoom.Generate(60_000, K, seed: 7).Sharpened(0.5)));
 
     /// <summary>Reads palette colours back as labels (black = ignore): the ideal segmenter.</summary>
     private sealed class PaletteSegmenter : ISegmenter
@@ -413,6 +415,32 @@ public class LocalizerTests
         Assert.Null(result.Covariance);
     }
 
+    [Fact]
+    public void An_accepted_pose_of_low_loss_is_finished_on_the_sharpened_map_and_one_of_higher_loss_is_not()
+    {
+        var truth = Walk(16)[0];
+        LocalizationResult Localize(double sharpMapMaxLoss)
+        {
+            var localizer = new Localizer(Room.Value, new PaletteSegmenter(), null, Options with { SharpMapMaxLoss = sharpMapMaxLoss }, sharpRenderer: SharpRoom.Value);
+            localizer.SetInitialPose(Nudge(truth, 0.03, 1.5));
+            return localizer.Process(new LocalizerFrame(0, Photo(truth), Camera));
+        }
+
+        var finished = Localize(sharpMapMaxLoss: 10);
+        var unfinished = Localize(sharpMapMaxLoss: finished.Refined!.Loss);
+
+        Assert.True(finished.Accepted && unfinished.Accepted);
+        // One more refinement at the finest level, from the full map's pose, gives the pose and the covariance.
+        var sharpened = Assert.IsType<RefinementResult>(finished.Sharpened);
+        Assert.Equal(Options.FinestLevel, Assert.Single(sharpened.Levels).Level);
+        Assert.Equal(sharpened.MapFromCamera, finished.MapFromCamera);
+        Assert.Equal(sharpened.Covariance![0] + Math.Pow(Options.MeasurementSigma, 2), finished.Covariance![0], 12);
+        // A loss not below the gate leaves the full map's pose; the refinement before is the same either way.
+        Assert.Null(unfinished.Sharpened);
+        Assert.Equal(unfinished.Refined!.MapFromCamera, unfinished.MapFromCamera);
+        Assert.Equal(finished.Refined.MapFromCamera, unfinished.Refined.MapFromCamera);
+    }
+
     [Theory]
     [InlineData(0.05, 100_000_000)]
     [InlineData(0.05, 33_333_333)]
@@ -621,5 +649,9 @@ public class LocalizerTests
         Assert.Contains("update_max_interval", e.Message);
         e = Assert.Throws<ArgumentException>(() => Create(options: Options with { MeasurementCorrelationTime = -0.1 }));
         Assert.Contains("measurement_correlation_time", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Create(options: Options with { SharpMapScale = 1.5 }));
+        Assert.Contains("sharp_map_scale", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Create(options: Options with { SharpMapMaxLoss = double.NaN }));
+        Assert.Contains("sharp_map_max_loss", e.Message);
     }
 }

@@ -86,6 +86,7 @@ internal static class EvalCommand
                 var compute = Compute.Renderer(privacyMap.Gaussians, settings.Compute);
                 var renderer = compute.Renderer;
                 using var coarseRenderer = ComputeBackends.CreateCoarse(compute, privacyMap.Gaussians, settings.Localizer.CoarseMapVoxel, settings.Compute.Device);
+                using var sharpRenderer = ComputeBackends.CreateSharp(compute, privacyMap.Gaussians, settings.Localizer.SharpMapScale, settings.Localizer.SharpMapMaxLoss > 0, settings.Compute.Device);
                 AnsiConsole.MarkupLine($"{drive.Frames.Count} query frames, map of {privacyMap.Gaussians.Count:N0} Gaussians, K = {privacyMap.Gaussians.LabelCount}, " +
                     $"{privacyMap.Keyframes?.Keyframes.Count ?? 0} keyframes; modes: {string.Join(", ", modes.Select(EvaluationReport.Name))}" +
                     (drive.WithoutGroundTruth > 0 ? $"; {drive.WithoutGroundTruth} images without ground truth skipped" : "") +
@@ -107,7 +108,7 @@ internal static class EvalCommand
                     AnsiConsole.Progress().Start(context =>
                     {
                         var task = context.AddTask("localizing frames", maxValue: 1);
-                        result = Evaluator.Run(drive, modes, () => Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer),
+                        result = Evaluator.Run(drive, modes, () => Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer, sharpRenderer),
                             new InlineProgress<double>(p => task.Value = p), interrupt.Token);
                         task.Value = 1;
                     });
@@ -193,7 +194,8 @@ internal static class EvalCommand
         {
             var failures = mode.Causes.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}");
             string fromTruth = mode.CausesOutsideFromTruth is { } outside && failures.Any() ? $"; {outside.Values.Sum()} of them outside from the truth too" : "";
-            string depth = (mode.DepthRefined > 0 ? $"; {mode.DepthRefined} depth-refined" : "") + (mode.NotMoved > 0 ? $"; {mode.NotMoved} not refined, hardly moved" : "");
+            string depth = (mode.Sharpened > 0 ? $"; {mode.Sharpened} finished on the sharpened map" : "") + (mode.DepthRefined > 0 ? $"; {mode.DepthRefined} depth-refined" : "")
+                + (mode.NotMoved > 0 ? $"; {mode.NotMoved} not refined, hardly moved" : "");
             AnsiConsole.MarkupLine(Markup.Escape($"{EvaluationReport.Name(mode.Mode)}: {mode.Rejected} rejected{EvaluationReport.RejectedByText(mode)}, {mode.WithoutPose} without pose{depth}; outside 5cm/5deg: {(failures.Any() ? string.Join(", ", failures) : "none")}{fromTruth}"));
         }
         var covariances = summary.Modes.Where(m => m.Covariance is not null).Select(m => $"{EvaluationReport.Name(m.Mode)} {EvaluationReport.CovarianceText(m)}").ToList();

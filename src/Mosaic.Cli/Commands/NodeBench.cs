@@ -43,10 +43,11 @@ internal static class NodeBench
             var compute = Compute.Renderer(privacyMap.Gaussians, settings.Compute);
             var renderer = compute.Renderer;
             using var coarseRenderer = ComputeBackends.CreateCoarse(compute, privacyMap.Gaussians, settings.Localizer.CoarseMapVoxel, settings.Compute.Device);
+            using var sharpRenderer = ComputeBackends.CreateSharp(compute, privacyMap.Gaussians, settings.Localizer.SharpMapScale, settings.Localizer.SharpMapMaxLoss > 0, settings.Compute.Device);
             int count = parse.GetValue(frames);
             var names = new NodeNames("mosaic");
             var transport = new LoopbackTransport(parse.GetValue(bag)!, settings, names.Resolve(settings.Topics.Pose), count, parse.GetValue(rate));
-            var node = new LocalizationNode(settings, names, transport, privacyMap.Gaussians, Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer), renderer,
+            var node = new LocalizationNode(settings, names, transport, privacyMap.Gaussians, Localizer.ForMap(privacyMap, settings.Localizer, renderer, coarseRenderer, sharpRenderer), renderer,
                 NullLogger.Instance, lockstep: false);
             var clock = Stopwatch.StartNew();
             AnsiConsole.MarkupLine($"publishing {count} images at {parse.GetValue(rate)} Hz ({transport.Width}x{transport.Height}, localizer levels {settings.Localizer.CoarsestLevel}..{settings.Localizer.FinestLevel}) ...");

@@ -54,7 +54,8 @@ public static class NodeHost
         var compute = ComputeBackends.Create(map.Gaussians, parameters.Compute.Backend, parameters.Compute.Device);
         var renderer = compute.Renderer;
         var coarseRenderer = ComputeBackends.CreateCoarse(compute, map.Gaussians, parameters.Localizer.CoarseMapVoxel, parameters.Compute.Device);
-        var localizer = Localizer.ForMap(map, parameters.Localizer, renderer, coarseRenderer);
+        var sharpRenderer = ComputeBackends.CreateSharp(compute, map.Gaussians, parameters.Localizer.SharpMapScale, parameters.Localizer.SharpMapMaxLoss > 0, parameters.Compute.Device);
+        var localizer = Localizer.ForMap(map, parameters.Localizer, renderer, coarseRenderer, sharpRenderer);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -64,12 +65,12 @@ public static class NodeHost
         builder.Logging.AddConsoleFormatter<RosConsoleFormatter, RosConsoleFormatterOptions>(o => o.NodeName = configuration.Names.Name);
         builder.Services.AddSingleton(transport);
         // Registered by factories and resolved by the node's factory, so that the container disposes
-        // them at shutdown (the CUDA backend holds device memory; the CPU backend has no coarse renderer here).
+        // them at shutdown (the CUDA backend holds device memory; the CPU backend has no copies' renderers here).
         builder.Services.AddSingleton<ILabelRenderer>(_ => renderer);
-        builder.Services.AddSingleton(_ => new CoarseRenderer(coarseRenderer));
+        builder.Services.AddSingleton(_ => new MapCopyRenderers(coarseRenderer, sharpRenderer));
         builder.Services.AddSingleton(sp =>
         {
-            sp.GetRequiredService<CoarseRenderer>();
+            sp.GetRequiredService<MapCopyRenderers>();
             return new LocalizationNode(parameters, configuration.Names, transport, map.Gaussians, localizer, sp.GetRequiredService<ILabelRenderer>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger(configuration.Names.Name), lockstep);
         });
@@ -87,9 +88,13 @@ public static class NodeHost
         return host;
     }
 
-    /// <summary>The localizer's renderer of the coarse map copy, held by the container so that it is disposed with it.</summary>
-    private sealed class CoarseRenderer(IDisposable? renderer) : IDisposable
+    /// <summary>The localizer's renderers of the coarse and the sharpened copy of the map, held by the container so that they are disposed with it.</summary>
+    private sealed class MapCopyRenderers(IDisposable? coarse, IDisposable? sharp) : IDisposable
     {
-        public void Dispose() => renderer?.Dispose();
+        public void Dispose()
+        {
+            coarse?.Dispose();
+            sharp?.Dispose();
+        }
     }
 }
