@@ -38,14 +38,26 @@ public sealed record StoredEvaluation(string Path, IReadOnlyDictionary<string, S
     /// </summary>
     /// <exception cref="FileNotFoundException">metrics.json or one of the run's TUM files is missing.</exception>
     /// <exception cref="FormatException">A file is malformed; the message names it.</exception>
-    public static StoredEvaluation LoadAgainst(string directory, IReadOnlyList<TumPose> truth)
+    public static StoredEvaluation LoadAgainst(string directory, IReadOnlyList<TumPose> truth) => Scored(Load(directory), truth);
+
+    /// <summary>
+    /// <see cref="LoadAgainst"/> the run's own ground truth (<see cref="EvaluationReport.GroundTruthFile"/>): the
+    /// figures of metrics.json, with each frame's errors (<see cref="StoredMode.Errors"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">metrics.json or one of the run's TUM files is missing.</exception>
+    /// <exception cref="FormatException">A file is malformed; the message names it.</exception>
+    public static StoredEvaluation LoadScored(string directory) => Scored(Load(directory), truth: null) with { QueryFrames = null };
+
+    /// <summary><paramref name="stored"/>'s trajectories scored against <paramref name="truth"/>, or against the run's own ground truth when it is null.</summary>
+    private static StoredEvaluation Scored(StoredEvaluation stored, IReadOnlyList<TumPose>? truth)
     {
-        var stored = Load(directory);
         string runDirectory = System.IO.Path.GetDirectoryName(stored.Path)!;
+        var own = ReadTum(runDirectory, EvaluationReport.GroundTruthFile);
+        truth ??= own;
         var truthStamps = truth.Select(p => p.Stamp).ToArray();
         var truthPoses = truth.Select(p => p.ToSe3()).ToArray();
         Array.Sort(truthStamps, truthPoses);
-        var queries = ReadTum(runDirectory, EvaluationReport.GroundTruthFile).Select(p => p.Stamp).ToList();
+        var queries = own.Select(p => p.Stamp).ToList();
         var scored = queries.Select(stamp => (Stamp: stamp, Truth: Nearest(truthStamps, truthPoses, stamp))).Where(q => q.Truth is not null).ToList();
         var modes = new Dictionary<string, StoredMode>();
         foreach (var (name, mode) in stored.Modes)
@@ -64,18 +76,6 @@ public sealed record StoredEvaluation(string Path, IReadOnlyDictionary<string, S
             modes[name] = mode with { Accuracy = AccuracySummary.Of(errors), Errors = errors };
         }
         return new StoredEvaluation(stored.Path, modes, queries.Count);
-    }
-
-    /// <summary>
-    /// <see cref="LoadAgainst"/> the run's own ground truth (<see cref="EvaluationReport.GroundTruthFile"/>): the
-    /// figures of metrics.json, with each frame's errors (<see cref="StoredMode.Errors"/>).
-    /// </summary>
-    /// <exception cref="FileNotFoundException">metrics.json or one of the run's TUM files is missing.</exception>
-    /// <exception cref="FormatException">A file is malformed; the message names it.</exception>
-    public static StoredEvaluation LoadScored(string directory)
-    {
-        string runDirectory = Directory.Exists(directory) ? directory : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(directory))!;
-        return LoadAgainst(directory, ReadTum(runDirectory, EvaluationReport.GroundTruthFile)) with { QueryFrames = null };
     }
 
     private static IReadOnlyList<TumPose> ReadTum(string directory, string name)
