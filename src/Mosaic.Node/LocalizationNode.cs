@@ -52,6 +52,8 @@ public sealed class LocalizationNode
     private long _latestOdometryStamp = long.MinValue;
     /// <summary>Judges every stamped input for time going back; guarded by <see cref="_tfLock"/>.</summary>
     private readonly TimeJumps _timeJumps = new();
+    /// <summary>Handles the message whose stale stamp <see cref="_timeJumps"/> holds, once time is known to have gone back; guarded by <see cref="_tfLock"/>.</summary>
+    private Action? _held;
     /// <summary>How many times time has gone back; an image carries the count at its arrival (<see cref="PendingFrame.Epoch"/>). Guarded by <see cref="_tfLock"/>.</summary>
     private int _epoch;
     /// <summary>The <see cref="_epoch"/> the localizer's state belongs to (processing thread only).</summary>
@@ -276,8 +278,8 @@ public sealed class LocalizationNode
     {
         if (!ImageTypes.Contains(message.Type))
             throw new FormatException($"type {message.Type} is not an image type (sensor_msgs/msg/Image or CompressedImage)");
-        if (TryReadStamp(message) is { } stamp)
-            NoteStamp("images", stamp);
+        if (TryReadStamp(message) is { } stamp && !Admit("images", stamp, () => OnImage(message)))
+            return;
         long sequence = Interlocked.Increment(ref Statistics.FramesReceived);
         int epoch;
         lock (_tfLock)
@@ -300,31 +302,52 @@ public sealed class LocalizationNode
     }
 
     /// <summary>
-    /// Takes the stamp of a message on one of the stamped inputs (<see cref="TimeJumps"/>). When time has gone
-    /// back (a bag replayed in a loop, a simulator reset) the odometry and depth history is cleared, as tf2
-    /// clears its buffer, since the later history would hide every sample that follows; and the pose is
-    /// forgotten before the next image (<see cref="Process"/>): the camera is somewhere else now, and odometry
-    /// cannot say where.
+    /// Takes the stamp of a message on one of the stamped inputs (<see cref="TimeJumps"/>); returns whether its
+    /// handler goes on with it now. The first stale stamp is held (<paramref name="replay"/> kept) until the next
+    /// stamped message tells: a stamp in order shows it was a stray, dropped and counted; a second stale one shows
+    /// that time went back (a bag replayed in a loop, a simulator reset). Then the odometry and depth history is
+    /// cleared, as tf2 clears its buffer, since the later history would hide every sample that follows; the pose is
+    /// forgotten before the next image (<see cref="Process"/>), as the camera is somewhere else now and odometry
+    /// cannot say where; and the held message is handled before this one.
     /// </summary>
-    private void NoteStamp(string stream, long stamp)
+    private bool Admit(string stream, long stamp, Action replay)
     {
-        long back;
+        StampObservation observation;
+        Action? held;
         lock (_tfLock)
         {
-            if (_timeJumps.Observe(stream, stamp) is not { } jump)
-                return;
-            back = jump;
-            _tf.ClearDynamic();
-            _latestOdometryStamp = long.MinValue;
-            _epoch++;
+            observation = _timeJumps.Observe(stream, stamp);
+            held = _held;
+            _held = observation.Verdict == StampVerdict.Stale ? replay : null;
+            if (observation.Verdict == StampVerdict.Jump)
+            {
+                _tf.ClearDynamic();
+                _latestOdometryStamp = long.MinValue;
+                _epoch++;
+            }
         }
-        lock (_depthLock)
-            _depthImages.Clear();
-        long count = Interlocked.Increment(ref Statistics.TimeJumpsBack);
-        string text = $"time went back {back * 1e-9:F1} s on the {stream} (a bag replayed in a loop, or a simulator reset): odometry and depth history cleared, pose forgotten";
-        Statistics.Problem(text, Now);
-        if (IsPowerOfTen(count))
-            _logger.LogWarning("{Text} (#{Count}); relocalising", text, count);
+        if (observation.StrayDropped)
+        {
+            long strays = Interlocked.Increment(ref Statistics.StaleStampsDropped);
+            string stray = $"a message more than {TimeJumps.Threshold.TotalSeconds:0} s older than its stream's newest was dropped; the next stamp was in order, so time had not gone back";
+            Statistics.Problem(stray, Now);
+            if (IsPowerOfTen(strays))
+                _logger.LogWarning("{Text} (#{Count})", stray, strays);
+        }
+        if (observation.Verdict == StampVerdict.Stale)
+            return false;
+        if (observation.Verdict == StampVerdict.Jump)
+        {
+            lock (_depthLock)
+                _depthImages.Clear();
+            long count = Interlocked.Increment(ref Statistics.TimeJumpsBack);
+            string text = $"time went back {observation.Back * 1e-9:F1} s on the {stream} (a bag replayed in a loop, or a simulator reset): odometry and depth history cleared, pose forgotten";
+            Statistics.Problem(text, Now);
+            if (IsPowerOfTen(count))
+                _logger.LogWarning("{Text} (#{Count}); relocalising", text, count);
+            held?.Invoke();
+        }
+        return true;
     }
 
     private bool HasDepth => !string.IsNullOrWhiteSpace(_parameters.Topics.Depth);
@@ -339,7 +362,8 @@ public sealed class LocalizationNode
         // Image and CompressedImage both start with a std_msgs/Header; the payload is decoded only if paired.
         var reader = new Ros.Cdr.CdrReader(message.Data.Span);
         long stamp = Header.Read(ref reader).Stamp.Nanoseconds;
-        NoteStamp("depth images", stamp);
+        if (!Admit("depth images", stamp, () => OnDepth(message)))
+            return;
         lock (_depthLock)
         {
             _depthImages.Enqueue((stamp, message));
@@ -416,8 +440,8 @@ public sealed class LocalizationNode
     private void AddOdometry(TransformStamped transform)
     {
         bool odometry = transform.Header.FrameId.TrimStart('/') == _parameters.Frames.Odom;
-        if (odometry)
-            NoteStamp("odometry", transform.Header.Stamp.Nanoseconds);
+        if (odometry && !Admit("odometry", transform.Header.Stamp.Nanoseconds, () => AddOdometry(transform)))
+            return;
         lock (_tfLock)
         {
             _tf.Add(transform, isStatic: false);
@@ -457,8 +481,9 @@ public sealed class LocalizationNode
     private void OnClock(TransportMessage message)
     {
         long time = RosSerializer.Deserialize<Clock>(message.Data.Span).Time.Nanoseconds;
+        if (!Admit("/clock", time, () => OnClock(message)))
+            return;
         Interlocked.Exchange(ref _simTime, time);
-        NoteStamp("/clock", time);
     }
 
     private void ProcessingLoop(CancellationToken cancellation)

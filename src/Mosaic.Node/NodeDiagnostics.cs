@@ -39,6 +39,7 @@ public static class NodeDiagnostics
             new("bad_messages", statistics.BadMessages.Values.Sum().ToString(CultureInfo.InvariantCulture)),
             new("initial_poses_refused", statistics.InitialPosesRefused.ToString(CultureInfo.InvariantCulture)),
             new("time_jumps_back", statistics.TimeJumpsBack.ToString(CultureInfo.InvariantCulture)),
+            new("stale_stamps_dropped", statistics.StaleStampsDropped.ToString(CultureInfo.InvariantCulture)),
         };
         if (last?.Refined is { } refined)
         {

@@ -51,6 +51,9 @@ public sealed class NodeStatistics
     /// <summary>Times the stamps went back (a bag replayed in a loop, a simulator reset), each clearing the odometry history and the pose (<see cref="TimeJumps"/>).</summary>
     public long TimeJumpsBack;
 
+    /// <summary>Messages dropped for a stamp more than <see cref="TimeJumps.Threshold"/> behind their stream's newest when the next stamp was in order again: strays, not time going back.</summary>
+    public long StaleStampsDropped;
+
     /// <summary>The most recent problem, for the diagnostics message; null when none.</summary>
     public string? LastProblem { get; private set; }
 

@@ -335,6 +335,36 @@ public sealed class ReplayTests(Sample sample) : IDisposable
     }
 
     [Fact]
+    public void One_image_stamped_seconds_in_the_past_is_dropped_and_costs_neither_the_pose_nor_the_odometry_history()
+    {
+        var drive = EveryNthImage(SampleMessages(8.0, 19.8), 12);
+        var images = drive.Where(m => m.Topic.Name == ImageTopic).OrderBy(m => m.Timestamp).ToList();
+        // The first image again, received halfway through: its header lies seconds behind the newest image's.
+        var stray = images[0] with { Timestamp = images[images.Count / 2].Timestamp + 1 };
+        Assert.True(DriveMessages.HeaderOf(images[images.Count / 2]).Stamp - DriveMessages.HeaderOf(stray).Stamp > 2 * TimeJumps.Threshold.TotalSeconds * 1e9);
+        string clean = WriteBag(_temp.Combine("no-stray"), drive);
+        string withStray = WriteBag(_temp.Combine("stray"), [.. drive.Append(stray).OrderBy(m => m.Timestamp)]);
+        var logger = new WarningLog();
+
+        var (node, published) = RunNode(withStray, logger: logger);
+        var (cleanNode, cleanPublished) = RunNode(clean);
+
+        Assert.Equal(0, node.Statistics.TimeJumpsBack);
+        Assert.Equal(1, node.Statistics.StaleStampsDropped);
+        Assert.Equal(cleanNode.Statistics.FramesProcessed, node.Statistics.FramesProcessed);
+        Assert.Single(logger.Warnings, w => w.StartsWith("a message more than 1 s older than its stream's newest was dropped", StringComparison.Ordinal));
+        var diagnostics = Rosbag2Reader.Decode<DiagnosticArray>(published.Last(m => m.Topic.Name == "/diagnostics")).Status.Single();
+        Assert.Contains(diagnostics.Values, v => v.Key == "stale_stamps_dropped" && v.Value == "1");
+        // Every pose as without the stray: the pose was kept and the odometry history not cleared.
+        List<PoseWithCovarianceStamped> Poses(List<BagMessage> messages) =>
+            messages.Where(m => m.Topic.Name == "/mosaic/pose").Select(Rosbag2Reader.Decode<PoseWithCovarianceStamped>).ToList();
+        var (poses, cleanPoses) = (Poses(published), Poses(cleanPublished));
+        Assert.NotEmpty(cleanPoses);
+        Assert.Equal(cleanPoses.Select(p => p.Header.Stamp.Nanoseconds), poses.Select(p => p.Header.Stamp.Nanoseconds));
+        Assert.Equal(cleanPoses.Select(p => p.Pose.Pose), poses.Select(p => p.Pose.Pose));
+    }
+
+    [Fact]
     public void In_lockstep_a_drive_whose_images_stop_while_odometry_goes_on_keeps_the_odometry_of_its_last_images()
     {
         // Images in the first 0.7 s, odometry for 11.8 s: while the last image is localized, the transport must
