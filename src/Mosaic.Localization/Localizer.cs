@@ -424,6 +424,7 @@ public sealed class Localizer
         {
             var (measurement, sigma, sigmaDeg) = depthRefined
                 ? (depth!.MapFromCamera, _options.DepthSigma, _options.DepthSigmaDeg)
+                : sharpened is not null ? (sharpened.MapFromCamera, _options.MeasurementSigma * _options.SharpMapSigmaFactor, _options.MeasurementSigmaDeg)
                 : (labelPose!.MapFromCamera, _options.MeasurementSigma, _options.MeasurementSigmaDeg);
             double sigmaRad = sigmaDeg * Math.PI / 180;
             if (seed == PoseSeed.Odometry)

@@ -434,10 +434,18 @@ public class LocalizerTests
         var sharpened = Assert.IsType<RefinementResult>(finished.Sharpened);
         Assert.Equal(Options.FinestLevel, Assert.Single(sharpened.Levels).Level);
         Assert.Equal(sharpened.MapFromCamera, finished.MapFromCamera);
-        Assert.Equal(sharpened.Covariance![0] + Math.Pow(Options.MeasurementSigma, 2), finished.Covariance![0], 12);
-        // A loss not below the gate leaves the full map's pose; the refinement before is the same either way.
+        // Its position counts as a measurement with measurement_sigma times sharp_map_sigma_factor, its rotation
+        // as any other fix's.
+        double factor = Options.SharpMapSigmaFactor, degree = Math.PI / 180;
+        Assert.True(factor < 1, "the default counts a finished position as the better measurement");
+        Assert.Equal(sharpened.Covariance![0] + Math.Pow(Options.MeasurementSigma * factor, 2), finished.Covariance![0], 12);
+        Assert.Equal(sharpened.Covariance[21] + Math.Pow(Options.MeasurementSigmaDeg * degree, 2), finished.Covariance[21], 12);
+        // A loss not below the gate leaves the full map's pose and the measurement's own sigmas; the refinement
+        // before is the same either way.
         Assert.Null(unfinished.Sharpened);
         Assert.Equal(unfinished.Refined!.MapFromCamera, unfinished.MapFromCamera);
+        Assert.Equal(unfinished.Refined.Covariance![0] + Math.Pow(Options.MeasurementSigma, 2), unfinished.Covariance![0], 12);
+        Assert.Equal(unfinished.Refined.Covariance[21] + Math.Pow(Options.MeasurementSigmaDeg * degree, 2), unfinished.Covariance[21], 12);
         Assert.Equal(finished.Refined.MapFromCamera, unfinished.Refined.MapFromCamera);
         // These labels were rendered from the map itself, whose own widths are then the right ones: the finish
         // leaves the pose farther from the truth here (README "the finish on a sharpened map"). A segmenter's labels
@@ -658,5 +666,7 @@ public class LocalizerTests
         Assert.Contains("sharp_map_scale", e.Message);
         e = Assert.Throws<ArgumentException>(() => Create(options: Options with { SharpMapMaxLoss = double.NaN }));
         Assert.Contains("sharp_map_max_loss", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Create(options: Options with { SharpMapSigmaFactor = 0 }));
+        Assert.Contains("sharp_map_sigma_factor", e.Message);
     }
 }
