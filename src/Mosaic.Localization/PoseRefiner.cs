@@ -170,8 +170,8 @@ public sealed class PoseRefiner
             (levelCamera, levelQuery) = (camera.AtLevel(level), query.Downsample(1 << level));
             var clock = Stopwatch.StartNew();
             var renderer = RendererAt(level);
-            uncoveredLoss = _options.CoverageNeutral ? UncoveredLoss(renderer, levelQuery, levelCamera, camFromMap) : null;
-            (camFromMap, last, int levelIterations, converged, length) = RefineLevel(renderer, levelQuery, levelCamera, camFromMap, uncoveredLoss, length);
+            (var start, uncoveredLoss) = StartLevel(renderer, levelQuery, levelCamera, camFromMap);
+            (camFromMap, last, int levelIterations, converged, length) = RefineLevel(renderer, levelQuery, levelCamera, camFromMap, start, uncoveredLoss, length);
             iterations += levelIterations;
             levels.Add(new LevelReport(level, levelCamera.Width, levelCamera.Height, levelIterations,
                 levels.Count == 0 ? double.NaN : levels[^1].FinalLoss, last.Loss, uncoveredLoss, converged, clock.Elapsed));
@@ -218,7 +218,8 @@ public sealed class PoseRefiner
             // from round 2 on, and gives every round the same starting point, so the rounds' shifts differ
             // by what the labels change, not by where each refinement happened to stop. The step length
             // starts afresh: the finest level's last one fitted another objective.
-            var (reached, _, levelIterations, _, _) = RefineLevel(renderer, ownQuery, levelCamera, refined, uncoveredLoss, length: 1);
+            var start = renderer.Evaluate(refined, levelCamera, ownQuery, withGradient: true, uncoveredLoss);
+            var (reached, _, levelIterations, _, _) = RefineLevel(renderer, ownQuery, levelCamera, refined, start, uncoveredLoss, length: 1);
             iterations += levelIterations;
             var next = (reached * estimate.Inverse()).Inverse() * refined;
             var (moved, turned) = Se3.Distance(next.Inverse(), estimate.Inverse());
@@ -230,17 +231,36 @@ public sealed class PoseRefiner
     }
 
     /// <summary>
-    /// The coverage-neutral uncovered costs at <paramref name="pose"/>: per label, the covered pixels'
-    /// mean loss, shrunk towards the mean over all covered pixels by <see cref="LabelPriorPixels"/>
-    /// pixels' worth (a label seen on a few pixels gets little say) and capped at log K (chance);
-    /// null (log K) when the map covers nothing.
+    /// A level's first iterate: the evaluation at <paramref name="pose"/> with gradient, charged with the
+    /// uncovered costs that the same evaluation gives (<see cref="UncoveredLoss"/>) when the objective is
+    /// coverage-neutral. A backend that reports the per-label uncovered terms renders the pose once
+    /// (<see cref="LossEvaluation.Recharged"/>); another renders it for the costs and again with them.
     /// </summary>
-    private static double[]? UncoveredLoss(ILabelRenderer renderer, LabelDistributionImage query, PinholeCamera camera, Se3 pose)
+    private (LossEvaluation Start, double[]? UncoveredLoss) StartLevel(ILabelRenderer renderer, LabelDistributionImage query, PinholeCamera camera, Se3 pose)
     {
-        var start = renderer.Evaluate(pose, camera, query, withGradient: false);
+        if (!_options.CoverageNeutral)
+            return (renderer.Evaluate(pose, camera, query, withGradient: true), null);
+        if (renderer.ReportsUncoveredTerms)
+        {
+            var plain = renderer.Evaluate(pose, camera, query, withGradient: true);
+            var costs = UncoveredLoss(plain);
+            return (plain.Recharged(costs), costs);
+        }
+        var uncoveredLoss = UncoveredLoss(renderer.Evaluate(pose, camera, query, withGradient: false));
+        return (renderer.Evaluate(pose, camera, query, withGradient: true, uncoveredLoss), uncoveredLoss);
+    }
+
+    /// <summary>
+    /// The coverage-neutral uncovered costs of <paramref name="start"/>, an evaluation at a level's starting
+    /// pose: per label, the covered pixels' mean loss, shrunk towards the mean over all covered pixels by
+    /// <see cref="LabelPriorPixels"/> pixels' worth (a label seen on a few pixels gets little say) and capped
+    /// at log K (chance); null (log K) when the map covers nothing.
+    /// </summary>
+    private static double[]? UncoveredLoss(LossEvaluation start)
+    {
         if (!double.IsFinite(start.CoveredLoss))
             return null;
-        double chance = Math.Log(query.LabelCount);
+        double chance = Math.Log(start.CoveredLossByLabel.Length);
         return start.CoveredLossByLabel.Select((mean, k) =>
         {
             double weight = start.CoveredWeightByLabel[k];
@@ -259,13 +279,13 @@ public sealed class PoseRefiner
     /// persists from step to step (with the empirical Fisher used until 2026-11-30, far from the optimum the steps wanted on the kitchen were several times
     /// the LM step; near it on the synthetic room a fraction of it: README "Pose refinement"). The parabola through
     /// the objective at 0, its slope gᵀd there and the objective at μ gives the next μ: within [μ/4, 4μ]
-    /// after an accepted step, within [μ/10, μ/2] after a rejected one. It starts at <paramref name="length"/>
+    /// after an accepted step, within [μ/10, μ/2] after a rejected one. <paramref name="current"/> is the
+    /// evaluation at <paramref name="pose"/> with gradient and <paramref name="uncoveredLoss"/>. It starts at <paramref name="length"/>
     /// (the previous level's, returned for the next level) but not below 1: a level that ended because no
     /// step descended hands on a length too short to be worth trying again.
     /// </summary>
-    private (Se3 Pose, LossEvaluation Evaluation, int Iterations, bool Converged, double Length) RefineLevel(ILabelRenderer renderer, LabelDistributionImage query, PinholeCamera camera, Se3 pose, double[]? uncoveredLoss, double length)
+    private (Se3 Pose, LossEvaluation Evaluation, int Iterations, bool Converged, double Length) RefineLevel(ILabelRenderer renderer, LabelDistributionImage query, PinholeCamera camera, Se3 pose, LossEvaluation current, double[]? uncoveredLoss, double length)
     {
-        var current = renderer.Evaluate(pose, camera, query, withGradient: true, uncoveredLoss);
         double lambda = _options.InitialDamping;
         length = Math.Max(length, 1);
         for (int iteration = 1; iteration <= _options.MaxIterationsPerLevel; iteration++)

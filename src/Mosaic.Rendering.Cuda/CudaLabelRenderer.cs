@@ -152,7 +152,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         ReduceRows(args, _partialSums, chunks, width, _sums);
         var sums = new double[width];
         _sums.Download(sums);
-        return ToEvaluation(sums, LastBinning.Visible, withGradient);
+        return ToEvaluation(sums, LastBinning.Visible, withGradient, uncoveredLoss);
     }
 
     /// <summary>Threads of a per-pixel launch: whole tiles, so that a warp stays within one tile's list.</summary>
@@ -180,11 +180,12 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         while (rows > 1);
     }
 
-    private LossEvaluation ToEvaluation(double[] sums, int visible, bool withGradient)
+    /// <remarks>The kernels do not sum the per-label uncovered terms, so a refinement's starting pose is evaluated again with its costs (<see cref="LossEvaluation.CanRecharge"/>).</remarks>
+    private LossEvaluation ToEvaluation(double[] sums, int visible, bool withGradient, IReadOnlyList<double>? uncoveredLoss)
     {
         int valid = (int)sums[1];
         if (valid == 0)
-            return LossEvaluation.Empty(LabelCount, visible, withGradient);
+            return LossEvaluation.Empty(LabelCount, visible, withGradient, uncoveredLoss);
         double[]? gradient = null, normal = null;
         if (withGradient)
         {
@@ -207,7 +208,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
             lossByLabel[k] = weightByLabel[k] > 0 ? labelSums[2 * k] / weightByLabel[k] : double.NaN;
         }
         return new LossEvaluation(sums[0] / valid, sums[3] / valid, lossByLabel, weightByLabel,
-            covered / valid, valid, visible, gradient, normal);
+            covered / valid, valid, visible, gradient, normal, uncoveredLoss?.ToArray());
     }
 
     /// <summary>

@@ -392,7 +392,7 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         public T[] LabelWeight = [], LabelGradient = [];
         public double Loss, Objective;
         public int Valid, Covered;
-        public double[] CoveredLossByLabel = [], CoveredWeightByLabel = [];
+        public double[] CoveredLossByLabel = [], CoveredWeightByLabel = [], UncoveredWeightByLabel = [], CoverageGradientByLabel = [];
         public readonly double[] Gradient = new double[6];
         public readonly double[] Normal = new double[21];
 
@@ -406,6 +406,8 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             LabelGradient = new T[GradientStride * labelCount];
             CoveredLossByLabel = new double[labelCount];
             CoveredWeightByLabel = new double[labelCount];
+            UncoveredWeightByLabel = new double[labelCount];
+            CoverageGradientByLabel = new double[6 * labelCount];
         }
 
         /// <summary>The slot of <paramref name="label"/> at the current pixel, a new one (A_k and ∇A_k zero) when it is not present yet.</summary>
@@ -428,24 +430,30 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         public const int GradientAt = 4, NormalAt = 10, LabelsAt = 31;
 
         /// <summary>Values in a row of <see cref="MoveSums"/>.</summary>
-        public static int RowLength(int labelCount) => LabelsAt + 2 * labelCount;
+        public static int RowLength(int labelCount) => LabelsAt + 9 * labelCount;
 
         /// <summary>
         /// Writes the sums to <paramref name="row"/> (loss, objective, valid, covered, gradient (6), normal
-        /// matrix's upper triangle (21), then per label the covered loss and weight) and starts them afresh.
+        /// matrix's upper triangle (21), then per label the covered loss, the covered weight and the uncovered
+        /// weight, then per label the coverage gradient (6 each)) and starts them afresh.
         /// </summary>
         public void MoveSums(Span<double> row)
         {
+            int labelCount = CoveredLossByLabel.Length;
             (row[0], row[1], row[2], row[3]) = (Loss, Objective, Valid, Covered);
             Gradient.CopyTo(row[GradientAt..]);
             Normal.CopyTo(row[NormalAt..]);
             CoveredLossByLabel.CopyTo(row[LabelsAt..]);
-            CoveredWeightByLabel.CopyTo(row[(LabelsAt + CoveredLossByLabel.Length)..]);
+            CoveredWeightByLabel.CopyTo(row[(LabelsAt + labelCount)..]);
+            UncoveredWeightByLabel.CopyTo(row[(LabelsAt + 2 * labelCount)..]);
+            CoverageGradientByLabel.CopyTo(row[(LabelsAt + 3 * labelCount)..]);
             (Loss, Objective, Valid, Covered) = (0, 0, 0, 0);
             Array.Clear(Gradient);
             Array.Clear(Normal);
             Array.Clear(CoveredLossByLabel);
             Array.Clear(CoveredWeightByLabel);
+            Array.Clear(UncoveredWeightByLabel);
+            Array.Clear(CoverageGradientByLabel);
         }
     }
 
@@ -464,6 +472,8 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         double loss = 0, objective = 0;
         var coveredLossByLabel = new double[labelCount];
         var coveredWeightByLabel = new double[labelCount];
+        var uncoveredWeightByLabel = new double[labelCount];
+        var coverageGradientByLabel = withGradient ? new double[6 * labelCount] : null;
         int valid = 0, covered = 0;
         var gradient = withGradient ? new double[6] : null;
         var normal = withGradient ? new double[21] : null;
@@ -546,10 +556,12 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                             pixelLoss -= T.CreateChecked(supportWeights[s]) * T.Log(supportWeight + _epsilon);
                             beta += T.CreateChecked(supportWeights[s]) * shifts[supportLabels[s]];
                         }
-                        double lossValue = double.CreateChecked(pixelLoss);
+                        double lossValue = double.CreateChecked(pixelLoss), uncovered = double.CreateChecked(T.One - a);
                         scratch.Loss += lossValue;
                         scratch.Objective += double.CreateChecked(pixelLoss - beta * (T.One - a));
                         scratch.Valid++;
+                        for (int s = 0; s < supportLabels.Length; s++)
+                            scratch.UncoveredWeightByLabel[supportLabels[s]] += supportWeights[s] * uncovered;
                         if (double.CreateChecked(a) >= _coverageThreshold)
                         {
                             scratch.Covered++;
@@ -560,8 +572,13 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                             }
                         }
                         if (withGradient && present > 0)
+                        {
                             AddPixelDerivatives(scratch, present, double.CreateChecked(a + _kEpsilon), epsilon, double.CreateChecked(beta),
                                 supportLabels, supportWeights, g, labelGradient, gradA);
+                            for (int s = 0; s < supportLabels.Length; s++)
+                                for (int k = 0; k < 6; k++)
+                                    scratch.CoverageGradientByLabel[6 * supportLabels[s] + k] += supportWeights[s] * gradA[k];
+                        }
                         for (int m = 0; m < present; m++)
                             scratch.SlotOfLabel[scratch.PresentLabel[m]] = -1;
                     }
@@ -588,12 +605,16 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             {
                 coveredLossByLabel[k] += row[Scratch.LabelsAt + k];
                 coveredWeightByLabel[k] += row[Scratch.LabelsAt + labelCount + k];
+                uncoveredWeightByLabel[k] += row[Scratch.LabelsAt + 2 * labelCount + k];
             }
+            if (withGradient)
+                for (int k = 0; k < 6 * labelCount; k++)
+                    coverageGradientByLabel![k] += row[Scratch.LabelsAt + 3 * labelCount + k];
         }
         ArrayPool<double>.Shared.Return(rows);
 
         if (valid == 0)
-            return LossEvaluation.Empty(labelCount, projection.Count, withGradient);
+            return LossEvaluation.Empty(labelCount, projection.Count, withGradient, uncoveredLoss);
         double[]? fullNormal = null;
         if (withGradient)
         {
@@ -608,7 +629,8 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         for (int k = 0; k < labelCount; k++)
             coveredLossByLabel[k] = coveredWeightByLabel[k] > 0 ? coveredLossByLabel[k] / coveredWeightByLabel[k] : double.NaN;
         return new LossEvaluation(loss / valid, objective / valid, coveredLossByLabel, coveredWeightByLabel,
-            (double)covered / valid, valid, projection.Count, gradient, fullNormal);
+            (double)covered / valid, valid, projection.Count, gradient, fullNormal,
+            uncoveredLoss?.ToArray(), uncoveredWeightByLabel, coverageGradientByLabel);
     }
 
     /// <summary>

@@ -38,9 +38,13 @@ public interface ILabelRenderer
     /// Per label k, what the objective charges a pixel with query label k that the map leaves uncovered
     /// (A = 0), in nats; a pixel with a label histogram h is charged Σ_k h(k) u_k, blending linearly in
     /// A to the pixel's loss at A = 1. Null charges log K: the objective is then the loss of DESIGN.md §6
-    /// (see <see cref="LossEvaluation.Objective"/>).
+    /// (see <see cref="LossEvaluation.Objective"/>). The CPU backend also reports the per-label terms that
+    /// let <see cref="LossEvaluation.Recharged"/> change the costs afterwards.
     /// </param>
     LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null);
+
+    /// <summary>Whether every evaluation carries the per-label uncovered terms, so that it can be <see cref="LossEvaluation.Recharged"/>.</summary>
+    bool ReportsUncoveredTerms => false;
 
     /// <summary>
     /// Another renderer of the same prepared map with buffers of its own, so that a second caller can render
@@ -108,6 +112,9 @@ public sealed class CpuLabelRenderer<T> : ILabelRenderer where T : unmanaged, IF
         _bins.Build(_projection);
         return _rasterizer.RenderHardLabels(_projection, _bins, camera, _scene.LabelCount, minAlpha);
     }
+
+    /// <inheritdoc />
+    public bool ReportsUncoveredTerms => true;
 
     /// <inheritdoc />
     public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)

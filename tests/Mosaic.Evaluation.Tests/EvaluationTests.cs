@@ -201,6 +201,9 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
     {
         public HashSet<int> GradientWidths { get; } = [];
         public int LabelCount => inner.LabelCount;
+
+        public bool ReportsUncoveredTerms => inner.ReportsUncoveredTerms;
+
         public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
 
         public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
@@ -260,6 +263,9 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
     private sealed class ForkingRenderer(ILabelRenderer inner, Concurrency? calls) : ILabelRenderer
     {
         public int LabelCount => inner.LabelCount;
+
+        public bool ReportsUncoveredTerms => inner.ReportsUncoveredTerms;
+
         public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
 
         public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)

@@ -178,6 +178,8 @@ public class LocalizerTests
         public Dictionary<int, int> GradientEvaluations { get; } = [];
         public Dictionary<int, int> LossEvaluations { get; } = [];
         public int LabelCount => inner.LabelCount;
+
+        public bool ReportsUncoveredTerms => inner.ReportsUncoveredTerms;
         public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
 
         public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)

@@ -207,6 +207,54 @@ public class PoseRefinerTests
         Assert.Equal(1 + result.Iterations, bowl.Evaluations);
     }
 
+    [Fact]
+    public void A_backend_that_reports_the_uncovered_terms_renders_each_levels_start_once_and_refines_to_the_same_pose()
+    {
+        var (truth, query) = View(6);
+        var start = truth * Se3.Exp(new Tangent(new Vector3d(0.02, -0.01, 0.015), new Vector3d(0.02, -0.015, 0.01)));
+        var recharging = new EvaluationCounter(Room.Value, reportsUncoveredTerms: true);
+        var evaluatingTwice = new EvaluationCounter(Room.Value, reportsUncoveredTerms: false);
+
+        var once = new PoseRefiner(recharging).Refine(query, Camera, start);
+        var twice = new PoseRefiner(evaluatingTwice).Refine(query, Camera, start);
+
+        // The same objective, its costs recharged in double rather than summed per pixel in float: the same
+        // refinement up to the last bits, which may end a level an iteration sooner or later.
+        var (moved, turned) = Se3.Distance(once.MapFromCamera, twice.MapFromCamera);
+        Assert.True(moved < 1e-4 && turned < 1e-4, $"{moved * 1000:F3} mm, {turned * 180 / Math.PI:F4} deg apart");
+        Assert.Equal(twice.Levels[0].UncoveredLoss, once.Levels[0].UncoveredLoss);
+        for (int level = 1; level < once.Levels.Count; level++)
+            for (int k = 0; k < query.LabelCount; k++)
+                Assert.Equal(twice.Levels[level].UncoveredLoss![k], once.Levels[level].UncoveredLoss![k], 3);
+        // One evaluation per iteration, plus one per level at its start, or two.
+        Assert.Equal(once.Levels.Count + once.Iterations, recharging.Evaluations);
+        Assert.Equal(2 * twice.Levels.Count + twice.Iterations, evaluatingTwice.Evaluations);
+        Assert.Equal(0, recharging.WithoutGradient);
+        Assert.Equal(twice.Levels.Count, evaluatingTwice.WithoutGradient);
+    }
+
+    /// <summary>Counts evaluations, and says whether the backend reports the per-label uncovered terms as told.</summary>
+    private sealed class EvaluationCounter(ILabelRenderer inner, bool reportsUncoveredTerms) : ILabelRenderer
+    {
+        public int Evaluations { get; private set; }
+
+        public int WithoutGradient { get; private set; }
+
+        public int LabelCount => inner.LabelCount;
+
+        public bool ReportsUncoveredTerms => reportsUncoveredTerms;
+
+        public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
+
+        public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
+        {
+            Evaluations++;
+            if (!withGradient)
+                WithoutGradient++;
+            return inner.Evaluate(camFromMap, camera, query, withGradient, uncoveredLoss);
+        }
+    }
+
     /// <summary>Records, for each hard-label render, the pose and uncovered costs of the evaluation that follows it.</summary>
     private sealed class RecordingRenderer(ILabelRenderer inner) : ILabelRenderer
     {
@@ -215,6 +263,8 @@ public class PoseRefinerTests
         public List<(Se3 Pose, IReadOnlyList<double>? UncoveredLoss)> FirstEvaluationsAfterRender { get; } = [];
 
         public int LabelCount => inner.LabelCount;
+
+        public bool ReportsUncoveredTerms => inner.ReportsUncoveredTerms;
 
         public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
 

@@ -57,6 +57,53 @@ public class GradientTests
     }
 
     [Theory]
+    [InlineData(41, false, false)]
+    [InlineData(42, true, false)]
+    [InlineData(43, true, true)]
+    public void An_evaluation_recharged_with_other_uncovered_costs_is_the_one_evaluated_with_them(int seed, bool secondLabels, bool histogramQuery)
+    {
+        var rng = new Random(seed);
+        var map = TestScenes.RandomScene(seed, count: 150, labelCount: 5, secondLabels: secondLabels);
+        var pose = TestScenes.RandomPose(rng);
+        var query = TestScenes.Query(map, TestScenes.RandomPose(rng), seed);
+        var camera = TestScenes.Camera;
+        if (histogramQuery)
+            (query, camera) = (query.Downsample(2), camera.AtLevel(1));
+        var renderer = new CpuLabelRenderer<double>(map, Exact);
+        double[] first = [0.5, 0.8, 0.6, 1.2, 0.7], second = [1.4, 0.2, 0.9, 0.3, 1.1];
+
+        var plain = renderer.Evaluate(pose, camera, query, withGradient: true);
+        double uncovered = plain.UncoveredWeightByLabel!.Sum() / plain.ValidPixels;
+        Assert.True(uncovered > 0.02, $"mean 1 − A {uncovered:F3}: the uncovered costs must matter");
+        foreach (var (from, to) in new (double[]? From, double[]? To)[] { (null, first), (first, second), (second, null) })
+        {
+            var start = from is null ? plain : renderer.Evaluate(pose, camera, query, withGradient: true, from);
+            var recharged = start.Recharged(to);
+            var evaluated = renderer.Evaluate(pose, camera, query, withGradient: true, to);
+            Assert.Equal(evaluated.Objective, recharged.Objective, 12);
+            for (int k = 0; k < 6; k++)
+                Assert.Equal(evaluated.Gradient![k], recharged.Gradient![k], 10);
+            Assert.Equal(to, recharged.UncoveredLoss);
+            // The costs enter neither the render nor the loss nor the normal matrix.
+            Assert.Equal(start.Loss, recharged.Loss);
+            Assert.Equal(start.NormalMatrix, recharged.NormalMatrix);
+            Assert.Equal(start.CoveredLossByLabel, recharged.CoveredLossByLabel);
+        }
+        Assert.NotEqual(plain.Objective, plain.Recharged(first).Objective);
+        var lossOnly = renderer.Evaluate(pose, camera, query, withGradient: false);
+        Assert.Equal(renderer.Evaluate(pose, camera, query, withGradient: false, first).Objective, lossOnly.Recharged(first).Objective, 12);
+    }
+
+    [Fact]
+    public void An_evaluation_without_the_per_label_uncovered_terms_cannot_be_recharged()
+    {
+        // As a backend that does not sum them reports it (the CUDA kernels).
+        var evaluation = new LossEvaluation(1.2, 1.2, [1.2, 1.2], [3, 4], 0.5, 14, 10, new double[6], new double[36]);
+        Assert.False(evaluation.CanRecharge);
+        Assert.Contains("another evaluation", Assert.Throws<InvalidOperationException>(() => evaluation.Recharged([0.5, 0.5])).Message);
+    }
+
+    [Theory]
     [InlineData(31, false)]
     [InlineData(32, false)]
     [InlineData(33, true)]

@@ -155,6 +155,8 @@ internal static class RenderBench
 
         public int LabelCount => inner.LabelCount;
 
+        public bool ReportsUncoveredTerms => inner.ReportsUncoveredTerms;
+
         public void Reset() => (Evaluations, Time) = (0, TimeSpan.Zero);
 
         public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
