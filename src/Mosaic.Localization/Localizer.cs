@@ -202,6 +202,17 @@ public sealed class Localizer
     private readonly Lazy<DepthAlignment>? _depthAlignment;
     /// <summary>Finishes accepted poses of low loss on the sharpened copy of the map (<see cref="LocalizerOptions.SharpMapMaxLoss"/>); null without that copy's renderer.</summary>
     private readonly PoseRefiner? _sharpRefiner;
+    /// <summary>
+    /// Refines a tracking frame after a finished one as <see cref="_trackingRefiner"/> does, but at the finest
+    /// level on the sharpened copy (<see cref="LocalizerOptions.SharpMapTracking"/>); null when that is off.
+    /// </summary>
+    private readonly PoseRefiner? _sharpTrackingRefiner;
+    /// <summary>Judges a pose refined by <see cref="_sharpTrackingRefiner"/>: the full map's loss and coverage at the finest level.</summary>
+    private readonly ILabelRenderer _renderer;
+    /// <summary>The finest refinement level, relative to the segmenter's.</summary>
+    private readonly int _finestLevel;
+    /// <summary>Whether the last frame refined was finished on the sharpened map.</summary>
+    private bool _lastFinished;
     private Undistorter? _undistorter;
 
     private readonly OdometryFusion _fusion;
@@ -261,17 +272,21 @@ public sealed class Localizer
             CoarseMapLevel = Math.Max(_options.CoarseMapLevel, _options.FinestLevel + 1) - segmenter.Level,
         };
         _refiner = new PoseRefiner(renderer, final, coarseRenderer);
+        (_renderer, _finestLevel) = (renderer, final.FinestLevel);
+        var tracking = final with
+        {
+            CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level,
+            RelativeLossTolerance = _options.TrackingRelativeLossTolerance,
+        };
+        _trackingRefiner = new PoseRefiner(renderer, tracking, coarseRenderer);
         if (sharpRenderer is not null && _options.SharpMapMaxLoss > 0)
         {
             if (sharpRenderer.LabelCount != renderer.LabelCount)
                 throw new ArgumentException($"the sharpened map has {sharpRenderer.LabelCount} labels but the map has {renderer.LabelCount}");
             _sharpRefiner = new PoseRefiner(sharpRenderer, final with { CoarsestLevel = final.FinestLevel, BiasCorrectionRounds = 0 });
+            if (_options.SharpMapTracking)
+                _sharpTrackingRefiner = new PoseRefiner(renderer, tracking with { BiasCorrectionRounds = 0 }, coarseRenderer, finestRenderer: sharpRenderer);
         }
-        _trackingRefiner = new PoseRefiner(renderer, final with
-        {
-            CoarsestLevel = _options.TrackingCoarsestLevel - segmenter.Level,
-            RelativeLossTolerance = _options.TrackingRelativeLossTolerance,
-        }, coarseRenderer);
         _hypothesisLevel = coarsest - _options.HypothesisLevels + 1;
         var hypothesisOptions = final with { FinestLevel = _hypothesisLevel, MaxIterationsPerLevel = _options.HypothesisMaxIterations, BiasCorrectionRounds = 0 };
         bool onCoarseMapOnly = coarseRenderer is not null && _hypothesisLevel >= final.CoarseMapLevel;
@@ -335,6 +350,7 @@ public sealed class Localizer
     public void Reset()
     {
         (_lastOdometry, _lastRefined, _initialPose, _travelledSinceFix, _rejectedInRow, _unconfirmed, _lastFixStamp) = (null, null, null, 0, 0, null, null);
+        _lastFinished = false;
         _fusion.Reset();
         State = LocalizerState.Uninitialised;
     }
@@ -386,15 +402,17 @@ public sealed class Localizer
             (seed, start) = best is null ? (PoseSeed.None, (Se3?)null) : (best.Keyframe is null ? motionSeed : PoseSeed.Retrieval, best.Refined);
         }
 
-        RefinementResult? refined = null;
+        RefinementResult? refined = null, finishedDirectly = null;
         var rejection = Rejection.NoSeed;
         clock.Restart();
+        bool tracking = gateCorrection && seed == PoseSeed.Odometry;
         if (start is { } from)
         {
+            finishedDirectly = tracking && _lastFinished ? FinishDirectly(query, camera, from) : null;
             var refiner = relocalising ? _fromHypothesisRefiner
-                : gateCorrection && seed == PoseSeed.Odometry ? _trackingRefiner
+                : tracking ? _trackingRefiner
                 : _refiner;
-            refined = refiner.Refine(query, camera, from);
+            refined = finishedDirectly ?? refiner.Refine(query, camera, from);
             rejection = Gate(refined, gateCorrection ? from : null);
         }
         if (relocalising)
@@ -402,9 +420,11 @@ public sealed class Localizer
         else
             _unconfirmed = null;
         bool accepted = rejection == Rejection.None;
-        var sharpened = accepted && _sharpRefiner is not null && refined!.Loss < _options.SharpMapMaxLoss
-            ? _sharpRefiner.Refine(query, camera, refined.MapFromCamera)
+        var sharpened = !accepted ? null
+            : finishedDirectly is not null ? finishedDirectly
+            : _sharpRefiner is not null && refined!.Loss < _options.SharpMapMaxLoss ? _sharpRefiner.Refine(query, camera, refined.MapFromCamera)
             : null;
+        _lastFinished = sharpened is not null;
         var refineTime = clock.Elapsed;
 
         // The pose the labels give: the sharpened map's where that finished it.
@@ -447,6 +467,22 @@ public sealed class Localizer
         }
         return new LocalizationResult(frame.Stamp, State, accepted, _fusion.Pose, covariance, seed, start, refined, rejection,
             new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime, depthTime), hypotheses, labels, depth, depthRefined, _fusion.Drift, sharpened);
+    }
+
+    /// <summary>
+    /// A tracking frame after a finished one (<see cref="LocalizerOptions.SharpMapTracking"/>): refined from
+    /// <paramref name="prediction"/> with the finest level on the sharpened copy, and judged by the full map's
+    /// loss and coverage at the pose it reaches, which the result carries. Null when that is off, or when
+    /// the full map's loss there is not below <see cref="LocalizerOptions.SharpMapMaxLoss"/>: such a frame's
+    /// labels fit too loosely for the sharpened copy, and it is refined as any other.
+    /// </summary>
+    private RefinementResult? FinishDirectly(LabelDistributionImage query, PinholeCamera camera, Se3 prediction)
+    {
+        if (_sharpTrackingRefiner is null)
+            return null;
+        var finished = _sharpTrackingRefiner.Refine(query, camera, prediction);
+        var judged = _renderer.Evaluate(finished.MapFromCamera.Inverse(), camera.AtLevel(_finestLevel), query.Downsample(1 << _finestLevel), withGradient: false);
+        return judged.Loss < _options.SharpMapMaxLoss ? finished with { Loss = judged.Loss, Coverage = judged.Coverage } : null;
     }
 
     /// <summary>

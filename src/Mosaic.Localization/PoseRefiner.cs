@@ -129,6 +129,7 @@ public sealed class PoseRefiner
 {
     private readonly ILabelRenderer _renderer;
     private readonly ILabelRenderer? _coarseRenderer;
+    private readonly ILabelRenderer? _finestRenderer;
     private readonly RefinerOptions _options;
 
     /// <summary>
@@ -136,17 +137,23 @@ public sealed class PoseRefiner
     /// when given, renders a coarsened copy of the same map, on which the levels from
     /// <see cref="RefinerOptions.CoarseMapLevel"/> up are refined: at those resolutions a pixel spans
     /// several centimetres, and the copy renders nearly the same labels from a fraction of the Gaussians.
+    /// <paramref name="finestRenderer"/>, when given, renders another copy of the map, on which the finest
+    /// level alone is refined (the localizer's sharpened copy, <c>localizer.sharp_map_tracking</c>).
     /// </summary>
-    public PoseRefiner(ILabelRenderer renderer, RefinerOptions? options = null, ILabelRenderer? coarseRenderer = null)
+    public PoseRefiner(ILabelRenderer renderer, RefinerOptions? options = null, ILabelRenderer? coarseRenderer = null, ILabelRenderer? finestRenderer = null)
     {
         _renderer = renderer;
         _coarseRenderer = coarseRenderer;
+        _finestRenderer = finestRenderer;
         _options = options ?? new RefinerOptions();
         _options.Validate();
     }
 
     /// <summary>The renderer that refines <paramref name="level"/>.</summary>
-    private ILabelRenderer RendererAt(int level) => _coarseRenderer is not null && level >= _options.CoarseMapLevel ? _coarseRenderer : _renderer;
+    private ILabelRenderer RendererAt(int level) =>
+        level == _options.FinestLevel && _finestRenderer is not null ? _finestRenderer
+        : _coarseRenderer is not null && level >= _options.CoarseMapLevel ? _coarseRenderer
+        : _renderer;
 
     /// <summary>
     /// Refines <paramref name="initialMapFromCamera"/> so that the map's labels rendered through

@@ -179,7 +179,14 @@ public class LocalizerTests
         public Dictionary<int, int> LossEvaluations { get; } = [];
         public int LabelCount => inner.LabelCount;
 
+        public void Clear()
+        {
+            GradientEvaluations.Clear();
+            LossEvaluations.Clear();
+        }
+
         public bool ReportsUncoveredTerms => inner.ReportsUncoveredTerms;
+
         public RenderedLabels Render(Se3 camFromMap, PinholeCamera camera) => inner.Render(camFromMap, camera);
 
         public LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null)
@@ -454,6 +461,78 @@ public class LocalizerTests
         // are nobody's rendering; there, where they fit well, the narrower copy fits them better.
         double before = Se3.Distance(unfinished.MapFromCamera!.Value, truth).Translation, after = Se3.Distance(finished.MapFromCamera!.Value, truth).Translation;
         Assert.True(after > before, $"finished {after * 1000:F1} mm from the truth, unfinished {before * 1000:F1} mm");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void While_tracking_a_frame_after_a_finished_one_is_refined_on_the_sharpened_map_directly_and_judged_by_the_full_map(bool sharpMapTracking)
+    {
+        var truth = Walk(17);
+        var (full, sharp) = (new CountingRenderer(Room.Value), new CountingRenderer(SharpRoom.Value));
+        var localizer = new Localizer(full, new PaletteSegmenter(), null, Options with { SharpMapMaxLoss = 10, SharpMapTracking = sharpMapTracking }, sharpRenderer: sharp);
+        localizer.SetInitialPose(Nudge(truth[0], 0.03, 1.5));
+        var first = localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0]));
+        Assert.NotNull(first.Sharpened);
+        int finest = Camera.Intrinsics.AtLevel(Options.FinestLevel).Width;
+        full.Clear();
+        sharp.Clear();
+
+        var photo = Photo(truth[1]);
+        var second = localizer.Process(new LocalizerFrame(Frame, photo, Camera, truth[1]));
+
+        Assert.True(second.Accepted, second.Rejection.ToString());
+        Assert.Equal(PoseSeed.Odometry, second.Seed);
+        Assert.True(sharp.GradientEvaluations.GetValueOrDefault(finest) > 0);
+        if (sharpMapTracking)
+        {
+            // No refinement on the full map at the finest level, one loss there to judge the pose; the
+            // refinement that reached it is the finish, and it carries the full map's loss and coverage.
+            Assert.Equal(0, full.GradientEvaluations.GetValueOrDefault(finest));
+            Assert.Equal(1, full.LossEvaluations.GetValueOrDefault(finest));
+            Assert.Same(second.Refined, second.Sharpened);
+            var query = LabelDistributionImage.FromLabels(new PaletteSegmenter().Segment(photo), K);
+            var judged = Room.Value.Evaluate(second.Refined!.MapFromCamera.Inverse(), Camera.Intrinsics.AtLevel(Options.FinestLevel), query.Downsample(1 << Options.FinestLevel), withGradient: false);
+            Assert.Equal(judged.Loss, second.Refined.Loss, 12);
+            Assert.Equal(judged.Coverage, second.Refined.Coverage, 12);
+        }
+        else
+        {
+            Assert.True(full.GradientEvaluations.GetValueOrDefault(finest) > 0);
+            Assert.NotSame(second.Refined, second.Sharpened);
+        }
+    }
+
+    [Fact]
+    public void A_frame_whose_labels_fit_worse_than_the_finishing_gate_is_refined_on_the_full_map_after_all()
+    {
+        var truth = Walk(17);
+        // Every third pixel of the second frame carries the next label: its loss lies well above the first's.
+        var photo = Photo(truth[1]);
+        var labels = new PaletteSegmenter().Segment(photo);
+        for (int p = 0; p < labels.Data.Length; p += 3)
+            if (labels.Data[p] != Labels.Ignore)
+                labels.Data[p] = (ushort)((labels.Data[p] + 1) % K);
+        var noisy = new RgbImage(labels.Width, labels.Height, LabelPalette.Colorize(labels));
+        (LocalizationResult First, LocalizationResult Second, CountingRenderer Full) Track(double sharpMapMaxLoss)
+        {
+            var full = new CountingRenderer(Room.Value);
+            var localizer = new Localizer(full, new PaletteSegmenter(), null, Options with { SharpMapMaxLoss = sharpMapMaxLoss }, sharpRenderer: SharpRoom.Value);
+            localizer.SetInitialPose(Nudge(truth[0], 0.03, 1.5));
+            var first = localizer.Process(new LocalizerFrame(0, Photo(truth[0]), Camera, truth[0]));
+            full.Clear();
+            return (first, localizer.Process(new LocalizerFrame(Frame, noisy, Camera, truth[1])), full);
+        }
+        var always = Track(sharpMapMaxLoss: 10);
+        Assert.Same(always.Second.Refined, always.Second.Sharpened);
+        Assert.True(always.Second.Refined!.Loss > 2 * always.First.Refined!.Loss, $"losses {always.First.Refined.Loss:F3}, {always.Second.Refined.Loss:F3}");
+
+        // A gate between the two losses: the first frame is finished, the second judged too loose.
+        var (_, second, full) = Track(sharpMapMaxLoss: (always.First.Refined.Loss + always.Second.Refined.Loss) / 2);
+
+        int finest = Camera.Intrinsics.AtLevel(Options.FinestLevel).Width;
+        Assert.True(full.GradientEvaluations.GetValueOrDefault(finest) > 0, "refined on the full map at the finest level");
+        Assert.NotSame(second.Refined, second.Sharpened);
     }
 
     [Theory]
