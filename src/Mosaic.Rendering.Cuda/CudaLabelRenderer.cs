@@ -180,7 +180,7 @@ public sealed class CudaLabelRenderer : ILabelRenderer, IDisposable
         while (rows > 1);
     }
 
-    /// <remarks>The kernels do not sum the per-label uncovered terms, so a refinement's starting pose is evaluated again with its costs (<see cref="LossEvaluation.CanRecharge"/>).</remarks>
+    /// <remarks>The kernels do not sum the per-label uncovered terms (<see cref="ILabelRenderer.ReportsUncoveredTerms"/> is false), so a refinement level evaluates its start pose again with its costs.</remarks>
     private LossEvaluation ToEvaluation(double[] sums, int visible, bool withGradient, IReadOnlyList<double>? uncoveredLoss)
     {
         int valid = (int)sums[1];
