@@ -145,6 +145,7 @@ public static class EvaluationReport
                 ["frames_not_moved"] = m.NotMoved,
                 ["frames_depth_refined"] = m.DepthRefined,
                 ["frames_sharpened"] = m.Sharpened,
+                ["frames_refined_again"] = m.RefinedAgain,
                 ["failures_by_cause"] = m.Causes.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["failures_outside_from_truth_by_cause"] = m.CausesOutsideFromTruth?.ToDictionary(c => Snake(c.Key.ToString()), c => c.Value),
                 ["frames_by_seed"] = m.Seeds.ToDictionary(s => Snake(s.Key.ToString()), s => s.Value),
@@ -174,7 +175,7 @@ public static class EvaluationReport
 
     private static string Csv(EvaluationResult result)
     {
-        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,depth_ms,total_ms,depth_refined,depth_support,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m,odometry_drift,position_sigma_m,rotation_sigma_deg,sharpened\n");
+        var csv = new StringBuilder("mode,stamp,state,accepted,seed,rejection,cause,translation_error_m,rotation_error_deg,loss,coverage,iterations,segment_ms,retrieve_ms,hypotheses_ms,refine_ms,depth_ms,total_ms,depth_refined,depth_support,odometry_translation_error_m,retrieval_translation_error_m,from_truth_translation_error_m,bias_correction_m,odometry_drift,position_sigma_m,rotation_sigma_deg,sharpened,refined_again\n");
         var odometry = result.OdometryOnly.ToDictionary(b => b.Stamp);
         var retrieval = result.RetrievalOnly.ToDictionary(b => b.Stamp);
         var fromTruth = result.Modes.GetValueOrDefault(EvaluationMode.FromTruth)?.ToDictionary(o => o.Frame.Stamp);
@@ -194,7 +195,7 @@ public static class EvaluationReport
                     $"{Number(fromTruth?.GetValueOrDefault(o.Frame.Stamp)?.TranslationError)}," +
                     // The shift is a left perturbation of T_cam_map, about the camera's own centre: its translation is how far the centre moved.
                     $"{Number(r.Refined?.Correction?.Shift.Translation.Norm)},{Number(r.OdometryDrift)}," +
-                    $"{Number(sigmas?.Position)},{Number(sigmas?.RotationDeg)},{r.Sharpened is not null}\n");
+                    $"{Number(sigmas?.Position)},{Number(sigmas?.RotationDeg)},{r.Sharpened is not null},{r.RefinedAgain}\n");
             }
         }
         return csv.ToString();
@@ -311,6 +312,8 @@ public static class EvaluationReport
                 md.Append(CultureInfo.InvariantCulture, $"Not refined, the camera having hardly moved since the last refined frame (localizer.update_min_translation): {mode.NotMoved}. ");
             if (mode.Sharpened > 0)
                 md.Append(CultureInfo.InvariantCulture, $"Finished on the sharpened map (localizer.sharp_map_max_loss): {mode.Sharpened}. ");
+            if (mode.RefinedAgain > 0)
+                md.Append(CultureInfo.InvariantCulture, $"Refined on the sharpened map directly, judged too loose by the full map and refined again (localizer.sharp_map_tracking): {mode.RefinedAgain}. ");
             if (mode.DepthRefined > 0)
                 md.Append(CultureInfo.InvariantCulture, $"Depth-refined: {mode.DepthRefined}. ");
             md.Append("Seeds: " + string.Join(", ", mode.Seeds.Select(s => $"{s.Key} {s.Value}")) + ".\n\n");

@@ -76,6 +76,7 @@ public sealed record LatencySummary(string Stage, double P50, double P95, double
 /// </param>
 /// <param name="DepthRefined">Frames whose pose depth refinement gave (0 without depth).</param>
 /// <param name="Sharpened">Accepted frames finished on the sharpened copy of the map (<see cref="Localization.LocalizerOptions.SharpMapMaxLoss"/>).</param>
+/// <param name="RefinedAgain">Tracking frames refined on the sharpened copy directly and then again on the full map (<see cref="Localization.LocalizationResult.RefinedAgain"/>).</param>
 /// <param name="Covariance">How the covariance published with the accepted poses compares with their errors; null when none was accepted.</param>
 /// <param name="FinalOdometryDrift">
 /// The odometry drift the localizer's fusion assumed after the last frame, as it learnt it from the fixes
@@ -85,7 +86,7 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
     IReadOnlyDictionary<Localization.Rejection, int> RejectedBy, int WithoutPose,
     IReadOnlyDictionary<FailureCause, int> Causes, IReadOnlyDictionary<Localization.PoseSeed, int> Seeds,
     IReadOnlyDictionary<FailureCause, int>? CausesOutsideFromTruth = null, int DepthRefined = 0, double FinalOdometryDrift = double.NaN,
-    CovarianceCheck? Covariance = null, int NotMoved = 0, int Sharpened = 0)
+    CovarianceCheck? Covariance = null, int NotMoved = 0, int Sharpened = 0, int RefinedAgain = 0)
 {
     /// <summary>
     /// Summarises one mode's frames; <paramref name="fromTruth"/>, the same drive's frames in
@@ -118,7 +119,8 @@ public sealed record ModeSummary(EvaluationMode Mode, AccuracySummary Accuracy, 
             causes.ToDictionary(c => c, c => frames.Count(f => f.Cause == c)),
             frames.GroupBy(f => f.Result.Seed).ToDictionary(g => g.Key, g => g.Count()),
             outsideFromTruth, frames.Count(f => f.Result.DepthRefined), frames.Count == 0 ? double.NaN : frames[^1].Result.OdometryDrift,
-            CovarianceCheck.Of(frames), frames.Count(f => f.Result.Rejection == Localization.Rejection.NotMoved), frames.Count(f => f.Result.Sharpened is not null));
+            CovarianceCheck.Of(frames), frames.Count(f => f.Result.Rejection == Localization.Rejection.NotMoved), frames.Count(f => f.Result.Sharpened is not null),
+            frames.Count(f => f.Result.RefinedAgain));
     }
 }
 

@@ -130,7 +130,11 @@ public sealed record RetrievalHypothesis(Keyframe? Keyframe, double Similarity, 
 /// </param>
 /// <param name="Seed">Where the refinement started.</param>
 /// <param name="SeedMapFromCamera">The pose the refinement started from.</param>
-/// <param name="Refined">The refinement's result, accepted or not; null when nothing was refined.</param>
+/// <param name="Refined">
+/// The refinement's result, accepted or not; null when nothing was refined. For a tracking frame finished on
+/// the sharpened copy directly (<see cref="LocalizerOptions.SharpMapTracking"/>) it is that refinement, with
+/// the full map's loss and coverage at its pose.
+/// </param>
 /// <param name="Rejection">Why the refined pose was rejected, or why nothing was refined; <see cref="Rejection.None"/> when accepted.</param>
 /// <param name="Times">Per-stage wall times.</param>
 /// <param name="Hypotheses">Retrieval hypotheses, best-ranked first (empty when retrieval did not run).</param>
@@ -139,8 +143,14 @@ public sealed record RetrievalHypothesis(Keyframe? Keyframe, double Similarity, 
 /// <param name="DepthRefined">Whether <paramref name="Depth"/> passed its gates and gave the pose.</param>
 /// <param name="Sharpened">
 /// The refinement on the sharpened copy of the map that finished an accepted pose whose loss was below
-/// <see cref="LocalizerOptions.SharpMapMaxLoss"/>, from <paramref name="Refined"/>'s pose; it gives the pose
-/// and the refinement's part of the covariance. Null when it did not run.
+/// <see cref="LocalizerOptions.SharpMapMaxLoss"/>, from <paramref name="Refined"/>'s pose, or
+/// <paramref name="Refined"/> itself where a tracking frame was finished on the copy directly
+/// (<see cref="LocalizerOptions.SharpMapTracking"/>); it gives the pose and the refinement's part of the
+/// covariance. Null when the pose was not finished.
+/// </param>
+/// <param name="RefinedAgain">
+/// Whether a tracking frame was refined on the sharpened copy directly (<see cref="LocalizerOptions.SharpMapTracking"/>),
+/// judged too loose by the full map and refined again as any other frame: its refine time counts both.
 /// </param>
 /// <param name="OdometryDrift">
 /// The drift the fusion with odometry assumes after this frame, learnt between
@@ -163,7 +173,8 @@ public sealed record LocalizationResult(
     DepthAlignmentResult? Depth = null,
     bool DepthRefined = false,
     double OdometryDrift = double.NaN,
-    RefinementResult? Sharpened = null);
+    RefinementResult? Sharpened = null,
+    bool RefinedAgain = false);
 
 /// <summary>
 /// The localization pipeline, one frame at a time: segment → seed → refine → accept/reject
@@ -405,10 +416,11 @@ public sealed class Localizer
         RefinementResult? refined = null, finishedDirectly = null;
         var rejection = Rejection.NoSeed;
         clock.Restart();
-        bool tracking = gateCorrection && seed == PoseSeed.Odometry;
+        bool tracking = gateCorrection && seed == PoseSeed.Odometry, refinedAgain = false;
         if (start is { } from)
         {
             finishedDirectly = tracking && _lastFinished ? FinishDirectly(query, camera, from) : null;
+            refinedAgain = tracking && _lastFinished && _sharpTrackingRefiner is not null && finishedDirectly is null;
             var refiner = relocalising ? _fromHypothesisRefiner
                 : tracking ? _trackingRefiner
                 : _refiner;
@@ -466,7 +478,7 @@ public sealed class Localizer
                 : LocalizerState.Tracking;
         }
         return new LocalizationResult(frame.Stamp, State, accepted, _fusion.Pose, covariance, seed, start, refined, rejection,
-            new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime, depthTime), hypotheses, labels, depth, depthRefined, _fusion.Drift, sharpened);
+            new StageTimes(segmentTime, retrieveTime, hypothesesTime, refineTime, depthTime), hypotheses, labels, depth, depthRefined, _fusion.Drift, sharpened, refinedAgain);
     }
 
     /// <summary>

@@ -591,6 +591,8 @@ public sealed class LocalizationNode
             Interlocked.Increment(ref Statistics.PosesDepthRefined);
         if (result.Sharpened is not null)
             Interlocked.Increment(ref Statistics.PosesSharpened);
+        if (result.RefinedAgain)
+            Interlocked.Increment(ref Statistics.FramesRefinedAgain);
         Publish(result, header, baseFromCamera, odomFromCamera, camera);
         Statistics.Latency(Stopwatch.GetElapsedTime(pending.ReceivedTicks).TotalMilliseconds);
         LogStateChange(result);

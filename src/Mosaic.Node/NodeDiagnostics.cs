@@ -36,6 +36,7 @@ public static class NodeDiagnostics
             new("frames_without_depth", statistics.FramesWithoutDepth.ToString(CultureInfo.InvariantCulture)),
             new("poses_depth_refined", statistics.PosesDepthRefined.ToString(CultureInfo.InvariantCulture)),
             new("poses_sharpened", statistics.PosesSharpened.ToString(CultureInfo.InvariantCulture)),
+            new("frames_refined_again", statistics.FramesRefinedAgain.ToString(CultureInfo.InvariantCulture)),
             new("bad_messages", statistics.BadMessages.Values.Sum().ToString(CultureInfo.InvariantCulture)),
             new("initial_poses_refused", statistics.InitialPosesRefused.ToString(CultureInfo.InvariantCulture)),
             new("time_jumps_back", statistics.TimeJumpsBack.ToString(CultureInfo.InvariantCulture)),

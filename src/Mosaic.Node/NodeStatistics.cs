@@ -42,6 +42,9 @@ public sealed class NodeStatistics
     /// <summary>Accepted poses finished on the sharpened copy of the map (localizer.sharp_map_max_loss).</summary>
     public long PosesSharpened;
 
+    /// <summary>Tracking frames refined on the sharpened copy directly, judged too loose by the full map and refined again (localizer.sharp_map_tracking).</summary>
+    public long FramesRefinedAgain;
+
     /// <summary>/initialpose messages applied.</summary>
     public long InitialPosesApplied;
 

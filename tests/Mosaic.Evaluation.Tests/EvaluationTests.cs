@@ -370,12 +370,15 @@ public sealed class EvaluationTests(Sample sample) : IDisposable
         Assert.Equal(3 * drive.Frames.Count + 1, rows.Length);
         Assert.All(rows, row => Assert.Equal(rows[0].Split(',').Length, row.Split(',').Length));
         var header = rows[0].Split(',').ToList();
-        Assert.Equal(["bias_correction_m", "odometry_drift", "position_sigma_m", "rotation_sigma_deg", "sharpened"], header[^5..]);
+        Assert.Equal(["bias_correction_m", "odometry_drift", "position_sigma_m", "rotation_sigma_deg", "sharpened", "refined_again"], header[^6..]);
         string Cell(string row, string column) => row.Split(',')[header.IndexOf(column)];
         Assert.All(rows.Skip(1), row => Assert.Equal("", Cell(row, "bias_correction_m"))); // the correction is off by default
         // Only accepted frames are finished on the sharpened map, and metrics.json counts them.
         Assert.All(rows.Skip(1).Where(r => Cell(r, "sharpened") == "True"), r => Assert.Equal("True", Cell(r, "accepted")));
         Assert.Equal(rows.Skip(1).Count(r => r.StartsWith("tracking,") && Cell(r, "sharpened") == "True"), trackingJson.GetProperty("frames_sharpened").GetInt32());
+        // A frame refined again was not finished directly; only tracking frames are.
+        Assert.All(rows.Skip(1).Where(r => Cell(r, "refined_again") == "True"), r => Assert.StartsWith("tracking,", r));
+        Assert.Equal(rows.Skip(1).Count(r => r.StartsWith("tracking,") && Cell(r, "refined_again") == "True"), trackingJson.GetProperty("frames_refined_again").GetInt32());
         // Every frame's assumed drift is one of the fusion's candidates (config/mosaic.yaml: 5 % doubling up to 80 %),
         // and metrics.json's is the last tracking frame's.
         var trackingDrifts = rows.Skip(1).Where(r => r.StartsWith("tracking,")).Select(r => double.Parse(Cell(r, "odometry_drift"), CultureInfo.InvariantCulture)).ToList();

@@ -491,6 +491,7 @@ public class LocalizerTests
             Assert.Equal(0, full.GradientEvaluations.GetValueOrDefault(finest));
             Assert.Equal(1, full.LossEvaluations.GetValueOrDefault(finest));
             Assert.Same(second.Refined, second.Sharpened);
+            Assert.False(second.RefinedAgain);
             var query = LabelDistributionImage.FromLabels(new PaletteSegmenter().Segment(photo), K);
             var judged = Room.Value.Evaluate(second.Refined!.MapFromCamera.Inverse(), Camera.Intrinsics.AtLevel(Options.FinestLevel), query.Downsample(1 << Options.FinestLevel), withGradient: false);
             Assert.Equal(judged.Loss, second.Refined.Loss, 12);
@@ -533,6 +534,8 @@ public class LocalizerTests
         int finest = Camera.Intrinsics.AtLevel(Options.FinestLevel).Width;
         Assert.True(full.GradientEvaluations.GetValueOrDefault(finest) > 0, "refined on the full map at the finest level");
         Assert.NotSame(second.Refined, second.Sharpened);
+        Assert.True(second.RefinedAgain);
+        Assert.False(always.Second.RefinedAgain);
     }
 
     [Theory]

@@ -147,6 +147,7 @@ public sealed class ReplayTests(Sample sample) : IDisposable
         Assert.Equal("/mosaic: localization", last.Name);
         Assert.Contains(last.Values, v => v.Key == "frames_processed" && v.Value == drive.Frames.Count.ToString());
         Assert.Contains(last.Values, v => v.Key == "poses_sharpened" && v.Value == evaluated.Count(f => f.Result.Sharpened is not null).ToString());
+        Assert.Contains(last.Values, v => v.Key == "frames_refined_again" && v.Value == evaluated.Count(f => f.Result.RefinedAgain).ToString());
         // The drift the fusion assumes after the last frame, as eval's localizer learnt it on the same frames.
         Assert.Contains(last.Values, v => v.Key == "odometry_drift" && v.Value == evaluated[^1].Result.OdometryDrift.ToString("0.###", CultureInfo.InvariantCulture));
     }

@@ -194,7 +194,9 @@ internal static class EvalCommand
         {
             var failures = mode.Causes.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}");
             string fromTruth = mode.CausesOutsideFromTruth is { } outside && failures.Any() ? $"; {outside.Values.Sum()} of them outside from the truth too" : "";
-            string depth = (mode.Sharpened > 0 ? $"; {mode.Sharpened} finished on the sharpened map" : "") + (mode.DepthRefined > 0 ? $"; {mode.DepthRefined} depth-refined" : "")
+            string depth = (mode.Sharpened > 0 ? $"; {mode.Sharpened} finished on the sharpened map" : "")
+                + (mode.RefinedAgain > 0 ? $"; {mode.RefinedAgain} refined on it directly, then again on the full map" : "")
+                + (mode.DepthRefined > 0 ? $"; {mode.DepthRefined} depth-refined" : "")
                 + (mode.NotMoved > 0 ? $"; {mode.NotMoved} not refined, hardly moved" : "");
             AnsiConsole.MarkupLine(Markup.Escape($"{EvaluationReport.Name(mode.Mode)}: {mode.Rejected} rejected{EvaluationReport.RejectedByText(mode)}, {mode.WithoutPose} without pose{depth}; outside 5cm/5deg: {(failures.Any() ? string.Join(", ", failures) : "none")}{fromTruth}"));
         }
