@@ -419,8 +419,9 @@ public sealed class Localizer
         bool tracking = gateCorrection && seed == PoseSeed.Odometry, refinedAgain = false;
         if (start is { } from)
         {
-            finishedDirectly = tracking && _lastFinished ? FinishDirectly(query, camera, from) : null;
-            refinedAgain = tracking && _lastFinished && _sharpTrackingRefiner is not null && finishedDirectly is null;
+            bool finishDirectly = tracking && _lastFinished && _sharpTrackingRefiner is not null;
+            finishedDirectly = finishDirectly ? FinishDirectly(query, camera, from) : null;
+            refinedAgain = finishDirectly && finishedDirectly is null;
             var refiner = relocalising ? _fromHypothesisRefiner
                 : tracking ? _trackingRefiner
                 : _refiner;
@@ -484,15 +485,13 @@ public sealed class Localizer
     /// <summary>
     /// A tracking frame after a finished one (<see cref="LocalizerOptions.SharpMapTracking"/>): refined from
     /// <paramref name="prediction"/> with the finest level on the sharpened copy, and judged by the full map's
-    /// loss and coverage at the pose it reaches, which the result carries. Null when that is off, or when
-    /// the full map's loss there is not below <see cref="LocalizerOptions.SharpMapMaxLoss"/>: such a frame's
-    /// labels fit too loosely for the sharpened copy, and it is refined as any other.
+    /// loss and coverage at the pose it reaches, which the result carries. Null when the full map's loss there
+    /// is not below <see cref="LocalizerOptions.SharpMapMaxLoss"/>: such a frame's labels fit too loosely for
+    /// the sharpened copy, and it is refined as any other.
     /// </summary>
     private RefinementResult? FinishDirectly(LabelDistributionImage query, PinholeCamera camera, Se3 prediction)
     {
-        if (_sharpTrackingRefiner is null)
-            return null;
-        var finished = _sharpTrackingRefiner.Refine(query, camera, prediction);
+        var finished = _sharpTrackingRefiner!.Refine(query, camera, prediction);
         var judged = _renderer.Evaluate(finished.MapFromCamera.Inverse(), camera.AtLevel(_finestLevel), query.Downsample(1 << _finestLevel), withGradient: false);
         return judged.Loss < _options.SharpMapMaxLoss ? finished with { Loss = judged.Loss, Coverage = judged.Coverage } : null;
     }

@@ -472,8 +472,11 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
         double loss = 0, objective = 0;
         var coveredLossByLabel = new double[labelCount];
         var coveredWeightByLabel = new double[labelCount];
-        var uncoveredWeightByLabel = new double[labelCount];
-        var coverageGradientByLabel = withGradient ? new double[6 * labelCount] : null;
+        // The terms that let the costs be changed afterwards (LossEvaluation.Recharged), only where none were charged:
+        // a refinement recharges the evaluation at a level's start, never one made with its costs.
+        bool sumUncoveredTerms = uncoveredLoss is null;
+        var uncoveredWeightByLabel = sumUncoveredTerms ? new double[labelCount] : null;
+        var coverageGradientByLabel = sumUncoveredTerms && withGradient ? new double[6 * labelCount] : null;
         int valid = 0, covered = 0;
         var gradient = withGradient ? new double[6] : null;
         var normal = withGradient ? new double[21] : null;
@@ -556,12 +559,16 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                             pixelLoss -= T.CreateChecked(supportWeights[s]) * T.Log(supportWeight + _epsilon);
                             beta += T.CreateChecked(supportWeights[s]) * shifts[supportLabels[s]];
                         }
-                        double lossValue = double.CreateChecked(pixelLoss), uncovered = double.CreateChecked(T.One - a);
+                        double lossValue = double.CreateChecked(pixelLoss);
                         scratch.Loss += lossValue;
                         scratch.Objective += double.CreateChecked(pixelLoss - beta * (T.One - a));
                         scratch.Valid++;
-                        for (int s = 0; s < supportLabels.Length; s++)
-                            scratch.UncoveredWeightByLabel[supportLabels[s]] += supportWeights[s] * uncovered;
+                        if (sumUncoveredTerms)
+                        {
+                            double uncovered = double.CreateChecked(T.One - a);
+                            for (int s = 0; s < supportLabels.Length; s++)
+                                scratch.UncoveredWeightByLabel[supportLabels[s]] += supportWeights[s] * uncovered;
+                        }
                         if (double.CreateChecked(a) >= _coverageThreshold)
                         {
                             scratch.Covered++;
@@ -575,9 +582,10 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
                         {
                             AddPixelDerivatives(scratch, present, double.CreateChecked(a + _kEpsilon), epsilon, double.CreateChecked(beta),
                                 supportLabels, supportWeights, g, labelGradient, gradA);
-                            for (int s = 0; s < supportLabels.Length; s++)
-                                for (int k = 0; k < 6; k++)
-                                    scratch.CoverageGradientByLabel[6 * supportLabels[s] + k] += supportWeights[s] * gradA[k];
+                            if (sumUncoveredTerms)
+                                for (int s = 0; s < supportLabels.Length; s++)
+                                    for (int k = 0; k < 6; k++)
+                                        scratch.CoverageGradientByLabel[6 * supportLabels[s] + k] += supportWeights[s] * gradA[k];
                         }
                         for (int m = 0; m < present; m++)
                             scratch.SlotOfLabel[scratch.PresentLabel[m]] = -1;
@@ -605,11 +613,12 @@ internal sealed class LabelRasterizer<T> where T : unmanaged, IFloatingPointIeee
             {
                 coveredLossByLabel[k] += row[Scratch.LabelsAt + k];
                 coveredWeightByLabel[k] += row[Scratch.LabelsAt + labelCount + k];
-                uncoveredWeightByLabel[k] += row[Scratch.LabelsAt + 2 * labelCount + k];
+                if (sumUncoveredTerms)
+                    uncoveredWeightByLabel![k] += row[Scratch.LabelsAt + 2 * labelCount + k];
             }
-            if (withGradient)
+            if (coverageGradientByLabel is not null)
                 for (int k = 0; k < 6 * labelCount; k++)
-                    coverageGradientByLabel![k] += row[Scratch.LabelsAt + 3 * labelCount + k];
+                    coverageGradientByLabel[k] += row[Scratch.LabelsAt + 3 * labelCount + k];
         }
         ArrayPool<double>.Shared.Return(rows);
 

@@ -38,12 +38,12 @@ public interface ILabelRenderer
     /// Per label k, what the objective charges a pixel with query label k that the map leaves uncovered
     /// (A = 0), in nats; a pixel with a label histogram h is charged Σ_k h(k) u_k, blending linearly in
     /// A to the pixel's loss at A = 1. Null charges log K: the objective is then the loss of DESIGN.md §6
-    /// (see <see cref="LossEvaluation.Objective"/>). The CPU backend also reports the per-label terms that
-    /// let <see cref="LossEvaluation.Recharged"/> change the costs afterwards.
+    /// (see <see cref="LossEvaluation.Objective"/>). Without costs, the CPU backend also reports the
+    /// per-label terms that let <see cref="LossEvaluation.Recharged"/> charge them afterwards.
     /// </param>
     LossEvaluation Evaluate(Se3 camFromMap, PinholeCamera camera, LabelDistributionImage query, bool withGradient, IReadOnlyList<double>? uncoveredLoss = null);
 
-    /// <summary>Whether every evaluation carries the per-label uncovered terms, so that it can be <see cref="LossEvaluation.Recharged"/>.</summary>
+    /// <summary>Whether every evaluation made without uncovered costs carries the per-label uncovered terms, so that it can be <see cref="LossEvaluation.Recharged"/>.</summary>
     bool ReportsUncoveredTerms => false;
 
     /// <summary>

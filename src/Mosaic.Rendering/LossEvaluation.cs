@@ -30,7 +30,7 @@ namespace Mosaic.Rendering;
 /// <param name="UncoveredWeightByLabel">
 /// Per label k, Σ_p h_p(k) (1 − A_p) over the labelled pixels: how much of label k the map leaves
 /// uncovered, the term of the objective that the uncovered costs multiply (see <see cref="Recharged"/>);
-/// null where the backend does not report it.
+/// null for an evaluation with uncovered costs, or where the backend does not report it.
 /// </param>
 /// <param name="CoverageGradientByLabel">
 /// Per label k, Σ_p h_p(k) ∇A_p over the labelled pixels (6 values each, label after label): the
@@ -50,24 +50,27 @@ public sealed record LossEvaluation(
     double[]? UncoveredWeightByLabel = null,
     double[]? CoverageGradientByLabel = null)
 {
-    /// <summary>Whether <see cref="Recharged"/> can change the uncovered costs without evaluating again.</summary>
-    public bool CanRecharge => UncoveredWeightByLabel is not null && (Gradient is null || CoverageGradientByLabel is not null);
+    /// <summary>
+    /// Whether <see cref="Recharged"/> can charge uncovered costs without evaluating again: the evaluation
+    /// charged none (log K) and carries the per-label uncovered terms.
+    /// </summary>
+    public bool CanRecharge => UncoveredLoss is null && UncoveredWeightByLabel is not null && (Gradient is null || CoverageGradientByLabel is not null);
 
     /// <summary>
-    /// This evaluation as if made with the uncovered costs <paramref name="uncoveredLoss"/> (null: log K):
+    /// This evaluation, made without uncovered costs, as if made with <paramref name="uncoveredLoss"/> (null: log K):
     /// the objective and its gradient change by the per-label uncovered terms, and everything else stays,
     /// since the costs do not enter the render, the loss or the normal matrix. A refinement that takes its
     /// costs from the loss at its starting pose (the coverage-neutral objective) then evaluates that pose
     /// once instead of twice.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The backend did not report the per-label terms (<see cref="CanRecharge"/>).</exception>
+    /// <exception cref="InvalidOperationException">The evaluation charged costs already, or its backend did not report the per-label terms (<see cref="CanRecharge"/>).</exception>
     /// <exception cref="ArgumentException">The costs are not one finite, non-negative number per label.</exception>
     public LossEvaluation Recharged(IReadOnlyList<double>? uncoveredLoss)
     {
         if (!CanRecharge)
-            throw new InvalidOperationException("this evaluation does not carry the per-label uncovered terms, so changing its uncovered costs needs another evaluation");
+            throw new InvalidOperationException("this evaluation charged uncovered costs already or does not carry the per-label uncovered terms, so charging others needs another evaluation");
         int labelCount = UncoveredWeightByLabel!.Length;
-        double[] from = UncoveredShifts(labelCount, UncoveredLoss), to = UncoveredShifts(labelCount, uncoveredLoss);
+        var shifts = UncoveredShifts(labelCount, uncoveredLoss);
         double objective = Objective;
         var gradient = (double[]?)Gradient?.Clone();
         if (ValidPixels > 0)
@@ -76,7 +79,7 @@ public sealed record LossEvaluation(
             // +Σ_k (log K − u_k) Σ_p h_p(k) ∇A_p; both are means over the labelled pixels.
             for (int k = 0; k < labelCount; k++)
             {
-                double change = (to[k] - from[k]) / ValidPixels;
+                double change = shifts[k] / ValidPixels;
                 objective -= change * UncoveredWeightByLabel[k];
                 if (gradient is not null)
                     for (int i = 0; i < 6; i++)
@@ -110,7 +113,7 @@ public sealed record LossEvaluation(
     internal static LossEvaluation Empty(int labelCount, int visibleGaussians, bool withGradient, IReadOnlyList<double>? uncoveredLoss) =>
         new(0, 0, Enumerable.Repeat(double.NaN, labelCount).ToArray(), new double[labelCount], 0, 0, visibleGaussians,
             withGradient ? new double[6] : null, withGradient ? new double[36] : null,
-            uncoveredLoss?.ToArray(), new double[labelCount], withGradient ? new double[6 * labelCount] : null);
+            uncoveredLoss?.ToArray(), uncoveredLoss is null ? new double[labelCount] : null, uncoveredLoss is null && withGradient ? new double[6 * labelCount] : null);
 
     /// <summary>
     /// log K − u_k per label for the uncovered costs u_k (all 0 when none are given: the objective is
